@@ -1,0 +1,81 @@
+import { Rng } from '@charrnn/data';
+import { expectedShapes, type ModelConfig } from './config.js';
+
+/** One float32 tensor, row-major, in PyTorch's layout. */
+export interface NamedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A model's parameters keyed by PyTorch state_dict name (encoder.weight, rnn.weight_ih_l0, …). */
+export type Weights = Map<string, NamedTensor>;
+
+export class WeightsError extends Error {
+  override name = 'WeightsError';
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/**
+ * Everything wrong with `weights` for `config`, one sentence per tensor
+ * ("rnn.weight_hh_l0 has shape [256,768], expected [768,256]"); empty when they fit.
+ */
+export function weightProblems(config: ModelConfig, weights: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[] {
+  const expected = expectedShapes(config);
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const tensor = weights.get(name);
+    if (!tensor) {
+      problems.push(`${name} is missing, expected shape ${formatShape(shape)}`);
+      continue;
+    }
+    const same = tensor.shape.length === shape.length && tensor.shape.every((d, i) => d === shape[i]);
+    if (!same) {
+      problems.push(`${name} has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`);
+    } else if (tensor.data.length !== shapeSize(shape)) {
+      problems.push(`${name} has ${tensor.data.length} values, expected ${shapeSize(shape)} for shape ${formatShape(shape)}`);
+    }
+  }
+  for (const name of weights.keys()) {
+    if (!expected.has(name)) {
+      problems.push(`${name} is not a parameter of a ${config.numLayers}-layer ${config.arch} (expected names: ${[...expected.keys()].join(', ')})`);
+    }
+  }
+  return problems;
+}
+
+/** Throws WeightsError listing every mismatch between `weights` and the contract for `config`. */
+export function validateWeights(config: ModelConfig, weights: Weights): void {
+  const problems = weightProblems(config, weights);
+  if (problems.length > 0) {
+    throw new WeightsError(`weights do not fit the ${config.arch} config: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * PyTorch's default initialisation for nn.Embedding (normal(0, 1)), nn.RNN/GRU/LSTM (every weight
+ * and bias uniform(±1/√hidden)) and nn.Linear (kaiming_uniform with a=√5, which is uniform(±1/√fan_in),
+ * fan_in = hidden, for weight and bias), so the lesson's learning rates mean the same here.
+ * Deterministic in `seed`; tensors are drawn in state_dict order.
+ */
+export function randomWeights(config: ModelConfig, seed: number): Weights {
+  const rng = new Rng(seed);
+  const bound = 1 / Math.sqrt(config.hiddenSize);
+  const weights: Weights = new Map();
+  for (const [name, shape] of expectedShapes(config)) {
+    const data = new Float32Array(shapeSize(shape));
+    if (name === 'encoder.weight') {
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, 1);
+    } else {
+      for (let i = 0; i < data.length; i++) data[i] = (2 * rng.next() - 1) * bound;
+    }
+    weights.set(name, { shape: [...shape], data });
+  }
+  return weights;
+}
