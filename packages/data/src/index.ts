@@ -1,1 +1,9 @@
-export const placeholder = 1;
+// @charrnn/data — the lesson's data pipeline. Browser-safe: nothing reachable from here imports Node.
+export { DataError, CorpusError, VocabError, OptionError } from './errors.js';
+export { decodeCorpus, firstInvalidUtf8Offset } from './corpus-text.js';
+export { type CorpusSplit, splitLines, readLines, trainLineCount } from './split.js';
+export { EOS, type TokenizeOptions, tokenize } from './tokenizer.js';
+export { Vocab, type VocabBuildOptions, UNK, PAD, DEFAULT_SPECIALS, compareCodePoints } from './vocab.js';
+export { Rng } from './rng.js';
+export { type Batch, type LoaderOptions, LanguageModelLoader, nominalBatchCount } from './loader.js';
+export { type PreparedCorpus, type PrepareOptions, type CorpusStats, prepareCorpus, corpusStats } from './prepare.js';

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DataError } from './errors.js';
+import { prepareDirectory } from './io/prepare-directory.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${value}`);
+    return n;
+  };
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`must be a number in [0, 1), got ${value}`);
+  return n;
+}
+
+function boolean(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError(`must be true or false, got ${value}`);
+}
+
+const program = new Command('prepare')
+  .description('Split a corpus, build the vocabulary and write vocab.json, stats.json, trn/train.txt and val/val.txt')
+  .option('--corpus <source>', 'file path, file: URL or http(s) URL (default: the embedded nietzsche.txt)')
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--batch-size <n>', 'batch size for batchesPerEpoch', integer('--batch-size', 1), 64)
+  // nx swallows `--batch-size` before forwarding (it has a `--batch` flag of its own); `--bs` gets through.
+  .option('--bs <n>', 'same as --batch-size (use this one through `nx run`)', integer('--bs', 1))
+  .option('--bptt <n>', 'base BPTT length for batchesPerEpoch', integer('--bptt', 1), 8)
+  .option('--valid-fraction <f>', 'fraction of lines held out for validation', fraction, 0.2)
+  .option('--min-freq <n>', 'minimum count in train for a character to enter the vocabulary', integer('--min-freq', 1), 3)
+  .option('--no-lower', 'keep upper case (default: lower-case like the lesson)')
+  // nx turns `--no-lower` into `--lower=false` when it forwards flags, so accept that spelling too.
+  .addOption(new Option('--lower <bool>').argParser(boolean).hideHelp())
+  .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
+  .showHelpAfterError();
+
+program.parse(process.argv);
+const flags = program.opts<{
+  corpus?: string;
+  out: string;
+  batchSize: number;
+  bs?: number;
+  bptt: number;
+  validFraction: number;
+  minFreq: number;
+  lower: boolean;
+  cacheDir?: string;
+}>();
+
+try {
+  const { bs, out, ...rest } = flags;
+  const stats = await prepareDirectory({ ...rest, batchSize: bs ?? flags.batchSize, outDir: out, progress: true });
+  const { itos, ...figures } = stats;
+  process.stdout.write(JSON.stringify({ out: flags.out, ...figures, vocab: itos.join('') }, null, 1) + '\n');
+} catch (error) {
+  if (!(error instanceof DataError)) throw error;
+  process.stderr.write(`prepare: ${error.message}\n`);
+  process.exitCode = 1;
+}

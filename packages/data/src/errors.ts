@@ -1,0 +1,16 @@
+/** Base class of every error this package throws: the message names the bad input and what is valid. */
+export class DataError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A corpus that cannot be read, downloaded, decoded or trusted (wrong checksum, empty, not UTF-8). */
+export class CorpusError extends DataError {}
+
+/** A vocabulary that is malformed, or ids that are not in it. */
+export class VocabError extends DataError {}
+
+/** Options (batch size, bptt, fractions, seeds…) outside their valid range. */
+export class OptionError extends DataError {}

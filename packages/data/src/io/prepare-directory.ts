@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { corpusStats, prepareCorpus, type CorpusStats } from '../prepare.js';
+import { splitLines } from '../split.js';
+import { DEFAULT_SPECIALS } from '../vocab.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { loadCorpus } from './corpus-source.js';
+import type { ProgressSink } from './progress.js';
+import { writeSplitFolders } from './split-folders.js';
+
+export interface PrepareDirectoryOptions {
+  /** Path, file: URL or http(s) URL; the embedded corpus when omitted. */
+  corpus?: string;
+  outDir: string;
+  batchSize?: number;
+  bptt?: number;
+  validFraction?: number;
+  minFreq?: number;
+  lower?: boolean;
+  cacheDir?: string;
+  progress?: ProgressSink | boolean;
+}
+
+/** stats.json: the corpus figures plus where they came from and the settings that produced them. */
+export interface PreparedDirectoryStats extends CorpusStats {
+  corpus: string;
+  /** sha256 of the corpus file's bytes. */
+  sha256: string;
+  validFraction: number;
+  minFreq: number;
+  specials: string[];
+  itos: string[];
+}
+
+/** The `prepare` job: load → split → vocab → ids, then vocab.json, stats.json, trn/ and val/ in outDir. */
+export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<PreparedDirectoryStats> {
+  const batchSize = opts.batchSize ?? 64;
+  const bptt = opts.bptt ?? 8;
+  const validFraction = opts.validFraction ?? 0.2;
+  const minFreq = opts.minFreq ?? 3;
+  const lower = opts.lower ?? true;
+  const loaded = await loadCorpus(opts.corpus, { cacheDir: opts.cacheDir, progress: opts.progress });
+  const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower });
+  const sha256 = createHash('sha256').update(await readFile(loaded.path)).digest('hex');
+  const stats: PreparedDirectoryStats = {
+    corpus: loaded.source,
+    sha256,
+    validFraction,
+    minFreq,
+    specials: [...DEFAULT_SPECIALS],
+    ...corpusStats(prepared, { batchSize, bptt }),
+    itos: [...prepared.vocab.itos],
+  };
+  await writeSplitFolders(opts.outDir, splitLines(loaded.text, validFraction));
+  await writeFileAtomic(join(opts.outDir, 'vocab.json'), JSON.stringify(prepared.vocab.toJSON(), null, 1) + '\n');
+  await writeFileAtomic(join(opts.outDir, 'stats.json'), JSON.stringify(stats, null, 1) + '\n');
+  return stats;
+}

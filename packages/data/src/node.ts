@@ -1,0 +1,20 @@
+// @charrnn/data/node — the Node-only edge of the pipeline: files, downloads, progress, atomic writes.
+export { writeFileAtomic } from './io/atomic-write.js';
+export { type ProgressSink, type ProgressOptions, createProgress, formatAmount } from './io/progress.js';
+export {
+  EMBEDDED_CORPUS_PATH,
+  EMBEDDED_CORPUS_SHA256,
+  EMBEDDED_CORPUS_SOURCE,
+  readEmbeddedCorpus,
+  readVerifiedCorpus,
+} from './io/embedded-corpus.js';
+export {
+  type LoadCorpusOptions,
+  type LoadedCorpus,
+  LESSON_CORPUS_URL,
+  loadCorpus,
+  cachePathFor,
+  defaultCacheDir,
+} from './io/corpus-source.js';
+export { writeSplitFolders } from './io/split-folders.js';
+export { type PrepareDirectoryOptions, type PreparedDirectoryStats, prepareDirectory } from './io/prepare-directory.js';

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { corpusStats, EOS, LanguageModelLoader, prepareCorpus, splitLines } from '@charrnn/data';
+import { readEmbeddedCorpus } from '@charrnn/data/node';
+
+interface Expected {
+  sha256: string;
+  lines: number;
+  trainLines: number;
+  validLines: number;
+  lower: boolean;
+  minFreq: number;
+  specials: string[];
+  trainTokens: number;
+  validTokens: number;
+  vocabSize: number;
+  itos: string[];
+  batchSize: number;
+  bptt: number;
+  batchesPerEpoch: number;
+}
+
+const fixturePath = fileURLToPath(new URL('../test-fixtures/nietzsche.expected.json', import.meta.url));
+const sharedPath = fileURLToPath(new URL('../../../../shared/data/nietzsche.expected.json', import.meta.url));
+const expected = JSON.parse(readFileSync(fixturePath, 'utf8')) as Expected;
+
+describe('the embedded corpus through the lesson pipeline', () => {
+  let text: string;
+  beforeAll(async () => {
+    text = await readEmbeddedCorpus();
+  });
+
+  test('the fixture is the shared reference, when ../shared is beside the clone', () => {
+    if (existsSync(sharedPath)) expect(JSON.parse(readFileSync(sharedPath, 'utf8'))).toEqual(expected);
+    expect(expected.itos).toHaveLength(55);
+  });
+
+  test('reproduces every figure of nietzsche.expected.json', () => {
+    const prepared = prepareCorpus(text, { minFreq: expected.minFreq, lower: expected.lower });
+    const stats = corpusStats(prepared, { batchSize: expected.batchSize, bptt: expected.bptt });
+    expect(stats.lines).toBe(expected.lines);
+    expect(prepared.trainLines).toBe(expected.trainLines);
+    expect(prepared.validLines).toBe(expected.validLines);
+    expect(prepared.train.length).toBe(expected.trainTokens);
+    expect(prepared.valid.length).toBe(expected.validTokens);
+    expect(prepared.vocab.size).toBe(expected.vocabSize);
+    expect(prepared.vocab.itos).toEqual(expected.itos);
+    expect(prepared.vocab.itos.slice(0, 2)).toEqual(expected.specials);
+    expect(stats.batchesPerEpoch).toBe(expected.batchesPerEpoch);
+    expect(new LanguageModelLoader(prepared.train, { batchSize: expected.batchSize, bptt: expected.bptt }).length).toBe(942);
+  });
+
+  test('the defaults are the lesson settings', () => {
+    const prepared = prepareCorpus(text);
+    expect(prepared.lower).toBe(true);
+    expect(prepared.vocab.itos).toEqual(expected.itos);
+    expect(prepared.train.length).toBe(expected.trainTokens);
+  });
+
+  test('ids decode back to the lines, and EOS ends each split as <unk>', () => {
+    const prepared = prepareCorpus(text);
+    const split = splitLines(text);
+    const body = (lines: string[]) => lines.map((l) => l.replace(/\n$/, '')).join('');
+    const known = (chars: string) => [...chars].map((c) => (prepared.vocab.itos.includes(c) ? c : '<unk>')).join('');
+    const decoded = prepared.vocab.decode(prepared.train.subarray(0, -1));
+    const reference = known(body(split.trainLines));
+    expect(decoded.length).toBe(reference.length);
+    expect(decoded === reference).toBe(true); // not toBe: a 480 kB diff helps nobody
+    expect(decoded.split('<unk>').length - 1).toBe(4); // é, é, æ, ë: each seen < 3 times in train
+    expect(prepared.train[prepared.train.length - 1]).toBe(0);
+    expect(prepared.valid[prepared.valid.length - 1]).toBe(0);
+    expect(prepared.vocab.itos).not.toContain(EOS);
+    // validation characters the train split lacks (plus EOS) are the only <unk>s.
+    const stats = corpusStats(prepared, { batchSize: 64, bptt: 8 });
+    const validChars = body(split.validLines);
+    const unseen = [...validChars].filter((c) => !prepared.vocab.itos.includes(c)).length;
+    expect(stats.validUnknownTokens).toBe(unseen + 1);
+  });
+
+  test('--no-lower and minFreq change the vocabulary as they should', () => {
+    const cased = prepareCorpus('Aa\nAb\nAc\nxx\n', { lower: false, minFreq: 1, validFraction: 0.25 });
+    // minFreq 1 admits the single EOS too; it ties with a, b, c and '<' sorts first.
+    expect(cased.vocab.itos).toEqual(['<unk>', '<pad>', 'A', EOS, 'a', 'b', 'c']);
+    const lowered = prepareCorpus('Aa\nAb\nAc\nxx\n', { minFreq: 2, validFraction: 0.25 });
+    expect(lowered.vocab.itos).toEqual(['<unk>', '<pad>', 'a']);
+    expect(lowered.valid).toEqual(Int32Array.from([0, 0, 0]));
+  });
+});
