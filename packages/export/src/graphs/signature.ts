@@ -1,0 +1,63 @@
+import type { Dim, ElementType, GraphBuilder } from '../onnx/graph-builder.js';
+import type { ExportSource, SourceTensor } from '../export-source.js';
+import { transpose } from './weight-layout.js';
+
+/** Names of the graph inputs and outputs fixed by contract 2 of DESIGN.md. */
+export const IO = {
+  tokens: 'tokens',
+  h0: 'h0',
+  c0: 'c0',
+  logits: 'logits',
+  hn: 'hn',
+  cn: 'cn',
+} as const;
+
+export interface GraphInputs {
+  tokens: string;
+  h0: string;
+  /** LSTM only. */
+  c0?: string;
+}
+
+export function weight(source: ExportSource, name: string): SourceTensor {
+  const tensor = source.weights.get(name);
+  if (!tensor) throw new Error(`weights have no tensor ${name}`);
+  return tensor;
+}
+
+/**
+ * Declares `tokens` int64 [seq, batch] and `h0` (and `c0`) [layers, batch, hidden]. `seq` is the
+ * symbolic dim "seq" for the fused graph and 1 for the step graph.
+ */
+export function declareInputs(g: GraphBuilder, source: ExportSource, float: ElementType, seq: Dim): GraphInputs {
+  const { numLayers, hiddenSize, arch } = source.config;
+  const state: Dim[] = [numLayers, 'batch', hiddenSize];
+  return {
+    tokens: g.input(IO.tokens, 'int64', [seq, 'batch']),
+    h0: g.input(IO.h0, float, state),
+    c0: arch === 'lstm' ? g.input(IO.c0, float, state) : undefined,
+  };
+}
+
+/** Declares `logits` [seq, batch, vocab], `hn` (and `cn`) [layers, batch, hidden] as graph outputs. */
+export function declareOutputs(g: GraphBuilder, source: ExportSource, float: ElementType, seq: Dim): void {
+  const { numLayers, hiddenSize, vocabSize, arch } = source.config;
+  g.output(IO.logits, float, [seq, 'batch', vocabSize]);
+  g.output(IO.hn, float, [numLayers, 'batch', hiddenSize]);
+  if (arch === 'lstm') g.output(IO.cn, float, [numLayers, 'batch', hiddenSize]);
+}
+
+/** nn.Embedding: row lookup of encoder.weight, [seq, batch] → [seq, batch, embed]. */
+export function embed(g: GraphBuilder, source: ExportSource, float: ElementType, tokens: string): string {
+  const { vocabSize, embeddingDim } = source.config;
+  const table = g.initializer('encoder.weight', float, [vocabSize, embeddingDim], weight(source, 'encoder.weight').data);
+  return g.op('Gather', [table, tokens], 'embedded');
+}
+
+/** nn.Linear decoder written as MatMul(h, Wᵀ) + b, into the output named `logits`. */
+export function decode(g: GraphBuilder, source: ExportSource, float: ElementType, hidden: string): string {
+  const { vocabSize, hiddenSize } = source.config;
+  const wt = g.initializer('decoder.weight_t', float, [hiddenSize, vocabSize], transpose(weight(source, 'decoder.weight').data, vocabSize, hiddenSize));
+  const b = g.initializer('decoder.bias', float, [vocabSize], weight(source, 'decoder.bias').data);
+  return g.op('Add', [g.op('MatMul', [hidden, wt], 'decoded'), b], IO.logits);
+}
