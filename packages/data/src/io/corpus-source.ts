@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeCorpus } from '../corpus-text.js';
 import { CorpusError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
+import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorCause, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
 /** The URL the lesson downloads its corpus from. */
@@ -102,7 +102,7 @@ async function downloadToCache(url: string, opts: LoadCorpusOptions): Promise<st
   const lengthHeader = response.headers.get('content-length');
   const expected = lengthHeader === null ? undefined : Number(lengthHeader);
   const progress = progressSink(opts.progress);
-  progress?.start(expected, `download ${basename(path)}`);
+  progress?.start(expected, `download ${basename(new URL(url).pathname) || url}`);
   const chunks: Uint8Array[] = [];
   let received = 0;
   try {
@@ -156,7 +156,7 @@ function describeFetchError(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 4; depth++) {
     parts.push(errorMessage(current));
-    current = current instanceof Error ? current.cause : undefined;
+    current = errorCause(current);
   }
   return parts.join(': ');
 }

@@ -29,6 +29,12 @@ export async function readVerifiedCorpus(path: string, sha256: string): Promise<
   return decodeCorpus(bytes, path);
 }
 
+/** Duck-typed, not `instanceof Error`: errors from another realm (undici, jest's vm) fail that test. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message;
+  return String(error);
+}
+
+export function errorCause(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
 }

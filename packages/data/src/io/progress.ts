@@ -72,6 +72,13 @@ abstract class MeasuredProgress implements ProgressSink {
     return formatAmount(n, this.opts.unit);
   }
 
+  /** "120/942 batches", "1.2 MiB/3.4 MiB", or just the done amount when the total is unknown. */
+  protected count(): string {
+    if (this.total === undefined) return this.amount(this.done);
+    const done = this.opts.unit === 'B' ? this.amount(this.done) : String(this.done);
+    return `${done}/${this.amount(this.total)}`;
+  }
+
   protected extraText(): string {
     return Object.entries(this.extra)
       .map(([key, value]) => ` ${key}=${typeof value === 'number' ? formatNumber(value) : value}`)
@@ -92,10 +99,10 @@ class BarProgress extends MeasuredProgress {
     const known = this.total !== undefined;
     // cli-progress renders its own ETA from value/total; rate, amounts and extras arrive as payload.
     const format = known
-      ? `{label} |{bar}| {percentage}% {doneText}/{totalText} | {rateText} | ETA {eta_formatted}{extraText}`
-      : `{label} {doneText} | {rateText} | {duration_formatted}{extraText}`;
+      ? `{label} |{bar}| {percentage}% {countText} | {rateText} | ETA {eta_formatted} |{extraText}`
+      : `{label} {countText} | {rateText} | {duration_formatted} |{extraText}`;
     this.bar = new cliProgress.SingleBar(
-      { format, stream: this.stream, hideCursor: true, etaBuffer: 50, fps: 5, barsize: 30, clearOnComplete: false },
+      { format, stream: this.stream, hideCursor: true, etaBuffer: 50, fps: 5, barsize: 20, clearOnComplete: false },
       cliProgress.Presets.shades_classic,
     );
     this.bar.start(this.total ?? 1, 0, this.payload());
@@ -117,8 +124,7 @@ class BarProgress extends MeasuredProgress {
   private payload(): Record<string, string> {
     return {
       label: this.label,
-      doneText: this.amount(this.done),
-      totalText: this.total === undefined ? '?' : this.amount(this.total),
+      countText: this.count(),
       rateText: `${this.amount(this.rate())}/s`,
       extraText: this.extraText(),
     };
@@ -156,10 +162,9 @@ class LineProgress extends MeasuredProgress {
 
   private line(): string {
     const pct = this.total === undefined ? '' : ` (${((100 * this.done) / this.total).toFixed(1)}%)`;
-    const of = this.total === undefined ? '' : `/${this.amount(this.total)}`;
     const eta = this.etaSeconds();
     const etaText = eta === undefined ? '' : ` ETA ${formatNumber(eta)} s`;
-    return `${this.label}: ${this.amount(this.done)}${of}${pct} ${this.amount(this.rate())}/s${etaText}${this.extraText()}`;
+    return `${this.label}: ${this.count()}${pct} ${this.amount(this.rate())}/s${etaText}${this.extraText()}`;
   }
 }
 
