@@ -1,4 +1,5 @@
-import { checkModelConfig, type ExportSource, type ModelConfig } from './export-source.js';
+import { CheckpointError, modelMetadata, parseModelMetadata, type CheckpointMeta } from '@charrnn/train';
+import type { ExportSource } from './export-source.js';
 import { onnx } from './onnx/proto.js';
 
 /** How the recurrent layers are written: ONNX RNN operators, or one-character elementwise cells. */
@@ -16,16 +17,9 @@ export const METADATA_KEYS = {
 
 export const METADATA_FORMAT = '1';
 
-/** The metadata_props an exported model carries; config, vocab and lower as the checkpoint stores them. */
+/** The metadata_props an exported model carries: the checkpoint's own entries, format and graph kind. */
 export function metadataProps(source: ExportSource, graph: GraphKind): Record<string, string> {
-  const { arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout } = source.config;
-  return {
-    [METADATA_KEYS.format]: METADATA_FORMAT,
-    [METADATA_KEYS.config]: JSON.stringify({ arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout }),
-    [METADATA_KEYS.vocab]: JSON.stringify(source.vocab),
-    [METADATA_KEYS.lower]: String(source.lower),
-    [METADATA_KEYS.graph]: graph,
-  };
+  return { [METADATA_KEYS.format]: METADATA_FORMAT, ...modelMetadata(source), [METADATA_KEYS.graph]: graph };
 }
 
 export class OnnxMetadataError extends Error {
@@ -33,33 +27,16 @@ export class OnnxMetadataError extends Error {
 }
 
 /** What an exported model says about itself. */
-export interface OnnxModelInfo {
+export interface OnnxModelInfo extends CheckpointMeta {
   format: string;
-  config: ModelConfig;
-  vocab: string[];
-  lower: boolean;
   graph: GraphKind;
+  /** Element type of the float inputs and outputs (and weights): float32, or float16 for --fp16. */
+  precision: 'float32' | 'float16';
   /** ai.onnx opset the model imports. */
   opset: number;
   irVersion: number;
   /** Every metadata_props entry, including any this reader does not interpret. */
   props: Record<string, string>;
-}
-
-function required(props: Record<string, string>, key: string, source: string): string {
-  const value = props[key];
-  if (value === undefined) {
-    throw new OnnxMetadataError(`${source} has no metadata_props entry ${key}; expected a model written by @charrnn/export (keys ${Object.values(METADATA_KEYS).join(', ')})`);
-  }
-  return value;
-}
-
-function parseJson(text: string, key: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new OnnxMetadataError(`${source} metadata ${key} is not valid JSON: ${text.slice(0, 80)}`);
-  }
 }
 
 /** Decodes an ONNX file's header fields and charrnn metadata without running it. */
@@ -71,30 +48,33 @@ export function readOnnxMetadata(bytes: Uint8Array, source = 'ONNX model'): Onnx
     throw new OnnxMetadataError(`${source} is not a readable ONNX ModelProto (${(error as Error).message})`);
   }
   const props: Record<string, string> = {};
-  for (const entry of model.metadataProps) props[entry.key] = entry.value;
-  const format = required(props, METADATA_KEYS.format, source);
+  for (const entry of model.metadataProps) props[entry.key ?? ''] = entry.value ?? '';
+  const format = props[METADATA_KEYS.format];
   if (format !== METADATA_FORMAT) {
-    throw new OnnxMetadataError(`${source} has ${METADATA_KEYS.format} = ${JSON.stringify(format)}, expected "${METADATA_FORMAT}"`);
+    throw new OnnxMetadataError(
+      `${source} has ${METADATA_KEYS.format} = ${JSON.stringify(format)}, expected "${METADATA_FORMAT}" (a model written by @charrnn/export)`,
+    );
   }
-  const vocab = parseJson(required(props, METADATA_KEYS.vocab, source), METADATA_KEYS.vocab, source);
-  if (!Array.isArray(vocab) || !vocab.every((t) => typeof t === 'string')) {
-    throw new OnnxMetadataError(`${source} metadata ${METADATA_KEYS.vocab} is not a JSON array of strings`);
+  let meta: CheckpointMeta;
+  try {
+    // The same keys and checks as a checkpoint's model.safetensors metadata.
+    meta = parseModelMetadata(props, source);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new OnnxMetadataError(error.message);
+    throw error;
   }
-  const lower = required(props, METADATA_KEYS.lower, source);
-  if (lower !== 'true' && lower !== 'false') {
-    throw new OnnxMetadataError(`${source} has ${METADATA_KEYS.lower} = ${JSON.stringify(lower)}, expected "true" or "false"`);
-  }
-  const graph = required(props, METADATA_KEYS.graph, source);
+  const graph = props[METADATA_KEYS.graph];
   if (!(GRAPH_KINDS as readonly string[]).includes(graph)) {
     throw new OnnxMetadataError(`${source} has ${METADATA_KEYS.graph} = ${JSON.stringify(graph)}, expected one of ${GRAPH_KINDS.join(', ')}`);
   }
+  const h0 = model.graph?.input?.find((i) => i.name === 'h0');
+  const precision = h0?.type?.tensorType?.elemType === onnx.TensorProto.DataType.FLOAT16 ? 'float16' : 'float32';
   const defaultDomain = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   return {
     format,
-    config: checkModelConfig(parseJson(required(props, METADATA_KEYS.config, source), METADATA_KEYS.config, source), `${source} metadata ${METADATA_KEYS.config}`),
-    vocab: vocab as string[],
-    lower: lower === 'true',
+    ...meta,
     graph: graph as GraphKind,
+    precision,
     opset: Number(defaultDomain?.version ?? 0),
     irVersion: Number(model.irVersion),
     props,

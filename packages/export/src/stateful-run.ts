@@ -1,6 +1,6 @@
 // onnxruntime-node and onnxruntime-web share onnxruntime-common's types; either module fits OrtRuntime.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ModelConfig } from './export-source.js';
+import type { ModelConfig } from '@charrnn/train';
 import { fromFloat16Array, toFloat16Array } from './onnx/float16.js';
 import { IO } from './graphs/signature.js';
 
@@ -58,8 +58,8 @@ export async function runStateful(
   }
   const { numLayers, hiddenSize, vocabSize } = config;
   const stateDims = [numLayers, batch, hiddenSize];
-  let h = new Float32Array(numLayers * batch * hiddenSize);
-  let c = config.arch === 'lstm' ? new Float32Array(h.length) : undefined;
+  let h: Float32Array = new Float32Array(numLayers * batch * hiddenSize);
+  let c: Float32Array | undefined = config.arch === 'lstm' ? new Float32Array(h.length) : undefined;
   const logits = new Float32Array(seq * batch * vocabSize);
   let start = 0;
   for (const size of chunkSizes) {

@@ -1,7 +1,8 @@
 // Small deterministic models and token streams for tests.
-import type { Arch, ExportSource } from '../export-source.js';
+import type { Arch, ModelConfig } from '@charrnn/train';
+import type { ExportSource } from '../export-source.js';
 
-export function smallConfig(arch: Arch, numLayers: number) {
+export function smallConfig(arch: Arch, numLayers: number): ModelConfig {
   return { arch, vocabSize: 13, embeddingDim: 6, hiddenSize: 10, numLayers, dropout: 0 };
 }
 

@@ -1,0 +1,33 @@
+// @charrnn/export — checkpoint (contract 1) → ONNX with the recurrent state as explicit inputs and
+// outputs (contract 2), and the check that onnxruntime reproduces the tfjs model.
+export { type ExportSource, type SourceTensor, ExportSourceError, validateExportSource } from './export-source.js';
+export { type BuildOptions, DEFAULT_BUILD_OPTIONS, BuildOptionsError, resolveBuildOptions, buildOnnxModel } from './build.js';
+export {
+  type GraphKind,
+  GRAPH_KINDS,
+  METADATA_KEYS,
+  METADATA_FORMAT,
+  type OnnxModelInfo,
+  OnnxMetadataError,
+  readOnnxMetadata,
+} from './metadata.js';
+export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, OpsetError, checkOpset, irVersionFor } from './onnx/opset.js';
+export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from './onnx/float16.js';
+export { GraphBuilder, GraphBuildError, attr, encodeModel, type Attribute, type Dim, type ElementType, type ModelEnvelope } from './onnx/graph-builder.js';
+export { IO } from './graphs/signature.js';
+export { type OrtRuntime, type StatefulRunResult, StatefulRunError, runStateful } from './stateful-run.js';
+export {
+  type VerifyOptions,
+  type VerifyReport,
+  type MaxAbsDiff,
+  DEFAULT_TOLERANCE,
+  VerificationError,
+  VerificationSetupError,
+  verifyOnnx,
+  verificationChunks,
+  randomTokens,
+  tfjsForward,
+  formatDiffs,
+} from './verify.js';
+export { type ExportOptions, type ExportResult, DEFAULT_ONNX_FILE, exportCheckpoint } from './export-checkpoint.js';
+export { DEFAULT_CHECKPOINT_ROOT, CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
