@@ -1,0 +1,40 @@
+/** The runtime-free core, shared by both entry points. */
+export { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
+export { validateContract, type Arch, type GraphKind, type ModelInfo } from './contract.js';
+export { readModelDescription, type ModelDescription, type ValueInfo } from './model-proto.js';
+export { Tokenizer, UNK } from './tokenizer.js';
+export { Rng, type RngState } from './rng.js';
+export { Sampler, argmax, sampleSoftmax, type SamplerSettings } from './sampler.js';
+export {
+  TemperatureProcessor,
+  TopKProcessor,
+  TopPProcessor,
+  type LogitsContext,
+  type LogitsProcessor,
+} from './logits-processors.js';
+export {
+  DEFAULT_GENERATION_OPTIONS,
+  resolveGenerationOptions,
+  type GenerationOptions,
+  type ResolvedGenerationOptions,
+} from './options.js';
+export {
+  AbortCriterion,
+  MaxNewTokensCriterion,
+  StopStringsCriterion,
+  type StoppingCriterion,
+} from './stopping.js';
+export { GenerationStream, type FinishReason, type GenerationResult, type Streamer } from './streamer.js';
+export { STATE_FORMAT, type FloatEncoding, type GeneratorSnapshot } from './state.js';
+export type { Logger, RecurrentOutputs, RecurrentSession, Runtime } from './session.js';
+export { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
+export {
+  BackendUnavailableError,
+  CharRnnError,
+  InvalidOptionError,
+  InvalidPromptError,
+  InvalidStateError,
+  ModelContractError,
+  ModelFormatError,
+  ModelSourceError,
+} from './errors.js';

@@ -1,0 +1,214 @@
+import { CharGenerator } from './generator.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError } from './errors.js';
+import type { GeneratorSnapshot } from './state.js';
+import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
+
+function make(seed = 7, info = fakeInfo()): { gen: CharGenerator; session: FakeSession } {
+  const session = new FakeSession(info);
+  return { gen: new CharGenerator(session, info, { seed }), session };
+}
+
+describe('CharGenerator over a fake session', () => {
+  test('greedy generation equals an independent argmax loop', async () => {
+    const { gen } = make();
+    const text = await gen.generate('abc d', { temperature: 0, maxNewTokens: 40 });
+    const expected = referenceGreedy(gen.info, gen.tokenizer.encode('abc d'), 40);
+    expect(text).toBe(gen.tokenizer.decode(expected));
+    expect(text).toHaveLength(40);
+  });
+
+  test('the prompt is primed in one run with seq = prompt length, then one run per character', async () => {
+    const { gen, session } = make();
+    await gen.generate('abcab', { temperature: 0, maxNewTokens: 4 });
+    expect(session.calls.map((c) => [c.seq, c.batch])).toEqual([[5, 1], [1, 1], [1, 1], [1, 1]]);
+    expect(session.calls[0].tokens).toEqual(gen.tokenizer.encode('abcab'));
+  });
+
+  test('the step graph primes one character per run', async () => {
+    const { gen, session } = make(1, fakeInfo({ graph: 'step' }));
+    const text = await gen.generate('abc', { temperature: 0, maxNewTokens: 3 });
+    expect(session.calls.map((c) => c.seq)).toEqual([1, 1, 1, 1, 1]);
+    expect(text).toBe(gen.tokenizer.decode(referenceGreedy(gen.info, gen.tokenizer.encode('abc'), 3)));
+  });
+
+  test('streams characters as an async iterable and reports the result', async () => {
+    const { gen } = make();
+    const chunks: string[] = [];
+    const stream = gen.generate('ab', { maxNewTokens: 12, seed: 3 });
+    for await (const chunk of stream) chunks.push(chunk);
+    const result = await stream.result();
+    expect(chunks).toHaveLength(12);
+    expect(result).toEqual({ text: chunks.join(''), newTokens: 12, finishReason: 'length' });
+  });
+
+  test('a streamer receives the same chunks, then end()', async () => {
+    const { gen } = make();
+    const put: string[] = [];
+    let ended = 0;
+    const text = await gen.generate('ab', { maxNewTokens: 9, seed: 5, streamer: { put: (t) => put.push(t), end: () => ended++ } });
+    expect(put.join('')).toBe(text);
+    expect(put).toHaveLength(9);
+    expect(ended).toBe(1);
+  });
+
+  test('a second generate continues the state exactly (split == one call)', async () => {
+    const a = make(11).gen;
+    const b = make(11).gen;
+    const first = await a.generate('abc', { maxNewTokens: 15 });
+    const second = await a.generate('', { maxNewTokens: 15 });
+    const whole = await b.generate('abc', { maxNewTokens: 30 });
+    expect(first + second).toBe(whole);
+  });
+
+  test('OOV prompt characters map to <unk>; upper case is lowered for a lower-cased vocab', () => {
+    const { gen } = make();
+    expect(gen.tokenizer.encode('AbZ')).toEqual([1, 2, 0]);
+  });
+
+  test('an empty prompt on a fresh state is refused', async () => {
+    const { gen } = make();
+    await expect(gen.generate('', { maxNewTokens: 3 })).rejects.toThrow(InvalidPromptError);
+    // and the generator is still usable afterwards
+    expect(await gen.generate('a', { maxNewTokens: 2 })).toHaveLength(2);
+  });
+
+  test('maxNewTokens 0 primes only; the next empty prompt samples from the primed logits', async () => {
+    const a = make(2).gen;
+    expect(await a.generate('abcd', { maxNewTokens: 0, temperature: 0 })).toBe('');
+    const rest = await a.generate('', { maxNewTokens: 10, temperature: 0 });
+    expect(rest).toBe(a.tokenizer.decode(referenceGreedy(a.info, a.tokenizer.encode('abcd'), 10)));
+  });
+
+  test('stop strings end generation right after the match (included)', async () => {
+    const { gen } = make();
+    const free = await gen.generate('ab', { temperature: 0, maxNewTokens: 60 });
+    // pick a 2-char string that occurs in the free-running text and stop on it
+    const stop = free.slice(10, 12);
+    gen.reset();
+    const stopped = gen.generate('ab', { temperature: 0, maxNewTokens: 60, stop: [stop] });
+    const result = await stopped.result();
+    expect(result.finishReason).toBe('stop');
+    expect(result.text).toBe(free.slice(0, free.indexOf(stop) + 2));
+  });
+
+  test('AbortSignal ends generation at the next character and keeps the state consistent', async () => {
+    const a = make(4).gen;
+    const controller = new AbortController();
+    const chunks: string[] = [];
+    const stream = a.generate('ab', { maxNewTokens: 1000, signal: controller.signal, seed: 9 });
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      if (chunks.length === 5) controller.abort();
+    }
+    const result = await stream.result();
+    expect(result.finishReason).toBe('abort');
+    expect(chunks).toHaveLength(5);
+    // continuing after the abort equals one uninterrupted greedy run from the same text
+    const b = make(4).gen;
+    const rest = await a.generate('', { maxNewTokens: 6, temperature: 0 });
+    const whole = b.tokenizer.decode(referenceGreedy(b.info, b.tokenizer.encode('ab' + result.text), 6));
+    expect(rest).toBe(whole);
+    // an already-aborted signal produces nothing
+    expect(await a.generate('a', { signal: controller.signal })).toBe('');
+  });
+
+  test('breaking out of the loop keeps what was produced as state', async () => {
+    const a = make(8).gen;
+    let seen = '';
+    for await (const chunk of a.generate('abc', { temperature: 0, maxNewTokens: 50 })) {
+      seen += chunk;
+      if (seen.length === 7) break;
+    }
+    const rest = await a.generate('', { temperature: 0, maxNewTokens: 5 });
+    expect(seen + rest).toBe(a.tokenizer.decode(referenceGreedy(a.info, a.tokenizer.encode('abc'), 12)));
+  });
+
+  test('getState/setState round-trips through JSON (base64 and arrays) and continues identically', async () => {
+    for (const encoding of ['base64', 'array'] as const) {
+      const a = make(21).gen;
+      await a.generate('abcde', { maxNewTokens: 8 });
+      const snapshot = JSON.parse(JSON.stringify(a.getState({ encoding }))) as GeneratorSnapshot;
+      const b = make(99).gen;
+      b.setState(snapshot);
+      expect(b.getState({ encoding })).toEqual(snapshot);
+      const fromA = await a.generate('', { maxNewTokens: 20 });
+      const fromB = await b.generate('', { maxNewTokens: 20 });
+      expect(fromB).toBe(fromA);
+    }
+  });
+
+  test('snapshots of another shape are refused with the field named', () => {
+    const a = make().gen;
+    const snapshot = a.getState();
+    const other = make(1, fakeInfo({ hiddenSize: 5 })).gen;
+    expect(() => other.setState(snapshot)).toThrow(/state.hiddenSize is 6 but this model has 5/);
+    expect(() => a.setState({ ...snapshot, h: 'AAAA' })).toThrow(/state.h holds 3 bytes, expected 48/);
+    expect(() => a.setState({ ...snapshot, pending: [99] })).toThrow(InvalidStateError);
+  });
+
+  test('reset returns to the fresh state', async () => {
+    const { gen } = make();
+    const first = await gen.generate('abc', { temperature: 0, maxNewTokens: 10 });
+    await gen.generate('dd', { temperature: 0, maxNewTokens: 10 });
+    gen.reset();
+    expect(await gen.generate('abc', { temperature: 0, maxNewTokens: 10 })).toBe(first);
+  });
+
+  test('fork branches: both branches continue identically from the fork point', async () => {
+    const { gen, session } = make(13);
+    await gen.generate('abc', { maxNewTokens: 5 });
+    const child = gen.fork();
+    const x = await gen.generate('', { maxNewTokens: 20 });
+    const y = await child.generate('', { maxNewTokens: 20 });
+    expect(y).toBe(x);
+    await gen.release();
+    expect(session.released).toBe(false);
+    await child.release();
+    expect(session.released).toBe(true);
+    expect(() => child.generate('a')).toThrow(InvalidStateError);
+  });
+
+  test('concurrent generate calls are serialised and continue each other', async () => {
+    const a = make(3).gen;
+    const [x, y] = await Promise.all([
+      a.generate('ab', { temperature: 0, maxNewTokens: 6 }).then((t) => t),
+      a.generate('', { temperature: 0, maxNewTokens: 6 }).then((t) => t),
+    ]);
+    expect(x + y).toBe(a.tokenizer.decode(referenceGreedy(a.info, a.tokenizer.encode('ab'), 12)));
+  });
+
+  test('generateBatch: greedy rows equal single greedy runs; seeded row 0 equals generate', async () => {
+    const prompts = ['abc', 'e', 'dd. a'];
+    const { gen, session } = make(5);
+    const texts = await gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 15 });
+    prompts.forEach((p, i) => expect(texts[i]).toBe(gen.tokenizer.decode(referenceGreedy(gen.info, gen.tokenizer.encode(p), 15))));
+    expect(session.calls.filter((c) => c.batch === 3)).toHaveLength(14);
+    const batch = await gen.generateBatch(['ab', 'cd'], { seed: 42, maxNewTokens: 25 });
+    const single = await make(5).gen.generate('ab', { seed: 42, maxNewTokens: 25 });
+    expect(batch[0]).toBe(single);
+  });
+
+  test('generateBatch rows stop independently and the generator state is untouched', async () => {
+    const { gen } = make(5);
+    const before = gen.getState();
+    const stream = gen.generateBatch(['abc', 'e'], { temperature: 0, maxNewTokens: 20, stop: ['a'] });
+    const results = await stream.result();
+    for (const r of results) {
+      if (r.finishReason === 'stop') expect(r.text.endsWith('a')).toBe(true);
+      else expect(r.newTokens).toBe(20);
+    }
+    expect(gen.getState()).toEqual(before); // greedy: not even the random stream moved
+  });
+
+  test('bad options are refused synchronously with the option named', () => {
+    const { gen } = make();
+    expect(() => gen.generate('a', { temperature: -1 })).toThrow(/option temperature is -1; expected a finite number ≥ 0/);
+    expect(() => gen.generate('a', { topK: 1.5 })).toThrow(InvalidOptionError);
+    expect(() => gen.generate('a', { topP: 0 })).toThrow(/topP/);
+    expect(() => gen.generate('a', { maxNewTokens: -2 })).toThrow(/maxNewTokens/);
+    expect(() => gen.generate('a', { stop: [''] })).toThrow(/stop/);
+    expect(() => gen.generate('a', { seed: -1 })).toThrow(/seed/);
+    expect(() => gen.generate('a', { tempurature: 1 } as never)).toThrow(/unknown generation option 'tempurature'/);
+    expect(() => gen.generateBatch([])).toThrow(InvalidPromptError);
+  });
+});

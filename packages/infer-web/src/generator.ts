@@ -1,0 +1,392 @@
+/**
+ * CharGenerator: stateful text generation over a RecurrentSession. The prompt is primed in one
+ * run (seq = prompt length) on the fused graph; each new character is one run carrying hn → h0.
+ * The state (hidden state, ids not yet fed, Rng) persists between calls, so a second generate()
+ * continues where the first stopped, as the lesson's stateful model does.
+ */
+import { validateContract, type ModelInfo } from './contract.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError } from './errors.js';
+import { readModelDescription } from './model-proto.js';
+import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
+import { Rng } from './rng.js';
+import { Sampler } from './sampler.js';
+import type { Logger, RecurrentSession, Runtime } from './session.js';
+import { bytesOf, type ModelSource, type ProgressCallback } from './source.js';
+import {
+  cloneStreamState,
+  emptyStreamState,
+  fromSnapshot,
+  toSnapshot,
+  type FloatEncoding,
+  type GeneratorSnapshot,
+  type StreamState,
+} from './state.js';
+import { AbortCriterion, stoppingCriteria, type StoppingCriterion } from './stopping.js';
+import { GenerationStream, type FinishReason, type GenerationResult } from './streamer.js';
+import { Tokenizer } from './tokenizer.js';
+
+export interface LoadOptions {
+  /** How to read and run the model; the entry points (`@charrnn/infer-web`, `/node`) supply one. */
+  runtime?: Runtime;
+  /** Seeds the generator's own random stream (calls without `seed`). Default: random. */
+  seed?: number;
+  /** Called as the model downloads (URL sources). */
+  onProgress?: ProgressCallback;
+  /** Where backend fallbacks are reported. Default: console. */
+  logger?: Logger;
+}
+
+/** A session shared by a generator and its forks; released when the last one is. */
+interface SharedSession {
+  session: RecurrentSession;
+  refs: number;
+}
+
+export class CharGenerator {
+  readonly tokenizer: Tokenizer;
+  private stream: StreamState;
+  private rng: Rng;
+  private queue: Promise<void> = Promise.resolve();
+  private running = 0;
+  private released = false;
+  /** BigInt of every id, so that writing a token into the int64 buffer allocates nothing. */
+  private readonly bigIds: bigint[];
+
+  /** Wraps an open session; `load()` is the usual way in. */
+  constructor(
+    private readonly shared: SharedSession | RecurrentSession,
+    readonly info: ModelInfo,
+    options: Pick<LoadOptions, 'seed'> = {},
+  ) {
+    if ('run' in shared) this.shared = { session: shared, refs: 1 };
+    if (options.seed !== undefined && !(Number.isSafeInteger(options.seed) && options.seed >= 0)) {
+      throw new InvalidOptionError(`option seed is ${String(options.seed)}; expected a non-negative safe integer`);
+    }
+    this.tokenizer = new Tokenizer(info.vocab, info.lower);
+    this.stream = emptyStreamState(info);
+    this.rng = Rng.fromSeed(options.seed ?? Rng.randomSeed());
+    this.bigIds = info.vocab.map((_, i) => BigInt(i));
+  }
+
+  /**
+   * Loads a model from a URL, a path (Node entry), or bytes, checks it against the ONNX contract
+   * and opens a session with `options.runtime`.
+   */
+  static async load(source: ModelSource, options: LoadOptions = {}): Promise<CharGenerator> {
+    const runtime = options.runtime;
+    if (runtime === undefined) {
+      throw new InvalidOptionError(
+        "no runtime: import CharGenerator from '@charrnn/infer-web' (browsers) or '@charrnn/infer-web/node', or pass options.runtime",
+      );
+    }
+    const bytes = bytesOf(source) ?? (await runtime.readModel(source as string | URL, options.onProgress));
+    const info = validateContract(readModelDescription(bytes));
+    const session = await runtime.createSession(bytes, info);
+    return new this({ session, refs: 1 }, info, options);
+  }
+
+  private get session(): RecurrentSession {
+    return (this.shared as SharedSession).session;
+  }
+
+  /** The execution provider in use. */
+  get backend(): string {
+    return this.session.backend;
+  }
+
+  /**
+   * Generates text after `prompt` (continuing the current state; '' continues without new
+   * input). Iterate for chunks as they come, or await for the whole text.
+   */
+  generate(prompt = '', options: GenerationOptions = {}): GenerationStream<string, GenerationResult, string> {
+    this.assertOpen();
+    const opts = resolveGenerationOptions(options);
+    const ids = this.encodePrompt(prompt, 'prompt');
+    return new GenerationStream(
+      (report) => this.produceSingle(ids, opts, report),
+      (result) => result.text,
+    );
+  }
+
+  /**
+   * Several independent streams in one batch dimension: each starts from a copy of the current
+   * state, primes its own prompt, and samples with Rng stream i of the seed (so row 0 equals
+   * generate() with the same seed). The generator's own state is left unchanged.
+   */
+  generateBatch(prompts: readonly string[], options: GenerationOptions = {}): GenerationStream<string[], GenerationResult[], string[]> {
+    if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => typeof p === 'string')) {
+      throw new InvalidPromptError('generateBatch needs a non-empty array of prompt strings');
+    }
+    this.assertOpen();
+    const opts = resolveGenerationOptions(options);
+    const ids = prompts.map((p, i) => this.encodePrompt(p, `prompts[${i}]`));
+    return new GenerationStream(
+      (report) => this.produceBatch(ids, opts, report),
+      (results) => results.map((r) => r.text),
+    );
+  }
+
+  /** Forgets all text: zero hidden state, nothing pending. The random stream continues. */
+  reset(): void {
+    this.assertIdle('reset');
+    this.stream = emptyStreamState(this.info);
+  }
+
+  /** A serialisable snapshot of the state (taken between generations). */
+  getState(options: { encoding?: FloatEncoding } = {}): GeneratorSnapshot {
+    return toSnapshot(this.info, this.stream, this.rng.state(), options.encoding ?? 'base64');
+  }
+
+  /** Restores a snapshot from getState() (this or another runtime, same model shape). */
+  setState(snapshot: GeneratorSnapshot): void {
+    this.assertIdle('setState');
+    const { stream, rng } = fromSnapshot(this.info, snapshot);
+    this.stream = stream;
+    this.rng = Rng.fromState(rng);
+  }
+
+  /** A generator with a copy of this one's state, sharing the session: for branching continuations. */
+  fork(): CharGenerator {
+    this.assertOpen();
+    const shared = this.shared as SharedSession;
+    shared.refs++;
+    const Ctor = this.constructor as new (s: SharedSession, i: ModelInfo) => CharGenerator;
+    const child = new Ctor(shared, this.info);
+    child.stream = cloneStreamState(this.stream);
+    child.rng = Rng.fromState(this.rng.state());
+    return child;
+  }
+
+  /** Releases the session once this generator and all its forks are released. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    const shared = this.shared as SharedSession;
+    shared.refs--;
+    if (shared.refs === 0) await shared.session.release();
+  }
+
+  private encodePrompt(prompt: string, name: string): number[] {
+    if (typeof prompt !== 'string') throw new InvalidPromptError(`${name} is ${typeof prompt}; expected a string`);
+    return this.tokenizer.encode(prompt);
+  }
+
+  private assertOpen(): void {
+    if (this.released) throw new InvalidStateError('this CharGenerator was released; load the model again');
+  }
+
+  private assertIdle(what: string): void {
+    this.assertOpen();
+    if (this.running > 0) {
+      throw new InvalidStateError(`cannot ${what} while a generation is running; abort it (options.signal) and await it first`);
+    }
+  }
+
+  /** Serialises generations on this generator: each one starts from the state the last one left. */
+  private async acquire(): Promise<() => void> {
+    this.assertOpen();
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.running++;
+    return () => {
+      this.running--;
+      release();
+    };
+  }
+
+  private async *produceSingle(
+    ids: number[],
+    opts: ResolvedGenerationOptions,
+    report: (r: GenerationResult) => void,
+  ): AsyncGenerator<string, void> {
+    const unlock = await this.acquire();
+    const rows = [cloneStreamState(this.stream)];
+    const rng = opts.seed === undefined ? this.rng : Rng.fromSeed(opts.seed, 0);
+    const results: GenerationResult[] = [];
+    let failed = false;
+    try {
+      for await (const chunk of this.decode(rows, [ids], [rng], opts, results)) yield chunk[0];
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      this.stream = rows[0];
+      unlock();
+      opts.streamer?.end();
+      if (!failed) report(results[0]);
+    }
+  }
+
+  private async *produceBatch(
+    ids: number[][],
+    opts: ResolvedGenerationOptions,
+    report: (r: GenerationResult[]) => void,
+  ): AsyncGenerator<string[], void> {
+    const unlock = await this.acquire();
+    const rows = ids.map(() => cloneStreamState(this.stream));
+    const seed = opts.seed ?? (opts.temperature === 0 ? 0 : this.rng.nextUint32());
+    const rngs = ids.map((_, i) => Rng.fromSeed(seed, i));
+    const results: GenerationResult[] = [];
+    let failed = false;
+    try {
+      yield* this.decode(rows, ids, rngs, opts, results);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      unlock();
+      opts.streamer?.end();
+      if (!failed) report(results);
+    }
+  }
+
+  /** Feeds pending ids + the prompt; afterwards the row has fresh logits and nothing pending. */
+  private async prime(row: StreamState, prompt: readonly number[]): Promise<void> {
+    const ids = [...row.pending, ...prompt];
+    if (ids.length === 0) {
+      if (row.logits === undefined) {
+        throw new InvalidPromptError('empty prompt on a fresh state: there is no text to continue; give a prompt of at least one character');
+      }
+      return;
+    }
+    const { vocabSize: V } = this.info;
+    // The step graph has seq fixed to 1: one run per prompt character.
+    const chunk = this.info.graph === 'step' ? 1 : ids.length;
+    const tokens = new BigInt64Array(chunk);
+    for (let start = 0; start < ids.length; start += chunk) {
+      for (let t = 0; t < chunk; t++) tokens[t] = this.bigIds[ids[start + t]];
+      const out = await this.session.run(tokens, chunk, 1, row.h, row.c);
+      row.h.set(out.hn);
+      if (row.c !== undefined && out.cn !== undefined) row.c.set(out.cn);
+      row.logits = out.logits.slice((chunk - 1) * V, chunk * V);
+      row.pending = ids.slice(start + chunk);
+    }
+  }
+
+  /**
+   * The decoding loop for B rows. Per row, either the last sampled id is not yet fed (`fed` false)
+   * or the logits are current; whenever a row ends (or the loop is left early) its state is
+   * written back in that form, so that the next call continues exactly.
+   */
+  private async *decode(
+    rows: StreamState[],
+    prompts: readonly number[][],
+    rngs: Rng[],
+    opts: ResolvedGenerationOptions,
+    results: GenerationResult[],
+  ): AsyncGenerator<string[], void> {
+    const B = rows.length;
+    const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
+    const texts = new Array<string>(B).fill('');
+    const counts = new Int32Array(B);
+    const last = new Int32Array(B);
+    const done = new Array<FinishReason | null>(B).fill(null);
+    let fed = true;
+    let primed = false;
+    let h = rows[0].h;
+    let c = rows[0].c;
+    const logits = new Float32Array(B * V);
+
+    const finish = (b: number, reason: FinishReason): void => {
+      done[b] = reason;
+      results[b] = { text: texts[b], newTokens: counts[b], finishReason: reason };
+      const row = rows[b];
+      if (B > 1) {
+        for (let l = 0; l < L; l++) {
+          row.h.set(h.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
+          if (row.c !== undefined && c !== undefined) row.c.set(c.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
+        }
+      }
+      if (fed) {
+        row.pending = [];
+        row.logits = logits.slice(b * V, (b + 1) * V);
+      } else {
+        row.pending = [last[b]];
+        row.logits = undefined;
+      }
+    };
+    const finishAll = (reason: FinishReason): void => {
+      for (let b = 0; b < B; b++) if (done[b] === null) finish(b, reason);
+    };
+
+    try {
+      const abort = opts.signal === undefined ? undefined : new AbortCriterion(opts.signal);
+      if (abort?.check() === 'abort') {
+        // Aborted before the start: nothing primed, the state is untouched.
+        for (let b = 0; b < B; b++) results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+        done.fill('abort');
+        return;
+      }
+      for (let b = 0; b < B; b++) await this.prime(rows[b], prompts[b]);
+      if (B > 1) {
+        h = interleave(rows.map((r) => r.h), L, H);
+        c = rows[0].c === undefined ? undefined : interleave(rows.map((r) => r.c!), L, H);
+      }
+      for (let b = 0; b < B; b++) logits.set(rows[b].logits!, b * V);
+      primed = true;
+      if (opts.maxNewTokens === 0) {
+        finishAll('length');
+        return;
+      }
+
+      const sampler = new Sampler(V, opts);
+      const criteria: StoppingCriterion[] = stoppingCriteria(opts.maxNewTokens, opts.stop, B);
+      const tokens = new BigInt64Array(B);
+      let active = B;
+      const chunk = new Array<string>(B).fill('');
+      for (let step = 0; ; step++) {
+        if (abort?.check() === 'abort') {
+          finishAll('abort');
+          return;
+        }
+        for (let b = 0; b < B; b++) {
+          if (done[b] !== null) {
+            chunk[b] = '';
+            continue;
+          }
+          const id = sampler.sample(logits, b * V, rngs[b], step, b);
+          last[b] = id;
+          counts[b]++;
+          const text = this.tokenizer.decodeOne(id);
+          texts[b] += text;
+          chunk[b] = text;
+        }
+        fed = false;
+        for (let b = 0; b < B; b++) {
+          if (done[b] !== null || chunk[b] === '') continue;
+          for (const criterion of criteria) {
+            const reason = criterion.check(b, chunk[b], counts[b]);
+            if (reason !== null) {
+              finish(b, reason);
+              active--;
+              break;
+            }
+          }
+        }
+        if (opts.streamer !== undefined) for (let b = 0; b < B; b++) if (chunk[b] !== '') opts.streamer.put(chunk[b], b);
+        yield B === 1 ? chunk : [...chunk];
+        if (active === 0) return;
+        for (let b = 0; b < B; b++) tokens[b] = this.bigIds[last[b]];
+        const out = await this.session.run(tokens, 1, B, h, c);
+        h.set(out.hn);
+        if (c !== undefined && out.cn !== undefined) c.set(out.cn);
+        logits.set(out.logits);
+        fed = true;
+      }
+    } finally {
+      // Left early (the consumer stopped iterating, or a run failed): keep what was produced. A
+      // failure while priming leaves each row as prime() last left it, which is consistent.
+      if (primed) finishAll('abort');
+    }
+  }
+}
+
+/** Stacks per-row [L, 1, H] states into one [L, B, H] batch state. */
+function interleave(states: readonly Float32Array[], L: number, H: number): Float32Array {
+  const B = states.length;
+  const out = new Float32Array(L * B * H);
+  for (let l = 0; l < L; l++) for (let b = 0; b < B; b++) out.set(states[b].subarray(l * H, (l + 1) * H), (l * B + b) * H);
+  return out;
+}

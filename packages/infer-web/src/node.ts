@@ -1,0 +1,102 @@
+/**
+ * Node entry (`@charrnn/infer-web/node`): the core plus onnxruntime-node, execution providers
+ * `cuda` then `cpu`. Model strings are paths, file: URLs or http(s) URLs.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import * as ortNode from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-web';
+import type { ModelInfo } from './contract.js';
+import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
+import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
+import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi } from './ort-session.js';
+import type { Logger, RecurrentSession, Runtime } from './session.js';
+import { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
+
+export * from './core.js';
+export type { OrtApi } from './ort-session.js';
+
+export type NodeBackend = 'auto' | 'cuda' | 'cpu';
+const NODE_BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];
+
+export interface NodeRuntimeOptions {
+  /** 'auto' tries CUDA, then falls back to CPU (reported once through the logger). Default 'auto'. */
+  backend?: NodeBackend;
+  /** Threads inside one op. Default 1: a step of a small RNN is too short to split. */
+  intraOpNumThreads?: number;
+  /** Extra onnxruntime session options, applied last. */
+  sessionOptions?: InferenceSession.SessionOptions;
+  /** The onnxruntime module; default onnxruntime-node (tests inject fakes). */
+  ort?: OrtApi;
+  logger?: Logger;
+}
+
+export interface NodeLoadOptions extends LoadOptions, NodeRuntimeOptions {}
+
+/** Loggers already told that CUDA is unavailable: the fallback is reported once, not per load. */
+const toldFallback = new WeakSet<Logger>();
+
+async function readModelFile(source: string | URL, onProgress?: ProgressCallback): Promise<Uint8Array> {
+  const url = source instanceof URL ? source : /^(https?|file):/i.test(source) ? new URL(source) : undefined;
+  if (url !== undefined && url.protocol !== 'file:') return fetchModel(url, onProgress);
+  const path = url !== undefined ? fileURLToPath(url) : (source as string);
+  try {
+    const bytes = await readFile(path);
+    onProgress?.(bytes.byteLength, bytes.byteLength);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (error) {
+    throw new ModelSourceError(`could not read model file ${path}: ${(error as Error).message}`);
+  }
+}
+
+export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
+  const backend = options.backend ?? 'auto';
+  if (!NODE_BACKENDS.includes(backend)) {
+    throw new InvalidOptionError(`option backend is ${JSON.stringify(backend)}; expected one of ${NODE_BACKENDS.join(', ')}`);
+  }
+  const threads = options.intraOpNumThreads ?? 1;
+  if (!Number.isInteger(threads) || threads < 0) {
+    throw new InvalidOptionError(`option intraOpNumThreads is ${String(threads)}; expected an integer ≥ 0 (0 = onnxruntime's default)`);
+  }
+  const ort: OrtApi = options.ort ?? (ortNode as unknown as OrtApi);
+  const logger = options.logger ?? console;
+  const open = (model: Uint8Array, providers: string[]): Promise<InferenceSession> =>
+    ort.InferenceSession.create(model, {
+      ...TINY_MODEL_SESSION_OPTIONS,
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      ...options.sessionOptions,
+      executionProviders: providers,
+    });
+
+  return {
+    name: 'onnxruntime-node',
+    readModel: readModelFile,
+    async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
+      if (backend === 'cpu') return new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+      try {
+        return new OrtRecurrentSession(ort, await open(model, ['cuda', 'cpu']), info, 'cuda');
+      } catch (error) {
+        const reason = (error as Error).message;
+        if (backend === 'cuda') {
+          throw new BackendUnavailableError(
+            `backend 'cuda' was requested but onnxruntime-node could not load its CUDA execution provider (${reason}); ` +
+              "install the CUDA build of onnxruntime-node's provider libraries, or use backend 'cpu' or 'auto'",
+          );
+        }
+        if (!toldFallback.has(logger)) {
+          toldFallback.add(logger);
+          logger.warn(`@charrnn/infer-web: CUDA execution provider unavailable (${reason}); using CPU`);
+        }
+        return new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+      }
+    },
+  };
+}
+
+/** CharGenerator whose load() reads paths and runs on onnxruntime-node by default. */
+export class CharGenerator extends CoreCharGenerator {
+  static override load(source: ModelSource, options: NodeLoadOptions = {}): Promise<CoreCharGenerator> {
+    return super.load(source, { ...options, runtime: options.runtime ?? nodeRuntime(options) });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * How generated text leaves the loop. A Streamer (transformers.js' shape: put / end) for push
+ * consumers; GenerationStream for pull consumers: `for await (const chunk of stream)` or
+ * `await stream` for the whole text.
+ */
+
+export interface Streamer {
+  /** A chunk of generated text; `row` is the batch row (0 for generate). */
+  put(text: string, row: number): void;
+  end(): void;
+}
+
+export type FinishReason = 'length' | 'stop' | 'abort';
+
+export interface GenerationResult {
+  /** The generated text (the prompt is not repeated). */
+  text: string;
+  /** Number of generated characters (tokens). */
+  newTokens: number;
+  finishReason: FinishReason;
+}
+
+/**
+ * The value of generate(): an async iterable of chunks that is also awaitable for the whole
+ * text. Generation is lazy: it starts at the first iteration or the first await, and runs once.
+ * The producer reports its result from its `finally`, so a consumer that breaks out of the loop
+ * early still gets a result (and the generator still saves its state).
+ */
+export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIterable<Chunk>, PromiseLike<Whole> {
+  private started = false;
+  private drained: Promise<Result> | undefined;
+  private resolveResult!: (r: Result) => void;
+  private rejectResult!: (e: unknown) => void;
+  private readonly resultPromise: Promise<Result>;
+
+  constructor(
+    private readonly produce: (report: (result: Result) => void) => AsyncGenerator<Chunk, void>,
+    private readonly whole: (result: Result) => Whole,
+  ) {
+    this.resultPromise = new Promise<Result>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    // A result nobody asked for must not become an unhandled rejection.
+    this.resultPromise.catch(() => undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Chunk> {
+    if (this.started) throw new TypeError('a generation stream can be consumed only once');
+    this.started = true;
+    const inner = this.produce((result) => this.resolveResult(result));
+    const reject = (error: unknown): void => this.rejectResult(error);
+    return {
+      next: async () => {
+        try {
+          return await inner.next();
+        } catch (error) {
+          reject(error);
+          throw error;
+        }
+      },
+      return: async () => {
+        await inner.return();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** Runs to the end (or waits for the running iteration) and gives the full result. */
+  result(): Promise<Result> {
+    if (this.drained === undefined) {
+      this.drained = this.started
+        ? this.resultPromise
+        : (async () => {
+            for await (const _chunk of this) {
+              // drain: the chunks also went to the streamer, if any
+            }
+            return this.resultPromise;
+          })();
+    }
+    return this.drained;
+  }
+
+  then<A = Whole, B = never>(
+    onfulfilled?: ((value: Whole) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result().then((r) => this.whole(r)).then(onfulfilled, onrejected);
+  }
+}
