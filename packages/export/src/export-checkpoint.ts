@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { writeFileAtomic } from '@charrnn/data/node';
-import { loadModelCheckpoint } from '@charrnn/train';
+import { loadModelCheckpoint, type ModelConfig } from '@charrnn/train';
 import { buildOnnxModel, resolveBuildOptions, type BuildOptions } from './build.js';
 import { VerificationError, verifyOnnx, type VerifyOptions, type VerifyReport } from './verify.js';
 
@@ -17,6 +17,7 @@ export interface ExportOptions extends BuildOptions {
 
 export interface ExportResult {
   checkpoint: string;
+  config: ModelConfig;
   out: string;
   bytes: number;
   options: Required<BuildOptions>;
@@ -40,5 +41,5 @@ export async function exportCheckpoint(checkpoint: string, options: ExportOption
     if (!verification.passed) throw new VerificationError(verification);
   }
   await writeFileAtomic(out, bytes);
-  return { checkpoint, out, bytes: bytes.length, options: resolved, verification };
+  return { checkpoint, config: source.config, out, bytes: bytes.length, options: resolved, verification };
 }
