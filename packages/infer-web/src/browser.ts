@@ -83,7 +83,7 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
 
 /** CharGenerator whose load() fetches URLs and runs on onnxruntime-web by default. */
 export class CharGenerator extends CoreCharGenerator {
-  static override load(source: ModelSource, options: WebLoadOptions = {}): Promise<CoreCharGenerator> {
+  static override async load(source: ModelSource, options: WebLoadOptions = {}): Promise<CoreCharGenerator> {
     return super.load(source, { ...options, runtime: options.runtime ?? webRuntime(options) });
   }
 }

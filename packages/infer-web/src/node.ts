@@ -96,7 +96,7 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
 
 /** CharGenerator whose load() reads paths and runs on onnxruntime-node by default. */
 export class CharGenerator extends CoreCharGenerator {
-  static override load(source: ModelSource, options: NodeLoadOptions = {}): Promise<CoreCharGenerator> {
+  static override async load(source: ModelSource, options: NodeLoadOptions = {}): Promise<CoreCharGenerator> {
     return super.load(source, { ...options, runtime: options.runtime ?? nodeRuntime(options) });
   }
 }

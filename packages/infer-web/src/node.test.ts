@@ -1,0 +1,268 @@
+import { jest } from '@jest/globals';
+import * as ortNode from 'onnxruntime-node';
+import {
+  BackendUnavailableError,
+  CharGenerator,
+  InvalidOptionError,
+  type CoreCharGenerator,
+  type GeneratorSnapshot,
+  type LogitsProcessor,
+  type OrtApi,
+} from './node.js';
+import { CharGenerator as WebCharGenerator } from './browser.js';
+import { testModel, TEST_VOCAB } from './test-helpers/models.js';
+import { directGreedy, directNextLogits, ids, openDirect } from './test-helpers/reference.js';
+
+const ARCHS = ['rnn', 'gru', 'lstm'] as const;
+const quiet = { warn: () => undefined };
+
+async function load(bytes: Uint8Array, seed = 1): Promise<CoreCharGenerator> {
+  return CharGenerator.load(bytes, { backend: 'cpu', seed });
+}
+
+describe.each(ARCHS)('%s model on onnxruntime-node', (arch) => {
+  const fused = testModel(arch);
+  const step = testModel(arch, { graph: 'step' });
+
+  test('reads the contract from the model', async () => {
+    const gen = await load(fused);
+    expect(gen.info).toMatchObject({ arch, vocabSize: TEST_VOCAB.length, hiddenSize: 12, numLayers: 2, graph: 'fused', lower: true });
+    expect(gen.info.vocab).toEqual(TEST_VOCAB);
+    expect(gen.backend).toBe('cpu');
+    await gen.release();
+  });
+
+  test('greedy generation equals an argmax loop over the session run directly (fused and step graphs)', async () => {
+    const prompt = 'the cat sat. ';
+    const direct = await openDirect(fused, arch);
+    const expected = TEST_VOCAB.length && (await directGreedy(direct, ids(prompt), 60)).map((i) => TEST_VOCAB[i]).join('');
+    for (const bytes of [fused, step]) {
+      const gen = await load(bytes);
+      expect(await gen.generate(prompt, { temperature: 0, maxNewTokens: 60 })).toBe(expected);
+      await gen.release();
+    }
+    await direct.session.release();
+  });
+
+  test('top-k and top-p never emit a character outside the allowed set', async () => {
+    for (const { topK, topP } of [{ topK: 3, topP: 1 }, { topK: 0, topP: 0.6 }, { topK: 4, topP: 0.8 }]) {
+      const gen = await load(fused, 3);
+      const allowed: Set<number>[] = [];
+      // Sees the raw logits (it runs before temperature / top-k / top-p) and derives the
+      // allowed set independently of the sampler.
+      const spy: LogitsProcessor = {
+        process(logits) {
+          const temperature = 1.5;
+          const order = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b);
+          let keep = topK > 0 ? order.slice(0, topK) : order;
+          if (topP < 1) {
+            const z = keep.map((i) => Math.exp((logits[i] - logits[order[0]]) / temperature));
+            const total = order.reduce((s, i) => s + Math.exp((logits[i] - logits[order[0]]) / temperature), 0);
+            // after top-k the probabilities are renormalised over the kept set
+            const kept = topK > 0 ? z.reduce((a, b) => a + b, 0) : total;
+            let cumulative = 0;
+            let n = 0;
+            while (n < keep.length) {
+              cumulative += z[n] / kept;
+              n++;
+              if (cumulative >= topP) break;
+            }
+            keep = keep.slice(0, n);
+          }
+          allowed.push(new Set(keep));
+        },
+      };
+      const chunks: string[] = [];
+      for await (const chunk of gen.generate('a', { temperature: 1.5, topK, topP, maxNewTokens: 300, logitsProcessors: [spy] })) chunks.push(chunk);
+      expect(chunks).toHaveLength(300);
+      chunks.forEach((ch, i) => expect(allowed[i].has(TEST_VOCAB.indexOf(ch))).toBe(true));
+      // the restriction is real: fewer distinct characters than the vocabulary can be allowed
+      expect(Math.max(...allowed.map((s) => s.size))).toBeLessThan(TEST_VOCAB.length);
+      await gen.release();
+    }
+  });
+
+  test('seeded sampling is reproducible and its first-character distribution matches the softmax', async () => {
+    const gen = await load(fused);
+    const a = await gen.generate('s', { seed: 5, maxNewTokens: 80 });
+    gen.reset();
+    const b = await gen.generate('s', { seed: 5, maxNewTokens: 80 });
+    gen.reset();
+    const c = await gen.generate('s', { seed: 6, maxNewTokens: 80 });
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+
+    const direct = await openDirect(fused, arch);
+    const logits = await directNextLogits(direct, ids('the '));
+    await direct.session.release();
+    const max = Math.max(...logits);
+    const z = Array.from(logits, (l) => Math.exp(l - max));
+    const total = z.reduce((s, x) => s + x, 0);
+    const N = 4000;
+    const counts = new Array<number>(TEST_VOCAB.length).fill(0);
+    for (let seed = 0; seed < N; seed++) {
+      gen.reset();
+      const ch = await gen.generate('the ', { seed, maxNewTokens: 1 });
+      counts[TEST_VOCAB.indexOf(ch)]++;
+    }
+    // Pearson chi-square over cells with expected count ≥ 5, the rest pooled.
+    let chi = 0;
+    let df = -1;
+    let pooledObs = 0;
+    let pooledExp = 0;
+    z.forEach((x, i) => {
+      const expected = (N * x) / total;
+      if (expected >= 5) {
+        chi += (counts[i] - expected) ** 2 / expected;
+        df++;
+      } else {
+        pooledObs += counts[i];
+        pooledExp += expected;
+      }
+    });
+    if (pooledExp > 0) {
+      chi += (pooledObs - pooledExp) ** 2 / Math.max(pooledExp, 1e-9);
+      df++;
+    }
+    expect(df).toBeGreaterThanOrEqual(2);
+    // 99.9th percentile of chi-square(df) via the Wilson–Hilferty approximation
+    const q = df * (1 - 2 / (9 * df) + 3.09 * Math.sqrt(2 / (9 * df))) ** 3;
+    expect(chi).toBeLessThan(q);
+    await gen.release();
+  });
+
+  test('state snapshots round-trip (also into onnxruntime-web) and continue identically', async () => {
+    const a = await load(fused, 9);
+    await a.generate('this is a test. ', { maxNewTokens: 25 });
+    const snapshot = JSON.parse(JSON.stringify(a.getState())) as GeneratorSnapshot;
+    const b = await load(fused, 1234);
+    b.setState(snapshot);
+    const web = await WebCharGenerator.load(fused, { backend: 'wasm', seed: 77 });
+    web.setState(snapshot);
+    const fromA = await a.generate('', { maxNewTokens: 40, temperature: 0.9 });
+    expect(await b.generate('', { maxNewTokens: 40, temperature: 0.9 })).toBe(fromA);
+    expect(await web.generate('', { maxNewTokens: 40, temperature: 0.9 })).toBe(fromA);
+    await Promise.all([a.release(), b.release(), web.release()]);
+  });
+
+  test('onnxruntime-node and onnxruntime-web (wasm) produce identical text for the same seed', async () => {
+    const node = await load(fused);
+    const web = await WebCharGenerator.load(fused, { backend: 'wasm' });
+    expect(web.backend).toBe('wasm');
+    for (const options of [{ seed: 1, temperature: 0.8 }, { seed: 2, topK: 5 }, { seed: 3, topP: 0.9, temperature: 1.2 }]) {
+      node.reset();
+      web.reset();
+      const fromNode = await node.generate('he said: ', { maxNewTokens: 200, ...options });
+      const fromWeb = await web.generate('he said: ', { maxNewTokens: 200, ...options });
+      expect(fromWeb).toBe(fromNode);
+    }
+    await Promise.all([node.release(), web.release()]);
+  });
+});
+
+describe('generation control on a real model', () => {
+  const bytes = testModel('gru');
+
+  test('stop strings and AbortSignal end generation promptly', async () => {
+    const gen = await load(bytes);
+    const free = await gen.generate('a', { temperature: 0, maxNewTokens: 100 });
+    const stop = free.slice(20, 22);
+    gen.reset();
+    const result = await gen.generate('a', { temperature: 0, maxNewTokens: 100, stop: [stop] }).result();
+    expect(result).toEqual({ text: free.slice(0, free.indexOf(stop) + 2), newTokens: free.indexOf(stop) + 2, finishReason: 'stop' });
+
+    const controller = new AbortController();
+    let n = 0;
+    const stream = gen.generate('a', { maxNewTokens: 100_000, signal: controller.signal });
+    for await (const _ of stream) if (++n === 10) controller.abort();
+    expect((await stream.result()).newTokens).toBe(10);
+    await gen.release();
+  });
+
+  test('generateBatch rows match single greedy runs', async () => {
+    const gen = await load(bytes);
+    const prompts = ['the cat', 'a', 'no. he is'];
+    const texts = await gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 30 });
+    for (const [i, p] of prompts.entries()) {
+      gen.reset();
+      expect(texts[i]).toBe(await gen.generate(p, { temperature: 0, maxNewTokens: 30 }));
+    }
+    await gen.release();
+  });
+
+  test('paths and file: URLs load on the Node entry; missing files name the path', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { pathToFileURL } = await import('node:url');
+    const dir = await mkdtemp(join(tmpdir(), 'infer-web-'));
+    const file = join(dir, 'm.onnx');
+    await writeFile(file, bytes);
+    for (const source of [file, pathToFileURL(file), pathToFileURL(file).href]) {
+      const gen = await CharGenerator.load(source, { backend: 'cpu' });
+      expect(gen.info.arch).toBe('gru');
+      await gen.release();
+    }
+    await expect(CharGenerator.load(join(dir, 'nope.onnx'))).rejects.toThrow(/could not read model file .*nope\.onnx/);
+  });
+
+  test('bad load options are refused', async () => {
+    await expect(CharGenerator.load(bytes, { backend: 'tpu' as never })).rejects.toThrow(InvalidOptionError);
+    await expect(CharGenerator.load(bytes, { intraOpNumThreads: -1 })).rejects.toThrow(/intraOpNumThreads/);
+    await expect(CharGenerator.load(bytes, { seed: 1.5 })).rejects.toThrow(/seed/);
+  });
+});
+
+describe('execution provider selection (CUDA simulated)', () => {
+  const bytes = testModel('gru');
+  /** onnxruntime-node whose CUDA provider fails to load, as on a machine without it. */
+  function withoutCuda(): { ort: OrtApi; providers: string[][] } {
+    const providers: string[][] = [];
+    const ort: OrtApi = {
+      Tensor: ortNode.Tensor as unknown as OrtApi['Tensor'],
+      InferenceSession: {
+        create: async (model, options) => {
+          const eps = (options?.executionProviders ?? []) as string[];
+          providers.push(eps);
+          if (eps.includes('cuda')) throw new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library');
+          return (await ortNode.InferenceSession.create(model, options)) as never;
+        },
+      },
+    };
+    return { ort, providers };
+  }
+  /** onnxruntime-node that accepts CUDA (running on CPU underneath). */
+  function withCuda(): OrtApi {
+    return {
+      Tensor: ortNode.Tensor as unknown as OrtApi['Tensor'],
+      InferenceSession: { create: async (model, options) => (await ortNode.InferenceSession.create(model, { ...options, executionProviders: ['cpu'] })) as never },
+    };
+  }
+
+  test("backend 'cuda' without the CUDA provider is a clear error", async () => {
+    const { ort } = withoutCuda();
+    const error = await CharGenerator.load(bytes, { backend: 'cuda', ort }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(/backend 'cuda' was requested but onnxruntime-node could not load its CUDA execution provider.*use backend 'cpu' or 'auto'/);
+  });
+
+  test("backend 'auto' falls back to CPU and says so once", async () => {
+    const { ort, providers } = withoutCuda();
+    const logger = { warn: jest.fn() };
+    const a = await CharGenerator.load(bytes, { ort, logger });
+    const b = await CharGenerator.load(bytes, { ort, logger });
+    expect([a.backend, b.backend]).toEqual(['cpu', 'cpu']);
+    expect(providers).toEqual([['cuda', 'cpu'], ['cpu'], ['cuda', 'cpu'], ['cpu']]);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(String(logger.warn.mock.calls[0][0])).toMatch(/CUDA execution provider unavailable .*; using CPU/);
+    expect(await a.generate('the', { temperature: 0, maxNewTokens: 5 })).toHaveLength(5);
+  });
+
+  test("'auto' uses CUDA when it loads, 'cpu' never asks for it", async () => {
+    const gen = await CharGenerator.load(bytes, { ort: withCuda(), logger: quiet });
+    expect(gen.backend).toBe('cuda');
+    const { ort, providers } = withoutCuda();
+    expect((await CharGenerator.load(bytes, { backend: 'cpu', ort })).backend).toBe('cpu');
+    expect(providers).toEqual([['cpu']]);
+  });
+});
