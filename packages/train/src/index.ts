@@ -32,3 +32,28 @@ export {
   selectBackend,
   defaultWasmDir,
 } from './backend/select.js';
+export { type Optimizer, type OptimizerName, type OptimizerState, OPTIMIZER_NAMES, OptimizerError } from './optim/optimizer.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { Sgd } from './optim/sgd.js';
+export { createOptimizer } from './optim/create.js';
+export { type Schedule, ScheduleError, parseSchedule, formatSchedule, totalEpochs, learningRate } from './schedule/schedule.js';
+export { type TokenBatch, type LossAndGradients, lossAndGradients, clipGradNorm } from './trainer/gradients.js';
+export { type Evaluation, evaluate } from './trainer/evaluate.js';
+export { type FitOptions, DEFAULT_FIT_OPTIONS } from './trainer/fit-options.js';
+export { type EpochRecord, TABLE_HEADER, tableRow, historyJsonl } from './trainer/history.js';
+export { type Series, type ChartOptions, lineChartSvg } from './trainer/line-chart.js';
+export {
+  type TrainerRecord,
+  type TrainingCheckpoint,
+  TRAINER_FILE,
+  OPTIMIZER_FILE,
+  HIDDEN_FILE,
+  HISTORY_FILE,
+  LOSS_CURVE_FILE,
+  saveTrainingCheckpoint,
+  loadTrainingCheckpoint,
+} from './trainer/training-checkpoint.js';
+export { type FitRun, type FitResult, TrainingDivergedError, fit, modelConfigFor } from './trainer/fit.js';
+export { type LrFindOptions, type LrFindPoint, type LrFindResult, lrFind } from './trainer/lr-find.js';
+export { type RunFitRequest, runFit, defaultRunName, freshDirectory, prepareFor } from './trainer/run.js';
+export { runLrFind } from './trainer/run-lr-find.js';

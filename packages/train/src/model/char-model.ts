@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@charrnn/data';
 import { expectedShapes, validateModelConfig, type ModelConfig } from './config.js';
 import { embeddingLookup } from './embedding.js';
+import { registerModelGradients } from './gradients.js';
 import { matMul } from './matmul.js';
 import { recurrentStack, type LayerParams, type RecurrentState } from './recurrent.js';
 import { validateWeights, type Weights } from './weights.js';
@@ -36,12 +37,14 @@ export class CharModel {
 
   /** Builds a model from PyTorch-named weights; throws WeightsError naming every bad tensor. */
   static fromWeights(config: ModelConfig, weights: Weights): CharModel {
+    registerModelGradients();
     const checked = validateModelConfig(config);
     validateWeights(checked, weights);
     const parameters = new Map<string, tf.Variable>();
     for (const name of expectedShapes(checked).keys()) {
       const w = weights.get(name)!;
-      parameters.set(name, tf.variable(tf.tensor(w.data, w.shape, 'float32'), true));
+      // tidy frees the initial tensor; the variable keeps its own reference to the data.
+      parameters.set(name, tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape, 'float32'), true)));
     }
     return new CharModel(checked, parameters);
   }

@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core ships its op gradients separately (the @tensorflow/tfjs umbrella imports them).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import type { CharModel, ForwardOptions } from './char-model.js';
 import type { RecurrentState } from './recurrent.js';
 

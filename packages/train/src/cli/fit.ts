@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// train:fit — parses flags and calls runFit; SIGINT saves a checkpoint before exiting.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_FIT_OPTIONS } from '../trainer/fit-options.js';
+import { runFit } from '../trainer/run.js';
+import { parseSchedule } from '../schedule/schedule.js';
+import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
+
+const program = addTrainingFlags(new Command('train:fit'))
+  .description("Train a char model with stateful truncated BPTT (default: the lesson's GRU on the embedded corpus).")
+  .option('--schedule <spec>', `epochs@lr phases, or sgdr:<cycles>x<len>x<mult>@<lr> (default ${DEFAULT_FIT_OPTIONS.schedule})`, (v: string) => {
+    try {
+      parseSchedule(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+    return v;
+  })
+  .option('--epochs <n>', 'epochs at --lr (instead of --schedule)', integerFlag(1))
+  .option('--lr <rate>', 'learning rate with --epochs (default 1e-3)', positiveFlag)
+  .option('--out <dir>', 'checkpoint directory (default checkpoints/<arch>-e<embed>-h<hidden>, never overwriting a run)')
+  .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
+  .option('--max-batches <n>', 'train at most n batches per epoch (quick runs)', integerFlag(1))
+  .showHelpAfterError();
+
+program.parse();
+const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number }>();
+if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
+  program.error('error: give either --schedule or --epochs/--lr, not both');
+}
+const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? `${flags.epochs ?? 1}@${flags.lr ?? 1e-3}` : DEFAULT_FIT_OPTIONS.schedule);
+const backendGiven = program.getOptionValueSource('backend') === 'cli';
+
+const controller = new AbortController();
+process.on('SIGINT', () => {
+  if (controller.signal.aborted) process.exit(130);
+  console.error('\nSIGINT: finishing this batch and saving a checkpoint (press Ctrl-C again to quit without saving)');
+  controller.abort();
+});
+
+try {
+  const result = await runFit({
+    options: fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null }),
+    out: flags.out,
+    resume: flags.resume,
+    backend: backendGiven ? flags.backend : undefined,
+    signal: controller.signal,
+  });
+  if (!result.interrupted) console.log(`done: ${result.step} steps; checkpoint in ${result.outDir}`);
+  process.exit(result.interrupted ? 130 : 0);
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}

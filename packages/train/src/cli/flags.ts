@@ -1,0 +1,84 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
+import { ARCHS, type Arch } from '../model/config.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
+import { DEFAULT_FIT_OPTIONS as D, type FitOptions } from '../trainer/fit-options.js';
+
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  return n;
+};
+const num = (lo: number, hi: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < lo || n >= hi) throw new InvalidArgumentError(`expected a number in [${lo}, ${hi}), got ${JSON.stringify(value)}`);
+  return n;
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/** The model/data/optimizer flags shared by train:fit and train:lr-find. */
+export function addTrainingFlags(cmd: Command): Command {
+  return cmd
+    .option('--corpus <path-or-url>', 'text corpus (default: the embedded nietzsche.txt)')
+    .addOption(new Option('--arch <arch>', 'recurrent cell').choices(ARCHS).default(D.arch))
+    .option('--embed <n>', 'embedding size', int(1), D.embed)
+    .option('--hidden <n>', 'hidden size', int(1), D.hidden)
+    .option('--layers <n>', 'recurrent layers', int(1), D.layers)
+    .option('--dropout <p>', 'dropout between recurrent layers', num(0, 1), D.dropout)
+    .option('--bs <n>', 'batch size (parallel streams)', int(1), D.bs)
+    .option('--bptt <n>', 'BPTT length', int(1), D.bptt)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default(D.optimizer))
+    .option('--momentum <m>', 'SGD momentum', num(0, 1), D.momentum)
+    .option('--clip <norm>', 'clip the global gradient norm (default: off)', positive)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default(D.backend))
+    .option('--seed <n>', 'seed for init, batches and dropout', int(0), D.seed)
+    .option('--min-freq <n>', 'minimum character count to enter the vocabulary', int(1), D.minFreq)
+    .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)');
+}
+
+export interface TrainingFlags {
+  corpus?: string;
+  arch: Arch;
+  embed: number;
+  hidden: number;
+  layers: number;
+  dropout: number;
+  bs: number;
+  bptt: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  clip?: number;
+  backend: BackendChoice;
+  seed: number;
+  minFreq: number;
+  lower: boolean;
+}
+
+export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; maxBatches: number | null }): FitOptions {
+  return {
+    corpus: flags.corpus,
+    arch: flags.arch,
+    embed: flags.embed,
+    hidden: flags.hidden,
+    layers: flags.layers,
+    dropout: flags.dropout,
+    bs: flags.bs,
+    bptt: flags.bptt,
+    schedule: rest.schedule,
+    optimizer: flags.optimizer,
+    momentum: flags.momentum,
+    clip: flags.clip ?? null,
+    seed: flags.seed,
+    maxBatches: rest.maxBatches,
+    minFreq: flags.minFreq,
+    lower: flags.lower,
+    validFraction: D.validFraction,
+    backend: flags.backend,
+  };
+}
+
+export { int as integerFlag, positive as positiveFlag };

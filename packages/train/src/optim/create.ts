@@ -1,0 +1,9 @@
+import { Adam } from './adam.js';
+import { OPTIMIZER_NAMES, OptimizerError, type Optimizer, type OptimizerName } from './optimizer.js';
+import { Sgd } from './sgd.js';
+
+export function createOptimizer(name: OptimizerName, opts: { momentum?: number } = {}): Optimizer {
+  if (name === 'adam') return new Adam();
+  if (name === 'sgd') return new Sgd({ momentum: opts.momentum });
+  throw new OptimizerError(`optimizer ${JSON.stringify(name)} is not one of ${OPTIMIZER_NAMES.join(', ')}`);
+}

@@ -1,0 +1,51 @@
+import type { BackendChoice } from '../backend/select.js';
+import type { Arch } from '../model/config.js';
+import type { OptimizerName } from '../optim/optimizer.js';
+
+/** Everything a training run is started with; stored in trainer.json so --resume needs no flags. */
+export interface FitOptions {
+  /** Corpus path or URL for loadCorpus; undefined = the embedded lesson corpus. */
+  corpus?: string;
+  arch: Arch;
+  embed: number;
+  hidden: number;
+  layers: number;
+  dropout: number;
+  bs: number;
+  bptt: number;
+  /** "6@1e-3,3@1e-4" or "sgdr:3x1x2@1e-3" (see schedule.ts). */
+  schedule: string;
+  optimizer: OptimizerName;
+  /** SGD momentum. */
+  momentum: number;
+  /** Max global gradient norm; null = no clipping. */
+  clip: number | null;
+  seed: number;
+  /** Stop each epoch after this many batches (quick runs); null = whole epochs. */
+  maxBatches: number | null;
+  minFreq: number;
+  lower: boolean;
+  validFraction: number;
+  backend: BackendChoice;
+}
+
+/** The lesson's GRU run: embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, 6 epochs at 1e-3 then 3 at 1e-4, Adam. */
+export const DEFAULT_FIT_OPTIONS: FitOptions = {
+  arch: 'gru',
+  embed: 42,
+  hidden: 256,
+  layers: 1,
+  dropout: 0,
+  bs: 64,
+  bptt: 8,
+  schedule: '6@1e-3,3@1e-4',
+  optimizer: 'adam',
+  momentum: 0.9,
+  clip: null,
+  seed: 0,
+  maxBatches: null,
+  minFreq: 3,
+  lower: true,
+  validFraction: 0.2,
+  backend: 'auto',
+};
