@@ -54,3 +54,28 @@ describe.each(['rnn', 'gru', 'lstm'] as const)('%s', (arch: Arch) => {
     });
   });
 });
+
+describe('float16 export', () => {
+  // Weights of magnitude ~0.3 and |logits| < 1: float16's 11 significant bits cost a few 1e-4.
+  it.each(['fused', 'step'] as const)('%s graph: node and web stay within 2e-3 of float32 tfjs, and the rounding shows', async (graph) => {
+    for (const arch of ['rnn', 'gru', 'lstm'] as const) {
+      const config = smallConfig(arch, 2);
+      const weights = randomWeights(config, 9);
+      const bytes = buildOnnxModel({ config, vocab: smallVocab(config.vocabSize), lower: false, weights }, { graph, fp16: true });
+      const chunks = CHUNKS[graph];
+      const tokens = randomTokens(config.vocabSize, chunks.reduce((a, b) => a + b, 0), 3, 1);
+      const want = tfjsForward(config, weights, tokens, 3);
+      for (const [name, runtime] of Object.entries(RUNTIMES)) {
+        const session = await runtime.InferenceSession.create(bytes);
+        const got = await runStateful(runtime, session, config, tokens, 3, chunks, true);
+        await session.release();
+        const diffs = [maxAbsDiff(got.logits, want.logits), maxAbsDiff(got.h, want.h)];
+        if (arch === 'lstm') diffs.push(maxAbsDiff(got.c!, want.c!));
+        const key = `fp16 ${arch} ${graph} ${name}`;
+        worst[key] = Math.max(worst[key] ?? 0, ...diffs);
+        for (const d of diffs) expect(d).toBeLessThan(2e-3);
+        expect(diffs[0]).toBeGreaterThan(1e-5);
+      }
+    }
+  });
+});
