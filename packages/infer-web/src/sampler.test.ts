@@ -1,0 +1,111 @@
+import { TopKProcessor, TopPProcessor, TemperatureProcessor } from './logits-processors.js';
+import { Rng } from './rng.js';
+import { Sampler, argmax, sampleSoftmax } from './sampler.js';
+
+const LOGITS = Float32Array.from([0.5, 2.0, -1.0, 1.2, 2.0, 0.0, -3.0, 0.9]);
+
+function softmax(x: ArrayLike<number>, t = 1): number[] {
+  const max = Math.max(...Array.from(x));
+  const z = Array.from(x, (v) => Math.exp((v - max) / t));
+  const total = z.reduce((a, b) => a + b, 0);
+  return z.map((v) => v / total);
+}
+
+function chiSquare(counts: number[], probs: number[], n: number): number {
+  return counts.reduce((s, o, i) => (probs[i] > 0 ? s + (o - n * probs[i]) ** 2 / (n * probs[i]) : s), 0);
+}
+
+describe('logits processors', () => {
+  test('temperature divides the logits', () => {
+    const x = LOGITS.slice();
+    new TemperatureProcessor(0.5).process(x);
+    expect(Array.from(x)).toEqual(Array.from(LOGITS, (v) => v * 2));
+  });
+
+  test('top-k keeps the k largest (ties with the k-th kept) and masks the rest', () => {
+    const x = LOGITS.slice();
+    new TopKProcessor(3).process(x);
+    expect(Array.from(x, (v, i) => (v === -Infinity ? -1 : i)).filter((i) => i >= 0)).toEqual([1, 3, 4]);
+    const ties = LOGITS.slice();
+    new TopKProcessor(1).process(ties);
+    expect(Array.from(ties, (v, i) => (v === -Infinity ? -1 : i)).filter((i) => i >= 0)).toEqual([1, 4]);
+  });
+
+  test('top-p keeps the smallest set of most likely tokens reaching p', () => {
+    const p = softmax(LOGITS);
+    const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
+    for (const topP of [0.1, 0.5, 0.8, 0.95, 0.999]) {
+      const x = LOGITS.slice();
+      new TopPProcessor(topP).process(x);
+      let cumulative = 0;
+      let n = 0;
+      while (cumulative < topP) cumulative += p[order[n++]];
+      const kept = Array.from(x, (v, i) => (v === -Infinity ? -1 : i)).filter((i) => i >= 0);
+      expect(kept.sort()).toEqual(order.slice(0, n).sort());
+    }
+  });
+});
+
+describe('Sampler', () => {
+  test('temperature 0 is argmax (first index on ties)', () => {
+    const s = new Sampler(8, { temperature: 0, topK: 0, topP: 1, logitsProcessors: [] });
+    expect(s.sample(LOGITS, 0, Rng.fromSeed(1), 0, 0)).toBe(1);
+    expect(argmax([1, 3, 3, 2])).toBe(1);
+    const padded = new Float32Array(16);
+    padded.set(LOGITS, 8);
+    expect(s.sample(padded, 8, Rng.fromSeed(1), 0, 0)).toBe(1);
+  });
+
+  test('draws follow the softmax (chi-square), at temperature 1 and 0.7', () => {
+    for (const t of [1, 0.7]) {
+      const s = new Sampler(8, { temperature: t, topK: 0, topP: 1, logitsProcessors: [] });
+      const rng = Rng.fromSeed(123);
+      const N = 40_000;
+      const counts = new Array<number>(8).fill(0);
+      for (let i = 0; i < N; i++) counts[s.sample(LOGITS, 0, rng, i, 0)]++;
+      expect(chiSquare(counts, softmax(LOGITS, t), N)).toBeLessThan(24.3); // chi-square(7), p = 0.001
+    }
+  });
+
+  test('top-k draws follow the renormalised softmax over the kept set', () => {
+    const s = new Sampler(8, { temperature: 1, topK: 3, topP: 1, logitsProcessors: [] });
+    const rng = Rng.fromSeed(5);
+    const N = 30_000;
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < N; i++) counts[s.sample(LOGITS, 0, rng, i, 0)]++;
+    const kept = [1, 3, 4];
+    const p = softmax(kept.map((i) => LOGITS[i]));
+    const expected = new Array<number>(8).fill(0);
+    kept.forEach((k, j) => (expected[k] = p[j]));
+    expect(counts.filter((_, i) => !kept.includes(i)).every((c) => c === 0)).toBe(true);
+    expect(chiSquare(counts, expected, N)).toBeLessThan(13.8); // chi-square(2), p = 0.001
+  });
+
+  test('does not modify the caller logits; same seed gives the same draws', () => {
+    const s = new Sampler(8, { temperature: 0.9, topK: 4, topP: 0.9, logitsProcessors: [] });
+    const copy = LOGITS.slice();
+    const a = Array.from({ length: 50 }, (_, i) => s.sample(LOGITS, 0, Rng.fromSeed(i), 0, 0));
+    const b = Array.from({ length: 50 }, (_, i) => s.sample(LOGITS, 0, Rng.fromSeed(i), 0, 0));
+    expect(a).toEqual(b);
+    expect(LOGITS).toEqual(copy);
+  });
+
+  test('custom processors run first and see the row and step', () => {
+    const seen: [number, number][] = [];
+    const banOne = {
+      process(x: Float32Array, ctx: { step: number; row: number }) {
+        seen.push([ctx.step, ctx.row]);
+        x[1] = -Infinity;
+      },
+    };
+    const s = new Sampler(8, { temperature: 0, topK: 0, topP: 1, logitsProcessors: [banOne] });
+    expect(s.sample(LOGITS, 0, Rng.fromSeed(1), 4, 2)).toBe(4);
+    expect(seen).toEqual([[4, 2]]);
+  });
+
+  test('sampleSoftmax never returns a masked token, even when all but one are masked', () => {
+    const x = new Float32Array([-Infinity, -Infinity, 3, -Infinity]);
+    const rng = Rng.fromSeed(1);
+    for (let i = 0; i < 100; i++) expect(sampleSoftmax(x, rng)).toBe(2);
+  });
+});
