@@ -33,8 +33,8 @@ const program = new Command('onnx')
   .option('--checkpoint <dir>', `checkpoint directory (default: the newest under ${DEFAULT_CHECKPOINT_ROOT}/)`)
   .option('--out <file>', 'output file (default: <checkpoint>/model.onnx)')
   .addOption(new Option('--graph <kind>', 'fused: ONNX GRU/LSTM/RNN nodes, any seq; step: elementwise cells, seq = 1').choices(GRAPH_KINDS).default('fused'))
-  // nx consumes `--graph` itself (it opens its task-graph viewer), so `nx run` needs this spelling.
-  .addOption(new Option('--graph-kind <kind>', 'same as --graph (use this one through `nx run`)').choices(GRAPH_KINDS))
+  // nx consumes `--graph` (and `--graph-…`) itself for its task-graph viewer, so `nx run` needs another spelling.
+  .addOption(new Option('--onnx-graph <kind>', 'same as --graph (use this one through `nx run`)').choices(GRAPH_KINDS))
   .option('--opset <n>', `ai.onnx opset, ${MIN_OPSET} to ${MAX_OPSET}`, integer('--opset', 1), DEFAULT_OPSET)
   .option('--fp16', 'float16 weights, inputs and outputs (tokens stay int64)', false)
   .option('--tolerance <x>', `largest allowed |Δ| of logits and state (default ${DEFAULT_TOLERANCE.float32}, ${DEFAULT_TOLERANCE.float16} with --fp16)`, positive)
@@ -50,7 +50,7 @@ const flags = program.opts<{
   checkpoint?: string;
   out?: string;
   graph: GraphKind;
-  graphKind?: GraphKind;
+  onnxGraph?: GraphKind;
   opset: number;
   fp16: boolean;
   tolerance?: number;
@@ -68,7 +68,7 @@ try {
   process.stdout.write(`checkpoint: ${checkpoint}\n`);
   const result = await exportCheckpoint(checkpoint, {
     out: flags.out,
-    graph: flags.graphKind ?? flags.graph,
+    graph: flags.onnxGraph ?? flags.graph,
     opset: flags.opset,
     fp16: flags.fp16,
     verify: flags.verify,
