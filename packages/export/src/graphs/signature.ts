@@ -1,4 +1,4 @@
-import type { Dim, ElementType, GraphBuilder } from '../onnx/graph-builder.js';
+import { GraphBuildError, type Dim, type ElementType, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { ExportSource, SourceTensor } from '../export-source.js';
 import { transpose } from './weight-layout.js';
 
@@ -19,9 +19,10 @@ export interface GraphInputs {
   c0?: string;
 }
 
+/** A tensor of a source that validateExportSource has already checked (so absence is a bug here). */
 export function weight(source: ExportSource, name: string): SourceTensor {
   const tensor = source.weights.get(name);
-  if (!tensor) throw new Error(`weights have no tensor ${name}`);
+  if (!tensor) throw new GraphBuildError(`weights have no tensor ${name}; validate the source with validateExportSource first`);
   return tensor;
 }
 
