@@ -59,9 +59,7 @@ export class CharGenerator {
     options: Pick<LoadOptions, 'seed'> = {},
   ) {
     if ('run' in shared) this.shared = { session: shared, refs: 1 };
-    if (options.seed !== undefined && !(Number.isSafeInteger(options.seed) && options.seed >= 0)) {
-      throw new InvalidOptionError(`option seed is ${String(options.seed)}; expected a non-negative safe integer`);
-    }
+    checkSeed(options.seed);
     this.tokenizer = new Tokenizer(info.vocab, info.lower);
     this.stream = emptyStreamState(info);
     this.rng = Rng.fromSeed(options.seed ?? Rng.randomSeed());
@@ -79,6 +77,7 @@ export class CharGenerator {
         "no runtime: import CharGenerator from '@charrnn/infer-web' (browsers) or '@charrnn/infer-web/node', or pass options.runtime",
       );
     }
+    checkSeed(options.seed);
     const bytes = bytesOf(source) ?? (await runtime.readModel(source as string | URL, options.onProgress));
     const info = validateContract(readModelDescription(bytes));
     const session = await runtime.createSession(bytes, info);
@@ -380,6 +379,12 @@ export class CharGenerator {
       // failure while priming leaves each row as prime() last left it, which is consistent.
       if (primed) finishAll('abort');
     }
+  }
+}
+
+function checkSeed(seed: number | undefined): void {
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new InvalidOptionError(`option seed is ${String(seed)}; expected a non-negative safe integer`);
   }
 }
 

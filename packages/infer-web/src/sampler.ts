@@ -31,6 +31,7 @@ export function argmax(values: ArrayLike<number>, offset = 0, length = values.le
 
 export class Sampler {
   private readonly row: Float32Array;
+  private readonly weights: Float64Array;
   private readonly processors: LogitsProcessor[];
   private readonly context: LogitsContext = { step: 0, row: 0 };
   readonly greedy: boolean;
@@ -40,6 +41,7 @@ export class Sampler {
     settings: SamplerSettings,
   ) {
     this.row = new Float32Array(vocabSize);
+    this.weights = new Float64Array(vocabSize);
     this.greedy = settings.temperature === 0;
     this.processors = [...settings.logitsProcessors];
     if (!this.greedy) {
@@ -52,31 +54,46 @@ export class Sampler {
   /** Samples from `logits[offset … offset + vocabSize)` without modifying it. */
   sample(logits: Float32Array, offset: number, rng: Rng, step: number, row: number): number {
     const v = this.vocabSize;
-    if (this.processors.length === 0 && this.greedy) return argmax(logits, offset, v);
+    // Plain sampling / plain argmax read the caller's row in place: no copy on the hot path.
+    if (this.processors.length === 0) {
+      return this.greedy ? argmax(logits, offset, v) : sampleSoftmax(logits, rng, offset, v, this.weights);
+    }
     const x = this.row;
     for (let i = 0; i < v; i++) x[i] = logits[offset + i];
     this.context.step = step;
     this.context.row = row;
     for (const p of this.processors) p.process(x, this.context);
-    if (this.greedy) return argmax(x);
-    return sampleSoftmax(x, rng);
+    return this.greedy ? argmax(x) : sampleSoftmax(x, rng, 0, v, this.weights);
   }
 }
 
-/** One draw from softmax(x) by inverting the cumulative sum; -Infinity entries never win. */
-export function sampleSoftmax(x: Float32Array, rng: Rng): number {
+/**
+ * One draw from softmax(x[offset … offset + length)) by inverting the cumulative sum, in float64;
+ * -Infinity entries never win. `scratch` (length ≥ `length`) avoids an allocation per call.
+ */
+export function sampleSoftmax(
+  x: Float32Array,
+  rng: Rng,
+  offset = 0,
+  length = x.length - offset,
+  scratch: Float64Array = new Float64Array(length),
+): number {
   let max = -Infinity;
-  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
-  if (max === -Infinity || Number.isNaN(max)) return argmax(x);
+  for (let i = 0; i < length; i++) if (x[offset + i] > max) max = x[offset + i];
+  if (max === -Infinity || Number.isNaN(max)) return argmax(x, offset, length);
   let total = 0;
-  for (let i = 0; i < x.length; i++) total += Math.exp(x[i] - max);
+  for (let i = 0; i < length; i++) {
+    const w = Math.exp(x[offset + i] - max);
+    scratch[i] = w;
+    total += w;
+  }
   const target = rng.nextFloat() * total;
   let cumulative = 0;
   let last = 0;
-  for (let i = 0; i < x.length; i++) {
-    const p = Math.exp(x[i] - max);
-    if (p === 0) continue;
-    cumulative += p;
+  for (let i = 0; i < length; i++) {
+    const w = scratch[i];
+    if (w === 0) continue;
+    cumulative += w;
     last = i;
     if (target < cumulative) return i;
   }
