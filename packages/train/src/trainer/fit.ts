@@ -195,6 +195,8 @@ export async function fit(run: FitRun): Promise<FitResult> {
         partial.targets += targets;
         partial.seconds += (performance.now() - t0) / 1000;
         run.onBatch?.({ epoch, batch: i, step, loss: result.loss });
+        // The loop is synchronous tfjs work; yielding lets a SIGINT handler run between batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         run.progress?.update(i, { loss: (partial.lossSum / partial.targets).toFixed(4), 'chars/s': Math.round(partial.targets / partial.seconds) });
       }
       run.progress?.stop();

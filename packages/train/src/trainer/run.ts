@@ -49,6 +49,10 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   const corpus = await prepareFor(options, log);
   const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
   const schedule = parseSchedule(options.schedule);
+  if (resume?.trainer.complete) {
+    log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
+    return { history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
+  }
   log(
     resume
       ? `resuming ${req.resume} at epoch ${resume.trainer.epoch + 1}, batch ${resume.trainer.batch} (step ${resume.trainer.step}) → ${outDir}`

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../model/test-helpers/backends.js';
+import { clipGradNorm } from '../trainer/gradients.js';
+import { Adam } from './adam.js';
+import { createOptimizer } from './create.js';
+import { Sgd } from './sgd.js';
+
+beforeAll(() => useBackend('cpu'));
+
+const GRADS = [
+  [0.5, -1, 2],
+  [0.1, 0.3, -0.2],
+  [-1, 0.0, 4],
+];
+
+function run(opt: Adam | Sgd, steps: number[][], lr: number, start = [1, 2, 3]): number[] {
+  const p = tf.variable(tf.tensor1d(start));
+  const params = new Map([['w', p]]);
+  for (const g of steps) {
+    const grad = tf.tensor1d(g);
+    opt.step(params, new Map([['w', grad]]), lr);
+    grad.dispose();
+  }
+  const out = Array.from(p.dataSync());
+  p.dispose();
+  return out;
+}
+
+describe('optimizers', () => {
+  test('Adam follows torch.optim.Adam (bias-corrected moments) computed in float64', () => {
+    const lr = 0.01;
+    const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+    const p = [1, 2, 3];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    GRADS.forEach((g, k) => {
+      const t = k + 1;
+      for (let i = 0; i < 3; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        p[i] -= (lr / (1 - b1 ** t)) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - b2 ** t) + eps));
+      }
+    });
+    const got = run(new Adam(), GRADS, lr);
+    got.forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+  });
+
+  test('SGD momentum follows torch.optim.SGD (buffer = g on the first step)', () => {
+    const lr = 0.1;
+    const p = [1, 2, 3];
+    let buf: number[] | null = null;
+    for (const g of GRADS) {
+      buf = buf ? buf.map((b, i) => 0.9 * b + g[i]) : [...g];
+      for (let i = 0; i < 3; i++) p[i] -= lr * buf[i];
+    }
+    run(new Sgd({ momentum: 0.9 }), GRADS, lr).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+  });
+
+  test.each(['adam', 'sgd'] as const)('%s state saved after 2 steps and restored continues exactly', (name) => {
+    const straight = createOptimizer(name);
+    const expected = run(straight as Adam, GRADS, 0.05);
+    const first = createOptimizer(name);
+    const midway = run(first as Adam, GRADS.slice(0, 2), 0.05);
+    const restored = createOptimizer(name);
+    restored.setState(first.getState());
+    expect(run(restored as Adam, GRADS.slice(2), 0.05, midway)).toEqual(expected);
+    expect(first.getState().slots.size).toBe(name === 'adam' ? 2 : 1);
+    [straight, first, restored].forEach((o) => o.dispose());
+  });
+
+  test('restoring state from another optimizer or model is refused', () => {
+    const adam = new Adam();
+    expect(() => adam.setState({ name: 'sgd', slots: new Map(), scalars: {} })).toThrow('optimizer state is for sgd, this optimizer is adam');
+    adam.setState({ name: 'adam', slots: new Map([['exp_avg.w', { shape: [2], data: new Float32Array(2) }]]), scalars: { step: 1 } });
+    const p = tf.variable(tf.zeros([3]));
+    expect(() => adam.checkAgainst(new Map([['w', p]]))).toThrow('optimizer slot exp_avg.w has shape [2], the parameter has [3]');
+    p.dispose();
+    adam.dispose();
+  });
+
+  test('clipGradNorm scales the global norm down to the maximum and leaves small gradients alone', () => {
+    const grads = new Map([
+      ['a', tf.tensor1d([3, 0])],
+      ['b', tf.tensor1d([0, 4])],
+    ]);
+    expect(clipGradNorm(grads, 10)).toBeCloseTo(5, 6);
+    expect(Array.from(grads.get('a')!.dataSync())).toEqual([3, 0]);
+    expect(clipGradNorm(grads, 1)).toBeCloseTo(5, 6);
+    expect(grads.get('a')!.dataSync()[0]).toBeCloseTo(0.6, 5);
+    expect(grads.get('b')!.dataSync()[1]).toBeCloseTo(0.8, 5);
+    tf.dispose([...grads.values()]);
+  });
+});
