@@ -4,11 +4,12 @@ import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readOnnxMetadata } from '../metadata.js';
 
 const run = promisify(execFile);
-const WORKSPACE = path.resolve(process.cwd(), '../..');
+const WORKSPACE = fileURLToPath(new URL('../../../../', import.meta.url));
 const FIT = path.join(WORKSPACE, 'packages/train/dist/cli/fit.js');
 const ONNX = path.join(WORKSPACE, 'packages/export/dist/cli/onnx.js');
 
