@@ -241,26 +241,51 @@ export class CharGenerator {
     }
   }
 
-  /** Feeds pending ids + the prompt; afterwards the row has fresh logits and nothing pending. */
-  private async prime(row: StreamState, prompt: readonly number[]): Promise<void> {
-    const ids = [...row.pending, ...prompt];
-    if (ids.length === 0) {
-      if (row.logits === undefined) {
+  /**
+   * Feeds each row's pending ids + prompt; afterwards every row has fresh logits and nothing
+   * pending. Rows with inputs of the same length are primed together, one run for the whole
+   * block [seq = length, batch = rows] on the fused graph (one run per character on the step
+   * graph, whose seq is fixed to 1).
+   */
+  private async prime(rows: readonly StreamState[], prompts: readonly number[][]): Promise<void> {
+    const groups = new Map<number, number[]>();
+    rows.forEach((row, b) => {
+      const n = row.pending.length + prompts[b].length;
+      if (n === 0 && row.logits === undefined) {
         throw new InvalidPromptError('empty prompt on a fresh state: there is no text to continue; give a prompt of at least one character');
       }
-      return;
+      if (n > 0) groups.set(n, [...(groups.get(n) ?? []), b]);
+    });
+    for (const members of groups.values()) {
+      await this.primeGroup(
+        members.map((b) => rows[b]),
+        members.map((b) => [...rows[b].pending, ...prompts[b]]),
+      );
     }
-    const { vocabSize: V } = this.info;
-    // The step graph has seq fixed to 1: one run per prompt character.
-    const chunk = this.info.graph === 'step' ? 1 : ids.length;
-    const tokens = new BigInt64Array(chunk);
-    for (let start = 0; start < ids.length; start += chunk) {
-      for (let t = 0; t < chunk; t++) tokens[t] = this.bigIds[ids[start + t]];
-      const out = await this.session.run(tokens, chunk, 1, row.h, row.c);
-      row.h.set(out.hn);
-      if (row.c !== undefined && out.cn !== undefined) row.c.set(out.cn);
-      row.logits = out.logits.slice((chunk - 1) * V, chunk * V);
-      row.pending = ids.slice(start + chunk);
+  }
+
+  private async primeGroup(rows: readonly StreamState[], ids: readonly number[][]): Promise<void> {
+    const G = rows.length;
+    const n = ids[0].length;
+    const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
+    const chunk = this.info.graph === 'step' ? 1 : n;
+    const tokens = new BigInt64Array(chunk * G);
+    const h = G === 1 ? rows[0].h : interleave(rows.map((r) => r.h), L, H);
+    const c = rows[0].c === undefined ? undefined : G === 1 ? rows[0].c : interleave(rows.map((r) => r.c!), L, H);
+    for (let start = 0; start < n; start += chunk) {
+      for (let t = 0; t < chunk; t++) for (let g = 0; g < G; g++) tokens[t * G + g] = this.bigIds[ids[g][start + t]];
+      const out = await this.session.run(tokens, chunk, G, h, c);
+      h.set(out.hn);
+      if (c !== undefined && out.cn !== undefined) c.set(out.cn);
+      // Write back after every run, so that a failure leaves each row consistent.
+      rows.forEach((row, g) => {
+        if (G > 1) {
+          scatter(h, row.h, g, G, L, H);
+          if (c !== undefined) scatter(c, row.c!, g, G, L, H);
+        }
+        row.logits = out.logits.slice(((chunk - 1) * G + g) * V, ((chunk - 1) * G + g + 1) * V);
+        row.pending = ids[g].slice(start + chunk);
+      });
     }
   }
 
@@ -293,10 +318,8 @@ export class CharGenerator {
       results[b] = { text: texts[b], newTokens: counts[b], finishReason: reason };
       const row = rows[b];
       if (B > 1) {
-        for (let l = 0; l < L; l++) {
-          row.h.set(h.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
-          if (row.c !== undefined && c !== undefined) row.c.set(c.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
-        }
+        scatter(h, row.h, b, B, L, H);
+        if (row.c !== undefined && c !== undefined) scatter(c, row.c, b, B, L, H);
       }
       if (fed) {
         row.pending = [];
@@ -318,7 +341,7 @@ export class CharGenerator {
         done.fill('abort');
         return;
       }
-      for (let b = 0; b < B; b++) await this.prime(rows[b], prompts[b]);
+      await this.prime(rows, prompts);
       if (B > 1) {
         h = interleave(rows.map((r) => r.h), L, H);
         c = rows[0].c === undefined ? undefined : interleave(rows.map((r) => r.c!), L, H);
@@ -386,6 +409,11 @@ function checkSeed(seed: number | undefined): void {
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
     throw new InvalidOptionError(`option seed is ${String(seed)}; expected a non-negative safe integer`);
   }
+}
+
+/** Copies row `b` of a [L, B, H] batch state into a [L, 1, H] row state. */
+function scatter(batch: Float32Array, row: Float32Array, b: number, B: number, L: number, H: number): void {
+  for (let l = 0; l < L; l++) row.set(batch.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
 }
 
 /** Stacks per-row [L, 1, H] states into one [L, B, H] batch state. */
