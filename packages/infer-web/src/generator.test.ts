@@ -188,6 +188,18 @@ describe('CharGenerator over a fake session', () => {
     expect(batch[0]).toBe(single);
   });
 
+  test('generateBatch primes equal-length prompts together in one run', async () => {
+    const prompts = ['abc', 'e', 'bca'];
+    const { gen, session } = make(5);
+    const texts = await gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 4 });
+    expect(session.calls.slice(0, 2).map((c) => [c.seq, c.batch, c.tokens])).toEqual([
+      [3, 2, [1, 2, 2, 3, 3, 1]], // time-major [seq, batch]: a b / b c / c a
+      [1, 1, [5]],
+    ]);
+    expect(session.calls.slice(2).every((c) => c.seq === 1 && c.batch === 3)).toBe(true);
+    prompts.forEach((p, i) => expect(texts[i]).toBe(gen.tokenizer.decode(referenceGreedy(gen.info, gen.tokenizer.encode(p), 4))));
+  });
+
   test('generateBatch rows stop independently and the generator state is untouched', async () => {
     const { gen } = make(5);
     const before = gen.getState();
