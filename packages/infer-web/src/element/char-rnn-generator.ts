@@ -53,22 +53,21 @@ export const DEFAULT_MAX_LENGTH = 200;
 
 /** Invalid attributes fall back to the default (an element must not throw on markup) but are reported. */
 export function parseSettings(get: (name: string) => string | null, warn: (message: string) => void): ElementSettings {
-  const number = (name: string, fallback: number, valid: (n: number) => boolean, expected: string): number => {
+  const number = <F extends number | undefined>(name: string, fallback: F, valid: (n: number) => boolean, expected: string): number | F => {
     const raw = get(name);
     if (raw === null || raw.trim() === '') return fallback;
     const n = Number(raw);
     if (valid(n)) return n;
-    warn(`<char-rnn-generator> attribute ${name}="${raw}" is invalid (expected ${expected}); using ${fallback}`);
+    warn(`<char-rnn-generator> attribute ${name}="${raw}" is invalid (expected ${expected}); using ${fallback ?? 'none'}`);
     return fallback;
   };
   const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
-  const seed = number('seed', -1, isCount, 'a non-negative integer');
   return {
     prompt: get('prompt') ?? DEFAULT_PROMPT,
     maxNewTokens: number('max-length', DEFAULT_MAX_LENGTH, isCount, 'an integer ≥ 0'),
     temperature: number('temperature', 1, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
     topK: number('top-k', 0, isCount, 'an integer ≥ 0'),
-    seed: seed < 0 ? undefined : seed,
+    seed: number('seed', undefined, isCount, 'a non-negative integer'),
   };
 }
 

@@ -1,0 +1,264 @@
+/**
+ * Real-browser tests: Debian's Chromium (never a downloaded browser) driven by playwright-core,
+ * pages served from 127.0.0.1 by tools/static-server. The browser builds are made here with
+ * esbuild's JS API, so the test needs no earlier build step.
+ */
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CharGenerator } from '@charrnn/infer-web/node';
+import { buildBrowserBundles, ORT_RUNTIME_FILES, PACKAGE_ROOT, type BundleReport } from '../../tools/bundle.js';
+import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
+import type { StaticServer } from '../../tools/static-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+const MODEL_PATH = join(DEMO_DIR, DEMO_MODEL_FILE);
+const ARTIFACTS = join(PACKAGE_ROOT, '..', '..', 'test-artifacts');
+const WAIT_MS = 30_000;
+
+interface RecordedEvent {
+  type: string;
+  id: string;
+  detail: unknown;
+}
+interface DoneDetail {
+  text: string;
+  newTokens: number;
+  finishReason: string;
+}
+
+/** Runs in the page before its scripts: records the element's events (they bubble and are composed). */
+function recordElementEvents(): void {
+  const events: RecordedEvent[] = [];
+  (window as unknown as { __events: RecordedEvent[] }).__events = events;
+  for (const type of ['progress', 'ready', 'token', 'done', 'error']) {
+    document.addEventListener(
+      type,
+      (event) => {
+        const target = event.target as Element;
+        if (!(event instanceof CustomEvent) || target.localName !== 'char-rnn-generator') return;
+        const detail = type === 'error' ? (event.detail as { message: string }).message : type === 'ready' ? null : event.detail;
+        events.push({ type, id: target.id, detail });
+      },
+      true,
+    );
+  }
+}
+
+/** What the Node entry (onnxruntime-node) generates from the same model file. */
+async function nodeText(loadSeed: number | undefined, prompt: string, options: { maxNewTokens: number; temperature: number; topK?: number; seed?: number }): Promise<string> {
+  const gen = await CharGenerator.load(MODEL_PATH, { backend: 'cpu', seed: loadSeed });
+  const { maxNewTokens, temperature, topK, seed } = options;
+  try {
+    return await gen.generate(prompt, { maxNewTokens, temperature, topK, seed });
+  } finally {
+    await gen.release();
+  }
+}
+
+/** The element's settings as the Node entry takes them. */
+async function elementSettings(page: Page, selector: string) {
+  return page.$eval(selector, (el) => ({
+    prompt: el.getAttribute('prompt') ?? '\n',
+    maxNewTokens: Number(el.getAttribute('max-length')),
+    temperature: Number(el.getAttribute('temperature')),
+    topK: Number(el.getAttribute('top-k') ?? 0),
+    seed: Number(el.getAttribute('seed')),
+  }));
+}
+
+function events(page: Page, type: string, id = ''): Promise<RecordedEvent[]> {
+  return page.evaluate(
+    ([t, i]) => (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === t && (i === '' || e.id === i)),
+    [type, id] as const,
+  );
+}
+
+async function waitForEvents(page: Page, type: string, id: string, count: number): Promise<RecordedEvent[]> {
+  await page.waitForFunction(
+    ([t, i, n]) => (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === t && e.id === i).length >= n,
+    [type, id, count] as const,
+    { timeout: WAIT_MS },
+  );
+  return events(page, type, id);
+}
+
+describe('in Chromium', () => {
+  let browserDir: string;
+  let report: BundleReport;
+  let server: StaticServer;
+  let browser: Browser;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    browserDir = await mkdtemp(join(tmpdir(), 'infer-web-browser-'));
+    report = await buildBrowserBundles({ outDir: browserDir });
+    server = await startDemoServer({ browserDir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (browserDir !== undefined) await rm(browserDir, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.addInitScript(recordElementEvents);
+    await page.goto(new URL(path, server.url).href);
+    return page;
+  }
+
+  test('the bundles: our code is small and apart from onnxruntime-web, whose wasm sits beside them', async () => {
+    // Ours (minified, gzip) stays small; the self-contained file is mostly onnxruntime-web.
+    expect(report.ours.gzipBytes).toBeGreaterThan(1_000);
+    expect(report.ours.gzipBytes).toBeLessThan(20_000);
+    expect(report.standalone.ourBytes).toBeLessThan(report.ours.bytes * 1.1);
+    expect(report.standalone.ortBytes).toBeGreaterThan(10 * report.standalone.ourBytes);
+    for (const name of ORT_RUNTIME_FILES) {
+      const copied = await stat(join(browserDir, name));
+      expect(copied.size).toBe(report.ortFiles.find((f) => f.file === name)!.bytes);
+    }
+    // The bundler build leaves onnxruntime-web to the app's bundler; the standalone one includes it.
+    const bundlerBuild = await readFile(join(browserDir, 'infer-web.bundler.js'), 'utf8');
+    expect(bundlerBuild).toMatch(/from\s*"onnxruntime-web"/);
+    const standalone = await readFile(join(browserDir, 'infer-web.js'), 'utf8');
+    expect(standalone).not.toMatch(/from\s*"onnxruntime-web"/);
+  });
+
+  test("the README's snippets are the example files these tests serve", async () => {
+    const readme = await readFile(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    for (const name of ['script-tag.html', 'import.js', 'element.html']) {
+      const example = (await readFile(join(EXAMPLES_DIR, name), 'utf8')).trim();
+      expect({ name, inReadme: readme.includes(example) }).toEqual({ name, inReadme: true });
+    }
+  });
+
+  test.each([
+    ['script tag: the self-contained file', 'examples/script-tag.html'],
+    ['import: bundled with onnxruntime-web from node_modules, wasmPaths', 'examples/import.html'],
+  ])('%s writes the same text as the Node entry for the same seed', async (_name, path) => {
+    const expected = await nodeText(undefined, 'the meaning of ', { maxNewTokens: 300, temperature: 0.8, seed: 1 });
+    expect(expected.length).toBeGreaterThanOrEqual(300);
+    const page = await open(path);
+    await page.waitForFunction((n) => (document.querySelector('#out')?.textContent ?? '').length >= n, expected.length, { timeout: WAIT_MS });
+    expect(await page.textContent('#out')).toBe(expected);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test('element example: streams text into its shadow DOM, fires done, same text as the Node entry', async () => {
+    const page = await open('examples/element.html');
+    const [done] = await waitForEvents(page, 'done', '', 1);
+    const settings = await elementSettings(page, 'char-rnn-generator');
+    const expected = await nodeText(settings.seed, settings.prompt, settings);
+    expect((done.detail as DoneDetail).text).toBe(expected);
+    expect(done.detail).toMatchObject({ newTokens: 300, finishReason: 'length' });
+    // Streamed: one token event per character, and the shadow DOM shows prompt + text.
+    expect((await events(page, 'token')).map((e) => (e.detail as { text: string }).text).join('')).toBe(expected);
+    expect(await page.textContent('char-rnn-generator [part~=output]')).toBe(settings.prompt + expected);
+    expect(await page.$eval('char-rnn-generator', (el) => el.getAttribute('status'))).toBe('ready');
+    // Styled from outside through a custom property.
+    const accent = await page.$eval('char-rnn-generator', (el) => getComputedStyle(el.shadowRoot!.querySelector('[part~=start]')!).backgroundColor);
+    expect(accent).toBe('rgb(11, 122, 117)');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test('demo page: the element and the library API generate; stop and reset work', async () => {
+    const page = await open('');
+    await page.waitForFunction(() => document.querySelector('#element')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
+    const settings = await elementSettings(page, '#element');
+    const expected = await nodeText(settings.seed, settings.prompt, settings);
+
+    // Start → done with max-length characters, equal to the Node entry's text.
+    await page.click('#element [data-action=start]');
+    let done = await waitForEvents(page, 'done', 'element', 1);
+    expect(done[0].detail).toMatchObject({ text: expected, finishReason: 'length', newTokens: settings.maxNewTokens });
+    expect(await page.$eval('#element [data-action=start]', (b) => b.textContent)).toBe('Continue');
+
+    // The library side of the page, with its own form settings.
+    await page.click('#api-generate');
+    await page.waitForSelector('#api-output[data-done]', { timeout: WAIT_MS });
+    const apiExpected = await nodeText(undefined, 'the meaning of life is ', { maxNewTokens: 400, temperature: 0.7, topK: 20, seed: 42 });
+    expect(await page.textContent('#api-output')).toBe('the meaning of life is ' + apiExpected);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+
+    // Stop: a long run ends early with finishReason 'abort'.
+    await page.click('#element [data-action=reset]');
+    expect(await page.$eval('#element', (el) => el.shadowRoot!.querySelector('[part~=output]')!.textContent)).toBe('');
+    await page.$eval('#element', (el) => el.setAttribute('max-length', '100000'));
+    const tokensBefore = (await events(page, 'token', 'element')).length;
+    await page.click('#element [data-action=start]');
+    await waitForEvents(page, 'token', 'element', tokensBefore + 50);
+    await page.click('#element [data-action=stop]');
+    done = await waitForEvents(page, 'done', 'element', 2);
+    const stopped = done[1].detail as DoneDetail;
+    expect(stopped.finishReason).toBe('abort');
+    expect(stopped.newTokens).toBeGreaterThanOrEqual(50);
+    expect(stopped.newTokens).toBeLessThan(100000);
+    // The stopped run began like the first one (reset restored the seeded state).
+    expect(stopped.text.slice(0, 50)).toBe(expected.slice(0, 50));
+
+    // Reset: the text is gone and the seeded model replays the first run exactly.
+    await page.click('#element [data-action=reset]');
+    expect(await page.$eval('#element', (el) => (el as unknown as { text: string }).text)).toBe('');
+    await page.$eval('#element', (el) => el.setAttribute('max-length', '400'));
+    await page.click('#element [data-action=start]');
+    done = await waitForEvents(page, 'done', 'element', 3);
+    expect((done[2].detail as DoneDetail).text).toBe(expected);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test('a model that cannot be loaded shows the error state, not a blank element', async () => {
+    const page = await open('examples/element.html');
+    await page.evaluate(() => {
+      for (const [id, src] of [['missing', '/missing-model.onnx'], ['not-onnx', '/examples/element.html']]) {
+        const el = document.createElement('char-rnn-generator');
+        el.id = id;
+        el.setAttribute('src', src);
+        document.body.append(el);
+      }
+    });
+    const [missing] = await waitForEvents(page, 'error', 'missing', 1);
+    const [notOnnx] = await waitForEvents(page, 'error', 'not-onnx', 1);
+    expect(missing.detail).toMatch(/missing-model\.onnx.*HTTP 404/);
+    expect(notOnnx.detail).toMatch(/element\.html/);
+    for (const id of ['missing', 'not-onnx']) {
+      const view = await page.$eval(`#${id}`, (el) => {
+        const status = el.shadowRoot!.querySelector('[part~=status]') as HTMLElement;
+        return {
+          status: el.getAttribute('status'),
+          message: status.textContent,
+          visible: status.getBoundingClientRect().height > 0,
+          color: getComputedStyle(status).color,
+          startDisabled: (el.shadowRoot!.querySelector('[part~=start]') as HTMLButtonElement).disabled,
+        };
+      });
+      expect(view).toMatchObject({ status: 'error', visible: true, color: 'rgb(176, 0, 32)', startDisabled: true });
+      expect(view.message).toMatch(/^Could not load the model /);
+    }
+    // 404 is logged by the browser itself as a failed resource; nothing else went wrong.
+    expect(pageErrors.filter((m) => !/404/.test(m))).toEqual([]);
+    await page.close();
+  });
+});

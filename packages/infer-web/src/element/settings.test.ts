@@ -1,0 +1,50 @@
+import { jest } from '@jest/globals';
+import { CharRnnGeneratorElement, DEFAULT_MAX_LENGTH, DEFAULT_PROMPT, defineCharRnnGenerator, parseSettings } from '../element.js';
+
+function attributes(values: Record<string, string>): (name: string) => string | null {
+  return (name) => values[name] ?? null;
+}
+
+describe('parseSettings (the element attributes)', () => {
+  test('defaults when no attribute is set', () => {
+    const warn = jest.fn();
+    expect(parseSettings(attributes({}), warn)).toEqual({
+      prompt: DEFAULT_PROMPT,
+      maxNewTokens: DEFAULT_MAX_LENGTH,
+      temperature: 1,
+      topK: 0,
+      seed: undefined,
+    });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  test('reads every attribute', () => {
+    const values = { prompt: 'the ', 'max-length': '300', temperature: '0.8', 'top-k': '20', seed: '7' };
+    expect(parseSettings(attributes(values), jest.fn())).toEqual({ prompt: 'the ', maxNewTokens: 300, temperature: 0.8, topK: 20, seed: 7 });
+    expect(parseSettings(attributes({ prompt: '', temperature: '0', seed: '0' }), jest.fn())).toMatchObject({ prompt: '', temperature: 0, seed: 0 });
+  });
+
+  test('an invalid attribute falls back to its default and is reported by name', () => {
+    const warn = jest.fn<(message: string) => void>();
+    const values = { 'max-length': '-3', temperature: 'hot', 'top-k': '2.5', seed: '-1' };
+    expect(parseSettings(attributes(values), warn)).toEqual({
+      prompt: DEFAULT_PROMPT,
+      maxNewTokens: DEFAULT_MAX_LENGTH,
+      temperature: 1,
+      topK: 0,
+      seed: undefined,
+    });
+    expect(warn.mock.calls.map(([m]) => m)).toEqual([
+      '<char-rnn-generator> attribute max-length="-3" is invalid (expected an integer ≥ 0); using 200',
+      '<char-rnn-generator> attribute temperature="hot" is invalid (expected a number ≥ 0); using 1',
+      '<char-rnn-generator> attribute top-k="2.5" is invalid (expected an integer ≥ 0); using 0',
+      '<char-rnn-generator> attribute seed="-1" is invalid (expected a non-negative integer); using none',
+    ]);
+  });
+});
+
+test('the element module imports in Node (no DOM) and defining it there is a no-op', () => {
+  expect(typeof CharRnnGeneratorElement).toBe('function');
+  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths']);
+  expect(() => defineCharRnnGenerator()).not.toThrow();
+});

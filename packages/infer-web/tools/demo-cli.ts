@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `nx run infer-web:demo`: serves the demo page (after the bundle target) and prints its URL.
+import { Command, InvalidArgumentError } from 'commander';
+import { startDemoServer } from './demo-server.js';
+
+const program = new Command('infer-web:demo')
+  .description('Serve the <char-rnn-generator> / CharGenerator demo on localhost')
+  .option('--port <n>', 'port (0 = any free port)', (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0-65535, got ${value}`);
+    return n;
+  }, 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .showHelpAfterError();
+program.parse();
+const flags = program.opts<{ port: number; host: string }>();
+
+let server;
+try {
+  server = await startDemoServer({ port: flags.port, host: flags.host });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.log(`port ${flags.port} is in use; using a free one`);
+  server = await startDemoServer({ port: 0, host: flags.host });
+}
+console.log(`infer-web demo: ${server.url}`);
+console.log(`  README examples: ${server.url}examples/script-tag.html, ${server.url}examples/element.html, ${server.url}examples/import.html`);
+console.log('Press Ctrl-C to stop.');
+const stop = (): void => void server.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,72 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveMountedPath, startStaticServer, StaticServerError, type StaticServer } from './static-server.js';
+
+describe('resolveMountedPath', () => {
+  const mounts = { '/': '/srv/site', '/lib/': '/srv/build' };
+
+  test('picks the longest prefix and maps directories to index.html', () => {
+    expect(resolveMountedPath(mounts, '/lib/a.js')).toBe('/srv/build/a.js');
+    expect(resolveMountedPath(mounts, '/library.js')).toBe('/srv/site/library.js');
+    expect(resolveMountedPath(mounts, '/')).toBe('/srv/site/index.html');
+    expect(resolveMountedPath(mounts, '/docs/')).toBe('/srv/site/docs/index.html');
+  });
+
+  test('refuses paths that climb out of their mount', () => {
+    expect(resolveMountedPath(mounts, '/lib/../../etc/passwd')).toBeUndefined();
+    expect(resolveMountedPath(mounts, '/../etc/passwd')).toBeUndefined();
+    expect(resolveMountedPath({ '/lib/': '/srv/build' }, '/other.js')).toBeUndefined();
+  });
+});
+
+describe('startStaticServer', () => {
+  let dir: string;
+  let server: StaticServer;
+  const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'static-server-'));
+    await mkdir(join(dir, 'site', 'sub'), { recursive: true });
+    await mkdir(join(dir, 'lib'));
+    await writeFile(join(dir, 'site', 'index.html'), '<!doctype html><p>hi</p>');
+    await writeFile(join(dir, 'lib', 'm.wasm'), wasm);
+    await writeFile(join(dir, 'secret.txt'), 'not served');
+    server = await startStaticServer({ mounts: { '/': join(dir, 'site'), '/lib/': join(dir, 'lib') } });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('serves on 127.0.0.1 with a free port', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/$/);
+  });
+
+  test('serves files with their type and length', async () => {
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toBe('<!doctype html><p>hi</p>');
+    const module = await fetch(new URL('lib/m.wasm', server.url));
+    expect(module.headers.get('content-type')).toBe('application/wasm');
+    expect(module.headers.get('content-length')).toBe(String(wasm.byteLength));
+    expect(new Uint8Array(await module.arrayBuffer())).toEqual(wasm);
+  });
+
+  test('404 for missing or escaping paths, 301 for directories, 204 for a missing favicon, 405 for POST', async () => {
+    const status = async (path: string, init?: RequestInit) => (await fetch(server.url + path, { redirect: 'manual', ...init })).status;
+    expect(await status('missing.js')).toBe(404);
+    expect(await status('lib/%2e%2e/%2e%2e/secret.txt')).toBe(404);
+    expect(await status('sub')).toBe(301);
+    expect(await status('lib')).toBe(301);
+    expect(await status('favicon.ico')).toBe(204);
+    expect(await status('', { method: 'POST' })).toBe(405);
+  });
+
+  test('rejects a mount prefix without slashes', async () => {
+    await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(StaticServerError);
+    await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(/mount prefix "lib" must start and end with '\/'/);
+  });
+});
