@@ -106,7 +106,7 @@ export class CharModel {
 }
 
 /** Inverted dropout: 0 with probability p, else 1/(1−p), drawn from `rng` in row-major order. */
-function dropoutMaskTensor(rng: Rng, p: number, shape: [number, number]): tf.Tensor2D {
+export function dropoutMaskTensor(rng: Rng, p: number, shape: [number, number]): tf.Tensor2D {
   const values = new Float32Array(shape[0] * shape[1]);
   const keep = 1 / (1 - p);
   for (let i = 0; i < values.length; i++) values[i] = rng.next() < p ? 0 : keep;

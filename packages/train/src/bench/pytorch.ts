@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface PytorchRun {
+  python: string;
+  script: string;
+  corpus: string;
+  arch: 'rnn' | 'gru';
+  hidden: number;
+  batchSize: number;
+  bptt: number;
+  maxBatches: number;
+  threads: number;
+}
+
+export interface PytorchResult {
+  /** Training chars/s the reference script printed for its (single, truncated) epoch. */
+  charsPerSecond: number;
+  /** The epoch line as printed. */
+  line: string;
+}
+
+export class PytorchError extends Error {
+  override name = 'PytorchError';
+}
+
+/** Whether the reference can run here: the interpreter and the script exist. */
+export function pytorchAvailable(python: string, script: string): boolean {
+  return existsSync(python) && existsSync(script);
+}
+
+/** Pulls `train_chars_per_s N` out of the reference script's epoch line. */
+export function parsePytorchOutput(stdout: string): PytorchResult {
+  const line = stdout.split('\n').find((l) => /train_chars_per_s\s+\d/.test(l));
+  const m = line?.match(/train_chars_per_s\s+(\d+(?:\.\d+)?)/);
+  if (!line || !m) throw new PytorchError(`the PyTorch reference printed no "train_chars_per_s N" line; its output was: ${stdout.slice(-500)}`);
+  return { charsPerSecond: Number(m[1]), line: line.trim() };
+}
+
+/**
+ * Runs the PyTorch reference (a measuring tool outside this repository, e.g. the lesson script
+ * with Debian's python3-torch) for one truncated epoch of the same config.
+ */
+export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
+  const args = [
+    run.script,
+    run.corpus,
+    '--arch', run.arch,
+    '--hidden', String(run.hidden),
+    '--bs', String(run.batchSize),
+    '--bptt', String(run.bptt),
+    '--max-batches', String(run.maxBatches),
+    '--threads', String(run.threads),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (e) => reject(new PytorchError(`could not start ${run.python}: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new PytorchError(`${run.python} ${args.join(' ')} exited with ${code}: ${stderr.slice(-500)}`));
+      try {
+        resolve(parsePytorchOutput(stdout));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// train:bench — parses flags, runs the training-throughput benchmark, prints one JSON report.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EMBEDDED_CORPUS_PATH } from '@charrnn/data/node';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
+import { ARCHS, type Arch } from '../model/config.js';
+import { runBench, type GradientsImpl } from '../bench/run-bench.js';
+
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+// The PyTorch reference lives outside the repository, next to the workspace (../shared/reference).
+const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const defaultScript = process.env.CHARRNN_PYTORCH_REFERENCE ?? path.resolve(workspaceRoot, '../shared/reference/pytorch_lesson.py');
+
+const program = new Command('train:bench')
+  .description('Training throughput (chars/s) of one config, optionally side by side with the PyTorch reference; prints JSON.')
+  .addOption(new Option('--arch <arch>', 'recurrent cell').choices(ARCHS).default('gru'))
+  .option('--embed <n>', 'embedding size', int(1), 42)
+  .option('--hidden <n>', 'hidden size', int(1), 256)
+  .option('--layers <n>', 'recurrent layers', int(1), 1)
+  .option('--batch <n>', 'batch size (parallel streams)', int(1), 64)
+  .option('--bptt <n>', 'BPTT length', int(1), 8)
+  .addOption(new Option('--impl <impl>', 'gradient implementation').choices(['fast', 'reference']).default('fast'))
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('wasm'))
+  .option('--corpus <path>', 'text corpus (default: the embedded nietzsche.txt)')
+  .option('--warmup <n>', 'untimed batches first', int(0), 20)
+  .option('--windows <n>', 'timed windows (the median is reported)', int(1), 5)
+  .option('--window-batches <n>', 'batches per timed window', int(1), 20)
+  .option('--rounds <n>', 'rounds of (ours, PyTorch) back to back', int(1), 1)
+  .option('--no-pytorch', 'do not run the PyTorch reference')
+  .option('--pytorch-script <path>', 'the PyTorch reference script', defaultScript)
+  .option('--python <path>', 'python with torch', '/usr/bin/python3')
+  .option('--pytorch-batches <n>', 'batches of the PyTorch run (--max-batches)', int(1), 200)
+  .option('--pytorch-threads <n>', 'torch.set_num_threads', int(1), 2)
+  .option('--seed <n>', 'seed', int(0), 0)
+  .showHelpAfterError();
+
+program.parse();
+const f = program.opts<{
+  arch: Arch; embed: number; hidden: number; layers: number; batch: number; bptt: number; impl: GradientsImpl; backend: BackendChoice;
+  corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
+  python: string; pytorchBatches: number; pytorchThreads: number; seed: number;
+}>();
+
+try {
+  const report = await runBench(
+    {
+      arch: f.arch,
+      embed: f.embed,
+      hidden: f.hidden,
+      layers: f.layers,
+      batchSize: f.batch,
+      bptt: f.bptt,
+      impl: f.impl,
+      backend: f.backend,
+      corpus: f.corpus,
+      warmupBatches: f.warmup,
+      windows: f.windows,
+      batchesPerWindow: f.windowBatches,
+      rounds: f.rounds,
+      pytorch: f.pytorch
+        ? { python: f.python, script: f.pytorchScript, corpusFile: f.corpus ?? EMBEDDED_CORPUS_PATH, maxBatches: f.pytorchBatches, threads: f.pytorchThreads }
+        : null,
+      seed: f.seed,
+    },
+    (line) => console.error(line),
+  );
+  console.log(JSON.stringify(report, null, 2));
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Arch } from '../model/config.js';
+
+/**
+ * The bias added to x·W_ihᵀ before the recurrence: b_ih plus the parts of b_hh that only get
+ * added (all of it for rnn and lstm; the r and z blocks for gru, whose b_hn sits inside r ⊙ ·).
+ */
+export function inputBias(arch: Arch, biasIh: tf.Tensor1D, biasHh: tf.Tensor1D, hidden: number): tf.Tensor1D {
+  if (arch !== 'gru') return tf.add(biasIh, biasHh) as tf.Tensor1D;
+  return tf.concat([tf.add(tf.slice(biasIh, 0, 2 * hidden), tf.slice(biasHh, 0, 2 * hidden)), tf.slice(biasIh, 2 * hidden, hidden)]) as tf.Tensor1D;
+}
+
+/**
+ * aᵀ·b for a [n,p], b [n,q], as an untransposed matmul (wasm's XNNPACK kernel takes no transpose
+ * flags): either transpose(a)·b or transpose(transpose(b)·a), whichever moves fewer elements.
+ */
+export function transposedTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [n, p] = a.shape;
+  const q = b.shape[1];
+  return n * p <= n * q + p * q ? tf.matMul(tf.transpose(a), b) : (tf.transpose(tf.matMul(tf.transpose(b), a)) as tf.Tensor2D);
+}
+
+/** Σ over rows of a [n, m] tensor as a [1,n]·[n,m] matmul: faster than wasm's Sum kernel. */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]);
+}

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '@charrnn/data';
+import { CharModel, disposeState } from '../model/char-model.js';
+import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
+import { useBackend } from '../model/test-helpers/backends.js';
+import { randomWeights } from '../model/weights.js';
+import { lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
+import { fastLossAndGradients } from './loss-and-gradients.js';
+
+const SEQ = 5;
+const BATCH = 4;
+
+function randomBatch(rng: Rng, vocab: number): TokenBatch {
+  const ids = () => Int32Array.from({ length: SEQ * BATCH }, () => Math.floor(rng.next() * vocab));
+  return { input: ids(), target: ids(), seqLen: SEQ, batchSize: BATCH };
+}
+
+function randomState(rng: Rng, config: ModelConfig) {
+  const block = () => tf.tensor3d(Float32Array.from({ length: config.numLayers * BATCH * config.hiddenSize }, () => rng.next() - 0.5), [config.numLayers, BATCH, config.hiddenSize]);
+  return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
+}
+
+/** ‖a − b‖∞ / ‖b‖∞: the error relative to the tensor's scale, so tiny entries don't dominate. */
+function relativeError(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return diff / scale;
+}
+
+const CASES: [Arch, number, number][] = ARCHS.flatMap((arch) => [
+  [arch, 1, 0],
+  [arch, 2, 0],
+  [arch, 2, 0.3],
+]);
+
+describe.each(['cpu', 'wasm'] as const)('fastLossAndGradients on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  test.each(CASES)('%s, %i layer(s), dropout %f: loss, final state and every gradient match the tape within 1e-4', (arch, numLayers, dropout) => {
+    const config: ModelConfig = { arch, vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers, dropout };
+    const model = CharModel.fromWeights(config, randomWeights(config, 21 + numLayers));
+    const rng = new Rng(5);
+    const batch = randomBatch(rng, config.vocabSize);
+    const state = randomState(rng, config);
+    const before = tf.memory().numTensors;
+
+    // Same seed for both: with dropout, both must draw the same masks in the same order.
+    const reference = lossAndGradients(model, batch, state, { training: true, rng: new Rng(9) });
+    const fast = fastLossAndGradients(model, batch, state, { training: true, rng: new Rng(9) });
+
+    expect(Math.abs(fast.loss - reference.loss) / reference.loss).toBeLessThan(1e-6);
+    expect(relativeError(fast.state.h, reference.state.h)).toBeLessThan(1e-6);
+    if (arch === 'lstm') expect(relativeError(fast.state.c!, reference.state.c!)).toBeLessThan(1e-6);
+    expect([...fast.grads.keys()]).toEqual([...model.parameters.keys()]);
+    let worst = 0;
+    for (const [name, g] of reference.grads) {
+      const err = relativeError(fast.grads.get(name)!, g);
+      expect([name, err < 1e-4]).toEqual([name, true]);
+      worst = Math.max(worst, err);
+    }
+    // A gradient that is all zeros would pass a relative check against another all-zero one.
+    expect(Math.max(...[...fast.grads.values()].map((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0])))).toBeGreaterThan(1e-3);
+    console.log(`${backend} ${arch} ×${numLayers} dropout ${dropout}: loss ${fast.loss.toFixed(6)}, worst gradient relative error ${worst.toExponential(2)}`);
+
+    for (const r of [reference, fast]) {
+      tf.dispose([...r.grads.values()]);
+      disposeState(r.state);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    disposeState(state);
+    model.dispose();
+  });
+
+  test('a wrong gradient is caught: perturbing one weight between the two runs shows up', () => {
+    const config: ModelConfig = { arch: 'gru', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 1, dropout: 0 };
+    const weights = randomWeights(config, 3);
+    const model = CharModel.fromWeights(config, weights);
+    const batch = randomBatch(new Rng(1), config.vocabSize);
+    const reference = lossAndGradients(model, batch, model.zeroState(BATCH), { training: true });
+    weights.get('rnn.weight_hh_l0')!.data[0] += 0.05;
+    model.setWeights(weights);
+    const fast = fastLossAndGradients(model, batch, model.zeroState(BATCH), { training: true });
+    expect(relativeError(fast.grads.get('rnn.weight_hh_l0')!, reference.grads.get('rnn.weight_hh_l0')!)).toBeGreaterThan(1e-4);
+    for (const r of [reference, fast]) {
+      tf.dispose([...r.grads.values()]);
+      disposeState(r.state);
+    }
+    model.dispose();
+  });
+});

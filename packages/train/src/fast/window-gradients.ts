@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../model/config.js';
+import type { RecurrentState } from '../model/recurrent.js';
+import { gruWindow } from './gru-window.js';
+import { lstmWindow } from './lstm-window.js';
+import { rnnWindow } from './rnn-window.js';
+import { columnSums, inputBias, transposedTimes } from './input-projection.js';
+import type { LayerWindow, WindowParams } from './window.js';
+
+/** Token ids of one BPTT window, time-major [seqLen, batchSize] flattened (index t·batchSize + b). */
+export interface WindowTokens {
+  input: Int32Array;
+  target: Int32Array;
+  seqLen: number;
+  batchSize: number;
+}
+
+export interface WindowGradients {
+  /** Σ −log p(target) over the window. */
+  lossSum: tf.Scalar;
+  /** d(lossSum / normalizer)/dθ by PyTorch parameter name. */
+  grads: Map<string, tf.Tensor>;
+  /** Final state (no gradient history: none is ever recorded). */
+  state: RecurrentState;
+}
+
+/** Inverted-dropout multiplier for the output of layer `layer`, or null for none. */
+export type DropoutMasks = (layer: number, shape: [number, number]) => tf.Tensor2D | null;
+
+/** [rows, classes] one-hot of `ids`, or its transpose, built on the host: no tfjs op needed. */
+function oneHot(ids: Int32Array, classes: number, transposed: boolean): tf.Tensor2D {
+  const n = ids.length;
+  const values = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) values[transposed ? ids[i] * n + i : i * classes + ids[i]] = 1;
+  return tf.tensor2d(values, transposed ? [classes, n] : [n, classes]);
+}
+
+/**
+ * Loss and every parameter gradient of the char model (embedding → recurrent stack → linear
+ * decoder → log-softmax NLL) for one window, by a hand-written backward pass instead of tfjs'
+ * tape. The same function as `sequenceLoss` differentiated by tf.variableGrads, rearranged so
+ * that the input projections, the decoder and all weight gradients are a few large matmuls over
+ * [seq·batch, …], every matmul has untransposed operands, and only h·W_hhᵀ (forward) and
+ * dGh·W_hh (backward) run per step. Gradients are of lossSum / normalizer, so windows split
+ * across workers add up to the gradient of the whole batch's mean.
+ */
+export function windowGradients(
+  config: ModelConfig,
+  params: ReadonlyMap<string, tf.Tensor>,
+  tokens: WindowTokens,
+  state: RecurrentState,
+  normalizer: number,
+  dropoutMask: DropoutMasks | null = null,
+): WindowGradients {
+  const { seqLen, batchSize } = tokens;
+  const { arch, numLayers, vocabSize } = config;
+  if (tokens.input.length !== seqLen * batchSize || tokens.target.length !== seqLen * batchSize) {
+    throw new Error(`window tokens have ${tokens.input.length} inputs and ${tokens.target.length} targets, expected seqLen·batchSize = ${seqLen * batchSize}`);
+  }
+  if (state.h.shape[0] !== numLayers || state.h.shape[1] !== batchSize) {
+    throw new Error(`recurrent state has shape [${state.h.shape}], expected [${numLayers},${batchSize},${config.hiddenSize}]`);
+  }
+  const p = (name: string) => params.get(name)! as tf.Tensor2D;
+  // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
+  const kept = tf.tidy(() => {
+    const embedding = p('encoder.weight');
+    const inputOneHotT = oneHot(tokens.input, vocabSize, true);
+    const h0 = tf.unstack(state.h, 0) as tf.Tensor2D[];
+    const c0 = state.c ? (tf.unstack(state.c, 0) as tf.Tensor2D[]) : [];
+
+    const layers: { weightIh: tf.Tensor2D; input: tf.Tensor2D | null; window: LayerWindow; mask: tf.Tensor2D | null; projected: tf.Tensor2D | null }[] = [];
+    let x: tf.Tensor2D | null = null;
+    for (let k = 0; k < numLayers; k++) {
+      const weightIh = p(`rnn.weight_ih_l${k}`);
+      const biasHh = params.get(`rnn.bias_hh_l${k}`)! as tf.Tensor1D;
+      const bias = inputBias(arch, params.get(`rnn.bias_ih_l${k}`)! as tf.Tensor1D, biasHh, config.hiddenSize);
+      let gx: tf.Tensor2D;
+      let projected: tf.Tensor2D | null = null;
+      let input: tf.Tensor2D | null = null;
+      let mask: tf.Tensor2D | null = null;
+      if (k === 0) {
+        // Embedding fused into the first projection: onehot·E·W_ihᵀ = onehot·(E·W_ihᵀ), a
+        // [vocab, G·hidden] table built by a tiny matmul, then one matmul with the one-hot
+        // inputs (wasm's Gather is slower than this matmul).
+        projected = tf.matMul(embedding, tf.transpose(weightIh)) as tf.Tensor2D;
+        gx = tf.fused.matMul({ a: tf.transpose(inputOneHotT), b: projected, bias }) as tf.Tensor2D;
+      } else {
+        mask = dropoutMask ? dropoutMask(k - 1, x!.shape) : null;
+        input = (mask ? tf.mul(x!, mask) : x!) as tf.Tensor2D;
+        gx = tf.fused.matMul({ a: input, b: tf.transpose(weightIh), bias }) as tf.Tensor2D;
+      }
+      const lp: WindowParams = { weightHh: p(`rnn.weight_hh_l${k}`), biasHh };
+      const window = arch === 'gru' ? gruWindow(lp, gx, h0[k], seqLen) : arch === 'rnn' ? rnnWindow(lp, gx, h0[k], seqLen) : lstmWindow(lp, gx, h0[k], c0[k], seqLen);
+      layers.push({ weightIh, input, window, mask, projected });
+      x = window.output;
+    }
+    const top = x!;
+
+    // Decoder and loss: logits = x·W_decᵀ + b; d(−Σ log softmax[target])/dlogits = softmax − onehot.
+    const decoderWeight = p('decoder.weight');
+    const logits = tf.fused.matMul({ a: top as tf.Tensor2D, b: tf.transpose(decoderWeight), bias: params.get('decoder.bias')! }) as tf.Tensor2D;
+    const logProbs = tf.logSoftmax(logits, 1);
+    const targets = oneHot(tokens.target, vocabSize, false);
+    const lossSum = tf.neg(tf.sum(tf.mul(logProbs, targets))) as tf.Scalar;
+    const dLogits = tf.div(tf.sub(tf.exp(logProbs), targets), normalizer) as tf.Tensor2D;
+
+    const grads = new Map<string, tf.Tensor>();
+    grads.set('decoder.weight', transposedTimes(dLogits, top));
+    grads.set('decoder.bias', columnSums(dLogits));
+    let dOutput: tf.Tensor2D = tf.matMul(dLogits, decoderWeight);
+    for (let k = numLayers - 1; k >= 0; k--) {
+      const { weightIh, input, window, mask } = layers[k];
+      const { dGx, dGh, hPrev } = window.backward(dOutput);
+      grads.set(`rnn.weight_hh_l${k}`, transposedTimes(dGh, hPrev));
+      const dBiasIh = columnSums(dGx);
+      grads.set(`rnn.bias_ih_l${k}`, dBiasIh);
+      grads.set(`rnn.bias_hh_l${k}`, dGh === dGx ? dBiasIh.clone() : columnSums(dGh));
+      if (k === 0) {
+        // Through the fused table: dTable = onehotᵀ·dGx, dE = dTable·W_ih, dW_ih = dTableᵀ·E.
+        const dTable = tf.matMul(inputOneHotT, dGx) as tf.Tensor2D;
+        grads.set('rnn.weight_ih_l0', transposedTimes(dTable, embedding));
+        grads.set('encoder.weight', tf.matMul(dTable, weightIh));
+      } else {
+        grads.set(`rnn.weight_ih_l${k}`, transposedTimes(dGx, input!));
+        const dInput = tf.matMul(dGx, weightIh);
+        dOutput = (mask ? tf.mul(dInput, mask) : dInput) as tf.Tensor2D;
+      }
+    }
+
+    return {
+      lossSum,
+      grads: [...params.keys()].map((name) => grads.get(name)!),
+      h: tf.stack(layers.map((l) => l.window.h), 0) as tf.Tensor3D,
+      c: arch === 'lstm' ? [tf.stack(layers.map((l) => l.window.c!), 0) as tf.Tensor3D] : [],
+    };
+  });
+  const names = [...params.keys()];
+  return {
+    lossSum: kept.lossSum,
+    grads: new Map(names.map((name, i) => [name, kept.grads[i]])),
+    state: kept.c.length ? { h: kept.h, c: kept.c[0] } : { h: kept.h },
+  };
+}
