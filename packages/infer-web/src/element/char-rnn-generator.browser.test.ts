@@ -171,6 +171,15 @@ describe('in Chromium', () => {
     const expected = await nodeText(settings.seed, settings.prompt, settings);
     expect((done.detail as DoneDetail).text).toBe(expected);
     expect(done.detail).toMatchObject({ newTokens: 300, finishReason: 'length' });
+    // Load progress ends at the model's size; ready came before the first token.
+    const modelBytes = (await stat(MODEL_PATH)).size;
+    const progress = (await events(page, 'progress')).map((e) => e.detail as { loaded: number; total: number });
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)).toEqual({ loaded: modelBytes, total: modelBytes });
+    expect(progress.every((p, i) => i === 0 || p.loaded >= progress[i - 1].loaded)).toBe(true);
+    const order = await page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events.map((e) => e.type));
+    expect(order.indexOf('ready')).toBeGreaterThan(order.lastIndexOf('progress'));
+    expect(order.indexOf('ready')).toBeLessThan(order.indexOf('token'));
     // Streamed: one token event per character, and the shadow DOM shows prompt + text.
     expect((await events(page, 'token')).map((e) => (e.detail as { text: string }).text).join('')).toBe(expected);
     expect(await page.textContent('char-rnn-generator [part~=output]')).toBe(settings.prompt + expected);
@@ -257,6 +266,10 @@ describe('in Chromium', () => {
       expect(view).toMatchObject({ status: 'error', visible: true, color: 'rgb(176, 0, 32)', startDisabled: true });
       expect(view.message).toMatch(/^Could not load the model /);
     }
+    // Pointing src at a good model leaves the error state.
+    await page.$eval('#missing', (el) => el.setAttribute('src', '/nietzsche-gru.onnx'));
+    await waitForEvents(page, 'ready', 'missing', 1);
+    expect(await page.$eval('#missing', (el) => [el.getAttribute('status'), (el.shadowRoot!.querySelector('[part~=start]') as HTMLButtonElement).disabled])).toEqual(['ready', false]);
     // 404 is logged by the browser itself as a failed resource; nothing else went wrong.
     expect(pageErrors.filter((m) => !/404/.test(m))).toEqual([]);
     await page.close();

@@ -124,8 +124,16 @@ const TEMPLATE = `
 /** Generation yields to the page this often, so the text paints and Stop stays clickable. */
 const YIELD_EVERY_MS = 30;
 
+/** A macrotask, so the page can paint and take clicks; unlike setTimeout, not throttled in background tabs. */
 function yieldToPage(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Node (server-side rendering, tests) has no HTMLElement: the class must still be importable there. */
@@ -346,6 +354,7 @@ export class CharRnnGeneratorElement extends ElementBase {
 
   private async unload(): Promise<void> {
     this.loadId++;
+    this.loading = undefined;
     this.stop();
     await this.unloadGenerator();
   }
