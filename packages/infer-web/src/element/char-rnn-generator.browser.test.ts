@@ -240,6 +240,7 @@ describe('in Chromium', () => {
 
   test('a model that cannot be loaded shows the error state, not a blank element', async () => {
     const page = await open('examples/element.html');
+    await mkdir(ARTIFACTS, { recursive: true });
     await page.evaluate(() => {
       for (const [id, src] of [['missing', '/missing-model.onnx'], ['not-onnx', '/examples/element.html']]) {
         const el = document.createElement('char-rnn-generator');
@@ -266,6 +267,7 @@ describe('in Chromium', () => {
       expect(view).toMatchObject({ status: 'error', visible: true, color: 'rgb(176, 0, 32)', startDisabled: true });
       expect(view.message).toMatch(/^Could not load the model /);
     }
+    await page.locator('#missing').screenshot({ path: join(ARTIFACTS, 'element-error.png') });
     // Pointing src at a good model leaves the error state.
     await page.$eval('#missing', (el) => el.setAttribute('src', '/nietzsche-gru.onnx'));
     await waitForEvents(page, 'ready', 'missing', 1);
