@@ -145,6 +145,34 @@ describe.each(ARCHS)('%s model on onnxruntime-node', (arch) => {
     await Promise.all([a.release(), b.release(), web.release()]);
   });
 
+  test('onnxruntime-node and onnxruntime-web (wasm) agree on logits and state to 1e-5', async () => {
+    const ortWeb = await import('onnxruntime-web');
+    ortWeb.env.wasm.numThreads = 1;
+    const tokens = ids('the cat sat on the mat. he said no.');
+    const feeds = <T extends { Tensor: typeof ortNode.Tensor }>(ort: T): Record<string, ortNode.Tensor> => {
+      const state = new Float32Array(2 * 12);
+      const f: Record<string, ortNode.Tensor> = {
+        tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [tokens.length, 1]),
+        h0: new ort.Tensor('float32', state, [2, 1, 12]),
+      };
+      if (arch === 'lstm') f.c0 = new ort.Tensor('float32', state.slice(), [2, 1, 12]);
+      return f;
+    };
+    const node = await ortNode.InferenceSession.create(fused);
+    const web = await ortWeb.InferenceSession.create(fused, { executionProviders: ['wasm'] });
+    const a = await node.run(feeds(ortNode));
+    const b = await web.run(feeds(ortWeb as unknown as { Tensor: typeof ortNode.Tensor }) as never);
+    for (const name of arch === 'lstm' ? ['logits', 'hn', 'cn'] : ['logits', 'hn']) {
+      const x = a[name].data as Float32Array;
+      const y = b[name].data as Float32Array;
+      expect(y.length).toBe(x.length);
+      let max = 0;
+      for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+      expect(max).toBeLessThan(1e-5);
+    }
+    await Promise.all([node.release(), web.release()]);
+  });
+
   test('onnxruntime-node and onnxruntime-web (wasm) produce identical text for the same seed', async () => {
     const node = await load(fused);
     const web = await WebCharGenerator.load(fused, { backend: 'wasm' });
