@@ -5,7 +5,8 @@
  *   infer-web.bundler.js  the same entry with `onnxruntime-web` left as an import, for bundlers
  *                         (one copy of onnxruntime-web in the app); its size is our code's size
  *   ort-wasm-simd-threaded.jsep.{wasm,mjs}  onnxruntime-web's runtime, copied beside them
- *   examples/import.js    the README's import example as an app's bundler would output it
+ * and, apart from them (not published), dist/browser-examples/import.js: the README's import
+ * example as a site's bundler would output it, for the demo server and the tests.
  */
 import { build, type BuildOptions, type Metafile, type OutputFile } from 'esbuild';
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT_DIR = join(PACKAGE_ROOT, 'dist', 'browser');
+export const DEFAULT_EXAMPLES_OUT_DIR = join(PACKAGE_ROOT, 'dist', 'browser-examples');
 export const STANDALONE_FILE = 'infer-web.js';
 export const BUNDLER_FILE = 'infer-web.bundler.js';
 /** The default `onnxruntime-web` import (WebGPU + wasm) loads the JSEP build of the runtime. */
@@ -41,9 +43,9 @@ export interface BundleReport {
  * Bundles examples/import.js the way a site's bundler would: `@charrnn/infer-web` is the bundler
  * build above, `onnxruntime-web` comes from node_modules (its browser/import export).
  */
-export async function buildImportExample(outDir: string): Promise<string> {
+export async function buildImportExample(outDir: string, examplesOutDir: string): Promise<string> {
   const bundlerBuild = join(outDir, BUNDLER_FILE);
-  const outfile = join(outDir, 'examples', 'import.js');
+  const outfile = join(examplesOutDir, 'import.js');
   await mkdir(dirname(outfile), { recursive: true });
   const result = await build({
     entryPoints: [join(PACKAGE_ROOT, 'examples', 'import.js')],
@@ -73,6 +75,8 @@ export async function buildImportExample(outDir: string): Promise<string> {
 
 export interface BundleOptions {
   outDir?: string;
+  /** Where the bundled README import example goes (default dist/browser-examples). */
+  examplesOutDir?: string;
   /** gzip the 28 MB wasm too (a few seconds): the CLI does, tests need not. */
   measureOrt?: boolean;
 }
@@ -129,7 +133,7 @@ export async function buildBrowserBundles(options: BundleOptions = {}): Promise<
   const outputs = (result: { outputFiles?: OutputFile[] }): OutputFile[] => result.outputFiles ?? [];
   for (const file of [...outputs(standalone), ...outputs(bundler)]) await writeAtomic(file.path, file.contents);
   for (const name of ORT_RUNTIME_FILES) await copyAtomic(ortFile(name), join(outDir, name));
-  await buildImportExample(outDir);
+  await buildImportExample(outDir, options.examplesOutDir ?? DEFAULT_EXAMPLES_OUT_DIR);
 
   const contents = (result: { outputFiles?: OutputFile[] }, name: string): Uint8Array =>
     outputs(result).find((f) => basename(f.path) === name)!.contents;

@@ -95,6 +95,7 @@ async function waitForEvents(page: Page, type: string, id: string, count: number
 }
 
 describe('in Chromium', () => {
+  let tempDir: string;
   let browserDir: string;
   let report: BundleReport;
   let server: StaticServer;
@@ -102,16 +103,20 @@ describe('in Chromium', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    browserDir = await mkdtemp(join(tmpdir(), 'infer-web-browser-'));
-    report = await buildBrowserBundles({ outDir: browserDir });
-    server = await startDemoServer({ browserDir });
+    const chromiumFound = await stat(CHROMIUM).then(() => true, () => false);
+    if (!chromiumFound) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium; bash .ci/run does)`);
+    tempDir = await mkdtemp(join(tmpdir(), 'infer-web-browser-'));
+    browserDir = join(tempDir, 'browser');
+    const examplesOutDir = join(tempDir, 'examples');
+    report = await buildBrowserBundles({ outDir: browserDir, examplesOutDir });
+    server = await startDemoServer({ browserDir, examplesOutDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (browserDir !== undefined) await rm(browserDir, { recursive: true, force: true });
+    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
   });
 
   async function open(path: string): Promise<Page> {
