@@ -206,7 +206,7 @@ export class CharGenerator {
     const results: GenerationResult[] = [];
     let failed = false;
     try {
-      for await (const chunk of this.decode(rows, [ids], [rng], opts, results)) yield chunk[0];
+      yield* this.decode(rows, [ids], [rng], opts, results, (chunk) => chunk[0]);
     } catch (error) {
       failed = true;
       throw error;
@@ -230,7 +230,7 @@ export class CharGenerator {
     const results: GenerationResult[] = [];
     let failed = false;
     try {
-      yield* this.decode(rows, ids, rngs, opts, results);
+      yield* this.decode(rows, ids, rngs, opts, results, (chunk) => [...chunk]);
     } catch (error) {
       failed = true;
       throw error;
@@ -294,13 +294,14 @@ export class CharGenerator {
    * or the logits are current; whenever a row ends (or the loop is left early) its state is
    * written back in that form, so that the next call continues exactly.
    */
-  private async *decode(
+  private async *decode<Chunk>(
     rows: StreamState[],
     prompts: readonly number[][],
     rngs: Rng[],
     opts: ResolvedGenerationOptions,
     results: GenerationResult[],
-  ): AsyncGenerator<string[], void> {
+    emit: (chunk: readonly string[]) => Chunk,
+  ): AsyncGenerator<Chunk, void> {
     const B = rows.length;
     const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
     const texts = new Array<string>(B).fill('');
@@ -388,7 +389,7 @@ export class CharGenerator {
           }
         }
         if (opts.streamer !== undefined) for (let b = 0; b < B; b++) if (chunk[b] !== '') opts.streamer.put(chunk[b], b);
-        yield B === 1 ? chunk : [...chunk];
+        yield emit(chunk);
         if (active === 0) return;
         for (let b = 0; b < B; b++) tokens[b] = this.bigIds[last[b]];
         const out = await this.session.run(tokens, 1, B, h, c);

@@ -51,14 +51,11 @@ export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIte
     const inner = this.produce((result) => this.resolveResult(result));
     const reject = (error: unknown): void => this.rejectResult(error);
     return {
-      next: async () => {
-        try {
-          return await inner.next();
-        } catch (error) {
+      next: () =>
+        inner.next().catch((error: unknown) => {
           reject(error);
           throw error;
-        }
-      },
+        }),
       return: async () => {
         await inner.return();
         return { done: true, value: undefined };
