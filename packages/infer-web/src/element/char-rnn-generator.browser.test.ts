@@ -71,10 +71,12 @@ async function nodeText(loadSeed: number | undefined, prompt: string, options: {
 async function elementSettings(page: Page, selector: string) {
   return page.$eval(selector, (el) => ({
     prompt: el.getAttribute('prompt') ?? '\n',
-    maxNewTokens: Number(el.getAttribute('max-length')),
-    temperature: Number(el.getAttribute('temperature')),
-    topK: Number(el.getAttribute('top-k') ?? 0),
     seed: Number(el.getAttribute('seed')),
+    options: {
+      maxNewTokens: Number(el.getAttribute('max-length')),
+      temperature: Number(el.getAttribute('temperature')),
+      topK: Number(el.getAttribute('top-k') ?? 0),
+    },
   }));
 }
 
@@ -173,7 +175,7 @@ describe('in Chromium', () => {
     const page = await open('examples/element.html');
     const [done] = await waitForEvents(page, 'done', '', 1);
     const settings = await elementSettings(page, 'char-rnn-generator');
-    const expected = await nodeText(settings.seed, settings.prompt, settings);
+    const expected = await nodeText(settings.seed, settings.prompt, settings.options);
     expect((done.detail as DoneDetail).text).toBe(expected);
     expect(done.detail).toMatchObject({ newTokens: 300, finishReason: 'length' });
     // Load progress ends at the model's size; ready came before the first token.
@@ -200,12 +202,12 @@ describe('in Chromium', () => {
     const page = await open('');
     await page.waitForFunction(() => document.querySelector('#element')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
     const settings = await elementSettings(page, '#element');
-    const expected = await nodeText(settings.seed, settings.prompt, settings);
+    const expected = await nodeText(settings.seed, settings.prompt, settings.options);
 
     // Start → done with max-length characters, equal to the Node entry's text.
     await page.click('#element [data-action=start]');
     let done = await waitForEvents(page, 'done', 'element', 1);
-    expect(done[0].detail).toMatchObject({ text: expected, finishReason: 'length', newTokens: settings.maxNewTokens });
+    expect(done[0].detail).toMatchObject({ text: expected, finishReason: 'length', newTokens: settings.options.maxNewTokens });
     expect(await page.$eval('#element [data-action=start]', (b) => b.textContent)).toBe('Continue');
 
     // The library side of the page, with its own form settings.
@@ -239,6 +241,15 @@ describe('in Chromium', () => {
     await page.click('#element [data-action=start]');
     done = await waitForEvents(page, 'done', 'element', 3);
     expect((done[2].detail as DoneDetail).text).toBe(expected);
+
+    // A new seed takes effect at the next fresh run, and matches Node with that seed.
+    await page.fill('#element-settings [data-attr=seed]', '7');
+    await page.click('#element [data-action=reset]');
+    await page.click('#element [data-action=start]');
+    done = await waitForEvents(page, 'done', 'element', 4);
+    const reseeded = await nodeText(7, settings.prompt, settings.options);
+    expect(reseeded).not.toBe(expected);
+    expect((done[3].detail as DoneDetail).text).toBe(reseeded);
     expect(pageErrors).toEqual([]);
     await page.close();
   });

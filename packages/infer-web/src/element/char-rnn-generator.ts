@@ -8,7 +8,7 @@
  *   max-length   characters per run (maxNewTokens, default 200)
  *   temperature  softmax temperature, 0 = greedy (default 1)
  *   top-k        sample among the k most likely characters, 0 = off (default 0)
- *   seed         seeds the generator's random stream at load, so a page replays the same text
+ *   seed         seeds the random stream of each fresh run (after load or reset): same seed, same text
  *   backend      'auto' | 'webgpu' | 'wasm' (default 'auto')
  *   wasm-paths   URL prefix where onnxruntime-web's .wasm files are hosted
  *   autostart    start generating as soon as the model is loaded
@@ -19,7 +19,7 @@
  * prompt, generated; custom properties --char-rnn-* (listed in STYLE below).
  */
 import { CharGenerator, type WebBackend, type WebLoadOptions } from '../browser.js';
-import type { CoreCharGenerator, GenerationResult, GeneratorSnapshot, ModelInfo } from '../core.js';
+import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../core.js';
 
 export type GeneratorStatus = 'empty' | 'loading' | 'ready' | 'generating' | 'error';
 
@@ -283,6 +283,11 @@ export class CharRnnGeneratorElement extends ElementBase {
     const settings = parseSettings((n) => this.getAttribute(n), (m) => console.warn(m));
     const fresh = this.parts.prompt.textContent === '' && this.generatedText === '';
     const prompt = fresh ? settings.prompt : '';
+    // A fresh run starts from the loaded state with the random stream of the seed attribute as
+    // it is now (the generator seeds its own stream this way at load), so editing seed takes effect.
+    if (fresh && settings.seed !== undefined && this.initial !== undefined) {
+      gen.setState({ ...this.initial, rng: [...Rng.fromSeed(settings.seed).state()] as GeneratorSnapshot['rng'] });
+    }
     const abort = new AbortController();
     this.abort = abort;
     this.running = (async () => {
