@@ -2,6 +2,7 @@
 // `nx run infer-web:demo`: serves the demo page (after the bundle target) and prints its URL.
 import { Command, InvalidArgumentError } from 'commander';
 import { startDemoServer } from './demo-server.js';
+import type { StaticServer } from './static-server.js';
 
 const program = new Command('infer-web:demo')
   .description('Serve the <char-rnn-generator> / CharGenerator demo on localhost')
@@ -15,7 +16,7 @@ const program = new Command('infer-web:demo')
 program.parse();
 const flags = program.opts<{ port: number; host: string }>();
 
-let server;
+let server: StaticServer;
 try {
   server = await startDemoServer({ port: flags.port, host: flags.host });
 } catch (error) {
