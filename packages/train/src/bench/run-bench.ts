@@ -3,6 +3,7 @@ import { prepareCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { fastLossAndGradients } from '../fast/loss-and-gradients.js';
+import { ParallelGradients } from '../fast/parallel-gradients.js';
 import type { Arch, ModelConfig } from '../model/config.js';
 import { lossAndGradients } from '../trainer/gradients.js';
 import { median, measureThroughput, type GradientsFn, type Throughput } from './throughput.js';
@@ -18,6 +19,8 @@ export interface BenchOptions {
   batchSize: number;
   bptt: number;
   impl: GradientsImpl;
+  /** Threads computing gradients (data-parallel over streams); 1 = this thread only. */
+  workers: number;
   backend: BackendChoice;
   /** Corpus path; undefined = the embedded one (whose file PyTorch is then given). */
   corpus?: string;
@@ -36,6 +39,7 @@ export interface BenchReport {
   backendLog: string[];
   config: ModelConfig & { batchSize: number; bptt: number };
   impl: GradientsImpl;
+  workers: number;
   /** Median over rounds of our median-of-windows chars/s. */
   charsPerSecond: number;
   rounds: { ours: Throughput; pytorch: PytorchResult | null; ratio: number | null }[];
@@ -70,7 +74,9 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       pytorch = null;
     }
   }
-  const gradients = gradientsFor(o.impl);
+  if (o.workers > 1 && o.impl !== 'fast') throw new Error(`--workers ${o.workers} needs --impl fast (the reference runs on one thread)`);
+  const parallel = o.workers > 1 ? await ParallelGradients.create(config, { parts: o.workers, backend: backend.name, maxBatchSize: o.batchSize }) : null;
+  const gradients = parallel ? parallel.lossAndGradients : gradientsFor(o.impl);
   const rounds: BenchReport['rounds'] = [];
   for (let r = 0; r < o.rounds; r++) {
     const ours = await measureThroughput(config, corpus.train, gradients, {
@@ -89,12 +95,14 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     }
     rounds.push({ ours, pytorch: torch, ratio: torch ? ours.charsPerSecond / torch.charsPerSecond : null });
   }
+  await parallel?.dispose();
   const ratios = rounds.flatMap((x) => (x.ratio === null ? [] : [x.ratio]));
   return {
     backend: backend.name,
     backendLog: backend.log,
     config: { ...config, batchSize: o.batchSize, bptt: o.bptt },
     impl: o.impl,
+    workers: o.workers,
     charsPerSecond: median(rounds.map((x) => x.ours.charsPerSecond)),
     rounds,
     pytorch: pytorch

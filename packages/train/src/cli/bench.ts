@@ -27,6 +27,7 @@ const program = new Command('train:bench')
   .option('--batch <n>', 'batch size (parallel streams)', int(1), 64)
   .option('--bptt <n>', 'BPTT length', int(1), 8)
   .addOption(new Option('--impl <impl>', 'gradient implementation').choices(['fast', 'reference']).default('fast'))
+  .option('--workers <n>', 'threads computing gradients (data-parallel over streams)', int(1), 1)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('wasm'))
   .option('--corpus <path>', 'text corpus (default: the embedded nietzsche.txt)')
   .option('--warmup <n>', 'untimed batches first', int(0), 20)
@@ -43,7 +44,7 @@ const program = new Command('train:bench')
 
 program.parse();
 const f = program.opts<{
-  arch: Arch; embed: number; hidden: number; layers: number; batch: number; bptt: number; impl: GradientsImpl; backend: BackendChoice;
+  arch: Arch; embed: number; hidden: number; layers: number; batch: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
   python: string; pytorchBatches: number; pytorchThreads: number; seed: number;
 }>();
@@ -58,6 +59,7 @@ try {
       batchSize: f.batch,
       bptt: f.bptt,
       impl: f.impl,
+      workers: f.workers,
       backend: f.backend,
       corpus: f.corpus,
       warmupBatches: f.warmup,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cols, oneMinusSquare, previousStates, rows, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
+import { cols, oneMinusSquare, tanh, previousStates, rows, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
 
 /**
  * The lesson's GRUCell (PyTorch's nn.GRU) over a window, gate blocks r, z, n:
@@ -33,7 +33,7 @@ export function gruWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
   for (let t = 0; t < seqLen; t++) {
     const rz = tf.sigmoid(tf.add(step(gxRz, t, batch), tf.matMul(h, weightRzT))) as tf.Tensor2D;
     const hn = tf.fused.matMul({ a: h, b: weightNT, bias: biasN }) as tf.Tensor2D;
-    const n = tf.tanh(tf.add(step(gxN, t, batch), tf.mul(cols(rz, 0, hidden), hn))) as tf.Tensor2D;
+    const n = tanh(tf.add(step(gxN, t, batch), tf.mul(cols(rz, 0, hidden), hn))) as tf.Tensor2D;
     h = tf.add(n, tf.mul(cols(rz, hidden, hidden), tf.sub(h, n))) as tf.Tensor2D;
     rzs.push(rz);
     ns.push(n);

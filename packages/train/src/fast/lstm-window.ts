@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cols, oneMinusSquare, previousStates, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
+import { cols, oneMinusSquare, tanh, previousStates, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
 
 /**
  * PyTorch's nn.LSTM over a window, gate blocks i, f, g, o:
@@ -25,10 +25,10 @@ export function lstmWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2
     const pre = tf.add(step(gx, t, batch), tf.matMul(h, weightHhT)) as tf.Tensor2D;
     // σ over all four blocks is one op; the g block's σ is simply not used.
     const sigma = tf.sigmoid(pre) as tf.Tensor2D;
-    const g = tf.tanh(cols(pre, 2 * hidden, hidden)) as tf.Tensor2D;
+    const g = tanh(cols(pre, 2 * hidden, hidden)) as tf.Tensor2D;
     cellsIn.push(c);
     c = tf.add(tf.mul(cols(sigma, hidden, hidden), c), tf.mul(cols(sigma, 0, hidden), g)) as tf.Tensor2D;
-    const tanhC = tf.tanh(c) as tf.Tensor2D;
+    const tanhC = tanh(c) as tf.Tensor2D;
     h = tf.mul(cols(sigma, 3 * hidden, hidden), tanhC) as tf.Tensor2D;
     sigmas.push(sigma);
     gs.push(g);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { oneMinusSquare, previousStates, step, type LayerWindow, type WindowParams } from './window.js';
+import { oneMinusSquare, previousStates, tanh, step, type LayerWindow, type WindowParams } from './window.js';
 
 /**
  * nn.RNN (tanh) over a window: h_t = tanh(gx_t + h_{t−1}·W_hhᵀ), where gx = x·W_ihᵀ + b_ih + b_hh
@@ -12,7 +12,7 @@ export function rnnWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
   const outputs: tf.Tensor2D[] = [];
   let h = h0;
   for (let t = 0; t < seqLen; t++) {
-    h = tf.tanh(tf.add(step(gx, t, batch), tf.matMul(h, weightHhT))) as tf.Tensor2D;
+    h = tanh(tf.add(step(gx, t, batch), tf.matMul(h, weightHhT))) as tf.Tensor2D;
     outputs.push(h);
   }
   const output = seqLen === 1 ? h : (tf.concat(outputs, 0) as tf.Tensor2D);

@@ -4,7 +4,8 @@ import type { RecurrentState } from '../model/recurrent.js';
 import { gruWindow } from './gru-window.js';
 import { lstmWindow } from './lstm-window.js';
 import { rnnWindow } from './rnn-window.js';
-import { columnSums, inputBias, transposedTimes } from './input-projection.js';
+import { gatherRows, scatterAddRows } from './heap.js';
+import { affineGrads, columnSums, inputBias, transposedTimes } from './input-projection.js';
 import type { LayerWindow, WindowParams } from './window.js';
 
 /** Token ids of one BPTT window, time-major [seqLen, batchSize] flattened (index t·batchSize + b). */
@@ -27,12 +28,11 @@ export interface WindowGradients {
 /** Inverted-dropout multiplier for the output of layer `layer`, or null for none. */
 export type DropoutMasks = (layer: number, shape: [number, number]) => tf.Tensor2D | null;
 
-/** [rows, classes] one-hot of `ids`, or its transpose, built on the host: no tfjs op needed. */
-function oneHot(ids: Int32Array, classes: number, transposed: boolean): tf.Tensor2D {
-  const n = ids.length;
-  const values = new Float32Array(n * classes);
-  for (let i = 0; i < n; i++) values[transposed ? ids[i] * n + i : i * classes + ids[i]] = 1;
-  return tf.tensor2d(values, transposed ? [classes, n] : [n, classes]);
+/** [ids.length, classes] one-hot of `ids`, built on the host. */
+function oneHot(ids: Int32Array, classes: number): tf.Tensor2D {
+  const values = new Float32Array(ids.length * classes);
+  for (let i = 0; i < ids.length; i++) values[i * classes + ids[i]] = 1;
+  return tf.tensor2d(values, [ids.length, classes]);
 }
 
 /**
@@ -64,26 +64,24 @@ export function windowGradients(
   // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
   const kept = tf.tidy(() => {
     const embedding = p('encoder.weight');
-    const inputOneHotT = oneHot(tokens.input, vocabSize, true);
     const h0 = tf.unstack(state.h, 0) as tf.Tensor2D[];
     const c0 = state.c ? (tf.unstack(state.c, 0) as tf.Tensor2D[]) : [];
 
-    const layers: { weightIh: tf.Tensor2D; input: tf.Tensor2D | null; window: LayerWindow; mask: tf.Tensor2D | null; projected: tf.Tensor2D | null }[] = [];
+    const layers: { weightIh: tf.Tensor2D; input: tf.Tensor2D | null; window: LayerWindow; mask: tf.Tensor2D | null }[] = [];
     let x: tf.Tensor2D | null = null;
     for (let k = 0; k < numLayers; k++) {
       const weightIh = p(`rnn.weight_ih_l${k}`);
       const biasHh = params.get(`rnn.bias_hh_l${k}`)! as tf.Tensor1D;
       const bias = inputBias(arch, params.get(`rnn.bias_ih_l${k}`)! as tf.Tensor1D, biasHh, config.hiddenSize);
       let gx: tf.Tensor2D;
-      let projected: tf.Tensor2D | null = null;
       let input: tf.Tensor2D | null = null;
       let mask: tf.Tensor2D | null = null;
       if (k === 0) {
-        // Embedding fused into the first projection: onehot·E·W_ihᵀ = onehot·(E·W_ihᵀ), a
-        // [vocab, G·hidden] table built by a tiny matmul, then one matmul with the one-hot
-        // inputs (wasm's Gather is slower than this matmul).
-        projected = tf.matMul(embedding, tf.transpose(weightIh)) as tf.Tensor2D;
-        gx = tf.fused.matMul({ a: tf.transpose(inputOneHotT), b: projected, bias }) as tf.Tensor2D;
+        // Embedding fused into the first projection: E[id]·W_ihᵀ + b is row `id` of the
+        // [vocab, G·hidden] table E·W_ihᵀ + b, built by one tiny matmul; the window's inputs then
+        // just pick rows of it.
+        const projected = tf.fused.matMul({ a: embedding, b: tf.transpose(weightIh), bias }) as tf.Tensor2D;
+        gx = gatherRows(projected, tokens.input);
       } else {
         mask = dropoutMask ? dropoutMask(k - 1, x!.shape) : null;
         input = (mask ? tf.mul(x!, mask) : x!) as tf.Tensor2D;
@@ -91,7 +89,7 @@ export function windowGradients(
       }
       const lp: WindowParams = { weightHh: p(`rnn.weight_hh_l${k}`), biasHh };
       const window = arch === 'gru' ? gruWindow(lp, gx, h0[k], seqLen) : arch === 'rnn' ? rnnWindow(lp, gx, h0[k], seqLen) : lstmWindow(lp, gx, h0[k], c0[k], seqLen);
-      layers.push({ weightIh, input, window, mask, projected });
+      layers.push({ weightIh, input, window, mask });
       x = window.output;
     }
     const top = x!;
@@ -100,7 +98,7 @@ export function windowGradients(
     const decoderWeight = p('decoder.weight');
     const logits = tf.fused.matMul({ a: top as tf.Tensor2D, b: tf.transpose(decoderWeight), bias: params.get('decoder.bias')! }) as tf.Tensor2D;
     const logProbs = tf.logSoftmax(logits, 1);
-    const targets = oneHot(tokens.target, vocabSize, false);
+    const targets = oneHot(tokens.target, vocabSize);
     const lossSum = tf.neg(tf.sum(tf.mul(logProbs, targets))) as tf.Scalar;
     const dLogits = tf.div(tf.sub(tf.exp(logProbs), targets), normalizer) as tf.Tensor2D;
 
@@ -111,17 +109,20 @@ export function windowGradients(
     for (let k = numLayers - 1; k >= 0; k--) {
       const { weightIh, input, window, mask } = layers[k];
       const { dGx, dGh, hPrev } = window.backward(dOutput);
-      grads.set(`rnn.weight_hh_l${k}`, transposedTimes(dGh, hPrev));
-      const dBiasIh = columnSums(dGx);
-      grads.set(`rnn.bias_ih_l${k}`, dBiasIh);
-      grads.set(`rnn.bias_hh_l${k}`, dGh === dGx ? dBiasIh.clone() : columnSums(dGh));
+      const recurrent = affineGrads(dGh, hPrev);
+      grads.set(`rnn.weight_hh_l${k}`, recurrent.dW);
+      grads.set(`rnn.bias_hh_l${k}`, recurrent.db);
       if (k === 0) {
-        // Through the fused table: dTable = onehotᵀ·dGx, dE = dTable·W_ih, dW_ih = dTableᵀ·E.
-        const dTable = tf.matMul(inputOneHotT, dGx) as tf.Tensor2D;
+        // Through the fused table: dTable = scatter-add of dGx rows by input id, then
+        // dE = dTable·W_ih, dW_ih = dTableᵀ·E, db_ih = Σ dTable rows.
+        const dTable = scatterAddRows(dGx, tokens.input, vocabSize);
         grads.set('rnn.weight_ih_l0', transposedTimes(dTable, embedding));
+        grads.set('rnn.bias_ih_l0', dGh === dGx ? recurrent.db.clone() : columnSums(dTable));
         grads.set('encoder.weight', tf.matMul(dTable, weightIh));
       } else {
-        grads.set(`rnn.weight_ih_l${k}`, transposedTimes(dGx, input!));
+        const fromInput = affineGrads(dGx, input!);
+        grads.set(`rnn.weight_ih_l${k}`, fromInput.dW);
+        grads.set(`rnn.bias_ih_l${k}`, fromInput.db);
         const dInput = tf.matMul(dGx, weightIh);
         dOutput = (mask ? tf.mul(dInput, mask) : dInput) as tf.Tensor2D;
       }

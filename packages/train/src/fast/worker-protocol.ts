@@ -1,0 +1,49 @@
+import { expectedShapes, type ModelConfig } from '../model/config.js';
+import { shapeSize } from '../model/weights.js';
+
+/** workerData of a gradient worker: the model config and its shared buffers. */
+export interface WorkerSetup {
+  config: ModelConfig;
+  backend: string;
+  /** float32 weights, all parameters in state_dict order (paramOffsets), written by the main thread. */
+  weights: SharedArrayBuffer;
+  /** float32 gradients, same layout, written by the worker. */
+  grads: SharedArrayBuffer;
+  /** int32 counters: CONTROL_DONE / CONTROL_FAILED, bumped by the worker when a request ends. */
+  control: SharedArrayBuffer;
+  /** float32: [lossSum, final h (layers·streams·hidden), final c (lstm)]. */
+  result: SharedArrayBuffer;
+}
+
+/** One window's streams for a worker (ids time-major [seqLen, batchSize]). */
+export interface WorkerRequest {
+  input: Int32Array;
+  target: Int32Array;
+  seqLen: number;
+  batchSize: number;
+  h: Float32Array;
+  c?: Float32Array;
+  /** Targets of the whole batch, across all workers. */
+  normalizer: number;
+}
+
+export const CONTROL_DONE = 0;
+export const CONTROL_FAILED = 1;
+
+/** name → [offset, size] of each parameter in the flat shared buffers, state_dict order. */
+export function paramOffsets(config: ModelConfig): Map<string, [number, number]> {
+  const offsets = new Map<string, [number, number]>();
+  let at = 0;
+  for (const [name, shape] of expectedShapes(config)) {
+    const size = shapeSize(shape);
+    offsets.set(name, [at, size]);
+    at += size;
+  }
+  return offsets;
+}
+
+export function paramCount(config: ModelConfig): number {
+  let n = 0;
+  for (const [, size] of paramOffsets(config).values()) n += size;
+  return n;
+}
