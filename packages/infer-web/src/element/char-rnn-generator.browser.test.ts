@@ -191,6 +191,8 @@ describe('in Chromium', () => {
     expect((await events(page, 'token')).map((e) => (e.detail as { text: string }).text).join('')).toBe(expected);
     expect(await page.textContent('char-rnn-generator [part~=output]')).toBe(settings.prompt + expected);
     expect(await page.$eval('char-rnn-generator', (el) => el.getAttribute('status'))).toBe('ready');
+    // No GPU here: onnxruntime-web's wasm provider ran the fused GRU.
+    expect(await page.textContent('char-rnn-generator [part~=status]')).toBe('Ready: GRU 1×128, 55 characters, on wasm.');
     // Styled from outside through a custom property.
     const accent = await page.$eval('char-rnn-generator', (el) => getComputedStyle(el.shadowRoot!.querySelector('[part~=start]')!).backgroundColor);
     expect(accent).toBe('rgb(11, 122, 117)');
