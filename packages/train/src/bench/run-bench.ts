@@ -87,7 +87,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       bptt: o.bptt,
       seed: o.seed,
     });
-    log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')})`);
+    log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
     let torch: PytorchResult | null = null;
     if (pytorch) {
       torch = await runPytorch({ ...pytorch, corpus: pytorch.corpusFile, arch: o.arch as 'rnn' | 'gru', hidden: o.hidden, batchSize: o.batchSize, bptt: o.bptt });

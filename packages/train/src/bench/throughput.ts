@@ -26,6 +26,10 @@ export interface Throughput {
   charsPerSecond: number;
   /** Every window's chars/s, in order. */
   windows: number[];
+  /** Median over the windows of chars per CPU-second of this process (all its threads): less load-sensitive than wall time. */
+  charsPerCpuSecond: number;
+  /** Median over the windows of CPU time / wall time (≈ cores kept busy). */
+  cpuPerWall: number;
   /** Mean training loss of the timed batches (a sanity check that it trains). */
   loss: number;
 }
@@ -65,21 +69,29 @@ export async function measureThroughput(config: ModelConfig, trainIds: Int32Arra
   try {
     for (let i = 0; i < opts.warmupBatches; i++) await trainStep(batches[i]);
     const windows: number[] = [];
+    const perCpu: number[] = [];
+    const busy: number[] = [];
     let lossSum = 0;
     let targets = 0;
     for (let w = 0; w < opts.windows; w++) {
       const from = opts.warmupBatches + w * opts.batchesPerWindow;
       let chars = 0;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       for (const batch of batches.slice(from, from + opts.batchesPerWindow)) {
         const n = batch.seqLen * batch.batchSize;
         lossSum += (await trainStep(batch)) * n;
         chars += n;
       }
-      windows.push(chars / ((performance.now() - t0) / 1000));
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      windows.push(chars / wall);
+      perCpu.push(chars / cpuSeconds);
+      busy.push(cpuSeconds / wall);
       targets += chars;
     }
-    return { charsPerSecond: median(windows), windows, loss: lossSum / targets };
+    return { charsPerSecond: median(windows), windows, charsPerCpuSecond: median(perCpu), cpuPerWall: median(busy), loss: lossSum / targets };
   } finally {
     disposeState(state);
     optimizer.dispose();

@@ -12,6 +12,7 @@ import { createOptimizer } from '../optim/create.js';
 import { learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { evaluate } from './evaluate.js';
 import type { FitOptions } from './fit-options.js';
+import { fastLossAndGradients } from '../fast/loss-and-gradients.js';
 import { clipGradNorm, lossAndGradients } from './gradients.js';
 import { historyJsonl, TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
 import { lineChartSvg } from './line-chart.js';
@@ -32,7 +33,7 @@ export interface FitRun {
   signal?: AbortSignal;
   /** Called after every optimizer step (tests watch memory and interrupt runs through it). */
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
-  /** How a batch's loss and gradients are computed; a faster backward can be swapped in here. */
+  /** How a batch's loss and gradients are computed; default the hand-written fast path (lossAndGradients is the tape reference it is tested against). */
   gradients?: typeof lossAndGradients;
 }
 
@@ -173,7 +174,7 @@ export async function fit(run: FitRun): Promise<FitResult> {
         }
         const lr = learningRate(schedule, epoch, i / perEpoch);
         const t0 = performance.now();
-        const result = (run.gradients ?? lossAndGradients)(model, batch, state, { training: true, rng });
+        const result = (run.gradients ?? fastLossAndGradients)(model, batch, state, { training: true, rng });
         if (!Number.isFinite(result.loss)) {
           tf.dispose([...result.grads.values()]);
           disposeState(result.state);

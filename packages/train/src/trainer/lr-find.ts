@@ -6,7 +6,8 @@ import { randomWeights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import type { FitOptions } from './fit-options.js';
 import { modelConfigFor } from './fit.js';
-import { clipGradNorm, lossAndGradients } from './gradients.js';
+import { fastLossAndGradients } from '../fast/loss-and-gradients.js';
+import { clipGradNorm } from './gradients.js';
 
 export interface LrFindOptions {
   startLr: number;
@@ -55,7 +56,7 @@ export function lrFind(corpus: PreparedCorpus, options: FitOptions, find: LrFind
         if (i >= find.batches) break;
         any = true;
         const lr = find.startLr * ratio ** (i / Math.max(1, find.batches - 1));
-        const result = lossAndGradients(model, batch, state, { training: true, rng });
+        const result = fastLossAndGradients(model, batch, state, { training: true, rng });
         disposeState(state);
         state = result.state;
         if (options.clip !== null) clipGradNorm(result.grads, options.clip);
