@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cols, oneMinusSquare, tanh, previousStates, rows, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
+import { cols, oneMinusSquare, previousStates, rows, sigmoidSlope, step, type LayerWindow, type WindowParams } from './window.js';
 
 /**
  * The lesson's GRUCell (PyTorch's nn.GRU) over a window, gate blocks r, z, n:
@@ -19,11 +19,13 @@ export function gruWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
   const [batch, hidden] = h0.shape;
   const bHh = params.biasHh;
   const gxRz = cols(gx, 0, 2 * hidden);
-  const gxN = cols(gx, 2 * hidden, hidden);
+  // tanh(a) = 2σ(2a) − 1 with the 2 folded into the n block's inputs (wasm's Tanh is ~10× slower
+  // than its Sigmoid): 2a = 2xn + r ⊙ 2hn, so hn is computed doubled and halved only in backward.
+  const gxN2 = tf.mul(cols(gx, 2 * hidden, hidden), 2) as tf.Tensor2D;
   const weightHhT = tf.transpose(params.weightHh);
   const weightRzT = cols(weightHhT, 0, 2 * hidden);
-  const weightNT = cols(weightHhT, 2 * hidden, hidden);
-  const biasN = tf.slice(bHh, 2 * hidden, hidden); // a 1-D slice of the bias: small, done once
+  const weightN2T = tf.mul(cols(weightHhT, 2 * hidden, hidden), 2) as tf.Tensor2D;
+  const biasN2 = tf.mul(tf.slice(bHh, 2 * hidden, hidden), 2) as tf.Tensor1D;
 
   const outputs: tf.Tensor2D[] = [];
   const rzs: tf.Tensor2D[] = [];
@@ -32,8 +34,8 @@ export function gruWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
   let h = h0;
   for (let t = 0; t < seqLen; t++) {
     const rz = tf.sigmoid(tf.add(step(gxRz, t, batch), tf.matMul(h, weightRzT))) as tf.Tensor2D;
-    const hn = tf.fused.matMul({ a: h, b: weightNT, bias: biasN }) as tf.Tensor2D;
-    const n = tanh(tf.add(step(gxN, t, batch), tf.mul(cols(rz, 0, hidden), hn))) as tf.Tensor2D;
+    const hn = tf.fused.matMul({ a: h, b: weightN2T, bias: biasN2 }) as tf.Tensor2D; // 2·hn
+    const n = tf.sub(tf.mul(tf.sigmoid(tf.add(step(gxN2, t, batch), tf.mul(cols(rz, 0, hidden), hn))), 2), 1) as tf.Tensor2D;
     h = tf.add(n, tf.mul(cols(rz, hidden, hidden), tf.sub(h, n))) as tf.Tensor2D;
     rzs.push(rz);
     ns.push(n);
@@ -51,7 +53,7 @@ export function gruWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
     const n = all(ns);
     const kN = tf.mul(tf.sub(1, z), oneMinusSquare(n)) as tf.Tensor2D;
     const kZ = tf.mul(tf.sub(hPrev, n), sigmoidSlope(z)) as tf.Tensor2D;
-    const kR = tf.mul(all(hns), sigmoidSlope(r)) as tf.Tensor2D;
+    const kR = tf.mul(tf.mul(all(hns), 0.5), sigmoidSlope(r)) as tf.Tensor2D;
     const weightRz = rows(params.weightHh, 0, 2 * hidden);
     const weightN = rows(params.weightHh, 2 * hidden, hidden);
     const dRz: tf.Tensor2D[] = new Array(seqLen);
