@@ -57,3 +57,8 @@ export { type FitRun, type FitResult, TrainingDivergedError, fit, modelConfigFor
 export { type LrFindOptions, type LrFindPoint, type LrFindResult, lrFind } from './trainer/lr-find.js';
 export { type RunFitRequest, runFit, defaultRunName, freshDirectory, prepareFor } from './trainer/run.js';
 export { runLrFind } from './trainer/run-lr-find.js';
+export { fastLossAndGradients } from './fast/loss-and-gradients.js';
+export { type WindowTokens, type WindowGradients, type DropoutMasks, windowGradients } from './fast/window-gradients.js';
+export { type ParallelOptions, ParallelGradients, ParallelGradientsError } from './fast/parallel-gradients.js';
+export { type ThroughputOptions, type Throughput, type GradientsFn, measureThroughput } from './bench/throughput.js';
+export { type BenchOptions, type BenchReport, type GradientsImpl, runBench } from './bench/run-bench.js';
