@@ -4,7 +4,7 @@
 // bs 64, bptt 8, min_freq 3, Adam). Writes <out>/results.md and <out>/loss-curves.svg, and each
 // run's checkpoint under <out>/rnn and <out>/gru.
 // Usage (after `npx nx run train:build`):
-//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--backend auto|wasm|cpu] [--only rnn|gru]
+//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
     'max-batches': { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     only: { type: 'string' },
+    seed: { type: 'string', default: '0' },
   },
 });
 
@@ -27,7 +28,7 @@ const RUNS = [
 const maxBatches = args['max-batches'] ? Number(args['max-batches']) : null;
 const results = [];
 for (const run of RUNS) {
-  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, backend: args.backend };
+  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, backend: args.backend, seed: Number(args.seed) };
   const started = Date.now();
   const result = await runFit({ options, out: path.join(args.out, run.arch) });
   if (result.interrupted) process.exit(130);
@@ -38,7 +39,7 @@ const fmt = (x, d = 4) => x.toFixed(d);
 const lines = [
   `# Lesson reproduction (@charrnn/train, tfjs)`,
   '',
-  `Embedded corpus (nietzsche.txt, lower-cased, last 20% of lines for validation), embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, Adam${maxBatches ? `, at most ${maxBatches} batches per epoch` : ''}.`,
+  `Embedded corpus (nietzsche.txt, lower-cased, last 20% of lines for validation), embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, Adam, seed ${args.seed}${maxBatches ? `, at most ${maxBatches} batches per epoch` : ''}.`,
   '',
   '| model | schedule | epochs | final train loss | final val loss | target | met | train chars/s (mean) | wall time |',
   '|---|---|---:|---:|---:|---:|:---:|---:|---:|',
