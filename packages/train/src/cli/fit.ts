@@ -21,10 +21,11 @@ const program = addTrainingFlags(new Command('train:fit'))
   .option('--out <dir>', 'checkpoint directory (default checkpoints/<arch>-e<embed>-h<hidden>, never overwriting a run)')
   .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
   .option('--max-batches <n>', 'train at most n batches per epoch (quick runs)', integerFlag(1))
+  .option('--workers <n>', 'threads computing gradients, data-parallel over streams (same results up to float rounding)', integerFlag(1), 1)
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number }>();
+const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number; workers: number }>();
 if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
   program.error('error: give either --schedule or --epochs/--lr, not both');
 }
@@ -44,6 +45,7 @@ try {
     out: flags.out,
     resume: flags.resume,
     backend: backendGiven ? flags.backend : undefined,
+    workers: flags.workers,
     signal: controller.signal,
   });
   if (!result.interrupted) console.log(`done: ${result.step} steps; checkpoint in ${result.outDir}`);

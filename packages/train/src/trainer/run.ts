@@ -5,7 +5,8 @@ import { createProgress, loadCorpus } from '@charrnn/data/node';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import type { FitOptions } from './fit-options.js';
-import { fit, type FitResult } from './fit.js';
+import { ParallelGradients } from '../fast/parallel-gradients.js';
+import { fit, modelConfigFor, type FitResult } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint.js';
 
 export interface RunFitRequest {
@@ -18,6 +19,8 @@ export interface RunFitRequest {
   backend?: BackendChoice;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Threads computing each batch's gradients, data-parallel over streams (ParallelGradients); default 1. */
+  workers?: number;
 }
 
 export function defaultRunName(o: FitOptions): string {
@@ -58,5 +61,12 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
       ? `resuming ${req.resume} at epoch ${resume.trainer.epoch + 1}, batch ${resume.trainer.batch} (step ${resume.trainer.step}) → ${outDir}`
       : `training ${options.arch} e${options.embed} h${options.hidden} × ${options.layers}, bs ${options.bs}, bptt ${options.bptt}, ${options.optimizer}, schedule ${options.schedule} (${totalEpochs(schedule)} epochs) → ${outDir}`,
   );
-  return fit({ corpus, options, outDir, resume, log, signal: req.signal, progress: createProgress({ unit: 'batches' }) });
+  const workers = req.workers ?? 1;
+  const parallel = workers > 1 ? await ParallelGradients.create(modelConfigFor(options, corpus.vocab.size), { parts: workers, backend: backend.name, maxBatchSize: options.bs }) : null;
+  if (parallel) log(`gradients: ${workers} threads, streams split between them`);
+  try {
+    return await fit({ corpus, options, outDir, resume, log, signal: req.signal, progress: createProgress({ unit: 'batches' }), gradients: parallel?.lossAndGradients });
+  } finally {
+    await parallel?.dispose();
+  }
 }
