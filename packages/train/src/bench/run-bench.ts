@@ -1,4 +1,5 @@
 import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { prepareCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
@@ -37,6 +38,8 @@ export interface BenchOptions {
 export interface BenchReport {
   backend: string;
   backendLog: string[];
+  /** On wasm: the binary tfjs loaded and XNNPACK's thread count (tfjs never uses its threaded build in Node). */
+  wasm: { binary: string; threads: number } | null;
   config: ModelConfig & { batchSize: number; bptt: number };
   impl: GradientsImpl;
   workers: number;
@@ -59,6 +62,13 @@ export function gradientsFor(impl: GradientsImpl): GradientsFn {
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchReport> {
   const loadBefore = os.loadavg();
   const backend = await selectBackend(o.backend);
+  let wasm: BenchReport['wasm'] = null;
+  if (backend.name === 'wasm') {
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    const { getThreadsCount } = (await import('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount: () => number };
+    wasm = { binary: `tfjs-backend-wasm${threaded && simd ? '-threaded-simd' : simd ? '-simd' : ''}.wasm`, threads: getThreadsCount() };
+  }
   const loaded = await loadCorpus(o.corpus, { progress: false });
   const corpus = prepareCorpus(loaded.text, { minFreq: 3, lower: true, validFraction: 0.2 });
   const config: ModelConfig = { arch: o.arch, vocabSize: corpus.vocab.size, embeddingDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, dropout: 0 };
@@ -100,6 +110,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   return {
     backend: backend.name,
     backendLog: backend.log,
+    wasm,
     config: { ...config, batchSize: o.batchSize, bptt: o.bptt },
     impl: o.impl,
     workers: o.workers,
