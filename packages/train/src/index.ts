@@ -3,6 +3,7 @@
 export { type Arch, ARCHS, type ModelConfig, ModelConfigError, gateCount, validateModelConfig, expectedShapes } from './model/config.js';
 export { type NamedTensor, type Weights, WeightsError, weightProblems, validateWeights, randomWeights, shapeSize } from './model/weights.js';
 export { type RecurrentState, type LayerParams, recurrentLayer, recurrentStack } from './model/recurrent.js';
+export { ModelInputError } from './model/errors.js';
 export { CharModel, type ForwardOptions, type ForwardResult, disposeState } from './model/char-model.js';
 export { matMul } from './model/matmul.js';
 export { embeddingLookup } from './model/embedding.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@charrnn/data';
 import { CharModel } from './char-model.js';
 import { ARCHS, expectedShapes, type Arch, type ModelConfig } from './config.js';
+import { ModelInputError } from './errors.js';
 import { sequenceLoss } from './loss.js';
 import { useBackend } from './test-helpers/backends.js';
 import { referenceForward, referenceLoss, type ReferenceState } from './test-helpers/reference.js';
@@ -139,6 +140,18 @@ describe('CharModel.fromWeights validation', () => {
     weights.delete('decoder.bias');
     weights.set('rnn.weight_ih_l5', { shape: [1], data: new Float32Array(1) });
     expect(() => CharModel.fromWeights(config, weights)).toThrow(/decoder\.bias is missing, expected shape \[9\].*rnn\.weight_ih_l5 is not a parameter/);
+  });
+
+  test('forward rejects float tokens and a state of the wrong shape, saying what fits', () => {
+    const model = CharModel.fromWeights(configFor('lstm'), randomWeights(configFor('lstm'), 1));
+    tf.tidy(() => {
+      const tokens = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
+      expect(() => model.forward(tf.tensor2d([[1, 2, 3]]), model.zeroState(3))).toThrow('tokens are float32 of shape [1,3], expected int32 [seq, batch]');
+      expect(() => model.forward(tokens, model.zeroState(2))).toThrow(ModelInputError);
+      expect(() => model.forward(tokens, model.zeroState(2))).toThrow('recurrent state h has shape [2,2,6], expected [2,3,6] for tokens [1,3] (use zeroState(3))');
+      expect(() => model.forward(tokens, { h: model.zeroState(3).h })).toThrow('lstm state needs c [2,3,6] besides h');
+    });
+    model.dispose();
   });
 
   test('expectedShapes follows PyTorch for a 2-layer GRU', () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@charrnn/data';
 import { expectedShapes, validateModelConfig, type ModelConfig } from './config.js';
 import { embeddingLookup } from './embedding.js';
+import { ModelInputError } from './errors.js';
 import { registerModelGradients } from './gradients.js';
 import { matMul } from './matmul.js';
 import { recurrentStack, type LayerParams, type RecurrentState } from './recurrent.js';
@@ -58,9 +59,17 @@ export class CharModel {
 
   forward(tokens: tf.Tensor2D, state: RecurrentState, opts: ForwardOptions = {}): ForwardResult {
     const [seqLen, batch] = tokens.shape;
-    const { vocabSize, numLayers, dropout, arch } = this.config;
-    if (state.h.shape[1] !== batch) {
-      throw new Error(`recurrent state has batch ${state.h.shape[1]}, tokens have batch ${batch}`);
+    const { vocabSize, numLayers, hiddenSize, dropout, arch } = this.config;
+    if (tokens.rank !== 2 || tokens.dtype !== 'int32') {
+      throw new ModelInputError(`tokens are ${tokens.dtype} of shape [${tokens.shape}], expected int32 [seq, batch]`);
+    }
+    const expected = `[${numLayers},${batch},${hiddenSize}]`;
+    for (const [key, t] of [['h', state.h], ['c', state.c]] as const) {
+      if (key === 'c' && arch !== 'lstm') continue;
+      if (!t) throw new ModelInputError(`lstm state needs c ${expected} besides h`);
+      if (t.shape.join(',') !== expected.slice(1, -1)) {
+        throw new ModelInputError(`recurrent state ${key} has shape [${t.shape}], expected ${expected} for tokens [${tokens.shape}] (use zeroState(${batch}))`);
+      }
     }
     const p = (name: string) => this.parameters.get(name)!;
     const layers: LayerParams[] = [];
@@ -73,7 +82,7 @@ export class CharModel {
       });
     }
     const useDropout = opts.training === true && dropout > 0 && numLayers > 1;
-    if (useDropout && !opts.rng) throw new Error('training with dropout needs opts.rng for the dropout masks');
+    if (useDropout && !opts.rng) throw new ModelInputError('training with dropout needs opts.rng (an Rng from @charrnn/data) for the dropout masks');
     const dropoutMask = useDropout ? (_layer: number, shape: [number, number]) => dropoutMaskTensor(opts.rng!, dropout, shape) : null;
 
     const embedded = embeddingLookup(p('encoder.weight') as tf.Tensor2D, tokens);

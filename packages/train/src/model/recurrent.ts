@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Arch } from './config.js';
+import { ModelInputError } from './errors.js';
 import { gruCell } from './gru.js';
 import { lstmCell } from './lstm.js';
 import { matMul } from './matmul.js';
@@ -52,7 +53,7 @@ export function recurrentLayer(
     } else if (arch === 'rnn') {
       h = rnnCell(x, hProj);
     } else {
-      if (!c) throw new Error('lstm layer needs a cell state c0');
+      if (!c) throw new ModelInputError('an lstm layer needs a cell state c0 [batch, hidden]');
       ({ h, c } = lstmCell(x, hProj, c));
     }
     outputs.push(h);
@@ -77,7 +78,7 @@ export function recurrentStack(
   const h0 = tf.unstack(state.h, 0) as tf.Tensor2D[];
   const c0 = state.c ? (tf.unstack(state.c, 0) as tf.Tensor2D[]) : undefined;
   if (h0.length !== layers.length) {
-    throw new Error(`recurrent state has ${h0.length} layers, expected ${layers.length}`);
+    throw new ModelInputError(`recurrent state has ${h0.length} layers, expected ${layers.length}`);
   }
   let x = input;
   const hs: tf.Tensor2D[] = [];
