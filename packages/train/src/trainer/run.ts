@@ -61,7 +61,8 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
       ? `resuming ${req.resume} at epoch ${resume.trainer.epoch + 1}, batch ${resume.trainer.batch} (step ${resume.trainer.step}) → ${outDir}`
       : `training ${options.arch} e${options.embed} h${options.hidden} × ${options.layers}, bs ${options.bs}, bptt ${options.bptt}, ${options.optimizer}, schedule ${options.schedule} (${totalEpochs(schedule)} epochs) → ${outDir}`,
   );
-  const workers = req.workers ?? 1;
+  // tfjs-node runs its kernels multi-threaded already; worker threads pay off on wasm and cpu.
+  const workers = backend.name === 'tensorflow' ? 1 : (req.workers ?? 1);
   const parallel = workers > 1 ? await ParallelGradients.create(modelConfigFor(options, corpus.vocab.size), { parts: workers, backend: backend.name, maxBatchSize: options.bs }) : null;
   if (parallel) log(`gradients: ${workers} threads, streams split between them`);
   try {
