@@ -24,7 +24,10 @@ const program = new Command('train:bench')
   .option('--embed <n>', 'embedding size', int(1), 42)
   .option('--hidden <n>', 'hidden size', int(1), 256)
   .option('--layers <n>', 'recurrent layers', int(1), 1)
-  .option('--batch <n>', 'batch size (parallel streams)', int(1), 64)
+  .option('--bs <n>', 'batch size (parallel streams), as train:fit spells it', int(1), 64)
+  // nx consumes `--batch` itself (its own flag) and never forwards it, so `--bs` is the flag that
+  // works through `nx run train:bench`; `--batch` stays for direct `node dist/cli/bench.js` runs.
+  .addOption(new Option('--batch <n>', 'same as --bs').argParser(int(1)).hideHelp())
   .option('--bptt <n>', 'BPTT length', int(1), 8)
   .addOption(new Option('--impl <impl>', 'gradient implementation').choices(['fast', 'reference']).default('fast'))
   .option('--workers <n>', 'threads computing gradients (data-parallel over streams)', int(1), 1)
@@ -44,7 +47,7 @@ const program = new Command('train:bench')
 
 program.parse();
 const f = program.opts<{
-  arch: Arch; embed: number; hidden: number; layers: number; batch: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
+  arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
   python: string; pytorchBatches: number; pytorchThreads: number; seed: number;
 }>();
@@ -56,7 +59,7 @@ try {
       embed: f.embed,
       hidden: f.hidden,
       layers: f.layers,
-      batchSize: f.batch,
+      batchSize: f.batch ?? f.bs,
       bptt: f.bptt,
       impl: f.impl,
       workers: f.workers,
