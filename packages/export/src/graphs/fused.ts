@@ -1,7 +1,8 @@
+import { gateCount } from '@charrnn/train';
 import { attr, type ElementType, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { ExportSource } from '../export-source.js';
 import { IO, declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
-import { ONNX_GATE_SOURCE, gateCount, reorderGateBlocks } from './weight-layout.js';
+import { ONNX_GATE_SOURCE, reorderGateBlocks } from './weight-layout.js';
 
 const OP_TYPE = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' } as const;
 

@@ -1,10 +1,5 @@
 import type { Arch } from '@charrnn/train';
 
-/** Gate blocks stacked along the rows of PyTorch's weight_ih/weight_hh/bias tensors. */
-export function gateCount(arch: Arch): number {
-  return arch === 'rnn' ? 1 : arch === 'gru' ? 3 : 4;
-}
-
 /**
  * For each ONNX gate slot, the PyTorch gate block that fills it. PyTorch stacks GRU gates r,z,n
  * and LSTM gates i,f,g,o; the ONNX operator spec stacks W[zrh] and W[iofc].
