@@ -5,10 +5,10 @@
 // run's checkpoint under <out>/rnn and <out>/gru.
 // Usage (after `npx nx run train:build`):
 //   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FIT_OPTIONS, lineChartSvg, runFit } from '@charrnn/train';
+import { writeFileAtomic } from '@charrnn/data/node';
+import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, lineChartSvg, runFit } from '@charrnn/train';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +24,17 @@ const RUNS = [
   { arch: 'rnn', schedule: '4@1e-3,4@1e-4', target: 1.544, targetNote: "the lesson's figure" },
   { arch: 'gru', schedule: '6@1e-3,3@1e-4', target: 1.42, targetNote: 'PyTorch, same model, recipe and split' },
 ].filter((r) => !args.only || r.arch === args.only);
+
+// Checked here, before the first of several minutes of training, so a typo fails at once.
+function fail(message) {
+  console.error(`reproduce-lesson: ${message}`);
+  process.exit(2);
+}
+const isCount = (v, min) => /^\d+$/.test(v) && Number(v) >= min;
+if (args.only !== undefined && !RUNS.length) fail(`--only ${args.only} is not a run of the lesson; expected rnn or gru`);
+if (args['max-batches'] !== undefined && !isCount(args['max-batches'], 1)) fail(`--max-batches ${args['max-batches']} is invalid; expected an integer ≥ 1`);
+if (!isCount(args.seed, 0)) fail(`--seed ${args.seed} is invalid; expected an integer ≥ 0`);
+if (!BACKEND_CHOICES.includes(args.backend)) fail(`--backend ${args.backend} is invalid; expected one of ${BACKEND_CHOICES.join(', ')}`);
 
 const maxBatches = args['max-batches'] ? Number(args['max-batches']) : null;
 const results = [];
@@ -65,8 +76,7 @@ const svg = lineChartSvg(
   ]),
   { title: 'Lesson reproduction: loss per epoch', xLabel: 'epoch', yLabel: 'NLL per char' },
 );
-await mkdir(args.out, { recursive: true });
-await writeFile(path.join(args.out, 'results.md'), lines.join('\n'));
-await writeFile(path.join(args.out, 'loss-curves.svg'), svg);
+await writeFileAtomic(path.join(args.out, 'results.md'), lines.join('\n'));
+await writeFileAtomic(path.join(args.out, 'loss-curves.svg'), svg);
 console.log(lines.join('\n'));
 console.log(`\nwrote ${path.join(args.out, 'results.md')} and loss-curves.svg`);
