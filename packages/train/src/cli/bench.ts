@@ -2,17 +2,13 @@
 // train:bench — parses flags, runs the training-throughput benchmark, prints one JSON report.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { EMBEDDED_CORPUS_PATH } from '@charrnn/data/node';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
 import { runBench, type GradientsImpl } from '../bench/run-bench.js';
+import { integerFlag as int } from './flags.js';
 
-const int = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got ${JSON.stringify(value)}`);
-  return n;
-};
 
 // The PyTorch reference lives outside the repository, next to the workspace (../shared/reference).
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
