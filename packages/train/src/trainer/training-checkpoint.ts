@@ -91,7 +91,14 @@ export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheck
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`cannot resume: ${trainerFile} is not valid JSON (${(e as Error).message})`);
   }
-  if (trainer.format !== 1 || !Number.isInteger(trainer.step) || !trainer.options || !Array.isArray(trainer.rng)) {
+  if (
+    trainer.format !== 1 ||
+    !Number.isInteger(trainer.step) ||
+    !Number.isInteger(trainer.epoch) ||
+    !Number.isInteger(trainer.batch) ||
+    !trainer.options ||
+    !Array.isArray(trainer.rng)
+  ) {
     throw new CheckpointError(`cannot resume: ${trainerFile} is not a format-1 trainer record (needs format, step, epoch, batch, options, rng)`);
   }
   const modelFile = path.join(dir, MODEL_FILE);
@@ -107,7 +114,17 @@ export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheck
   }
   const slots = new Map<string, NamedTensor>();
   for (const [k, t] of opt.tensors) slots.set(k, { shape: t.shape, data: t.data });
-  const optimizer: OptimizerState = { name: name as OptimizerName, slots, scalars: JSON.parse(opt.metadata['charrnn.optimizer.scalars'] ?? '{}') };
+  const scalarsJson = opt.metadata['charrnn.optimizer.scalars'] ?? '{}';
+  let scalars: OptimizerState['scalars'];
+  try {
+    scalars = JSON.parse(scalarsJson) as OptimizerState['scalars'];
+  } catch (e) {
+    throw new CheckpointError(`${optFile}: metadata charrnn.optimizer.scalars is not valid JSON (${(e as Error).message}): ${scalarsJson.slice(0, 80)}`);
+  }
+  if (typeof scalars !== 'object' || scalars === null || Array.isArray(scalars) || !Object.values(scalars).every((v) => typeof v === 'number')) {
+    throw new CheckpointError(`${optFile}: metadata charrnn.optimizer.scalars is ${scalarsJson.slice(0, 80)}, expected a JSON object of numbers such as {"step":5}`);
+  }
+  const optimizer: OptimizerState = { name: name as OptimizerName, slots, scalars };
 
   let hidden: TrainingCheckpoint['hidden'] = null;
   if (trainer.batch > 0) {
