@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@charrnn/data';
 import { CharModel, disposeState } from '../model/char-model.js';
+import { ModelInputError } from '../model/errors.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { randomWeights } from '../model/weights.js';
@@ -92,6 +93,23 @@ describe.each(['cpu', 'wasm'] as const)('fastLossAndGradients on %s', (backend) 
       tf.dispose([...r.grads.values()]);
       disposeState(r.state);
     }
+    model.dispose();
+  });
+
+  test('bad input is a ModelInputError naming the expected shape', () => {
+    const config: ModelConfig = { arch: 'gru', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
+    const model = CharModel.fromWeights(config, randomWeights(config, 3));
+    const batch = randomBatch(new Rng(1), config.vocabSize);
+    const state = model.zeroState(BATCH);
+    expect(() => fastLossAndGradients(model, batch, state, { training: true })).toThrow(ModelInputError);
+    expect(() => fastLossAndGradients(model, batch, state, { training: true })).toThrow(/dropout 0.3 needs opts.rng/);
+    const short = { ...batch, input: batch.input.slice(1) };
+    expect(() => fastLossAndGradients(model, short, state, { training: false })).toThrow(ModelInputError);
+    expect(() => fastLossAndGradients(model, short, state, { training: false })).toThrow(`window tokens have ${SEQ * BATCH - 1} inputs and ${SEQ * BATCH} targets, expected seqLen·batchSize = ${SEQ * BATCH}`);
+    const wrongState = model.zeroState(BATCH + 1);
+    expect(() => fastLossAndGradients(model, batch, wrongState, { training: false })).toThrow(`recurrent state has shape [2,${BATCH + 1},8], expected [2,${BATCH},8]`);
+    disposeState(state);
+    disposeState(wrongState);
     model.dispose();
   });
 });

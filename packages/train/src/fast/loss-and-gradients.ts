@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@charrnn/data';
 import { dropoutMaskTensor, type CharModel } from '../model/char-model.js';
+import { ModelInputError } from '../model/errors.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import type { LossAndGradients, TokenBatch } from '../trainer/gradients.js';
 import { windowGradients } from './window-gradients.js';
@@ -13,7 +14,7 @@ import { windowGradients } from './window-gradients.js';
 export function fastLossAndGradients(model: CharModel, batch: TokenBatch, state: RecurrentState, opts: { training: boolean; rng?: Rng }): LossAndGradients {
   const { dropout, numLayers } = model.config;
   const useDropout = opts.training && dropout > 0 && numLayers > 1;
-  if (useDropout && !opts.rng) throw new Error('training with dropout needs opts.rng for the dropout masks');
+  if (useDropout && !opts.rng) throw new ModelInputError(`training with dropout ${model.config.dropout} needs opts.rng for the dropout masks (an Rng from @charrnn/data)`);
   const masks = useDropout ? (_layer: number, shape: [number, number]) => dropoutMaskTensor(opts.rng!, dropout, shape) : null;
   const targets = batch.seqLen * batch.batchSize;
   const { lossSum, grads, state: next } = windowGradients(model.config, model.parameters, batch, state, targets, masks);

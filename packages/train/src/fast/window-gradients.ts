@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../model/config.js';
+import { ModelInputError } from '../model/errors.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import { gruWindow } from './gru-window.js';
 import { lstmWindow } from './lstm-window.js';
@@ -55,10 +56,10 @@ export function windowGradients(
   const { seqLen, batchSize } = tokens;
   const { arch, numLayers, vocabSize } = config;
   if (tokens.input.length !== seqLen * batchSize || tokens.target.length !== seqLen * batchSize) {
-    throw new Error(`window tokens have ${tokens.input.length} inputs and ${tokens.target.length} targets, expected seqLen·batchSize = ${seqLen * batchSize}`);
+    throw new ModelInputError(`window tokens have ${tokens.input.length} inputs and ${tokens.target.length} targets, expected seqLen·batchSize = ${seqLen * batchSize}`);
   }
   if (state.h.shape[0] !== numLayers || state.h.shape[1] !== batchSize) {
-    throw new Error(`recurrent state has shape [${state.h.shape}], expected [${numLayers},${batchSize},${config.hiddenSize}]`);
+    throw new ModelInputError(`recurrent state has shape [${state.h.shape}], expected [${numLayers},${batchSize},${config.hiddenSize}]`);
   }
   const p = (name: string) => params.get(name)! as tf.Tensor2D;
   // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
