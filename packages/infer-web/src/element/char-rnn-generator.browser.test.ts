@@ -290,6 +290,32 @@ describe('in Chromium', () => {
     await page.$eval('#missing', (el) => el.setAttribute('src', '/nietzsche-gru.onnx'));
     await waitForEvents(page, 'ready', 'missing', 1);
     expect(await page.$eval('#missing', (el) => [el.getAttribute('status'), (el.shadowRoot!.querySelector('[part~=start]') as HTMLButtonElement).disabled])).toEqual(['ready', false]);
+
+    // A generation that fails shows the error state, and Reset leads back to ready without a reload.
+    const buttons = (id: string) =>
+      page.$eval(`#${id}`, (el) => [
+        el.getAttribute('status'),
+        ...['start', 'reset'].map((part) => (el.shadowRoot!.querySelector(`[part~=${part}]`) as HTMLButtonElement).disabled),
+      ]);
+    await page.$eval('#missing', (el) => {
+      const gen = (el as unknown as { generator: { generate: () => never } }).generator;
+      gen.generate = () => {
+        throw new Error('simulated runtime failure');
+      };
+    });
+    await page.click('#missing [data-action=start]');
+    const [, failed] = await waitForEvents(page, 'error', 'missing', 2);
+    expect(failed.detail).toBe('Generation failed: simulated runtime failure');
+    expect(await buttons('missing')).toEqual(['error', true, false]);
+    await page.$eval('#missing', (el) => {
+      delete (el as unknown as { generator: { generate?: unknown } }).generator.generate;
+    });
+    await page.click('#missing [data-action=reset]');
+    expect(await buttons('missing')).toEqual(['ready', false, false]);
+    await page.$eval('#missing', (el) => el.setAttribute('max-length', '5'));
+    await page.click('#missing [data-action=start]');
+    const [recovered] = await waitForEvents(page, 'done', 'missing', 1);
+    expect((recovered.detail as DoneDetail).newTokens).toBe(5);
     // 404 is logged by the browser itself as a failed resource; nothing else went wrong.
     expect(pageErrors.filter((m) => !/404/.test(m))).toEqual([]);
     await page.close();

@@ -290,7 +290,7 @@ export class CharRnnGeneratorElement extends ElementBase {
     }
     const abort = new AbortController();
     this.abort = abort;
-    this.running = (async () => {
+    const task = (async (): Promise<GenerationResult | undefined> => {
       this.setStatus('generating', 'Generating…');
       try {
         if (fresh) this.parts.prompt.textContent = prompt;
@@ -317,14 +317,20 @@ export class CharRnnGeneratorElement extends ElementBase {
       } catch (error) {
         this.fail(`Generation failed: ${(error as Error).message}`, error);
         return undefined;
-      } finally {
-        this.running = undefined;
-        this.abort = undefined;
-        this.updateButtons();
       }
     })();
+    this.running = task;
     this.updateButtons();
-    return this.running;
+    // Cleared here rather than in the task's own finally: gen.generate can throw synchronously (a
+    // prompt character the vocabulary lacks), and a finally that runs before `this.running = task`
+    // would leave the element stuck as "running" with Start disabled for good.
+    void task.finally(() => {
+      if (this.running !== task) return;
+      this.running = undefined;
+      this.abort = undefined;
+      this.updateButtons();
+    });
+    return task;
   }
 
   /** Ends the running generation at the next character (its `done` has finishReason 'abort'). */
@@ -410,7 +416,9 @@ export class CharRnnGeneratorElement extends ElementBase {
     const running = this.running !== undefined;
     this.parts.start.disabled = !ready || running;
     this.parts.stop.disabled = !running;
-    this.parts.reset.disabled = !ready;
+    // Reset stays available after a failed generation (the model is still loaded): it is the way
+    // back to the ready state without reloading.
+    this.parts.reset.disabled = this.gen === undefined;
     this.parts.start.textContent = this.generatedText === '' ? 'Start' : 'Continue';
   }
 
