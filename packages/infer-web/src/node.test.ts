@@ -10,6 +10,7 @@ import {
   type OrtApi,
 } from './node.js';
 import { CharGenerator as WebCharGenerator } from './browser.js';
+import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
 import { testModel, TEST_VOCAB } from './test-helpers/models.js';
 import { directGreedy, directNextLogits, ids, openDirect } from './test-helpers/reference.js';
 
@@ -205,6 +206,43 @@ describe('generation control on a real model', () => {
     for await (const _ of stream) if (++n === 10) controller.abort();
     expect((await stream.result()).newTokens).toBe(10);
     await gen.release();
+  });
+
+  test('a long generation leaves the event loop turns: an abort from a timer ends it', async () => {
+    // The Node entry runs onnxruntime-node's native session synchronously (native-session.ts);
+    // without its periodic event-loop turn this timer would only fire after all 10^7 characters.
+    const gen = await load(bytes);
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 50);
+    const result = await gen.generate('a', { maxNewTokens: 10_000_000, signal: controller.signal }).result();
+    expect(result.finishReason).toBe('abort');
+    expect(result.newTokens).toBeGreaterThan(0);
+    expect(result.newTokens).toBeLessThan(10_000_000);
+    expect(performance.now() - started).toBeLessThan(2000);
+    await gen.release();
+  });
+
+  test('the Node entry runs onnxruntime-node through its native binding, with the same outputs as the public API', async () => {
+    const native = await loadNativeBinding();
+    expect(native).toBeDefined();
+    const info = (await load(bytes)).info;
+    const runner = NativeOrtRunner.open(native!, bytes, { executionProviders: ['cpu'] });
+    const direct = await openDirect(bytes, 'gru');
+    const tokens = new BigInt64Array([3n, 5n, 7n]);
+    const h0 = Float32Array.from({ length: info.numLayers * info.hiddenSize }, (_, i) => Math.sin(i));
+    const feeds = {
+      tokens: new ortNode.Tensor('int64', tokens, [3, 1]),
+      h0: new ortNode.Tensor('float32', h0, [info.numLayers, 1, info.hiddenSize]),
+    };
+    const mine = await runner.run(feeds);
+    const theirs = await direct.session.run(feeds);
+    expect(Object.keys(mine).sort()).toEqual(['hn', 'logits']);
+    expect(Array.from(mine.logits.data as Float32Array)).toEqual(Array.from(theirs.logits.data as Float32Array));
+    expect(Array.from(mine.hn.data as Float32Array)).toEqual(Array.from(theirs.hn.data as Float32Array));
+    expect(mine.logits.dims).toEqual([3, 1, TEST_VOCAB.length]);
+    await runner.release();
+    await direct.session.release();
   });
 
   test('generateBatch rows match single greedy runs', async () => {

@@ -9,7 +9,8 @@ import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from './contract.js';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
-import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi } from './ort-session.js';
+import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
+import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi, type OrtRunner } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
 import { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
 
@@ -60,14 +61,19 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
   }
   const ort: OrtApi = options.ort ?? (ortNode as unknown as OrtApi);
   const logger = options.logger ?? console;
-  const open = (model: Uint8Array, providers: string[]): Promise<InferenceSession> =>
-    ort.InferenceSession.create(model, {
+  const open = async (model: Uint8Array, providers: string[]): Promise<OrtRunner> => {
+    const sessionOptions: InferenceSession.SessionOptions = {
       ...TINY_MODEL_SESSION_OPTIONS,
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       ...options.sessionOptions,
       executionProviders: providers,
-    });
+    };
+    // onnxruntime-node itself (not an injected module): skip its per-call promise layer.
+    const native = options.ort === undefined ? await loadNativeBinding() : undefined;
+    if (native !== undefined) return NativeOrtRunner.open(native, model, sessionOptions);
+    return ort.InferenceSession.create(model, sessionOptions);
+  };
 
   return {
     name: 'onnxruntime-node',

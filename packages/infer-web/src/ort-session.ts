@@ -14,6 +14,15 @@ export interface OrtApi {
   Tensor: typeof Tensor;
 }
 
+/**
+ * What OrtRecurrentSession runs on: an onnxruntime InferenceSession, or onnxruntime-node's
+ * synchronous binding (native-session.ts), whose run may return its outputs at once.
+ */
+export interface OrtRunner {
+  run(feeds: Record<string, Tensor>): Promise<InferenceSession.ReturnType> | InferenceSession.ReturnType;
+  release(): Promise<void>;
+}
+
 interface CachedTensor {
   dims: string;
   tensor: Tensor;
@@ -24,7 +33,7 @@ export class OrtRecurrentSession implements RecurrentSession {
 
   constructor(
     private readonly ort: OrtApi,
-    private readonly session: InferenceSession,
+    private readonly session: OrtRunner,
     private readonly info: ModelInfo,
     readonly backend: string,
   ) {}
