@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import * as ortNode from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-web';
 import {
   BackendUnavailableError,
   CharGenerator,
@@ -315,8 +316,9 @@ describe('execution provider selection (CUDA simulated)', () => {
   test("backend 'auto' falls back to CPU and says so once", async () => {
     const { ort, providers } = withoutCuda();
     const logger = { warn: jest.fn() };
-    const a = await CharGenerator.load(bytes, { ort, logger });
-    const b = await CharGenerator.load(bytes, { ort, logger });
+    // One CPU session each (the large-run session has its own test below).
+    const a = await CharGenerator.load(bytes, { ort, logger, largeRunIntraOpNumThreads: 1 });
+    const b = await CharGenerator.load(bytes, { ort, logger, largeRunIntraOpNumThreads: 1 });
     expect([a.backend, b.backend]).toEqual(['cpu', 'cpu']);
     expect(providers).toEqual([['cuda', 'cpu'], ['cpu'], ['cuda', 'cpu'], ['cpu']]);
     expect(logger.warn).toHaveBeenCalledTimes(1);
@@ -328,7 +330,30 @@ describe('execution provider selection (CUDA simulated)', () => {
     const gen = await CharGenerator.load(bytes, { ort: withCuda(), logger: quiet });
     expect(gen.backend).toBe('cuda');
     const { ort, providers } = withoutCuda();
-    expect((await CharGenerator.load(bytes, { backend: 'cpu', ort })).backend).toBe('cpu');
+    expect((await CharGenerator.load(bytes, { backend: 'cpu', ort, largeRunIntraOpNumThreads: 1 })).backend).toBe('cpu');
     expect(providers).toEqual([['cpu']]);
+  });
+
+  test('on CPU a second session with more threads (not spinning) is opened for large runs, with the same results', async () => {
+    const opened: InferenceSession.SessionOptions[] = [];
+    const ort: OrtApi = {
+      Tensor: ortNode.Tensor as unknown as OrtApi['Tensor'],
+      InferenceSession: {
+        create: async (model, options) => {
+          opened.push(options ?? {});
+          return (await ortNode.InferenceSession.create(model, options)) as never;
+        },
+      },
+    };
+    const two = await CharGenerator.load(bytes, { backend: 'cpu', ort, largeRunIntraOpNumThreads: 2, seed: 4 });
+    expect(opened.map((o) => [o.executionProviders, o.intraOpNumThreads])).toEqual([[['cpu'], 1], [['cpu'], 2]]);
+    expect(opened[0].extra).toBeUndefined();
+    expect(opened[1].extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    const one = await CharGenerator.load(bytes, { backend: 'cpu', ort, largeRunIntraOpNumThreads: 1, seed: 4 });
+    expect(opened).toHaveLength(3);
+    const prompt = 'the cat sat on the mat. '.repeat(40);
+    expect(await two.generate(prompt, { maxNewTokens: 50 })).toBe(await one.generate(prompt, { maxNewTokens: 50 }));
+    await expect(CharGenerator.load(bytes, { largeRunIntraOpNumThreads: 1.5 })).rejects.toThrow(/largeRunIntraOpNumThreads is 1.5/);
+    await Promise.all([one.release(), two.release()]);
   });
 });

@@ -3,6 +3,7 @@
  * `cuda` then `cpu`. Model strings are paths, file: URLs or http(s) URLs.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
@@ -12,6 +13,7 @@ import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generato
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi, type OrtRunner } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
+import { SizedRecurrentSession } from './sized-session.js';
 import { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
 
 export * from './core.js';
@@ -25,6 +27,13 @@ export interface NodeRuntimeOptions {
   backend?: NodeBackend;
   /** Threads inside one op. Default 1: a step of a small RNN is too short to split. */
   intraOpNumThreads?: number;
+  /**
+   * On CPU, intra-op threads of a second session on the same model that runs the large runs
+   * (prompt priming, batches: see sized-session.ts). Default min(2, available CPUs); a value not
+   * above `intraOpNumThreads` opens no second session. Its threads sleep between runs rather
+   * than spin, so they cost nothing while a batch-1 generation runs on one thread.
+   */
+  largeRunIntraOpNumThreads?: number;
   /** Extra onnxruntime session options, applied last. */
   sessionOptions?: InferenceSession.SessionOptions;
   /** The onnxruntime module; default onnxruntime-node (tests inject fakes). */
@@ -59,13 +68,19 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
   if (!Number.isInteger(threads) || threads < 0) {
     throw new InvalidOptionError(`option intraOpNumThreads is ${String(threads)}; expected an integer ≥ 0 (0 = onnxruntime's default)`);
   }
+  const largeThreads = options.largeRunIntraOpNumThreads ?? Math.min(2, availableParallelism());
+  if (!Number.isInteger(largeThreads) || largeThreads < 0) {
+    throw new InvalidOptionError(`option largeRunIntraOpNumThreads is ${String(largeThreads)}; expected an integer ≥ 0 (0 = onnxruntime's default)`);
+  }
   const ort: OrtApi = options.ort ?? (ortNode as unknown as OrtApi);
   const logger = options.logger ?? console;
-  const open = async (model: Uint8Array, providers: string[]): Promise<OrtRunner> => {
+  const open = async (model: Uint8Array, providers: string[], intraOpNumThreads = threads): Promise<OrtRunner> => {
     const sessionOptions: InferenceSession.SessionOptions = {
       ...TINY_MODEL_SESSION_OPTIONS,
-      intraOpNumThreads: threads,
+      intraOpNumThreads,
       interOpNumThreads: 1,
+      // Workers that spin between runs would take a core from the JS thread and other processes.
+      ...(intraOpNumThreads === 1 ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
       ...options.sessionOptions,
       executionProviders: providers,
     };
@@ -74,12 +89,18 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     if (native !== undefined) return NativeOrtRunner.open(native, model, sessionOptions);
     return ort.InferenceSession.create(model, sessionOptions);
   };
+  const openCpu = async (model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> => {
+    const small = new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+    if (threads === 0 || (largeThreads !== 0 && largeThreads <= threads)) return small;
+    const large = new OrtRecurrentSession(ort, await open(model, ['cpu'], largeThreads), info, 'cpu');
+    return new SizedRecurrentSession(small, large, info);
+  };
 
   return {
     name: 'onnxruntime-node',
     readModel: readModelFile,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
-      if (backend === 'cpu') return new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+      if (backend === 'cpu') return openCpu(model, info);
       try {
         return new OrtRecurrentSession(ort, await open(model, ['cuda', 'cpu']), info, 'cuda');
       } catch (error) {
@@ -94,7 +115,7 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
           toldFallback.add(logger);
           logger.warn(`@charrnn/infer-web: CUDA execution provider unavailable (${reason}); using CPU`);
         }
-        return new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+        return openCpu(model, info);
       }
     },
   };
