@@ -30,6 +30,9 @@ interface CachedTensor {
 
 export class OrtRecurrentSession implements RecurrentSession {
   private readonly cache = new WeakMap<BigInt64Array | Float32Array, CachedTensor>();
+  private lastFeeds:
+    | { tokens: BigInt64Array; h0: Float32Array; c0: Float32Array | undefined; seq: number; batch: number; feeds: Record<string, Tensor> }
+    | undefined;
 
   constructor(
     private readonly ort: OrtApi,
@@ -48,13 +51,29 @@ export class OrtRecurrentSession implements RecurrentSession {
     return tensor;
   }
 
-  async run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
+  run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
+    const feeds = this.feedsFor(tokens, seq, batch, h0, c0);
+    const out = this.session.run(feeds);
+    // A synchronous runner (native-session.ts) answers at once: no await, one promise per step.
+    return out instanceof Promise ? out.then((o) => this.outputs(o, c0 !== undefined)) : Promise.resolve(this.outputs(out, c0 !== undefined));
+  }
+
+  /** The feeds of the last run again when the buffers and shape are the same (every generation step). */
+  private feedsFor(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Record<string, Tensor> {
+    const last = this.lastFeeds;
+    if (last !== undefined && last.tokens === tokens && last.h0 === h0 && last.c0 === c0 && last.seq === seq && last.batch === batch) {
+      return last.feeds;
+    }
     const stateDims = [this.info.numLayers, batch, this.info.hiddenSize];
     const feeds: Record<string, Tensor> = { tokens: this.tensor(tokens, [seq, batch]), h0: this.tensor(h0, stateDims) };
     if (c0 !== undefined) feeds.c0 = this.tensor(c0, stateDims);
-    const out = await this.session.run(feeds);
+    this.lastFeeds = { tokens, h0, c0, seq, batch, feeds };
+    return feeds;
+  }
+
+  private outputs(out: InferenceSession.ReturnType, lstm: boolean): RecurrentOutputs {
     const result: RecurrentOutputs = { logits: out.logits.data as Float32Array, hn: out.hn.data as Float32Array };
-    if (c0 !== undefined) result.cn = out.cn.data as Float32Array;
+    if (lstm) result.cn = out.cn.data as Float32Array;
     return result;
   }
 
