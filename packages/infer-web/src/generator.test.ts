@@ -17,6 +17,18 @@ describe('CharGenerator over a fake session', () => {
     expect(text).toHaveLength(40);
   });
 
+  test('special tokens are never sampled unless suppressSpecialTokens is false', async () => {
+    const hot = { temperature: 8, maxNewTokens: 3000, seed: 11 };
+    const { gen } = make();
+    const plain = await gen.generate('ab', hot);
+    expect(plain).toHaveLength(3000);
+    expect(plain).not.toContain('<unk>');
+    gen.reset();
+    const raw = await gen.generate('ab', { ...hot, suppressSpecialTokens: false });
+    expect(raw.split('<unk>').length - 1).toBeGreaterThan(10);
+    expect(() => gen.generate('ab', { suppressSpecialTokens: 'yes' as unknown as boolean })).toThrow(InvalidOptionError);
+  });
+
   test('the prompt is primed in one run with seq = prompt length, then one run per character', async () => {
     const { gen, session } = make();
     await gen.generate('abcab', { temperature: 0, maxNewTokens: 4 });

@@ -354,7 +354,10 @@ export class CharGenerator {
         return;
       }
 
-      const sampler = new Sampler(V, opts);
+      const sampler = new Sampler(V, {
+        ...opts,
+        suppressTokens: opts.suppressSpecialTokens ? this.tokenizer.specialIds : [],
+      });
       const criteria: StoppingCriterion[] = stoppingCriteria(opts.maxNewTokens, opts.stop, B);
       const tokens = new BigInt64Array(B);
       let active = B;

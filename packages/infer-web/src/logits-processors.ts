@@ -16,6 +16,14 @@ export interface LogitsProcessor {
   process(logits: Float32Array, context: LogitsContext): void;
 }
 
+/** Masks the given token ids (HF's SuppressTokensLogitsProcessor): they can never be chosen. */
+export class SuppressTokensProcessor implements LogitsProcessor {
+  constructor(readonly ids: readonly number[]) {}
+  process(logits: Float32Array): void {
+    for (const id of this.ids) logits[id] = -Infinity;
+  }
+}
+
 /** Divides logits by T: T < 1 sharpens the distribution, T > 1 flattens it. */
 export class TemperatureProcessor implements LogitsProcessor {
   constructor(readonly temperature: number) {}

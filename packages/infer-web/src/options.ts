@@ -28,6 +28,11 @@ export interface GenerationOptions {
   streamer?: Streamer;
   /** Run before temperature / top-k / top-p, in order. Default []. */
   logitsProcessors?: readonly LogitsProcessor[];
+  /**
+   * Never generate the vocabulary's special tokens (`<unk>`, `<pad>`, …), whose names would
+   * otherwise appear in the text. Default true.
+   */
+  suppressSpecialTokens?: boolean;
 }
 
 export interface ResolvedGenerationOptions {
@@ -40,6 +45,7 @@ export interface ResolvedGenerationOptions {
   signal: AbortSignal | undefined;
   streamer: Streamer | undefined;
   logitsProcessors: readonly LogitsProcessor[];
+  suppressSpecialTokens: boolean;
 }
 
 export const DEFAULT_GENERATION_OPTIONS: Readonly<ResolvedGenerationOptions> = Object.freeze({
@@ -52,6 +58,7 @@ export const DEFAULT_GENERATION_OPTIONS: Readonly<ResolvedGenerationOptions> = O
   signal: undefined,
   streamer: undefined,
   logitsProcessors: Object.freeze([]) as readonly LogitsProcessor[],
+  suppressSpecialTokens: true,
 });
 
 const KNOWN = new Set(Object.keys(DEFAULT_GENERATION_OPTIONS));
@@ -83,6 +90,7 @@ export function resolveGenerationOptions(options: GenerationOptions = {}): Resol
   if (!Array.isArray(o.logitsProcessors) || !o.logitsProcessors.every((p) => typeof p?.process === 'function')) {
     bad('logitsProcessors', o.logitsProcessors, 'an array of { process(logits, context) }');
   }
+  if (typeof o.suppressSpecialTokens !== 'boolean') bad('suppressSpecialTokens', o.suppressSpecialTokens, 'true or false');
   return o;
 }
 

@@ -1,11 +1,12 @@
 /**
- * Picks the next token from one row of logits: the caller's logits processors, then temperature,
+ * Picks the next token from one row of logits: the suppressed tokens masked, the caller's logits
+ * processors, then temperature,
  * top-k and top-p, then argmax (temperature 0) or one draw from the softmax with the seeded Rng.
  * Sampling runs in JS in float64 so that it gives the same token on every runtime for the same
  * logits and the same Rng state.
  */
 import type { LogitsContext, LogitsProcessor } from './logits-processors.js';
-import { TemperatureProcessor, TopKProcessor, TopPProcessor } from './logits-processors.js';
+import { SuppressTokensProcessor, TemperatureProcessor, TopKProcessor, TopPProcessor } from './logits-processors.js';
 import type { Rng } from './rng.js';
 
 export interface SamplerSettings {
@@ -13,6 +14,8 @@ export interface SamplerSettings {
   topK: number;
   topP: number;
   logitsProcessors: readonly LogitsProcessor[];
+  /** Token ids masked before everything else (the special tokens, by default). */
+  suppressTokens?: readonly number[];
 }
 
 /** Index of the largest value; the lowest index wins ties, as in numpy/PyTorch argmax. */
@@ -43,7 +46,8 @@ export class Sampler {
     this.row = new Float32Array(vocabSize);
     this.weights = new Float64Array(vocabSize);
     this.greedy = settings.temperature === 0;
-    this.processors = [...settings.logitsProcessors];
+    const suppress = settings.suppressTokens ?? [];
+    this.processors = [...(suppress.length > 0 ? [new SuppressTokensProcessor(suppress)] : []), ...settings.logitsProcessors];
     if (!this.greedy) {
       if (settings.temperature !== 1) this.processors.push(new TemperatureProcessor(settings.temperature));
       if (settings.topK > 0 && settings.topK < vocabSize) this.processors.push(new TopKProcessor(settings.topK));

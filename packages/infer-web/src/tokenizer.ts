@@ -10,6 +10,11 @@ export class Tokenizer {
   private readonly ids = new Map<string, number>();
   /** Id of `<unk>`, or -1 if the vocabulary has none. */
   readonly unkId: number;
+  /**
+   * Ids of the special tokens (`<unk>`, `<pad>`, …): in a character vocabulary they are exactly
+   * the entries longer than one character. Sampling them would print their names as text.
+   */
+  readonly specialIds: readonly number[];
 
   constructor(
     readonly vocab: readonly string[],
@@ -17,6 +22,7 @@ export class Tokenizer {
   ) {
     vocab.forEach((token, id) => this.ids.set(token, id));
     this.unkId = this.ids.get(UNK) ?? -1;
+    this.specialIds = vocab.flatMap((token, id) => ([...token].length > 1 ? [id] : []));
   }
 
   get size(): number {
