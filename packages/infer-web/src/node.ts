@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from './contract.js';
+import { cudaProviderMissing, onnxruntimeNodeDir } from './cuda-provider.js';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
@@ -102,6 +103,9 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
       if (backend === 'cpu') return openCpu(model, info);
       try {
+        // An injected ort (tests, other builds) is asked directly; onnxruntime-node's own files are checked first.
+        const missing = options.ort === undefined ? await cudaProviderMissing(onnxruntimeNodeDir()) : undefined;
+        if (missing !== undefined) throw new Error(missing);
         return new OrtRecurrentSession(ort, await open(model, ['cuda', 'cpu']), info, 'cuda');
       } catch (error) {
         const reason = (error as Error).message;
