@@ -23,4 +23,5 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
   testTimeout: 60000,
+  reporters: ['default', path.join(root, 'tools/jest-totals-reporter.cjs')],
 };
