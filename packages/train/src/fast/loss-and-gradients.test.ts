@@ -7,6 +7,7 @@ import { useBackend } from '../model/test-helpers/backends.js';
 import { randomWeights } from '../model/weights.js';
 import { lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
+import { relativeError } from './test-helpers/relative-error.js';
 
 const SEQ = 5;
 const BATCH = 4;
@@ -21,19 +22,6 @@ function randomState(rng: Rng, config: ModelConfig) {
   return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
 }
 
-/** ‖a − b‖∞ / ‖b‖∞: the error relative to the tensor's scale, so tiny entries don't dominate. */
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return diff / scale;
-}
 
 const CASES: [Arch, number, number][] = ARCHS.flatMap((arch) => [
   [arch, 1, 0],

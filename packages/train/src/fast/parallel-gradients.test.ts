@@ -11,6 +11,7 @@ import { randomWeights } from '../model/weights.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
 import { ParallelGradients } from './parallel-gradients.js';
 import { stateColumns, streamRanges, tokenColumns } from './stream-split.js';
+import { relativeError } from './test-helpers/relative-error.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageDir = path.resolve(here, '../..');
@@ -46,18 +47,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rm(bundleDir, { recursive: true, force: true }));
 
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return diff / scale;
-}
 
 describe('stream split', () => {
   test('ranges cover the batch in near-equal parts', () => {
