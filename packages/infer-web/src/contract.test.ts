@@ -85,11 +85,11 @@ describe('validateContract', () => {
     const bytes = edit(testModel('lstm'), (m) => {
       const g = m.graph!;
       g.input = g.input!.filter((i) => i.name !== 'c0');
-      g.input!.find((i) => i.name === 'h0')!.type!.tensorType!.elemType = 10;
+      g.input!.find((i) => i.name === 'h0')!.type!.tensorType!.elemType = 11;
       g.output!.find((o) => o.name === 'logits')!.name = 'scores';
     });
     const problems = problemsOf(bytes);
-    expect(problems).toContain("input 'h0' is float16, expected float32");
+    expect(problems).toContain("input 'h0' is float64, expected float32");
     expect(problems).toContain("missing input 'c0' (float32 [2, batch, 12]); inputs are: 'tokens', 'h0'");
     expect(problems.some((p) => p.startsWith("missing output 'logits'"))).toBe(true);
   });

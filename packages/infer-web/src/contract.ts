@@ -7,6 +7,8 @@ import { ELEM_TYPE, type ModelDescription, type ValueInfo } from './model-proto.
 
 export type Arch = 'rnn' | 'gru' | 'lstm';
 export type GraphKind = 'fused' | 'step';
+/** Element type of the state inputs and float outputs (export's `fp16` option gives float16). */
+export type Precision = 'float32' | 'float16';
 
 /** Everything the generator needs to know about a model, read from its metadata. */
 export interface ModelInfo {
@@ -23,6 +25,8 @@ export interface ModelInfo {
   graph: GraphKind;
   /** ai.onnx opset of the file (0 if absent). */
   opset: number;
+  /** float16 models take and give float16 state and logits; the session converts at its boundary. */
+  precision: Precision;
 }
 
 const ARCHS: readonly Arch[] = ['rnn', 'gru', 'lstm'];
@@ -77,18 +81,40 @@ function checkValue(
   kind: 'input' | 'output',
   values: readonly ValueInfo[],
   name: string,
-  elemType: number,
+  elemType: number | undefined,
   shape: readonly (number | string)[],
 ): void {
   const info = values.find((v) => v.name === name);
   if (info === undefined) {
-    problems.push(`missing ${kind} '${name}' (${elemName(elemType)} [${shape.join(', ')}]); ${kind}s are: ${values.map((v) => `'${v.name}'`).join(', ') || 'none'}`);
+    const type = elemType === undefined ? 'float32 or float16' : elemName(elemType);
+    problems.push(`missing ${kind} '${name}' (${type} [${shape.join(', ')}]); ${kind}s are: ${values.map((v) => `'${v.name}'`).join(', ') || 'none'}`);
     return;
   }
-  if (info.elemType !== elemType) {
+  if (elemType !== undefined && info.elemType !== elemType) {
     problems.push(`${kind} '${name}' is ${elemName(info.elemType)}, expected ${elemName(elemType)}`);
   }
   checkShape(problems, kind, info, shape);
+}
+
+/**
+ * The float inputs and outputs must be all float32 or all float16. A mix is one problem naming
+ * each value's type, and leaves their types unchecked (floatType undefined) so it is not repeated.
+ */
+function floatPrecision(problems: string[], model: ModelDescription, arch: Arch): { precision: Precision; floatType: number | undefined } {
+  const inputs = arch === 'lstm' ? ['h0', 'c0'] : ['h0'];
+  const outputs = arch === 'lstm' ? ['logits', 'hn', 'cn'] : ['logits', 'hn'];
+  const present = [
+    ...model.inputs.filter((v) => inputs.includes(v.name)).map((v) => ({ kind: 'input', v })),
+    ...model.outputs.filter((v) => outputs.includes(v.name)).map((v) => ({ kind: 'output', v })),
+  ];
+  const halves = present.filter(({ v }) => v.elemType === ELEM_TYPE.float16).length;
+  if (halves > 0 && halves === present.length) return { precision: 'float16', floatType: ELEM_TYPE.float16 };
+  if (halves > 0 && present.every(({ v }) => v.elemType === ELEM_TYPE.float16 || v.elemType === ELEM_TYPE.float32)) {
+    const types = present.map(({ kind, v }) => `${kind} '${v.name}' ${elemName(v.elemType)}`).join(', ');
+    problems.push(`the state inputs and float outputs mix float16 and float32 (${types}); expected all float32, or all float16`);
+    return { precision: 'float32', floatType: undefined };
+  }
+  return { precision: 'float32', floatType: ELEM_TYPE.float32 };
 }
 
 /**
@@ -167,14 +193,15 @@ export function validateContract(model: ModelDescription): ModelInfo {
   const H = hiddenSize || 'hidden';
   const V = vocabSize || 'vocab';
   const seq = graph === 'step' ? 1 : 'seq';
+  const { precision, floatType } = floatPrecision(problems, model, arch);
   checkValue(problems, 'input', model.inputs, 'tokens', ELEM_TYPE.int64, [seq, 'batch']);
-  checkValue(problems, 'input', model.inputs, 'h0', ELEM_TYPE.float32, [L, 'batch', H]);
-  checkValue(problems, 'output', model.outputs, 'logits', ELEM_TYPE.float32, [seq, 'batch', V]);
-  checkValue(problems, 'output', model.outputs, 'hn', ELEM_TYPE.float32, [L, 'batch', H]);
+  checkValue(problems, 'input', model.inputs, 'h0', floatType, [L, 'batch', H]);
+  checkValue(problems, 'output', model.outputs, 'logits', floatType, [seq, 'batch', V]);
+  checkValue(problems, 'output', model.outputs, 'hn', floatType, [L, 'batch', H]);
   const known = new Set(['tokens', 'h0']);
   if (arch === 'lstm') {
-    checkValue(problems, 'input', model.inputs, 'c0', ELEM_TYPE.float32, [L, 'batch', H]);
-    checkValue(problems, 'output', model.outputs, 'cn', ELEM_TYPE.float32, [L, 'batch', H]);
+    checkValue(problems, 'input', model.inputs, 'c0', floatType, [L, 'batch', H]);
+    checkValue(problems, 'output', model.outputs, 'cn', floatType, [L, 'batch', H]);
     known.add('c0');
   }
   for (const input of model.inputs) {
@@ -184,5 +211,5 @@ export function validateContract(model: ModelDescription): ModelInfo {
   }
 
   if (problems.length > 0) throw new ModelContractError(problems);
-  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: lowerText === 'true', graph, opset: model.opset };
+  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: lowerText === 'true', graph, opset: model.opset, precision };
 }

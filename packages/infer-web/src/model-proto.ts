@@ -19,11 +19,11 @@
 import { ModelFormatError } from './errors.js';
 
 /** TensorProto.DataType codes used by the contract. */
-export const ELEM_TYPE = { float32: 1, int64: 7 } as const;
+export const ELEM_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
 
 export interface ValueInfo {
   name: string;
-  /** TensorProto.DataType code (1 = float32, 7 = int64); 0 when absent. */
+  /** TensorProto.DataType code (1 = float32, 7 = int64, 10 = float16); 0 when absent. */
   elemType: number;
   /** A number for a fixed dim, its name for a symbolic one, null when neither is set. */
   shape: (number | string | null)[] | null;

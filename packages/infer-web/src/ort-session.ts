@@ -6,6 +6,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import type { ModelInfo } from './contract.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 
 /** The part of an onnxruntime module infer-web uses; tests inject fakes of it. */
@@ -28,8 +29,22 @@ interface CachedTensor {
   tensor: Tensor;
 }
 
+/**
+ * A float16 model's state goes in as binary16 bits: one bit buffer per caller state buffer,
+ * refilled before every run (the caller changes its buffer's contents between runs).
+ */
+interface HalfState {
+  h0Bits: Uint16Array;
+  c0Bits: Uint16Array | undefined;
+}
+
+/** onnxruntime gives float16 outputs as bits (Uint16Array), or as Float16Array where one exists. */
+type HalfData = Uint16Array | ArrayLike<number>;
+
 export class OrtRecurrentSession implements RecurrentSession {
-  private readonly cache = new WeakMap<BigInt64Array | Float32Array, CachedTensor>();
+  private readonly cache = new WeakMap<BigInt64Array | Float32Array | Uint16Array, CachedTensor>();
+  private readonly halfBits = new WeakMap<Float32Array, Uint16Array>();
+  private halfState: HalfState | undefined;
   private lastFeeds:
     | { tokens: BigInt64Array; h0: Float32Array; c0: Float32Array | undefined; seq: number; batch: number; feeds: Record<string, Tensor> }
     | undefined;
@@ -41,18 +56,26 @@ export class OrtRecurrentSession implements RecurrentSession {
     readonly backend: string,
   ) {}
 
-  private tensor(data: BigInt64Array | Float32Array, dims: readonly number[]): Tensor {
+  private tensor(data: BigInt64Array | Float32Array | Uint16Array, dims: readonly number[]): Tensor {
     const key = dims.join('x');
     const hit = this.cache.get(data);
     if (hit !== undefined && hit.dims === key) return hit.tensor;
     const tensor =
-      data instanceof BigInt64Array ? new this.ort.Tensor('int64', data, dims) : new this.ort.Tensor('float32', data, dims);
+      data instanceof BigInt64Array
+        ? new this.ort.Tensor('int64', data, dims)
+        : data instanceof Uint16Array
+          ? new this.ort.Tensor('float16', data, dims)
+          : new this.ort.Tensor('float32', data, dims);
     this.cache.set(data, { dims: key, tensor });
     return tensor;
   }
 
   run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
     const feeds = this.feedsFor(tokens, seq, batch, h0, c0);
+    if (this.halfState !== undefined) {
+      float32ToFloat16Bits(h0, this.halfState.h0Bits);
+      if (c0 !== undefined && this.halfState.c0Bits !== undefined) float32ToFloat16Bits(c0, this.halfState.c0Bits);
+    }
     const out = this.session.run(feeds);
     // A synchronous runner (native-session.ts) answers at once: no await, one promise per step.
     return out instanceof Promise ? out.then((o) => this.outputs(o, c0 !== undefined)) : Promise.resolve(this.outputs(out, c0 !== undefined));
@@ -65,13 +88,47 @@ export class OrtRecurrentSession implements RecurrentSession {
       return last.feeds;
     }
     const stateDims = [this.info.numLayers, batch, this.info.hiddenSize];
-    const feeds: Record<string, Tensor> = { tokens: this.tensor(tokens, [seq, batch]), h0: this.tensor(h0, stateDims) };
-    if (c0 !== undefined) feeds.c0 = this.tensor(c0, stateDims);
+    const feeds: Record<string, Tensor> = { tokens: this.tensor(tokens, [seq, batch]) };
+    if (this.info.precision === 'float16') {
+      const h0Bits = this.bitsFor(h0);
+      const c0Bits = c0 === undefined ? undefined : this.bitsFor(c0);
+      this.halfState = { h0Bits, c0Bits };
+      feeds.h0 = this.tensor(h0Bits, stateDims);
+      if (c0Bits !== undefined) feeds.c0 = this.tensor(c0Bits, stateDims);
+    } else {
+      feeds.h0 = this.tensor(h0, stateDims);
+      if (c0 !== undefined) feeds.c0 = this.tensor(c0, stateDims);
+    }
     this.lastFeeds = { tokens, h0, c0, seq, batch, feeds };
     return feeds;
   }
 
+  private bitsFor(state: Float32Array): Uint16Array {
+    let bits = this.halfBits.get(state);
+    if (bits === undefined || bits.length !== state.length) {
+      bits = new Uint16Array(state.length);
+      this.halfBits.set(state, bits);
+    }
+    return bits;
+  }
+
+  /** A new array per run, as onnxruntime gives for float32 outputs, so callers may keep it. */
+  private toFloat32(data: HalfData): Float32Array {
+    const target = new Float32Array(data.length);
+    if (data instanceof Uint16Array) return float16BitsToFloat32(data, target);
+    for (let i = 0; i < data.length; i++) target[i] = data[i];
+    return target;
+  }
+
   private outputs(out: InferenceSession.ReturnType, lstm: boolean): RecurrentOutputs {
+    if (this.info.precision === 'float16') {
+      const half: RecurrentOutputs = {
+        logits: this.toFloat32(out.logits.data as HalfData),
+        hn: this.toFloat32(out.hn.data as HalfData),
+      };
+      if (lstm) half.cn = this.toFloat32(out.cn.data as HalfData);
+      return half;
+    }
     const result: RecurrentOutputs = { logits: out.logits.data as Float32Array, hn: out.hn.data as Float32Array };
     if (lstm) result.cn = out.cn.data as Float32Array;
     return result;

@@ -11,6 +11,7 @@ import { CharGenerator } from '@charrnn/infer-web/node';
 import { buildBrowserBundles, ORT_RUNTIME_FILES, PACKAGE_ROOT, type BundleReport } from '../../tools/bundle.js';
 import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
 import type { StaticServer } from '../../tools/static-server.js';
+import { testModel } from '../test-helpers/models.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -252,6 +253,34 @@ describe('in Chromium', () => {
     const reseeded = await nodeText(7, settings.prompt, settings.options);
     expect(reseeded).not.toBe(expected);
     expect((done[3].detail as DoneDetail).text).toBe(reseeded);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test.each(['gru', 'lstm'] as const)('a float16 %s model generates in the page what the Node entry generates', async (arch) => {
+    const model = testModel(arch, { fp16: true, seed: arch === 'lstm' ? 5 : 1 });
+    const settings = [
+      { temperature: 0, maxNewTokens: 40 },
+      { temperature: 0.8, maxNewTokens: 40, seed: 3 },
+    ];
+    const expected: string[] = [];
+    const node = await CharGenerator.load(model, { backend: 'cpu' });
+    for (const options of settings) expected.push(await node.generate('the cat sat. ', options));
+    await node.release();
+    const page = await open('examples/script-tag.html');
+    // onnxruntime-web's wasm runs one session at a time: let the page's own generation finish first.
+    await page.waitForFunction(() => (document.querySelector('#out')?.textContent ?? '').length >= 300, undefined, { timeout: WAIT_MS });
+    const result = await page.evaluate(
+      async ({ bytes, settings }) => {
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
+        const gen = await lib.CharGenerator.load(Uint8Array.from(bytes));
+        const texts: string[] = [];
+        for (const options of settings) texts.push(await gen.generate('the cat sat. ', options));
+        return { texts, precision: gen.info.precision, backend: gen.backend };
+      },
+      { bytes: [...model], settings },
+    );
+    expect(result).toEqual({ texts: expected, precision: 'float16', backend: 'wasm' });
     expect(pageErrors).toEqual([]);
     await page.close();
   });

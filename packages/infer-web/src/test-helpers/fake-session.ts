@@ -24,6 +24,7 @@ export function fakeInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     lower: true,
     graph: 'fused',
     opset: 17,
+    precision: 'float32',
     ...overrides,
   };
 }

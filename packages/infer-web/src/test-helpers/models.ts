@@ -13,6 +13,8 @@ export interface TestModelOptions {
   numLayers?: number;
   seed?: number;
   lower?: boolean;
+  /** float16 weights, state and logits (export's `fp16`); the same weights as without it. */
+  fp16?: boolean;
 }
 
 export function testModel(arch: Arch, options: TestModelOptions = {}): Uint8Array {
@@ -29,5 +31,8 @@ export function testModel(arch: Arch, options: TestModelOptions = {}): Uint8Arra
   // becomes chaotic and amplifies float rounding differences between runtimes without bound.
   const weights = randomWeights(config, options.seed ?? 1);
   for (const [name, t] of weights) if (name.startsWith('decoder')) t.data.forEach((v, i) => (t.data[i] = v * 3));
-  return buildOnnxModel({ config, vocab: TEST_VOCAB, lower: options.lower ?? true, weights }, { graph: options.graph ?? 'fused' });
+  return buildOnnxModel({ config, vocab: TEST_VOCAB, lower: options.lower ?? true, weights }, {
+    graph: options.graph ?? 'fused',
+    fp16: options.fp16 ?? false,
+  });
 }
