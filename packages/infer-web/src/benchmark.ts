@@ -27,33 +27,28 @@ export interface BenchOptions {
   onProgress?: (line: string) => void;
 }
 
-export interface BenchReport {
-  model: Pick<ModelInfo, 'arch' | 'vocabSize' | 'embeddingDim' | 'hiddenSize' | 'numLayers' | 'graph'>;
-  windows: number;
-  nodeBackend: string;
-  /** 1-minute load average before / after: the machine is shared, so figures move with it. */
-  loadavg_1m: [number, number];
-  /** Wall-clock chars/s. */
+/** The figures the bench reports, once per wall-clock second and once per CPU-second. */
+export interface BenchRates {
   node_minimal_loop_chars_per_s: number;
   node_batch1_chars_per_s: number;
   wasm_batch1_chars_per_s: number;
   node_priming_chars_per_s: number;
   wasm_priming_chars_per_s: number;
   priming_speedup_vs_generation: number;
-  batch: number;
   node_batch_aggregate_chars_per_s: number;
   batch_speedup_vs_batch1: number;
+}
+
+/** Wall-clock chars/s, with the run's context. */
+export interface BenchReport extends BenchRates {
+  model: Pick<ModelInfo, 'arch' | 'vocabSize' | 'embeddingDim' | 'hiddenSize' | 'numLayers' | 'graph'>;
+  windows: number;
+  nodeBackend: string;
+  /** 1-minute load average before / after: the machine is shared, so figures move with it. */
+  loadavg_1m: [number, number];
+  batch: number;
   /** The same figures per CPU-second of this process (see rate()). */
-  per_cpu_second: {
-    node_minimal_loop_chars_per_s: number;
-    node_batch1_chars_per_s: number;
-    wasm_batch1_chars_per_s: number;
-    node_priming_chars_per_s: number;
-    wasm_priming_chars_per_s: number;
-    priming_speedup_vs_generation: number;
-    node_batch_aggregate_chars_per_s: number;
-    batch_speedup_vs_batch1: number;
-  };
+  per_cpu_second: BenchRates;
 }
 
 function median(values: number[]): number {

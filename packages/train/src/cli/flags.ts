@@ -40,23 +40,8 @@ export function addTrainingFlags(cmd: Command): Command {
     .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)');
 }
 
-export interface TrainingFlags {
-  corpus?: string;
-  arch: Arch;
-  embed: number;
-  hidden: number;
-  layers: number;
-  dropout: number;
-  bs: number;
-  bptt: number;
-  optimizer: OptimizerName;
-  momentum: number;
-  clip?: number;
-  backend: BackendChoice;
-  seed: number;
-  minFreq: number;
-  lower: boolean;
-}
+/** What the shared flags parse to: FitOptions less what each CLI sets itself; commander leaves an unset --clip undefined. */
+export type TrainingFlags = Omit<FitOptions, 'schedule' | 'maxBatches' | 'validFraction' | 'clip'> & { clip?: number };
 
 export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; maxBatches: number | null }): FitOptions {
   return {
