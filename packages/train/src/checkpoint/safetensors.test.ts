@@ -63,6 +63,64 @@ describe('safetensors', () => {
     expect(() => readSafetensors(garbage)).toThrow(/not valid UTF-8 JSON/);
   });
 
+  describe('every data byte belongs to exactly one tensor', () => {
+    const make = (header: object | string, dataBytes: number) => {
+      const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+      const out = new Uint8Array(8 + json.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(json, 8);
+      return out;
+    };
+    const f32 = (shape: number[], begin: number, end: number) => ({ dtype: 'F32', shape, data_offsets: [begin, end] });
+
+    test('an alias (two tensors on the same bytes) is refused even when a gap makes the byte count add up', () => {
+      const bytes = make({ a: f32([2], 0, 8), b: f32([2], 0, 8) }, 16);
+      expect(() => readSafetensors(bytes, 'x.safetensors')).toThrow(
+        'x.safetensors: tensor b (data bytes [0,8)) overlaps tensor a (data bytes [0,8)); every tensor needs its own bytes',
+      );
+    });
+
+    test('a partial overlap is refused, naming both tensors', () => {
+      const bytes = make({ a: f32([3], 0, 12), b: f32([2], 8, 16), c: f32([1], 16, 20) }, 16 + 4);
+      expect(() => readSafetensors(bytes)).toThrow(/tensor b \(data bytes \[8,16\)\) overlaps tensor a \(data bytes \[0,12\)\)/);
+    });
+
+    test('a gap between tensors is refused, naming the unclaimed bytes', () => {
+      const bytes = make({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, 12);
+      expect(() => readSafetensors(bytes)).toThrow(/data bytes \[4,8\) belong to no tensor/);
+    });
+
+    test('tensors may be listed in any order, and empty tensors sit between others', () => {
+      const bytes = make({ b: f32([1], 4, 8), e: f32([0], 4, 4), a: f32([1], 0, 4) }, 8);
+      new DataView(bytes.buffer).setFloat32(bytes.length - 8, 1.5, true);
+      const { tensors } = readSafetensors(bytes);
+      expect(tensors.get('a')!.data[0]).toBe(1.5);
+      expect(tensors.get('e')!.data.length).toBe(0);
+    });
+
+    test('a negative begin offset is refused before it can reach into the header', () => {
+      const bytes = make({ w: f32([2], -4, 4) }, 4);
+      expect(() => readSafetensors(bytes)).toThrow('tensor w has data_offsets [-4,4], expected [begin, end] with 0 ≤ begin ≤ end');
+    });
+
+    test('a key given twice in the header, or in a tensor entry, is refused', () => {
+      const twice = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
+      expect(() => readSafetensors(make(twice, 8), 'x.safetensors')).toThrow(
+        'x.safetensors: header has key "a" twice; each tensor and field must appear once',
+      );
+      const field = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,8],"data_offsets":[0,4]}}';
+      expect(() => readSafetensors(make(field, 4))).toThrow('header has key "data_offsets" twice in "a"');
+      const meta = '{"__metadata__":{"k":"v","k":"w"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+      expect(() => readSafetensors(make(meta, 4))).toThrow('header has key "k" twice in "__metadata__"');
+      // Escapes are compared decoded: "\u0061" is "a".
+      const escaped = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0061":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+      expect(() => readSafetensors(make(escaped, 4))).toThrow('header has key "a" twice');
+      // Equal strings as values, or keys equal across different objects, are fine.
+      const fine = '{"__metadata__":{"a":"a","shape":"x"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+      expect(readSafetensors(make(fine, 4)).metadata).toEqual({ a: 'a', shape: 'x' });
+    });
+  });
+
   test('refuses a tensor whose data length does not match its shape', () => {
     expect(() => writeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]]))).toThrow('tensor w has 3 values, shape [2,2] needs 4');
   });

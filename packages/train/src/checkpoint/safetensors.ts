@@ -1,5 +1,6 @@
 import type { NamedTensor } from '../model/weights.js';
 import { formatShape, shapeSize } from '../model/weights.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 import { CheckpointError } from './errors.js';
 
 /**
@@ -34,17 +35,24 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
     fail(`header needs ${headerLength} bytes but the file has only ${bytes.length - 8} after the length field (truncated)`);
   }
   let header: unknown;
+  let headerText = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    header = JSON.parse(headerText);
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const duplicate = findDuplicateKey(headerText);
+  if (duplicate !== undefined) {
+    const where = duplicate.path.length === 0 ? '' : ` in ${duplicate.path.map((k) => JSON.stringify(k)).join(' → ')}`;
+    fail(`header has key ${JSON.stringify(duplicate.key)} twice${where}; each tensor and field must appear once`);
+  }
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, SafetensorsTensor>();
-  let covered = 0;
+  const ranges: { name: string; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null) fail('__metadata__ is not an object of strings');
@@ -77,12 +85,33 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors data'):
     const base = dataStart + begin;
     for (let i = 0; i < numel; i++) data[i] = view.getFloat32(base + 4 * i, true);
     tensors.set(name, { dtype: 'F32', shape: [...(shape as number[])], data });
-    covered += end - begin;
+    ranges.push({ name, begin, end });
+  }
+  checkRanges(ranges, dataLength, fail);
+  return { tensors, metadata };
+}
+
+/**
+ * The reference implementation's rule: sorted by offset, each tensor starts where the previous
+ * one ended and the last ends at the end of the file. Without it two tensors could share bytes
+ * (one weight silently loaded as another) while a gap elsewhere keeps the byte count right.
+ */
+function checkRanges(ranges: { name: string; begin: number; end: number }[], dataLength: number, fail: (msg: string) => never): void {
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const span = (r: { begin: number; end: number }): string => `data bytes [${r.begin},${r.end})`;
+  let covered = 0;
+  let previous: (typeof ranges)[number] | undefined;
+  for (const r of ranges) {
+    if (previous !== undefined && r.begin < covered) {
+      fail(`tensor ${r.name} (${span(r)}) overlaps tensor ${previous.name} (${span(previous)}); every tensor needs its own bytes`);
+    }
+    if (r.begin > covered) fail(`data bytes [${covered},${r.begin}) belong to no tensor (a gap before tensor ${r.name})`);
+    covered = r.end;
+    previous = r;
   }
   if (covered !== dataLength) {
-    fail(`tensors cover ${covered} data bytes but the file has ${dataLength} (extra or overlapping data)`);
+    fail(`tensors cover ${covered} data bytes but the file has ${dataLength}: data bytes [${covered},${dataLength}) belong to no tensor`);
   }
-  return { tensors, metadata };
 }
 
 /** Serialises float32 tensors in map order; the header is space-padded to 8 bytes as the reference writer does. */
