@@ -1,5 +1,5 @@
 module.exports = {
   ...require('../../jest.preset.cjs'),
   displayName: require('./package.json').name,
-  testEnvironment: require('node:path').join(__dirname, 'jest-environment.cjs'),
+  testEnvironment: require('node:path').join(__dirname, '../../tools/jest-ort-environment.cjs'),
 };

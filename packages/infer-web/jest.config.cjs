@@ -3,5 +3,5 @@
 module.exports = {
   ...require('../../jest.preset.cjs'),
   displayName: require('./package.json').name,
-  testEnvironment: require('node:path').join(__dirname, '../export/jest-environment.cjs'),
+  testEnvironment: require('node:path').join(__dirname, '../../tools/jest-ort-environment.cjs'),
 };

@@ -2,7 +2,7 @@ import { validateExportSource, type ExportSource } from './export-source.js';
 import { buildFusedGraph } from './graphs/fused.js';
 import { buildStepGraph } from './graphs/step.js';
 import { GRAPH_KINDS, metadataProps, type GraphKind } from './metadata.js';
-import { GraphBuilder, encodeModel } from './onnx/graph-builder.js';
+import { GraphBuilder, encodeModel } from '@charrnn/graph';
 import { DEFAULT_OPSET, checkOpset, irVersionFor } from './onnx/opset.js';
 
 export interface BuildOptions {

@@ -12,8 +12,7 @@ export {
   readOnnxMetadata,
 } from './metadata.js';
 export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, OpsetError, checkOpset, irVersionFor } from './onnx/opset.js';
-export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from './onnx/float16.js';
-export { GraphBuilder, GraphBuildError, attr, encodeModel, type Attribute, type Dim, type ElementType, type ModelEnvelope } from './onnx/graph-builder.js';
+export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from '@charrnn/graph';
 export { IO } from './graphs/signature.js';
 export { type OrtRuntime, type StatefulRunResult, StatefulRunError, runStateful } from './stateful-run.js';
 export {

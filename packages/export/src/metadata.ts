@@ -1,6 +1,6 @@
 import { CheckpointError, modelMetadata, parseModelMetadata, type CheckpointMeta } from '@charrnn/train';
 import type { ExportSource } from './export-source.js';
-import { onnx } from './onnx/proto.js';
+import { onnx } from '@charrnn/graph';
 
 /** How the recurrent layers are written: ONNX RNN operators, or one-character elementwise cells. */
 export type GraphKind = 'fused' | 'step';

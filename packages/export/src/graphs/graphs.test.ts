@@ -1,7 +1,7 @@
 // The graph builders against the plain-TypeScript reference forward pass (PyTorch's equations),
 // run by onnxruntime-node. Parity with the tfjs model itself is tested in parity.test.ts.
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, encodeModel, type ElementType } from '../onnx/graph-builder.js';
+import { GraphBuilder, encodeModel, type ElementType } from '@charrnn/graph';
 import { runStateful } from '../stateful-run.js';
 import { referenceForward } from '../test-helpers/reference-rnn.js';
 import { lcgSource, maxAbsDiff, tokenStream } from '../test-helpers/fixtures.js';

@@ -1,6 +1,5 @@
-import { GraphBuildError, type Dim, type ElementType, type GraphBuilder } from '../onnx/graph-builder.js';
+import { GraphBuildError, transpose, type Dim, type ElementType, type GraphBuilder } from '@charrnn/graph';
 import type { ExportSource, SourceTensor } from '../export-source.js';
-import { transpose } from './weight-layout.js';
 
 /** Names of the graph inputs and outputs fixed by contract 2 of DESIGN.md. */
 export const IO = {

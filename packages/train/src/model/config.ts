@@ -1,5 +1,6 @@
-/** The three recurrent architectures of the lesson, named as PyTorch's modules are. */
-export type Arch = 'rnn' | 'gru' | 'lstm';
+import { gateCount, type Arch } from '@charrnn/graph';
+
+export { gateCount, type Arch };
 
 export const ARCHS: readonly Arch[] = ['rnn', 'gru', 'lstm'];
 
@@ -16,18 +17,6 @@ export interface ModelConfig {
 
 export class ModelConfigError extends Error {
   override name = 'ModelConfigError';
-}
-
-/** Gate blocks stacked in PyTorch's weight rows: rnn 1, gru 3 (r,z,n), lstm 4 (i,f,g,o). */
-export function gateCount(arch: Arch): number {
-  switch (arch) {
-    case 'rnn':
-      return 1;
-    case 'gru':
-      return 3;
-    case 'lstm':
-      return 4;
-  }
 }
 
 function positiveInteger(value: unknown, field: string): number {

@@ -90,6 +90,7 @@ export class GraphBuilder {
   private readonly inputs: IValueInfoProto[] = [];
   private readonly outputs: IValueInfoProto[] = [];
   private readonly produced = new Set<string>();
+  private readonly constants = new Map<string, string>();
 
   constructor(readonly name: string) {}
 
@@ -123,6 +124,20 @@ export class GraphBuilder {
       throw new GraphBuildError(`initializer "${name}" has ${values.length} values, expected ${shapeSize(dims)} for dims [${dims.join(',')}]`);
     }
     this.initializers.push({ name: this.claim(name), dataType: DATA_TYPE[type], dims: [...dims], rawData: rawTensorData(type, values) });
+    return name;
+  }
+
+  /**
+   * A small constant (axes, split sizes, scalars) stored once per distinct value: asking twice for
+   * the same type, dims and values returns the same initializer.
+   */
+  constant(type: ElementType, dims: readonly number[], values: ArrayLike<number>): string {
+    const key = `${type}[${dims.join(',')}]:${Array.from(values).join(',')}`;
+    let name = this.constants.get(key);
+    if (name === undefined) {
+      name = this.initializer(`const.${this.constants.size}`, type, dims, values);
+      this.constants.set(key, name);
+    }
     return name;
   }
 
