@@ -6,4 +6,13 @@ export { EOS, type TokenizeOptions, tokenize } from './tokenizer.js';
 export { Vocab, type VocabBuildOptions, UNK, PAD, DEFAULT_SPECIALS, compareCodePoints } from './vocab.js';
 export { Rng } from './rng.js';
 export { type Batch, type LoaderOptions, LanguageModelLoader, nominalBatchCount } from './loader.js';
+export {
+  type BatchSettings,
+  type SplitSizes,
+  CorpusTooSmallError,
+  checkBatchFit,
+  largestTrainingBatchSize,
+  largestTrainingBptt,
+  largestStreamBatchSize,
+} from './batch-fit.js';
 export { type PreparedCorpus, type PrepareOptions, type CorpusStats, prepareCorpus, corpusStats } from './prepare.js';

@@ -149,7 +149,7 @@ describe('LanguageModelLoader bad options', () => {
     [{ batchSize: 4, bptt: 0 }, /bptt 0 is invalid; expected an integer ≥ 1/],
     [{ batchSize: 60, bptt: 1 }, /batchSize 60 is too large for 100 tokens.*use batchSize ≤ 50/],
     [{ batchSize: 200, bptt: 1 }, /batchSize 200 is too large for 100 tokens/],
-    [{ batchSize: 10, bptt: 8 }, /100 tokens give 0 batches per epoch at batchSize 10, bptt 8/],
+    [{ batchSize: 10, bptt: 8 }, /100 tokens, too few for one batch at batch size 10, BPTT 8 .*batch size 6 at BPTT 8, or BPTT 5 at batch size 10/],
     [{ batchSize: 4, bptt: 8, seed: 0.5 }, /seed 0.5 is invalid/],
   ])('%p is refused with a clear message', (opts, message) => {
     expect(() => new LanguageModelLoader(ids, opts)).toThrow(OptionError);

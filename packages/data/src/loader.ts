@@ -1,3 +1,4 @@
+import { checkBatchFit, largestStreamBatchSize } from './batch-fit.js';
 import { OptionError } from './errors.js';
 import { Rng } from './rng.js';
 
@@ -66,16 +67,11 @@ export class LanguageModelLoader implements Iterable<Batch> {
     if (streamLength < 2) {
       throw new OptionError(
         `batchSize ${batchSize} is too large for ${ids.length} tokens: each stream needs at least 2 tokens (an input and its target); ` +
-          `use batchSize ≤ ${Math.max(1, Math.floor(ids.length / 2))}`,
+          `use batchSize ≤ ${Math.max(1, largestStreamBatchSize(ids.length))}`,
       );
     }
     const length = nominalBatchCount(ids.length, batchSize, bptt);
-    if (!fixedLength && length < 1) {
-      throw new OptionError(
-        `${ids.length} tokens give ${length} batches per epoch at batchSize ${batchSize}, bptt ${bptt}; ` +
-          `training needs at least ${2 * bptt * batchSize} tokens, or a smaller batchSize/bptt`,
-      );
-    }
+    if (!fixedLength) checkBatchFit({ trainTokens: ids.length }, { batchSize, bptt });
     this.batchSize = batchSize;
     this.bptt = bptt;
     this.seed = seed;

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Vocab } from '@charrnn/data';
+import { CorpusTooSmallError, Vocab } from '@charrnn/data';
 import { prepareDirectory, readEmbeddedCorpus } from '@charrnn/data/node';
 
 describe('prepareDirectory', () => {
@@ -34,5 +34,27 @@ describe('prepareDirectory', () => {
     expect(stats.itos).toEqual(['<unk>', '<pad>', 'A', 'b', 'c']);
     expect(stats.batchesPerEpoch).toBe(Math.floor(Math.floor(11 / 2) / 2) - 1);
     expect(await readFile(join(out, 'o', 'val', 'val.txt'), 'utf8')).toBe('Ab\nzz\n');
+  });
+
+  test('a corpus too small for the batch size or BPTT is refused before anything is written, naming what would work', async () => {
+    const tiny = join(out, 'tiny.txt');
+    await writeFile(tiny, 'abc');
+    const dir = join(out, 'o');
+    await expect(prepareDirectory({ corpus: tiny, outDir: dir, progress: false })).rejects.toThrow(CorpusTooSmallError);
+    await expect(prepareDirectory({ corpus: tiny, outDir: dir, progress: false })).rejects.toThrow(
+      /training split has 4 tokens, too few for one batch at batch size 64, BPTT 8 .*batch size 2 at BPTT 1/,
+    );
+    const lines = join(out, 'lines.txt');
+    await writeFile(lines, 'the quick brown fox\n'.repeat(50)); // 40 training lines of 19 characters + the end token = 761 tokens; 191 for validation
+    await expect(prepareDirectory({ corpus: lines, outDir: dir, batchSize: 64, bptt: 8, progress: false })).rejects.toThrow(
+      /training split has 761 tokens.*the largest that work: batch size 47 at BPTT 8, or BPTT 5 at batch size 64/,
+    );
+    await expect(prepareDirectory({ corpus: lines, outDir: dir, batchSize: 8, bptt: 60, progress: false })).rejects.toThrow(/BPTT 47 at batch size 8/);
+    await expect(prepareDirectory({ corpus: lines, outDir: dir, batchSize: 8, bptt: 8, validFraction: 0, progress: false })).rejects.toThrow(
+      /validation split has 1 token/,
+    );
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    const stats = await prepareDirectory({ corpus: lines, outDir: dir, batchSize: 47, bptt: 8, progress: false });
+    expect(stats.batchesPerEpoch).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkBatchFit } from '../batch-fit.js';
 import { corpusStats, prepareCorpus, type CorpusStats } from '../prepare.js';
 import { splitLines } from '../split.js';
 import { DEFAULT_SPECIALS } from '../vocab.js';
@@ -33,7 +34,11 @@ export interface PreparedDirectoryStats extends CorpusStats {
   itos: string[];
 }
 
-/** The `prepare` job: load → split → vocab → ids, then vocab.json, stats.json, trn/ and val/ in outDir. */
+/**
+ * The `prepare` job: load → split → vocab → ids, then vocab.json, stats.json, trn/ and val/ in
+ * outDir. A corpus whose splits give no batch at `batchSize` and `bptt` is refused
+ * (CorpusTooSmallError) before anything is written.
+ */
 export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<PreparedDirectoryStats> {
   const batchSize = opts.batchSize ?? 64;
   const bptt = opts.bptt ?? 8;
@@ -42,6 +47,8 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
   const lower = opts.lower ?? true;
   const loaded = await loadCorpus(opts.corpus, { cacheDir: opts.cacheDir, progress: opts.progress });
   const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower });
+  // Refused here rather than by train:fit later: stats.json would say batchesPerEpoch ≤ 0.
+  checkBatchFit({ trainTokens: prepared.train.length, validTokens: prepared.valid.length }, { batchSize, bptt });
   const sha256 = createHash('sha256').update(await readFile(loaded.path)).digest('hex');
   const stats: PreparedDirectoryStats = {
     corpus: loaded.source,
