@@ -38,6 +38,7 @@ const program = new Command('prepare')
   // nx turns `--no-lower` into `--lower=false` when it forwards flags, so accept that spelling too.
   .addOption(new Option('--lower <bool>').argParser(boolean).hideHelp())
   .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
+  .option('--allow-control-chars', 'keep control characters other than tab/newline/CR (default: such a corpus is refused)', false)
   .showHelpAfterError();
 
 program.parse(process.argv);
@@ -51,6 +52,7 @@ const flags = program.opts<{
   minFreq: number;
   lower: boolean;
   cacheDir?: string;
+  allowControlChars: boolean;
 }>();
 
 try {

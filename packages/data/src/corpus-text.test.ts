@@ -23,6 +23,30 @@ describe('decodeCorpus', () => {
   });
 });
 
+describe('control characters', () => {
+  test('NUL and other control characters are refused, counted by kind, the first one located', () => {
+    const text = 'first line\nsec\u0000ond\u0000 \u0007line\n\u009b';
+    expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(CorpusError);
+    expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(
+      'corpus c.txt has 4 control characters (U+0000 ×2, U+0007 ×1, U+009B ×1), the first at line 2, column 4; ' +
+        'they would enter the vocabulary as characters. Remove them, or keep them with --allow-control-chars (allowControlChars: true).',
+    );
+  });
+
+  test('UTF-16 text read as UTF-8 (a NUL after every ASCII character) is named as such', () => {
+    const utf16 = new Uint8Array([...'hello\n'].flatMap((ch) => [ch.charCodeAt(0), 0]));
+    expect(() => decodeCorpus(utf16, 'u16.txt')).toThrow(/U\+0000 ×6.*This looks like UTF-16 text: save it as UTF-8\.$/);
+  });
+
+  test('tab, newline and carriage return are text; allowControlChars keeps the rest', () => {
+    expect(decodeCorpus(utf8('a\tb\r\nc\n'), 'ok.txt')).toBe('a\tb\r\nc\n');
+    expect(decodeCorpus(utf8('a\u0000b\u007f'), 'nul.txt', { allowControlChars: true })).toBe('a\u0000b\u007f');
+    expect(() => decodeCorpus(Uint8Array.from([0xff, 0xfe, 0x61, 0x00]), 'bom16.txt')).toThrow(
+      'corpus bom16.txt is not valid UTF-8 (first bad byte at offset 0); it starts with a UTF-16 byte order mark: save it as UTF-8',
+    );
+  });
+});
+
 describe('firstInvalidUtf8Offset', () => {
   test.each([
     [[0x61, 0xc3, 0xa9], -1],

@@ -1,26 +1,67 @@
 import { CorpusError } from './errors.js';
 
+export interface DecodeCorpusOptions {
+  /** Keep control characters other than tab, newline and carriage return (default false: refused). */
+  allowControlChars?: boolean;
+}
+
 /**
  * Bytes of a corpus file → its text. Strict UTF-8 (a corrupt download must not silently become
- * U+FFFD characters in the vocabulary), a leading BOM dropped, and an empty corpus refused.
+ * U+FFFD characters in the vocabulary), a leading BOM dropped, and an empty corpus refused, and
+ * so are control characters unless allowed: NUL, BEL, ESC… are valid UTF-8 but almost always
+ * a binary file, UTF-16 text or mojibake, and would each become a vocabulary entry.
  * `source` names the file or URL in error messages.
  */
-export function decodeCorpus(bytes: Uint8Array, source: string): string {
+export function decodeCorpus(bytes: Uint8Array, source: string, opts: DecodeCorpusOptions = {}): string {
   let text: string;
   try {
     // ignoreBOM: false means the decoder consumes a leading U+FEFF instead of returning it.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (cause) {
     const offset = firstInvalidUtf8Offset(bytes);
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
     throw new CorpusError(
-      `corpus ${source} is not valid UTF-8 (first bad byte at offset ${offset}); save it as UTF-8 text`,
+      `corpus ${source} is not valid UTF-8 (first bad byte at offset ${offset})` +
+        (utf16 ? '; it starts with a UTF-16 byte order mark: save it as UTF-8' : '; save it as UTF-8 text'),
       { cause },
     );
   }
   if (text.trim().length === 0) {
     throw new CorpusError(`corpus ${source} is empty (${bytes.length} bytes, no text); give a file with at least one line of text`);
   }
+  if (!opts.allowControlChars) {
+    const problem = controlCharacterProblem(text);
+    if (problem !== undefined) throw new CorpusError(`corpus ${source} ${problem}`);
+  }
   return text;
+}
+
+/** Unicode's control characters (category Cc) except tab, line feed and carriage return. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** What is wrong with the control characters in `text`, or undefined if it has none. */
+function controlCharacterProblem(text: string): string | undefined {
+  const counts = new Map<string, number>();
+  let first = -1;
+  for (const match of text.matchAll(CONTROL)) {
+    if (first < 0) first = match.index;
+    counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+  }
+  if (first < 0) return undefined;
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const kinds = [...counts]
+    .sort(([a], [b]) => a.charCodeAt(0) - b.charCodeAt(0))
+    .map(([ch, n]) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} ×${n}`);
+  const before = text.slice(0, first);
+  const line = before.split('\n').length;
+  const column = first - before.lastIndexOf('\n');
+  // UTF-16 read as UTF-8: every ASCII character followed (or preceded) by a NUL.
+  const nuls = counts.get('\u0000') ?? 0;
+  const utf16 = nuls * 2 >= text.length - 1 ? ' This looks like UTF-16 text: save it as UTF-8.' : '';
+  return (
+    `has ${total} control character${total === 1 ? '' : 's'} (${kinds.join(', ')}), the first at line ${line}, column ${column}; ` +
+    `they would enter the vocabulary as characters. Remove them, or keep them with --allow-control-chars (allowControlChars: true).${utf16}`
+  );
 }
 
 /** Offset of the first byte that breaks UTF-8 well-formedness (RFC 3629 §4), or -1. */

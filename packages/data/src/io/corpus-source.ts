@@ -17,6 +17,8 @@ export interface LoadCorpusOptions {
   cacheDir?: string;
   /** Download progress: a sink, true for a bar (TTY) or lines on stderr (default), false for none. */
   progress?: ProgressSink | boolean;
+  /** Keep control characters other than tab/newline/CR (default false: the corpus is refused). */
+  allowControlChars?: boolean;
 }
 
 export interface LoadedCorpus {
@@ -45,7 +47,7 @@ export async function loadCorpus(source?: string, opts: LoadCorpusOptions = {}):
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     const path = await downloadToCache(source, opts);
-    return { text: decodeCorpus(await readFile(path), source), source, path };
+    return { text: decodeCorpus(await readFile(path), source, opts), source, path };
   }
   let path: string;
   if (scheme === 'file') {
@@ -60,7 +62,7 @@ export async function loadCorpus(source?: string, opts: LoadCorpusOptions = {}):
   } else {
     path = resolve(source);
   }
-  return { text: decodeCorpus(await readCorpusFile(path, source), source), source, path };
+  return { text: decodeCorpus(await readCorpusFile(path, source), source, opts), source, path };
 }
 
 async function readCorpusFile(path: string, source: string): Promise<Uint8Array> {
@@ -121,7 +123,7 @@ async function downloadToCache(url: string, opts: LoadCorpusOptions): Promise<st
     throw new CorpusError(`download of corpus ${url} is incomplete: got ${received} of ${expected} bytes`);
   }
   const body = concat(chunks, received);
-  decodeCorpus(body, url); // refuse to cache what could never be used
+  decodeCorpus(body, url, opts); // refuse to cache what could never be used
   await writeFileAtomic(path, body);
   return path;
 }

@@ -36,6 +36,18 @@ describe('prepareDirectory', () => {
     expect(await readFile(join(out, 'o', 'val', 'val.txt'), 'utf8')).toBe('Ab\nzz\n');
   });
 
+  test('a corpus with control characters is refused unless allowControlChars is set', async () => {
+    const corpus = join(out, 'nul.txt');
+    await writeFile(corpus, 'abc\u0000def\n'.repeat(200));
+    const dir = join(out, 'o');
+    await expect(prepareDirectory({ corpus, outDir: dir, batchSize: 4, bptt: 4, progress: false })).rejects.toThrow(
+      /corpus .*nul\.txt has 200 control characters \(U\+0000 ×200\), the first at line 1, column 4/,
+    );
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    const stats = await prepareDirectory({ corpus, outDir: dir, batchSize: 4, bptt: 4, minFreq: 1, progress: false, allowControlChars: true });
+    expect(stats.itos).toContain('\u0000');
+  });
+
   test('a corpus too small for the batch size or BPTT is refused before anything is written, naming what would work', async () => {
     const tiny = join(out, 'tiny.txt');
     await writeFile(tiny, 'abc');

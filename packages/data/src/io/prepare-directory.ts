@@ -21,6 +21,8 @@ export interface PrepareDirectoryOptions {
   lower?: boolean;
   cacheDir?: string;
   progress?: ProgressSink | boolean;
+  /** Keep control characters other than tab/newline/CR in the corpus (default false: refused). */
+  allowControlChars?: boolean;
 }
 
 /** stats.json: the corpus figures plus where they came from and the settings that produced them. */
@@ -45,7 +47,7 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
   const validFraction = opts.validFraction ?? 0.2;
   const minFreq = opts.minFreq ?? 3;
   const lower = opts.lower ?? true;
-  const loaded = await loadCorpus(opts.corpus, { cacheDir: opts.cacheDir, progress: opts.progress });
+  const loaded = await loadCorpus(opts.corpus, { cacheDir: opts.cacheDir, progress: opts.progress, allowControlChars: opts.allowControlChars });
   const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower });
   // Refused here rather than by train:fit later: stats.json would say batchesPerEpoch ≤ 0.
   checkBatchFit({ trainTokens: prepared.train.length, validTokens: prepared.valid.length }, { batchSize, bptt });
