@@ -38,6 +38,7 @@ const program = new Command('prepare')
   // nx turns `--no-lower` into `--lower=false` when it forwards flags, so accept that spelling too.
   .addOption(new Option('--lower <bool>').argParser(boolean).hideHelp())
   .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
+  .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integer('--idle-timeout-ms', 1), 30_000)
   .option('--allow-control-chars', 'keep control characters other than tab/newline/CR (default: such a corpus is refused)', false)
   .showHelpAfterError();
 
@@ -53,6 +54,7 @@ const flags = program.opts<{
   lower: boolean;
   cacheDir?: string;
   allowControlChars: boolean;
+  idleTimeoutMs: number;
 }>();
 
 try {

@@ -1,6 +1,6 @@
 // @charrnn/data/node — the Node-only edge of the pipeline: files, downloads, progress, atomic writes.
 export { writeFileAtomic } from './io/atomic-write.js';
-export { type ProgressSink, type ProgressOptions, createProgress, formatAmount } from './io/progress.js';
+export { type ProgressSink, type ProgressOptions, type ProgressOutcome, createProgress, formatAmount } from './io/progress.js';
 export {
   EMBEDDED_CORPUS_PATH,
   EMBEDDED_CORPUS_SHA256,
@@ -12,6 +12,7 @@ export {
   type LoadCorpusOptions,
   type LoadedCorpus,
   LESSON_CORPUS_URL,
+  DEFAULT_IDLE_TIMEOUT_MS,
   loadCorpus,
   cachePathFor,
   defaultCacheDir,

@@ -18,11 +18,19 @@ const CORPUS = 'The first line.\nThe second line, ünïcode.\n'.repeat(3000); //
 
 /** Records what a download reports. */
 function recordingSink() {
-  const events: { start: [number | undefined, string][]; updates: number[]; stops: number } = { start: [], updates: [], stops: 0 };
+  const events: { start: [number | undefined, string][]; updates: number[]; stops: number; outcomes: (string | undefined)[] } = {
+    start: [],
+    updates: [],
+    stops: 0,
+    outcomes: [],
+  };
   const sink: ProgressSink = {
     start: (total, label) => events.start.push([total, label]),
     update: (done) => events.updates.push(done),
-    stop: () => events.stops++,
+    stop: (outcome) => {
+      events.stops++;
+      events.outcomes.push(outcome);
+    },
   };
   return { sink, events };
 }
@@ -66,6 +74,16 @@ describe('loadCorpus over HTTP', () => {
         case '/empty.txt':
           res.writeHead(200, { 'content-length': 0 });
           res.end();
+          return;
+        case '/stall.txt': // three bytes, then nothing: the connection stays open
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100 });
+          res.write('abc');
+          return;
+        case '/no-answer.txt': // the request is accepted, no status line ever comes
+          return;
+        case '/page.txt': // what a web page in place of the raw file looks like
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          res.end('\n<!DOCTYPE html>\n<html lang="en"><head><title>nietzsche.txt</title></head><body>…</body></html>\n');
           return;
         case '/moved.txt':
           res.writeHead(302, { location: '/nietzsche.txt' });
@@ -128,11 +146,38 @@ describe('loadCorpus over HTTP', () => {
     const { sink, events } = recordingSink();
     await expect(loadCorpus(url, { cacheDir, progress: sink })).rejects.toThrow(CorpusError);
     expect(await readdir(cacheDir)).toEqual([]);
-    expect(events.stops).toBe(1); // the bar is closed even on failure
+    expect(events.stops).toBe(1); // the bar is closed even on failure, and not as done
+    expect(events.outcomes).toEqual(['failed']);
     await expect(loadCorpus(url, { cacheDir, progress: false })).rejects.toThrow(
       new RegExp(`download of corpus ${url} (was interrupted after \\d+ bytes|is incomplete)`),
     );
     expect(requests).toEqual(['/dropped.txt', '/dropped.txt']); // nothing was cached
+  });
+
+  test('a download that stalls (after 3 bytes, or before any answer) ends after the idle timeout, naming the URL', async () => {
+    const stall = `${base}/stall.txt`;
+    const { sink, events } = recordingSink();
+    const started = performance.now();
+    await expect(loadCorpus(stall, { cacheDir, progress: sink, idleTimeoutMs: 300 })).rejects.toThrow(
+      `download of corpus ${stall} stalled: no data for 0.3 s after 3 of 100 bytes`,
+    );
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(events.outcomes).toEqual(['failed']);
+    const silent = `${base}/no-answer.txt`;
+    await expect(loadCorpus(silent, { cacheDir, progress: false, idleTimeoutMs: 300 })).rejects.toThrow(
+      `download of corpus ${silent} stalled: no response for 0.3 s`,
+    );
+    expect(await readdir(cacheDir)).toEqual([]);
+    await expect(loadCorpus(stall, { cacheDir, idleTimeoutMs: 0 })).rejects.toThrow('idleTimeoutMs is 0; expected a positive number of milliseconds');
+  });
+
+  test('an HTML page in place of the text file is refused, saying what it is', async () => {
+    const url = `${base}/page.txt`;
+    await expect(loadCorpus(url, { cacheDir, progress: false })).rejects.toThrow(
+      `download of corpus ${url} is an HTML page (content-type text/html; charset=utf-8, starts with "<!DOCTYPE html>"), not a text file; ` +
+        'give the URL of the raw file, or save the page and pass its path',
+    );
+    expect(await readdir(cacheDir)).toEqual([]);
   });
 
   test('HTTP 404 names the URL and the status', async () => {

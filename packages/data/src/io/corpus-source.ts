@@ -7,10 +7,14 @@ import { decodeCorpus } from '../corpus-text.js';
 import { CorpusError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorCause, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
+import { IdleTimeout } from './idle-timeout.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
 /** The URL the lesson downloads its corpus from. */
 export const LESSON_CORPUS_URL = 'https://s3.amazonaws.com/text-datasets/nietzsche.txt';
+
+/** A download that receives nothing for this long is abandoned (the default of `idleTimeoutMs`). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 export interface LoadCorpusOptions {
   /** Where downloads are kept (default $CHARRNN_CACHE_DIR, else $XDG_CACHE_HOME/charrnn, else ~/.cache/charrnn). */
@@ -19,6 +23,8 @@ export interface LoadCorpusOptions {
   progress?: ProgressSink | boolean;
   /** Keep control characters other than tab/newline/CR (default false: the corpus is refused). */
   allowControlChars?: boolean;
+  /** Give up on a download that receives nothing (no response, or no body bytes) for this long. Default 30 000 ms. */
+  idleTimeoutMs?: number;
 }
 
 export interface LoadedCorpus {
@@ -88,16 +94,25 @@ export function cachePathFor(url: string, cacheDir: string): string {
  * never becomes the cached file.
  */
 async function downloadToCache(url: string, opts: LoadCorpusOptions): Promise<string> {
+  const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (!(typeof idleMs === 'number' && idleMs > 0 && Number.isFinite(idleMs))) {
+    throw new CorpusError(`idleTimeoutMs is ${String(idleMs)}; expected a positive number of milliseconds such as ${DEFAULT_IDLE_TIMEOUT_MS}`);
+  }
   const path = cachePathFor(url, opts.cacheDir ?? defaultCacheDir());
   if (await isFile(path)) return path;
 
+  const idle = new IdleTimeout(idleMs);
+  const seconds = `${idleMs / 1000} s`;
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow' });
+    response = await fetch(url, { redirect: 'follow', signal: idle.signal });
   } catch (cause) {
+    idle.clear();
+    if (idle.fired) throw new CorpusError(`download of corpus ${url} stalled: no response for ${seconds}; check the URL and the network`, { cause });
     throw new CorpusError(`download of corpus ${url} failed: ${describeFetchError(cause)}`, { cause });
   }
   if (!response.ok || response.body === null) {
+    idle.clear();
     await response.body?.cancel();
     throw new CorpusError(`download of corpus ${url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
   }
@@ -107,25 +122,49 @@ async function downloadToCache(url: string, opts: LoadCorpusOptions): Promise<st
   progress?.start(expected, `download ${basename(new URL(url).pathname) || url}`);
   const chunks: Uint8Array[] = [];
   let received = 0;
+  let outcome: 'done' | 'failed' = 'failed';
   try {
+    idle.touch();
     const reader = response.body.getReader();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      idle.touch();
       chunks.push(chunk.value);
       received += chunk.value.byteLength;
       progress?.update(received);
     }
+    outcome = 'done';
   } catch (cause) {
+    if (idle.fired) {
+      const of = expected === undefined ? '' : ` of ${expected}`;
+      throw new CorpusError(`download of corpus ${url} stalled: no data for ${seconds} after ${received}${of} bytes; check the URL and the network`, { cause });
+    }
     throw new CorpusError(`download of corpus ${url} was interrupted after ${received} bytes: ${describeFetchError(cause)}`, { cause });
   } finally {
-    progress?.stop();
+    idle.clear();
+    progress?.stop(outcome);
   }
   if (expected !== undefined && Number.isFinite(expected) && received !== expected) {
     throw new CorpusError(`download of corpus ${url} is incomplete: got ${received} of ${expected} bytes`);
   }
   const body = concat(chunks, received);
+  refuseHtml(body, url, response.headers.get('content-type'));
   decodeCorpus(body, url, opts); // refuse to cache what could never be used
   await writeFileAtomic(path, body);
   return path;
+}
+
+/**
+ * A web page where the raw file was meant (a repository's file view, a login or error page) is
+ * valid UTF-8 and would otherwise become the corpus, markup and all.
+ */
+function refuseHtml(body: Uint8Array, url: string, contentType: string | null): void {
+  const head = new TextDecoder('utf-8', { fatal: false }).decode(body.subarray(0, 512)).replace(/^\ufeff/, '').trimStart();
+  if (!/^<(!doctype html|html[\s>])/i.test(head)) return;
+  const first = head.split('\n', 1)[0].slice(0, 40);
+  throw new CorpusError(
+    `download of corpus ${url} is an HTML page (content-type ${contentType ?? 'not given'}, starts with ${JSON.stringify(first)}), not a text file; ` +
+      'give the URL of the raw file, or save the page and pass its path',
+  );
 }
 
 function progressSink(option: ProgressSink | boolean | undefined): ProgressSink | undefined {

@@ -23,6 +23,8 @@ export interface PrepareDirectoryOptions {
   progress?: ProgressSink | boolean;
   /** Keep control characters other than tab/newline/CR in the corpus (default false: refused). */
   allowControlChars?: boolean;
+  /** Abandon a corpus download that receives nothing for this long (default 30 000 ms). */
+  idleTimeoutMs?: number;
 }
 
 /** stats.json: the corpus figures plus where they came from and the settings that produced them. */
@@ -47,7 +49,8 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
   const validFraction = opts.validFraction ?? 0.2;
   const minFreq = opts.minFreq ?? 3;
   const lower = opts.lower ?? true;
-  const loaded = await loadCorpus(opts.corpus, { cacheDir: opts.cacheDir, progress: opts.progress, allowControlChars: opts.allowControlChars });
+  const { cacheDir, progress, allowControlChars, idleTimeoutMs } = opts;
+  const loaded = await loadCorpus(opts.corpus, { cacheDir, progress, allowControlChars, idleTimeoutMs });
   const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower });
   // Refused here rather than by train:fit later: stats.json would say batchesPerEpoch ≤ 0.
   checkBatchFit({ trainTokens: prepared.train.length, validTokens: prepared.valid.length }, { batchSize, bptt });

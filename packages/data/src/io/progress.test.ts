@@ -39,6 +39,20 @@ describe('createProgress without a TTY (CI logs, pipes)', () => {
     expect(lines).toHaveLength(2); // start and the final line only
     expect(lines[1]).toMatch(/^download: 1000\.0 KiB [\d.]+ [KMG]?i?B\/s done in/);
   });
+
+  test('a task that failed does not end with "done"', async () => {
+    const { stream, text } = fakeStream(false);
+    const progress = createProgress({ unit: 'B', stream, lineIntervalMs: 60_000 });
+    progress.start(4096, 'download x.txt');
+    progress.update(1024);
+    progress.stop('failed');
+    progress.stop('failed'); // a second stop prints nothing
+    await flush();
+    const lines = text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^download x\.txt: 1\.0 KiB\/4\.0 KiB \(25\.0%\) .* failed after [\d.]+ s$/);
+    expect(text()).not.toContain('done');
+  });
 });
 
 describe('createProgress on a TTY', () => {

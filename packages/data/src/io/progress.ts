@@ -6,8 +6,11 @@ export interface ProgressSink {
   start(total: number | undefined, label: string): void;
   /** `done` units so far; `extra` fields (loss, chars/s…) are shown after the rate. */
   update(done: number, extra?: Record<string, string | number>): void;
-  stop(): void;
+  /** Ends the task; 'failed' (an interrupted download, a stopped run) is not reported as done. Default 'done'. */
+  stop(outcome?: ProgressOutcome): void;
 }
+
+export type ProgressOutcome = 'done' | 'failed';
 
 export interface ProgressOptions {
   /** What is counted: 'B' shows bytes as KiB/MiB; anything else is printed as is ('batches', 'chars'). */
@@ -51,7 +54,7 @@ abstract class MeasuredProgress implements ProgressSink {
     if (extra) this.extra = { ...this.extra, ...extra };
   }
 
-  abstract stop(): void;
+  abstract stop(outcome?: ProgressOutcome): void;
 
   protected seconds(): number {
     return (performance.now() - this.startedAt) / 1000;
@@ -154,10 +157,10 @@ class LineProgress extends MeasuredProgress {
     }
   }
 
-  stop(): void {
+  stop(outcome: ProgressOutcome = 'done'): void {
     if (!this.active) return;
     this.active = false;
-    this.stream.write(`${this.line()} done in ${formatNumber(this.seconds())} s\n`);
+    this.stream.write(`${this.line()} ${outcome === 'done' ? 'done in' : 'failed after'} ${formatNumber(this.seconds())} s\n`);
   }
 
   private line(): string {
