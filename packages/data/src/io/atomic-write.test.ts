@@ -1,7 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { FileWriteError, writeFileAtomic } from '@charrnn/data/node';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -28,11 +32,57 @@ describe('writeFileAtomic', () => {
     expect(await readdir(dir)).toEqual(['f.txt']);
   });
 
-  test('a failed rename leaves neither the target nor a temp file', async () => {
+  test('a target that is a directory is refused by name, leaving no temp file', async () => {
     const target = join(dir, 'is-a-dir');
     await writeFile(join(dir, 'keep.txt'), 'k');
-    await import('node:fs/promises').then((fs) => fs.mkdir(join(target, 'child'), { recursive: true }));
-    await expect(writeFileAtomic(target, 'data')).rejects.toThrow();
+    await mkdir(join(target, 'child'), { recursive: true });
+    await expect(writeFileAtomic(target, 'data')).rejects.toThrow(FileWriteError);
+    await expect(writeFileAtomic(target, 'data')).rejects.toThrow(`cannot write ${target}: it is a directory; give the path of a file`);
     expect((await readdir(dir)).sort()).toEqual(['is-a-dir', 'keep.txt']);
+  });
+
+  test('a path under a regular file names that file', async () => {
+    const file = join(dir, 'plain.txt');
+    await writeFile(file, 'k');
+    await expect(writeFileAtomic(join(file, 'sub', 'x.onnx'), 'data')).rejects.toThrow(
+      `cannot write ${join(file, 'sub', 'x.onnx')}: ${file} is a file, not a directory`,
+    );
+    expect(await readdir(dir)).toEqual(['plain.txt']);
+  });
+
+  test('a write that fails part-way (here the file size limit; ENOSPC alike) names the file and says the old one is intact', async () => {
+    // The limit has to be set before the process starts: a child under `ulimit -f`, running
+    // writeFileAtomic bundled from source.
+    const script = join(dir, 'child.mjs');
+    await build({
+      stdin: {
+        contents: `import { writeFileAtomic } from './atomic-write.ts';
+          const [path, size] = process.argv.slice(2);
+          writeFileAtomic(path, new Uint8Array(Number(size))).then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: script,
+      logLevel: 'silent',
+    });
+    const target = join(dir, 'model.safetensors');
+    await writeFile(target, 'previous checkpoint');
+    const run = async (size: number): Promise<string> =>
+      (await promisify(execFile)('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${script}" "${target}" ${size}`])).stdout.trim();
+    const failed = JSON.parse(await run(64 * 1024));
+    expect(failed).toEqual({
+      name: 'FileWriteError',
+      code: 'EFBIG',
+      message: `could not write ${target} (EFBIG: file too large, write); the previous ${target} is intact`,
+    });
+    expect(await readFile(target, 'utf8')).toBe('previous checkpoint');
+    expect((await readdir(dir)).sort()).toEqual(['child.mjs', 'model.safetensors']);
+    await rm(target);
+    expect(JSON.parse(await run(64 * 1024)).message).toMatch(/\(EFBIG: file too large, write\); nothing was written at /);
+    expect(await readdir(dir)).toEqual(['child.mjs']);
+    expect(await run(1000)).toBe('ok');
   });
 });
