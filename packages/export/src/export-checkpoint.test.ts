@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, truncate, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { FileWriteError } from '@charrnn/data/node';
 import { CheckpointError, MODEL_FILE, randomWeights, saveModelCheckpoint, selectBackend, writeSafetensors, type Arch } from '@charrnn/train';
 import { CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
 import { exportCheckpoint } from './export-checkpoint.js';
@@ -106,6 +107,17 @@ describe('exportCheckpoint', () => {
     await expect(exportCheckpoint(path.join(root, 'arch'))).rejects.toThrow(/arch is "mamba", expected one of rnn, gru, lstm/);
     expect(await filesIn(path.join(root, 'shapes'))).toEqual([MODEL_FILE]);
     expect(await filesIn(path.join(root, 'arch'))).toEqual([MODEL_FILE]);
+  });
+
+  it('refuses an output path that is a directory or lies under a file, before reading the checkpoint', async () => {
+    await expect(exportCheckpoint(path.join(root, 'nope'), { out: root })).rejects.toThrow(FileWriteError);
+    await expect(exportCheckpoint(path.join(root, 'nope'), { out: root })).rejects.toThrow(`cannot write ${root}: it is a directory; give the path of a file`);
+    const file = path.join(root, 'a-file');
+    await writeFile(file, 'x');
+    await expect(exportCheckpoint(path.join(root, 'nope'), { out: path.join(file, 'model.onnx') })).rejects.toThrow(
+      `cannot write ${path.join(file, 'model.onnx')}: ${file} is a file, not a directory`,
+    );
+    expect(await filesIn(root)).toEqual(['a-file']);
   });
 
   it('refuses an unknown opset before reading anything', async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { checkFileTarget, writeFileAtomic } from '@charrnn/data/node';
 import { loadModelCheckpoint, type ModelConfig } from '@charrnn/train';
 import { buildOnnxModel, resolveBuildOptions, type BuildOptions } from './build.js';
 import { VerificationError, verifyOnnx, type VerifyOptions, type VerifyReport } from './verify.js';
@@ -33,6 +33,8 @@ export interface ExportResult {
 export async function exportCheckpoint(checkpoint: string, options: ExportOptions = {}): Promise<ExportResult> {
   const resolved = resolveBuildOptions(options);
   const out = options.out ?? path.join(checkpoint, DEFAULT_ONNX_FILE);
+  // An output path that can never be written is refused before minutes of building and verifying.
+  await checkFileTarget(out);
   const source = await loadModelCheckpoint(checkpoint);
   const bytes = buildOnnxModel(source, resolved);
   let verification: VerifyReport | undefined;
