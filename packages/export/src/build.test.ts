@@ -157,6 +157,34 @@ describe('bad sources', () => {
     expect(() => buildOnnxModel({ ...src, vocab: src.vocab.slice(1) })).toThrow(/vocab has 12 entries, expected 13 strings/);
   });
 
+  it('names every tensor holding NaN or ±Inf, with counts and the first position', () => {
+    const src = source('gru', 1);
+    const weights = new Map([...src.weights].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }]));
+    const hh = weights.get('rnn.weight_hh_l0')!; // [30, 10]
+    hh.data[2 * 10 + 3] = NaN;
+    hh.data[29 * 10 + 9] = NaN;
+    hh.data[5] = -Infinity;
+    weights.get('decoder.bias')!.data[12] = Infinity;
+    const bad = { ...src, weights };
+    expect(() => buildOnnxModel(bad)).toThrow(ExportSourceError);
+    expect(() => buildOnnxModel(bad)).toThrow(
+      'model has non-finite weights: rnn.weight_hh_l0 has 3 (NaN ×2, -Infinity ×1), the first at [0,5]; decoder.bias has 1 (Infinity ×1), the first at [12]; ' +
+        'such a model generates nothing useful: export a checkpoint from before training diverged',
+    );
+  });
+
+  it('names duplicate and empty vocabulary entries by id', () => {
+    const src = source('rnn');
+    const vocab = [...src.vocab];
+    vocab[5] = 'a'; // 'a' is also id 4
+    vocab[9] = 'a';
+    vocab[11] = '';
+    expect(() => buildOnnxModel({ ...src, vocab })).toThrow(ExportSourceError);
+    expect(() => buildOnnxModel({ ...src, vocab })).toThrow(
+      'model: vocab entry "a" appears at ids 4, 5, 9; vocab entry 11 is empty; each id needs its own non-empty token',
+    );
+  });
+
   it('names an unknown graph kind', () => {
     expect(() => buildOnnxModel(source('rnn'), { graph: 'unrolled' as 'step' })).toThrow(BuildOptionsError);
     expect(() => buildOnnxModel(source('rnn'), { graph: 'unrolled' as 'step' })).toThrow(/graph "unrolled" is unknown; expected one of fused, step/);

@@ -109,6 +109,16 @@ describe('exportCheckpoint', () => {
     expect(await filesIn(path.join(root, 'arch'))).toEqual([MODEL_FILE]);
   });
 
+  it('names the tensor of a checkpoint with NaN weights instead of failing verification with a NaN difference', async () => {
+    const config = smallConfig('lstm', 1);
+    const weights = randomWeights(config, 2);
+    weights.get('rnn.weight_ih_l0')!.data[7] = NaN;
+    const dir = path.join(root, 'nan');
+    await saveModelCheckpoint(dir, { config, vocab: smallVocab(config.vocabSize), lower: false }, weights);
+    await expect(exportCheckpoint(dir)).rejects.toThrow(/non-finite weights: rnn\.weight_ih_l0 has 1 \(NaN ×1\), the first at \[1,1\]/); // embeddingDim 6
+    expect(await filesIn(dir)).toEqual([MODEL_FILE]);
+  });
+
   it('refuses an output path that is a directory or lies under a file, before reading the checkpoint', async () => {
     await expect(exportCheckpoint(path.join(root, 'nope'), { out: root })).rejects.toThrow(FileWriteError);
     await expect(exportCheckpoint(path.join(root, 'nope'), { out: root })).rejects.toThrow(`cannot write ${root}: it is a directory; give the path of a file`);
