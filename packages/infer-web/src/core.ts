@@ -37,4 +37,5 @@ export {
   ModelContractError,
   ModelFormatError,
   ModelSourceError,
+  NonFiniteOutputError,
 } from './errors.js';

@@ -31,5 +31,8 @@ export class InvalidPromptError extends CharRnnError {}
 /** A state snapshot does not fit this model. */
 export class InvalidStateError extends CharRnnError {}
 
+/** The model produced NaN or ±Inf where logits should be: its weights or state are broken. */
+export class NonFiniteOutputError extends CharRnnError {}
+
 /** A requested execution provider is not available in this runtime. */
 export class BackendUnavailableError extends CharRnnError {}

@@ -1,5 +1,5 @@
 import { CharGenerator } from './generator.js';
-import { InvalidOptionError, InvalidPromptError, InvalidStateError } from './errors.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
 import type { GeneratorSnapshot } from './state.js';
 import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
 
@@ -156,6 +156,71 @@ describe('CharGenerator over a fake session', () => {
     expect(() => other.setState(snapshot)).toThrow(/state.hiddenSize is 6 but this model has 5/);
     expect(() => a.setState({ ...snapshot, h: 'AAAA' })).toThrow(/state.h holds 3 bytes, expected 48/);
     expect(() => a.setState({ ...snapshot, pending: [99] })).toThrow(InvalidStateError);
+  });
+
+  test('snapshots holding NaN or ±Inf are refused, naming the field and the first bad entry', async () => {
+    const a = make().gen;
+    await a.generate('abc', { maxNewTokens: 0 });
+    for (const encoding of ['array', 'base64'] as const) {
+      const snapshot = a.getState({ encoding: 'array' });
+      const h = [...(snapshot.h as number[])];
+      h[7] = NaN;
+      const logits = [...(snapshot.logits as number[])];
+      logits[2] = -Infinity;
+      const encode = (values: number[]) => (encoding === 'array' ? values : Buffer.from(Float32Array.from(values).buffer).toString('base64'));
+      expect(() => a.setState({ ...snapshot, h: encode(h) })).toThrow(InvalidStateError);
+      expect(() => a.setState({ ...snapshot, h: encode(h) })).toThrow('state.h[7] is NaN; a state holds finite numbers only (one from getState() of a working generator)');
+      expect(() => a.setState({ ...snapshot, logits: encode(logits) })).toThrow('state.logits[2] is -Infinity');
+    }
+    // Refused before anything changed: the generator continues as if nothing happened.
+    const b = make().gen;
+    await b.generate('abc', { maxNewTokens: 0 });
+    expect(await a.generate('', { temperature: 0, maxNewTokens: 5 })).toBe(await b.generate('', { temperature: 0, maxNewTokens: 5 }));
+  });
+
+  test('non-finite logits from the model stop generation with a named error, also when sampling at temperature 0 or in a batch', async () => {
+    // A model that goes bad after a few characters (as NaN weights or an overflowing float16 state would).
+    class PoisonedSession extends FakeSession {
+      constructor(
+        info: ReturnType<typeof fakeInfo>,
+        readonly badFromCall = 4,
+      ) {
+        super(info);
+      }
+      override async run(...args: Parameters<FakeSession['run']>) {
+        const out = await super.run(...args);
+        if (this.calls.length >= this.badFromCall) out.logits.fill(NaN, out.logits.length - this.info.vocabSize * args[2]);
+        return out;
+      }
+    }
+    for (const temperature of [0, 1]) {
+      const info = fakeInfo();
+      const gen = new CharGenerator(new PoisonedSession(info), info, { seed: 1 });
+      const chunks: string[] = [];
+      const stream = gen.generate('ab', { maxNewTokens: 20, temperature });
+      await expect(
+        (async () => {
+          for await (const chunk of stream) chunks.push(chunk);
+        })(),
+      ).rejects.toThrow(NonFiniteOutputError);
+      expect(chunks).toHaveLength(3); // characters from the runs before the bad one
+      await expect(gen.generate('', { maxNewTokens: 5, temperature })).rejects.toThrow(
+        'the model produced non-finite logits for the next character (NaN ×10 of 10); its weights or its state hold NaN or ±Inf: reset() or setState() a good state, or re-export the model',
+      );
+    }
+    const info = fakeInfo();
+    const batch = new CharGenerator(new PoisonedSession(info), info, { seed: 1 });
+    await expect(batch.generateBatch(['a', 'bc'], { maxNewTokens: 20 })).rejects.toThrow(/non-finite logits for the next character of row 0 \(NaN ×10 of 10\)/);
+    // Priming that ends in NaN is caught too, before any character is sampled.
+    const primed = new CharGenerator(new PoisonedSession(info, 3), info, { seed: 1 });
+    expect(await primed.generate('a', { maxNewTokens: 2 })).toHaveLength(2);
+    const chunks: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of primed.generate('abc', { maxNewTokens: 2 })) chunks.push(chunk);
+      })(),
+    ).rejects.toThrow(NonFiniteOutputError);
+    expect(chunks).toEqual([]);
   });
 
   test('reset returns to the fresh state', async () => {

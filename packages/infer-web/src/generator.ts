@@ -5,7 +5,7 @@
  * continues where the first stopped, as the lesson's stateful model does.
  */
 import { validateContract, type ModelInfo } from './contract.js';
-import { InvalidOptionError, InvalidPromptError, InvalidStateError } from './errors.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
 import { readModelDescription } from './model-proto.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';
@@ -347,7 +347,10 @@ export class CharGenerator {
         h = interleave(rows.map((r) => r.h), L, H);
         c = rows[0].c === undefined ? undefined : interleave(rows.map((r) => r.c!), L, H);
       }
-      for (let b = 0; b < B; b++) logits.set(rows[b].logits!, b * V);
+      for (let b = 0; b < B; b++) {
+        logits.set(rows[b].logits!, b * V);
+        checkLogits(logits, b, V, B);
+      }
       primed = true;
       if (opts.maxNewTokens === 0) {
         finishAll('length');
@@ -400,6 +403,7 @@ export class CharGenerator {
         if (c !== undefined && out.cn !== undefined) c.set(out.cn);
         logits.set(out.logits);
         fed = true;
+        for (let b = 0; b < B; b++) if (done[b] === null) checkLogits(logits, b, V, B);
       }
     } finally {
       // Left early (the consumer stopped iterating, or a run failed): keep what was produced. A
@@ -413,6 +417,23 @@ function checkSeed(seed: number | undefined): void {
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
     throw new InvalidOptionError(`option seed is ${String(seed)}; expected a non-negative safe integer`);
   }
+}
+
+/**
+ * Sampling from NaN logits gives noise at temperature 1 and one fixed character at 0, so a model
+ * (or state) that has gone non-finite stops generation with an error instead.
+ */
+function checkLogits(logits: Float32Array, b: number, V: number, B: number): void {
+  let bad = 0;
+  for (let i = b * V; i < (b + 1) * V; i++) if (!Number.isFinite(logits[i])) bad++;
+  if (bad === 0) return;
+  const counts = new Map<string, number>();
+  for (let i = b * V; i < (b + 1) * V; i++) if (!Number.isFinite(logits[i])) counts.set(String(logits[i]), (counts.get(String(logits[i])) ?? 0) + 1);
+  const kinds = [...counts].map(([kind, n]) => `${kind} ×${n}`).join(', ');
+  throw new NonFiniteOutputError(
+    `the model produced non-finite logits for the next character${B > 1 ? ` of row ${b}` : ''} (${kinds} of ${V}); ` +
+      'its weights or its state hold NaN or ±Inf: reset() or setState() a good state, or re-export the model',
+  );
 }
 
 /** Copies row `b` of a [L, B, H] batch state into a [L, 1, H] row state. */

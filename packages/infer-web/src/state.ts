@@ -61,7 +61,7 @@ export function decodeFloats(field: string, value: unknown, length: number): Flo
     if (value.length !== length || !value.every((x) => typeof x === 'number')) {
       throw new InvalidStateError(`state.${field} has ${value.length} entries, expected ${length} numbers`);
     }
-    return Float32Array.from(value as number[]);
+    return checkFinite(field, Float32Array.from(value as number[]));
   }
   if (typeof value !== 'string') throw new InvalidStateError(`state.${field} must be a base64 string or a number array`);
   let binary: string;
@@ -77,7 +77,16 @@ export function decodeFloats(field: string, value: unknown, length: number): Flo
   for (let i = 0; i < binary.length; i++) view.setUint8(i, binary.charCodeAt(i));
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
+  return checkFinite(field, out);
+}
+
+/** A NaN in h or c spreads to every later character; in the logits it samples noise. */
+function checkFinite(field: string, values: Float32Array): Float32Array {
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new InvalidStateError(`state.${field}[${bad}] is ${values[bad]}; a state holds finite numbers only (one from getState() of a working generator)`);
+  }
+  return values;
 }
 
 export function toSnapshot(info: ModelInfo, s: StreamState, rng: RngState, encoding: FloatEncoding): GeneratorSnapshot {
