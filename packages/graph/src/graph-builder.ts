@@ -2,7 +2,7 @@ import { float16Bits } from './float16.js';
 import { onnx, type IAttributeProto, type IGraphProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './proto.js';
 
 /** The element types this exporter writes. */
-export type ElementType = 'float32' | 'float16' | 'int64';
+export type ElementType = 'float32' | 'float16' | 'float64' | 'int64';
 
 /** A tensor dimension: a fixed size, or the name of a symbolic dimension (`seq`, `batch`). */
 export type Dim = number | string;
@@ -26,6 +26,7 @@ export const attr = {
 const DATA_TYPE: Record<ElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
 };
 
@@ -45,6 +46,7 @@ export function rawTensorData(type: ElementType, values: ArrayLike<number>): Uin
   for (let i = 0; i < values.length; i++) {
     if (type === 'float32') view.setFloat32(i * 4, values[i], true);
     else if (type === 'float16') view.setUint16(i * 2, float16Bits(values[i]), true);
+    else if (type === 'float64') view.setFloat64(i * 8, values[i], true);
     else view.setBigInt64(i * 8, BigInt(values[i]), true);
   }
   return bytes;

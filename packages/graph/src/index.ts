@@ -17,7 +17,8 @@ export { onnx, type IModelProto, type IGraphProto, type INodeProto, type ITensor
 export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from './float16.js';
 export { ONNX_GATE_SOURCE, reorderGateBlocks, transpose, onnxRecurrentWeights, type OnnxRecurrentWeights } from './layout/weight-layout.js';
 export { splitLast } from './cells/split.js';
-export { type RnnStep, rnnCell } from './cells/rnn.js';
-export { type GruStep, gruCell } from './cells/gru.js';
-export { type LstmStep, lstmCell } from './cells/lstm.js';
+export { type CellGradients, sigmoidSlope, tanhSlope } from './cells/derivatives.js';
+export { type RnnStep, rnnCell, rnnCellBackward } from './cells/rnn.js';
+export { type GruStep, gruCell, gruCellBackward } from './cells/gru.js';
+export { type LstmStep, lstmCell, lstmCellBackward } from './cells/lstm.js';
 export { type RecurrentNodeInputs, type RecurrentNodeOutputs, recurrentNode } from './cells/fused.js';

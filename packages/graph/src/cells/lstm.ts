@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
+import { sigmoidSlope, tanhSlope, type CellGradients } from './derivatives.js';
 import { splitLast } from './split.js';
 
 /** One LSTM step's new states and the activations its backward pass reuses. */
@@ -11,6 +12,8 @@ export interface LstmStep {
   o: string;
   /** tanh(c'). */
   tanhC: string;
+  /** The entering cell state. */
+  cPrev: string;
 }
 
 /**
@@ -27,5 +30,31 @@ export function lstmCell(g: GraphBuilder, xp: string, hp: string, c: string, hid
   const o = g.op('Sigmoid', [oPre], `${name}.o`);
   const cNew = g.op('Add', [g.op('Mul', [f, c], `${name}.f_c`), g.op('Mul', [i, cell], `${name}.i_g`)], `${name}.c`);
   const tanhC = g.op('Tanh', [cNew], `${name}.tanh_c`);
-  return { h: g.op('Mul', [o, tanhC], `${name}.h`), c: cNew, i, f, g: cell, o, tanhC };
+  return { h: g.op('Mul', [o, tanhC], `${name}.h`), c: cNew, i, f, g: cell, o, tanhC, cPrev: c };
+}
+
+/**
+ * lstmCell's backward step, `dh` and `dc` being the gradients reaching h' and c' from later
+ * (`dc` null at a window's last step, where only h' feeds the loss):
+ *   dô = dh ⊙ tanh(c') ⊙ o(1 − o)
+ *   dc' = dc + dh ⊙ o ⊙ (1 − tanh²(c'))
+ *   dî = dc' ⊙ g ⊙ i(1 − i),  df̂ = dc' ⊙ c ⊙ f(1 − f),  dĝ = dc' ⊙ i ⊙ (1 − g²)
+ *   dGx = dGh = [dî, df̂, dĝ, dô],  dh_prev = dGh·W_hh,  dc_prev = dc' ⊙ f
+ * `weightHh` [4·hidden, hidden] in PyTorch's layout; null skips dh_prev and dc_prev.
+ */
+export function lstmCellBackward(g: GraphBuilder, step: LstmStep, dh: string, dc: string | null, weightHh: string | null, name: string): CellGradients {
+  const dO = g.op('Mul', [g.op('Mul', [dh, step.tanhC], `${name}.dh_tc`), sigmoidSlope(g, step.o, `${name}.dsig_o`)], `${name}.do`);
+  const fromH = g.op('Mul', [g.op('Mul', [dh, step.o], `${name}.dh_o`), tanhSlope(g, step.tanhC, `${name}.dtanh_c`)], `${name}.dc_from_h`);
+  const dcTotal = dc === null ? fromH : g.op('Add', [dc, fromH], `${name}.dc`);
+  const dI = g.op('Mul', [g.op('Mul', [dcTotal, step.g], `${name}.dc_g`), sigmoidSlope(g, step.i, `${name}.dsig_i`)], `${name}.di`);
+  const dF = g.op('Mul', [g.op('Mul', [dcTotal, step.cPrev], `${name}.dc_c`), sigmoidSlope(g, step.f, `${name}.dsig_f`)], `${name}.df`);
+  const dG = g.op('Mul', [g.op('Mul', [dcTotal, step.i], `${name}.dc_i`), tanhSlope(g, step.g, `${name}.dtanh_g`)], `${name}.dg`);
+  const dGates = g.op('Concat', [dI, dF, dG, dO], `${name}.dGates`, { axis: { type: 'int', value: -1 } });
+  if (weightHh === null) return { dGx: dGates, dGh: dGates };
+  return {
+    dGx: dGates,
+    dGh: dGates,
+    dhPrev: g.op('MatMul', [dGates, weightHh], `${name}.dh_prev`),
+    dcPrev: g.op('Mul', [dcTotal, step.f], `${name}.dc_prev`),
+  };
 }

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../graph-builder.js';
+import { tanhSlope, type CellGradients } from './derivatives.js';
 
 /** What one step of nn.RNN (tanh) computes; the new state is also what its backward pass needs. */
 export interface RnnStep {
@@ -11,4 +12,14 @@ export interface RnnStep {
  */
 export function rnnCell(g: GraphBuilder, xp: string, hp: string, name: string): RnnStep {
   return { h: g.op('Tanh', [g.op('Add', [xp, hp], `${name}.pre`)], `${name}.h`) };
+}
+
+/**
+ * rnnCell's backward step: d(pre) = dh ⊙ (1 − h'²) is both dGx and dGh; dh_prev = d(pre)·W_hh
+ * (`weightHh` [hidden, hidden], PyTorch's layout; null skips it).
+ */
+export function rnnCellBackward(g: GraphBuilder, step: RnnStep, dh: string, weightHh: string | null, name: string): CellGradients {
+  const dPre = g.op('Mul', [dh, tanhSlope(g, step.h, `${name}.dtanh`)], `${name}.dpre`);
+  if (weightHh === null) return { dGx: dPre, dGh: dPre };
+  return { dGx: dPre, dGh: dPre, dhPrev: g.op('MatMul', [dPre, weightHh], `${name}.dh_prev`) };
 }

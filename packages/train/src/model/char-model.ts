@@ -114,12 +114,19 @@ export class CharModel {
   }
 }
 
-/** Inverted dropout: 0 with probability p, else 1/(1−p), drawn from `rng` in row-major order. */
-export function dropoutMaskTensor(rng: Rng, p: number, shape: [number, number]): tf.Tensor2D {
-  const values = new Float32Array(shape[0] * shape[1]);
+/**
+ * Inverted dropout: 0 with probability p, else 1/(1−p), drawn from `rng` in row-major order. Every
+ * engine draws its masks here, so a seed gives the same run on tfjs and onnxruntime.
+ */
+export function dropoutMask(rng: Rng, p: number, size: number): Float32Array {
+  const values = new Float32Array(size);
   const keep = 1 / (1 - p);
   for (let i = 0; i < values.length; i++) values[i] = rng.next() < p ? 0 : keep;
-  return tf.tensor2d(values, shape);
+  return values;
+}
+
+export function dropoutMaskTensor(rng: Rng, p: number, shape: [number, number]): tf.Tensor2D {
+  return tf.tensor2d(dropoutMask(rng, p, shape[0] * shape[1]), shape);
 }
 
 export function disposeState(state: RecurrentState): void {

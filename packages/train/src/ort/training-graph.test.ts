@@ -1,0 +1,161 @@
+// The training graphs run by onnxruntime-node against the tfjs engine (the tape reference,
+// lossAndGradients): loss, final state, every gradient, and one whole optimizer step.
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '@charrnn/data';
+import { CharModel, dropoutMask } from '../model/char-model.js';
+import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
+import { useBackend } from '../model/test-helpers/backends.js';
+import { randomWeights, type Weights } from '../model/weights.js';
+import { createOptimizer } from '../optim/create.js';
+import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
+import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
+
+const SEQ = 5;
+const BATCH = 4;
+
+function randomBatch(rng: Rng, vocab: number): TokenBatch {
+  const ids = () => Int32Array.from({ length: SEQ * BATCH }, () => Math.floor(rng.next() * vocab));
+  return { input: ids(), target: ids(), seqLen: SEQ, batchSize: BATCH };
+}
+
+function randomState(rng: Rng, config: ModelConfig): { h: Float32Array; c?: Float32Array } {
+  const block = () => Float32Array.from({ length: config.numLayers * BATCH * config.hiddenSize }, () => rng.next() - 0.5);
+  return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
+}
+
+/** ‖a − b‖∞ / ‖b‖∞. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: { h: Float32Array; c?: Float32Array }, masks: Float32Array[]): Record<string, ort.Tensor> {
+  const { numLayers: L, hiddenSize: H } = config;
+  const ids = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [batch.seqLen, batch.batchSize]);
+  const out: Record<string, ort.Tensor> = {
+    [IO.tokens]: ids(batch.input),
+    [IO.targets]: ids(batch.target),
+    [IO.h0]: new ort.Tensor('float32', state.h, [L, batch.batchSize, H]),
+  };
+  if (state.c) out[IO.c0] = new ort.Tensor('float32', state.c, [L, batch.batchSize, H]);
+  for (const [name, t] of weights) out[name] = new ort.Tensor('float32', t.data, t.shape);
+  masks.forEach((m, k) => (out[IO.mask(k)] = new ort.Tensor('float32', m, [batch.seqLen * batch.batchSize, H])));
+  return out;
+}
+
+/** The masks the tfjs engine draws for a window from `seed`, in its order (layer 0's output first). */
+function masksFor(config: ModelConfig, seed: number): Float32Array[] {
+  if (config.dropout === 0 || config.numLayers === 1) return [];
+  const rng = new Rng(seed);
+  return Array.from({ length: config.numLayers - 1 }, () => dropoutMask(rng, config.dropout, SEQ * BATCH * config.hiddenSize));
+}
+
+const CASES: [Arch, number, number][] = ARCHS.flatMap((arch) => [
+  [arch, 1, 0],
+  [arch, 2, 0],
+  [arch, 2, 0.3],
+]);
+
+describe('ONNX training graphs against the tfjs engine', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  test.each(CASES)('%s, %i layer(s), dropout %f: loss, final state and every gradient within 1e-4', async (arch, numLayers, dropout) => {
+    const config: ModelConfig = { arch, vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers, dropout };
+    const weights = randomWeights(config, 21 + numLayers);
+    const model = CharModel.fromWeights(config, weights);
+    const rng = new Rng(5);
+    const batch = randomBatch(rng, config.vocabSize);
+    const state = randomState(rng, config);
+    const tfState = { h: tf.tensor3d(state.h, [numLayers, BATCH, 8]), ...(state.c ? { c: tf.tensor3d(state.c, [numLayers, BATCH, 8]) } : {}) };
+    const reference = lossAndGradients(model, batch, tfState, { training: true, rng: new Rng(9) });
+
+    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', dropout: dropout > 0 }));
+    const out = await session.run(feeds(config, weights, batch, state, masksFor(config, 9)));
+
+    expect(Math.abs((out[IO.loss].data as Float32Array)[0] - reference.loss) / reference.loss).toBeLessThan(1e-6);
+    expect(relativeError(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
+    if (arch === 'lstm') expect(relativeError(out[IO.cn].data as Float32Array, reference.state.c!.dataSync())).toBeLessThan(1e-6);
+    let worst = 0;
+    for (const [name, g] of reference.grads) {
+      const got = out[IO.grad(name)];
+      expect(got.dims).toEqual(g.shape);
+      const err = relativeError(got.data as Float32Array, g.dataSync());
+      expect([name, err < 1e-4]).toEqual([name, true]);
+      worst = Math.max(worst, err);
+    }
+    console.log(`ort ${arch} ×${numLayers} dropout ${dropout}: worst gradient relative error ${worst.toExponential(2)}`);
+    tf.dispose([...reference.grads.values(), reference.state.h, reference.state.c as tf.Tensor]);
+    model.dispose();
+  });
+
+  const OPTIMIZERS: [string, GraphOptimizer, number | null][] = [
+    ['adam', { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, null],
+    ['adam, clipped at 0.05', { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, 0.05],
+    ['sgd momentum 0.9', { name: 'sgd', momentum: 0.9 }, null],
+  ];
+
+  test.each(OPTIMIZERS)('gru ×2 with dropout: three optimizer steps (%s) give the weights and slots of the tfjs engine', async (_label, optimizer, clip) => {
+    const config: ModelConfig = { arch: 'gru', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
+    let weights = randomWeights(config, 3);
+    const model = CharModel.fromWeights(config, weights);
+    const reference = createOptimizer(optimizer.name, { momentum: optimizer.name === 'sgd' ? optimizer.momentum : undefined });
+    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true }));
+    const rng = new Rng(7);
+    const slots = new Map<string, Float32Array>();
+    for (const [name, t] of weights) {
+      slots.set(IO.m(name), new Float32Array(t.data.length));
+      if (optimizer.name === 'adam') slots.set(IO.v(name), new Float32Array(t.data.length));
+    }
+    const lr = 0.01;
+    for (let step = 1; step <= 3; step++) {
+      const batch = randomBatch(rng, config.vocabSize);
+      const state = randomState(rng, config);
+      const tfState = { h: tf.tensor3d(state.h, [2, BATCH, 8]) };
+      const result = lossAndGradients(model, batch, tfState, { training: true, rng: new Rng(100 + step) });
+      const norm = clipGradNorm(result.grads, clip ?? Infinity);
+      reference.step(model.parameters, result.grads, lr);
+
+      const f = feeds(config, weights, batch, state, masksFor(config, 100 + step));
+      // Slots have their parameter's shape.
+      for (const [name, t] of weights) {
+        f[IO.m(name)] = new ort.Tensor('float32', slots.get(IO.m(name))!, t.shape);
+        if (optimizer.name === 'adam') f[IO.v(name)] = new ort.Tensor('float32', slots.get(IO.v(name))!, t.shape);
+      }
+      f[IO.lr] = new ort.Tensor('float32', Float32Array.of(lr), []);
+      if (optimizer.name === 'adam') f[IO.step] = new ort.Tensor('int64', BigInt64Array.of(BigInt(step)), []);
+      const out = await session.run(f);
+      expect(Math.abs((out[IO.gradNorm].data as Float32Array)[0] - norm) / norm).toBeLessThan(1e-5);
+      const next: Weights = new Map();
+      for (const [name, t] of weights) {
+        next.set(name, { shape: t.shape, data: new Float32Array(out[IO.updated(name)].data as Float32Array) });
+        slots.set(IO.m(name), new Float32Array(out[IO.updated(IO.m(name))].data as Float32Array));
+        if (optimizer.name === 'adam') slots.set(IO.v(name), new Float32Array(out[IO.updated(IO.v(name))].data as Float32Array));
+      }
+      weights = next;
+      tf.dispose([...result.grads.values(), result.state.h, tfState.h]);
+    }
+    const want = model.getWeights();
+    const wantSlots = reference.getState().slots;
+    let worst = 0;
+    for (const [name, t] of weights) {
+      const moved = relativeError(t.data, randomWeights(config, 3).get(name)!.data);
+      expect([name, moved > 1e-4]).toEqual([name, true]); // the step changed every tensor
+      const err = relativeError(t.data, want.get(name)!.data);
+      expect([name, err < 1e-4]).toEqual([name, true]);
+      worst = Math.max(worst, err);
+      const slot = optimizer.name === 'adam' ? 'exp_avg' : 'momentum_buffer';
+      expect([name, relativeError(slots.get(IO.m(name))!, wantSlots.get(`${slot}.${name}`)!.data) < 1e-4]).toEqual([name, true]);
+      if (optimizer.name === 'adam') expect([name, relativeError(slots.get(IO.v(name))!, wantSlots.get(`exp_avg_sq.${name}`)!.data) < 1e-4]).toEqual([name, true]);
+    }
+    console.log(`ort optimizer step ${_label}: worst weight relative error ${worst.toExponential(2)}`);
+    reference.dispose();
+    model.dispose();
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * Contract 3 (DESIGN.md): the training graphs of the ONNX Runtime engine, generated from the
+ * model config and the window length. One graph per (config, seqLen, kind); the batch is a
+ * symbolic dim. A "train" graph does a whole optimizer step in one run: forward over the BPTT
+ * window from the carried state, mean cross-entropy, the hand-derived backward pass (onnxruntime
+ * has no autograd), global-norm clipping and the Adam or SGD update.
+ *
+ * Layout: every [seq·batch, …] value is time-major (row t·batch + b), as in the tfjs fast path.
+ * Weights enter in PyTorch's layout under their contract-1 names, so every projection is a Gemm
+ * with transB = 1 (x·Wᵀ + b) and every backward product an untransposed MatMul or a Gemm with
+ * transA = 1: MLAS packs either operand order itself.
+ */
+import {
+  GraphBuilder,
+  attr,
+  encodeModel,
+  gruCell,
+  gruCellBackward,
+  lstmCell,
+  lstmCellBackward,
+  rnnCell,
+  rnnCellBackward,
+  type CellGradients,
+  type GruStep,
+  type LstmStep,
+  type RnnStep,
+} from '@charrnn/graph';
+import { expectedShapes, gateCount, type ModelConfig } from '../model/config.js';
+
+/** What a graph computes: a whole optimizer step, the gradients alone (tests), or the loss alone (validation). */
+export type TrainingGraphKind = 'train' | 'gradients' | 'eval';
+
+export type GraphOptimizer = { name: 'adam'; beta1: number; beta2: number; eps: number } | { name: 'sgd'; momentum: number };
+
+export interface TrainingGraphSpec {
+  config: ModelConfig;
+  /** BPTT window length: the recurrence is unrolled, one graph per length. */
+  seqLen: number;
+  kind: TrainingGraphKind;
+  /** Required for kind "train". */
+  optimizer?: GraphOptimizer;
+  /** Max global gradient norm (torch.nn.utils.clip_grad_norm_), null for none. */
+  clip?: number | null;
+  /** Whether dropout masks are inputs (training with dropout > 0 and more than one layer). */
+  dropout?: boolean;
+}
+
+/** The value names of contract 3. */
+export const TRAINING_IO = {
+  tokens: 'tokens',
+  targets: 'targets',
+  h0: 'h0',
+  c0: 'c0',
+  lr: 'lr',
+  step: 'step',
+  loss: 'loss',
+  hn: 'hn',
+  cn: 'cn',
+  gradNorm: 'grad_norm',
+  /** Dropout multiplier for the output of layer k, [seq·batch, hidden]. */
+  mask: (k: number) => `mask.l${k}`,
+  /** Adam's first moment or SGD's momentum buffer of a parameter. */
+  m: (name: string) => `m.${name}`,
+  /** Adam's second moment. */
+  v: (name: string) => `v.${name}`,
+  /** The updated value of a weight or optimizer slot. */
+  updated: (name: string) => `new.${name}`,
+  /** A parameter's gradient (kind "gradients"). */
+  grad: (name: string) => `grad.${name}`,
+} as const;
+
+type Step = RnnStep | GruStep | LstmStep;
+
+interface LayerTrace {
+  /** Input of the layer's projection, [seq·batch, in] (null for layer 0: the embedding table is used). */
+  input: string | null;
+  mask: string | null;
+  h0: string;
+  steps: Step[];
+  /** Every step's output, [seq·batch, hidden]. */
+  output: string;
+}
+
+const INT = (value: number) => attr.int(value);
+
+/** Builds the graph of `spec` as a serialized ONNX model (opset 17). */
+export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
+  const { config, seqLen: T, kind } = spec;
+  const { arch, vocabSize: V, hiddenSize: H, numLayers: L } = config;
+  const G = gateCount(arch);
+  if (!Number.isInteger(T) || T < 1) throw new RangeError(`training graph seqLen is ${T}, expected a positive integer`);
+  if (kind === 'train' && spec.optimizer === undefined) throw new RangeError('a "train" graph needs an optimizer');
+  const shapes = expectedShapes(config);
+  const g = new GraphBuilder(`charrnn_${arch}_train_${kind}_seq${T}`);
+  const io = TRAINING_IO;
+  const withDropout = spec.dropout === true && L > 1 && kind !== 'eval';
+
+  // Inputs.
+  const tokens = g.input(io.tokens, 'int64', [T, 'batch']);
+  const targets = g.input(io.targets, 'int64', [T, 'batch']);
+  const h0 = g.input(io.h0, 'float32', [L, 'batch', H]);
+  const c0 = arch === 'lstm' ? g.input(io.c0, 'float32', [L, 'batch', H]) : null;
+  for (const [name, shape] of shapes) g.input(name, 'float32', shape);
+  const masks = Array.from({ length: L - 1 }, (_, k) => (withDropout ? g.input(io.mask(k), 'float32', ['rows', H]) : null));
+
+  // Forward.
+  const flat = g.constant('int64', [1], [-1]);
+  const tokensFlat = g.op('Reshape', [tokens, flat], 'tokens.flat');
+  const targetsFlat = g.op('Reshape', [targets, flat], 'targets.flat');
+  const layers: LayerTrace[] = [];
+  let x: string | null = null;
+  for (let k = 0; k < L; k++) {
+    const weightIh = `rnn.weight_ih_l${k}`;
+    const weightHh = `rnn.weight_hh_l${k}`;
+    const biasIh = `rnn.bias_ih_l${k}`;
+    const biasHh = `rnn.bias_hh_l${k}`;
+    let gx: string;
+    let input: string | null = null;
+    const mask = k > 0 ? masks[k - 1] : null;
+    if (k === 0) {
+      // Embedding fused into the first projection: E[id]·W_ihᵀ + b is row `id` of the [vocab, G·H]
+      // table E·W_ihᵀ + b, one tiny Gemm; the window's inputs then gather rows of it.
+      const table = g.op('Gemm', ['encoder.weight', weightIh, biasIh], 'l0.table', { transB: INT(1) });
+      gx = g.op('Gather', [table, tokensFlat], 'l0.gx', { axis: INT(0) });
+    } else {
+      input = mask !== null ? g.op('Mul', [x as string, mask], `l${k}.input`) : (x as string);
+      gx = g.op('Gemm', [input, weightIh, biasIh], `l${k}.gx`, { transB: INT(1) });
+    }
+    const gxSteps = T === 1 ? [gx] : g.node('Split', [gx], Array.from({ length: T }, (_, t) => `l${k}.gx.t${t}`), { axis: INT(0) });
+    const layerIndex = g.constant('int64', [], [k]);
+    const hStart = g.op('Gather', [h0, layerIndex], `l${k}.h0`, { axis: INT(0) });
+    let h = hStart;
+    let c = c0 !== null ? g.op('Gather', [c0, layerIndex], `l${k}.c0`, { axis: INT(0) }) : '';
+    const steps: Step[] = [];
+    for (let t = 0; t < T; t++) {
+      const name = `l${k}.t${t}`;
+      const hp = g.op('Gemm', [h, weightHh, biasHh], `${name}.hp`, { transB: INT(1) });
+      let step: Step;
+      if (arch === 'rnn') step = rnnCell(g, gxSteps[t], hp, name);
+      else if (arch === 'gru') step = gruCell(g, gxSteps[t], hp, h, H, name);
+      else {
+        const lstm = lstmCell(g, gxSteps[t], hp, c, H, name);
+        c = lstm.c;
+        step = lstm;
+      }
+      steps.push(step);
+      h = step.h;
+    }
+    const output = T === 1 ? steps[0].h : g.op('Concat', steps.map((s) => s.h), `l${k}.output`, { axis: INT(0) });
+    layers.push({ input, mask, h0: hStart, steps, output });
+    x = output;
+  }
+  const top = x as string;
+  const stateAxis = g.constant('int64', [1], [0]);
+  const finalState = (pick: (s: Step) => string, name: string) =>
+    g.op('Concat', layers.map((l, k) => g.op('Unsqueeze', [pick(l.steps[T - 1]), stateAxis], `l${k}.${name}`)), name, { axis: INT(0) });
+  finalState((s) => s.h, io.hn);
+  if (arch === 'lstm') finalState((s) => (s as LstmStep).c, io.cn);
+
+  const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], 'logits', { transB: INT(1) });
+  const logProbs = g.op('LogSoftmax', [logits], 'log_probs', { axis: INT(1) });
+  const oneHotValues = g.constant('float32', [2], [0, 1]);
+  const depth = g.constant('int64', [], [V]);
+  const targetOneHot = g.op('OneHot', [targetsFlat, depth, oneHotValues], 'targets.one_hot', { axis: INT(-1) });
+  const lossSum = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [logProbs, targetOneHot], 'picked')], 'neg_loss_sum', { keepdims: INT(0) })], 'loss_sum');
+  const count = g.op('Cast', [g.op('Size', [targets], 'target_count')], 'target_count.f', { to: INT(1) });
+  g.op('Div', [lossSum, count], io.loss);
+  g.output(io.loss, 'float32', []);
+  g.output(io.hn, 'float32', [L, 'batch', H]);
+  if (arch === 'lstm') g.output(io.cn, 'float32', [L, 'batch', H]);
+  if (kind === 'eval') return encode(g);
+
+  // Backward: d(mean NLL)/dlogits = (softmax − onehot) / count.
+  const grads = new Map<string, string>();
+  const dLogits = g.op('Div', [g.op('Sub', [g.op('Exp', [logProbs], 'probs'), targetOneHot], 'probs_minus_onehot'), count], 'd.logits');
+  const rows = g.constant('int64', [1], [0]);
+  const columnSums = (value: string, name: string) => g.op('ReduceSum', [value, rows], name, { keepdims: INT(0) });
+  grads.set('decoder.weight', g.op('Gemm', [dLogits, top], 'grad.decoder.weight.raw', { transA: INT(1) }));
+  grads.set('decoder.bias', columnSums(dLogits, 'grad.decoder.bias.raw'));
+  let dOutput = g.op('MatMul', [dLogits, 'decoder.weight'], `d.l${L - 1}.output`);
+  for (let k = L - 1; k >= 0; k--) {
+    const layer = layers[k];
+    const weightHh = `rnn.weight_hh_l${k}`;
+    const dSteps = T === 1 ? [dOutput] : g.node('Split', [dOutput], Array.from({ length: T }, (_, t) => `d.l${k}.output.t${t}`), { axis: INT(0) });
+    const dGx: string[] = new Array(T);
+    const dGh: string[] = new Array(T);
+    let dhNext: string | null = null;
+    let dcNext: string | null = null;
+    for (let t = T - 1; t >= 0; t--) {
+      const name = `d.l${k}.t${t}`;
+      const dh = dhNext === null ? dSteps[t] : g.op('Add', [dSteps[t], dhNext], `${name}.dh`);
+      // The state entering the window is detached: no gradient flows out of step 0.
+      const prevWeight = t > 0 ? weightHh : null;
+      const step = layer.steps[t];
+      let cell: CellGradients;
+      if (arch === 'rnn') cell = rnnCellBackward(g, step as RnnStep, dh, prevWeight, name);
+      else if (arch === 'gru') cell = gruCellBackward(g, step as GruStep, dh, prevWeight, name);
+      else cell = lstmCellBackward(g, step as LstmStep, dh, dcNext, prevWeight, name);
+      dGx[t] = cell.dGx;
+      dGh[t] = cell.dGh;
+      dhNext = cell.dhPrev ?? null;
+      dcNext = cell.dcPrev ?? null;
+    }
+    const all = (values: string[], name: string) => (values.length === 1 ? values[0] : g.op('Concat', values, name, { axis: INT(0) }));
+    const dGxAll = all(dGx, `d.l${k}.gx`);
+    const dGhAll = arch === 'lstm' || arch === 'rnn' ? dGxAll : all(dGh, `d.l${k}.gh`);
+    const hPrev = all([layer.h0, ...layer.steps.slice(0, T - 1).map((s) => s.h)], `l${k}.h_prev`);
+    grads.set(`rnn.weight_hh_l${k}`, g.op('Gemm', [dGhAll, hPrev], `grad.rnn.weight_hh_l${k}.raw`, { transA: INT(1) }));
+    grads.set(`rnn.bias_hh_l${k}`, columnSums(dGhAll, `grad.rnn.bias_hh_l${k}.raw`));
+    const weightIh = `rnn.weight_ih_l${k}`;
+    if (k > 0) {
+      grads.set(`rnn.weight_ih_l${k}`, g.op('Gemm', [dGxAll, layer.input as string], `grad.rnn.weight_ih_l${k}.raw`, { transA: INT(1) }));
+      grads.set(`rnn.bias_ih_l${k}`, columnSums(dGxAll, `grad.rnn.bias_ih_l${k}.raw`));
+      const dInput = g.op('MatMul', [dGxAll, weightIh], `d.l${k}.input`);
+      dOutput = layer.mask !== null ? g.op('Mul', [dInput, layer.mask], `d.l${k - 1}.output`) : dInput;
+    } else {
+      // Through the embedding table: dTable = onehot(tokens)ᵀ·dGx (a scatter-add of dGx rows by
+      // token id), then dE = dTable·W_ih, dW_ih = dTableᵀ·E, db_ih = Σ dGx rows.
+      const tokenOneHot = g.op('OneHot', [tokensFlat, depth, oneHotValues], 'tokens.one_hot', { axis: INT(-1) });
+      const dTable = g.op('Gemm', [tokenOneHot, dGxAll], 'd.l0.table', { transA: INT(1) });
+      grads.set('rnn.weight_ih_l0', g.op('Gemm', [dTable, 'encoder.weight'], 'grad.rnn.weight_ih_l0.raw', { transA: INT(1) }));
+      grads.set('rnn.bias_ih_l0', columnSums(dGxAll, 'grad.rnn.bias_ih_l0.raw'));
+      grads.set('encoder.weight', g.op('MatMul', [dTable, weightIh], 'grad.encoder.weight.raw'));
+    }
+  }
+
+  if (kind === 'gradients') {
+    for (const [name, shape] of shapes) {
+      g.op('Identity', [grads.get(name) as string], io.grad(name));
+      g.output(io.grad(name), 'float32', shape);
+    }
+    return encode(g);
+  }
+
+  // Global gradient norm, and clip_grad_norm_'s scaling when it exceeds the maximum.
+  const names = [...shapes.keys()];
+  const squares = names.map((name) => g.op('ReduceSumSquare', [grads.get(name) as string], `sq.${name}`, { keepdims: INT(0) }));
+  const norm = g.op('Sqrt', [g.op('Sum', squares, 'grad_sq_sum')], io.gradNorm);
+  g.output(io.gradNorm, 'float32', []);
+  let gradient = (name: string) => grads.get(name) as string;
+  if (spec.clip !== undefined && spec.clip !== null) {
+    const maxNorm = g.constant('float32', [], [spec.clip]);
+    const scaled = g.op('Div', [maxNorm, g.op('Add', [norm, g.constant('float32', [], [1e-6])], 'norm_eps')], 'clip_ratio');
+    const scale = g.op('Where', [g.op('Greater', [norm, maxNorm], 'clipping'), scaled, g.constant('float32', [], [1])], 'clip_scale');
+    gradient = (name: string) => g.op('Mul', [grads.get(name) as string, scale], `grad.${name}.clipped`);
+  }
+
+  const lr = g.input(io.lr, 'float32', []);
+  const optimizer = spec.optimizer as GraphOptimizer;
+  if (optimizer.name === 'adam') {
+    // torch.optim.Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+    // p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The corrections are computed in float64 from
+    // the step count and rounded once, as the tfjs engine does in JavaScript.
+    const stepCount = g.op('Cast', [g.input(io.step, 'int64', [])], 'step.f64', { to: INT(11) });
+    const correction = (beta: number, name: string) =>
+      g.op('Sub', [g.constant('float64', [], [1]), g.op('Pow', [g.constant('float64', [], [beta]), stepCount], `${name}.pow`)], name);
+    const correction1 = g.op('Cast', [correction(optimizer.beta1, 'correction1')], 'correction1.f', { to: INT(1) });
+    const sqrtCorrection2 = g.op('Cast', [g.op('Sqrt', [correction(optimizer.beta2, 'correction2')], 'sqrt_correction2.f64')], 'sqrt_correction2', { to: INT(1) });
+    const stepSize = g.op('Div', [lr, correction1], 'step_size');
+    const beta1 = g.constant('float32', [], [optimizer.beta1]);
+    const oneMinusBeta1 = g.constant('float32', [], [1 - optimizer.beta1]);
+    const beta2 = g.constant('float32', [], [optimizer.beta2]);
+    const oneMinusBeta2 = g.constant('float32', [], [1 - optimizer.beta2]);
+    const eps = g.constant('float32', [], [optimizer.eps]);
+    for (const [name, shape] of shapes) {
+      const grad = gradient(name);
+      const m = g.input(io.m(name), 'float32', shape);
+      const v = g.input(io.v(name), 'float32', shape);
+      const mNew = g.op('Add', [g.op('Mul', [m, beta1], `${name}.m_decay`), g.op('Mul', [grad, oneMinusBeta1], `${name}.m_in`)], io.updated(io.m(name)));
+      const gradSq = g.op('Mul', [grad, grad], `${name}.g_sq`);
+      const vNew = g.op('Add', [g.op('Mul', [v, beta2], `${name}.v_decay`), g.op('Mul', [gradSq, oneMinusBeta2], `${name}.v_in`)], io.updated(io.v(name)));
+      const denom = g.op('Add', [g.op('Div', [g.op('Sqrt', [vNew], `${name}.v_sqrt`), sqrtCorrection2], `${name}.v_hat`), eps], `${name}.denom`);
+      const update = g.op('Mul', [g.op('Div', [mNew, denom], `${name}.ratio`), stepSize], `${name}.update`);
+      g.op('Sub', [name, update], io.updated(name));
+      for (const out of [io.updated(name), io.updated(io.m(name)), io.updated(io.v(name))]) g.output(out, 'float32', shape);
+    }
+  } else {
+    // torch.optim.SGD with momentum (dampening 0): b ← μ·b + g, p ← p − lr·b (b starts at zeros, so b = g on the first step).
+    const momentum = g.constant('float32', [], [optimizer.momentum]);
+    for (const [name, shape] of shapes) {
+      const m = g.input(io.m(name), 'float32', shape);
+      const mNew = g.op('Add', [g.op('Mul', [m, momentum], `${name}.m_decay`), gradient(name)], io.updated(io.m(name)));
+      g.op('Sub', [name, g.op('Mul', [mNew, lr], `${name}.update`)], io.updated(name));
+      for (const out of [io.updated(name), io.updated(io.m(name))]) g.output(out, 'float32', shape);
+    }
+  }
+  return encode(g);
+}
+
+function encode(g: GraphBuilder): Uint8Array {
+  return encodeModel(g.build(), { opset: 17, irVersion: 8, metadata: {}, producerName: '@charrnn/train', producerVersion: '0.1.0' });
+}
