@@ -1,0 +1,199 @@
+/**
+ * The training loop, free of I/O so that Node (fit.ts) and the browser trainer share it: stateful
+ * truncated BPTT as the lesson does it. The engine carries the hidden state across the batches of
+ * an epoch (detached after each), reset to zeros at each epoch start and whenever the batch size
+ * changes. After each epoch: exact validation loss, a table row, and a checkpoint handed to `save`.
+ */
+import { LanguageModelLoader, Rng, type PreparedCorpus } from '@charrnn/data';
+import type { ProgressSink } from '@charrnn/data/node';
+import { CheckpointError } from '../checkpoint/errors.js';
+import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
+import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
+import type { ModelConfig } from '../model/config.js';
+import { randomWeights } from '../model/weights.js';
+import { learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
+import type { FitOptions } from './fit-options.js';
+import { TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
+import type { TrainerRecord, TrainingCheckpoint } from './training-checkpoint.js';
+
+export interface TrainingRun {
+  corpus: PreparedCorpus;
+  options: FitOptions;
+  /** Builds the engine the run trains on. */
+  engine: EngineFactory;
+  /** A checkpoint to continue exactly where it stopped (its options win over `options`). */
+  resume?: TrainingCheckpoint;
+  /** Persists a checkpoint: after every epoch, and when the run is interrupted. */
+  save: (checkpoint: TrainingCheckpoint) => Promise<void>;
+  /** Where `save` keeps checkpoints, for messages ("checkpoint saved to …"). */
+  location: string;
+  /** Within-epoch progress (batches, with loss and chars/s). */
+  progress?: ProgressSink;
+  /** Receives the table header, one row per epoch, and notes. */
+  log?: (line: string) => void;
+  /** When aborted, the current batch finishes, a checkpoint is saved and the loop returns. */
+  signal?: AbortSignal;
+  /** Called after every optimizer step. */
+  onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
+  /** Called after every epoch with its record. */
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface TrainingResult {
+  history: EpochRecord[];
+  interrupted: boolean;
+  step: number;
+}
+
+/** The loss became NaN or infinite; nothing was saved after the last good epoch. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export function modelConfigFor(options: FitOptions, vocabSize: number): ModelConfig {
+  return {
+    arch: options.arch,
+    vocabSize,
+    embeddingDim: options.embed,
+    hiddenSize: options.hidden,
+    numLayers: options.layers,
+    dropout: options.dropout,
+  };
+}
+
+/** Lets timers, I/O and signal handlers run between batches (setImmediate in Node, a macrotask elsewhere). */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+  return new Promise<void>((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}
+
+export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
+  const options = run.resume?.trainer.options ?? run.options;
+  const log = run.log ?? (() => {});
+  const { corpus, location } = run;
+  const schedule = parseSchedule(options.schedule);
+  const epochs = totalEpochs(schedule);
+  const config = modelConfigFor(options, corpus.vocab.size);
+  const meta: CheckpointMeta = { config, vocab: [...corpus.vocab.itos], lower: corpus.lower };
+
+  if (run.resume) {
+    const saved = run.resume.meta;
+    if (JSON.stringify(saved.vocab) !== JSON.stringify(meta.vocab) || saved.lower !== meta.lower) {
+      throw new CheckpointError(`cannot resume: the checkpoint's vocabulary (${saved.vocab.length} tokens) differs from the corpus prepared with its options (${meta.vocab.length} tokens)`);
+    }
+    if (JSON.stringify(saved.config) !== JSON.stringify(config)) {
+      throw new CheckpointError(`cannot resume: checkpoint config ${JSON.stringify(saved.config)} differs from its trainer options ${JSON.stringify(config)}`);
+    }
+  }
+  const engine: TrainingEngine = await run.engine({
+    config,
+    weights: run.resume?.weights ?? randomWeights(config, options.seed),
+    optimizer: options.optimizer,
+    momentum: options.momentum,
+    clip: options.clip,
+    optimizerState: run.resume?.optimizer,
+  });
+  const rng = new Rng(options.seed, 1);
+  const record = run.resume?.trainer;
+  if (record) rng.setState(record.rng);
+  let step = record?.step ?? 0;
+  const history: EpochRecord[] = [...(record?.history ?? [])];
+  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed });
+  const perEpoch = Math.min(loader.length, options.maxBatches ?? Infinity);
+
+  const save = async (epoch: number, batch: number, partial: TrainerRecord['partial'], midEpoch: boolean) => {
+    const trainer: TrainerRecord = {
+      format: 1,
+      epoch,
+      batch,
+      step,
+      totalEpochs: epochs,
+      schedule: options.schedule,
+      seed: options.seed,
+      rng: rng.getState(),
+      partial,
+      history,
+      options,
+      complete: epoch >= epochs,
+    };
+    await run.save({
+      meta,
+      weights: await engine.getWeights(),
+      optimizer: await engine.getOptimizerState(),
+      hidden: midEpoch ? await engine.getState() : null,
+      trainer,
+    });
+  };
+
+  log(TABLE_HEADER);
+  for (const r of history) log(tableRow(r));
+  const startEpoch = record?.epoch ?? 0;
+  let startBatch = record?.batch ?? 0;
+  try {
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      const resuming = epoch === startEpoch && startBatch > 0 && run.resume?.hidden;
+      if (resuming) engine.setState(run.resume!.hidden!);
+      else engine.resetState(options.bs);
+      const partial = resuming ? { ...record!.partial } : { lossSum: 0, targets: 0, seconds: 0 };
+      const epochLr = learningRate(schedule, epoch, 0);
+      run.progress?.start(perEpoch, `epoch ${epoch + 1}/${epochs}`);
+      let i = 0;
+      for (const batch of loader.epoch(epoch)) {
+        if (i >= perEpoch) break;
+        if (i < startBatch) {
+          i++; // replaying the loader to the saved position costs no compute
+          continue;
+        }
+        if (run.signal?.aborted) {
+          run.progress?.stop();
+          await save(epoch, i, partial, true);
+          log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
+          return { history, interrupted: true, step };
+        }
+        if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
+        const lr = learningRate(schedule, epoch, i / perEpoch);
+        const t0 = performance.now();
+        const { loss } = await engine.trainStep(batch, lr, rng);
+        if (!Number.isFinite(loss)) {
+          const last = history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet';
+          throw new TrainingDivergedError(
+            `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${lr}); ${last}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+          );
+        }
+        step++;
+        i++;
+        const targets = batch.seqLen * batch.batchSize;
+        partial.lossSum += loss * targets;
+        partial.targets += targets;
+        partial.seconds += (performance.now() - t0) / 1000;
+        run.onBatch?.({ epoch, batch: i, step, loss });
+        await yieldToEventLoop();
+        run.progress?.update(i, { loss: (partial.lossSum / partial.targets).toFixed(4), 'chars/s': Math.round(partial.targets / partial.seconds) });
+      }
+      run.progress?.stop();
+      const valid = await engine.evaluate(corpus.valid, options.bs, options.bptt);
+      const row: EpochRecord = {
+        epoch: epoch + 1,
+        lr: epochLr,
+        trainLoss: partial.lossSum / partial.targets,
+        validLoss: valid.loss,
+        charsPerSecond: partial.targets / partial.seconds,
+        seconds: partial.seconds,
+        batches: i,
+        step,
+      };
+      if (!Number.isFinite(row.validLoss)) {
+        throw new TrainingDivergedError(`validation loss became ${row.validLoss} after epoch ${epoch + 1}; the last good checkpoint is kept in ${location}`);
+      }
+      history.push(row);
+      log(tableRow(row));
+      run.onEpoch?.(row);
+      await save(epoch + 1, 0, { lossSum: 0, targets: 0, seconds: 0 }, false);
+      startBatch = 0;
+    }
+  } finally {
+    run.progress?.stop();
+    await engine.dispose();
+  }
+  return { history, interrupted: false, step };
+}
