@@ -25,7 +25,16 @@ export {
   type StoppingCriterion,
 } from './stopping.js';
 export { GenerationStream, type FinishReason, type GenerationResult, type Streamer } from './streamer.js';
-export { STATE_FORMAT, type FloatEncoding, type GeneratorSnapshot } from './state.js';
+export {
+  STATE_FORMAT,
+  cloneStreamState,
+  emptyStreamState,
+  fromSnapshot,
+  toSnapshot,
+  type FloatEncoding,
+  type GeneratorSnapshot,
+  type StreamState,
+} from './state.js';
 export type { Logger, RecurrentOutputs, RecurrentSession, Runtime } from './session.js';
 export { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
 export {

@@ -1,0 +1,45 @@
+/** GET /v1/models: OpenAI's model list, with each model's charrnn description as an extension. */
+import type { Arch, GraphKind } from '@charrnn/infer-web/node';
+import type { ServedModel } from '../model-registry.js';
+
+export interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: 'charrnn';
+  /** This server's extension: what the model is and where it runs. */
+  charrnn: {
+    arch: Arch;
+    vocab_size: number;
+    embedding_dim: number;
+    hidden_size: number;
+    num_layers: number;
+    graph: GraphKind;
+    precision: string;
+    backend: string;
+    vocab: readonly string[];
+    lower: boolean;
+  };
+}
+
+export function describeModel(model: ServedModel): ModelObject {
+  const { info } = model;
+  return {
+    id: model.name,
+    object: 'model',
+    created: model.created,
+    owned_by: 'charrnn',
+    charrnn: {
+      arch: info.arch,
+      vocab_size: info.vocabSize,
+      embedding_dim: info.embeddingDim,
+      hidden_size: info.hiddenSize,
+      num_layers: info.numLayers,
+      graph: info.graph,
+      precision: info.precision,
+      backend: model.backend,
+      vocab: info.vocab,
+      lower: info.lower,
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Prometheus metrics (prom-client, text format 0.0.4 at GET /metrics). Each server has its own
+ * registry, so several servers in one process (tests) never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SchedulerObserver } from './scheduler/scheduler.js';
+
+/** Live figures read when /metrics is scraped. */
+export interface MetricsSource {
+  models(): Iterable<{ name: string; activeStreams: number; queuedStreams: number }>;
+  sessions(): number;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly characters: Counter<'model'>;
+  private readonly batchSize: Histogram<'model'>;
+  private readonly stepSeconds: Histogram<'model'>;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'charrnn_requests_total',
+      help: 'HTTP requests answered, by route and status code',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.characters = new Counter({
+      name: 'charrnn_generated_characters_total',
+      help: 'Characters generated, by model',
+      labelNames: ['model'],
+      registers,
+    });
+    new Gauge({
+      name: 'charrnn_active_streams',
+      help: 'Streams being generated (in the batch, priming or paused by a slow reader), by model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const m of source.models()) this.set({ model: m.name }, m.activeStreams);
+      },
+    });
+    new Gauge({
+      name: 'charrnn_queued_streams',
+      help: 'Streams waiting for a free slot, by model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const m of source.models()) this.set({ model: m.name }, m.queuedStreams);
+      },
+    });
+    new Gauge({
+      name: 'charrnn_sessions',
+      help: 'Sessions kept',
+      registers,
+      collect() {
+        this.set(source.sessions());
+      },
+    });
+    this.batchSize = new Histogram({
+      name: 'charrnn_batch_size',
+      help: 'Streams stepped together per decode step, by model',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.stepSeconds = new Histogram({
+      name: 'charrnn_step_seconds',
+      help: 'Time of one scheduler step (sampling, priming, one batched model run), by model',
+      labelNames: ['model'],
+      buckets: [5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25],
+      registers,
+    });
+  }
+
+  request(route: string, status: number): void {
+    this.requests.inc({ route, status: String(status) });
+  }
+
+  /** The scheduler's hook for one model; label children are looked up once, not per step. */
+  observerFor(model: string): SchedulerObserver {
+    const batch = this.batchSize.labels(model);
+    const seconds = this.stepSeconds.labels(model);
+    const chars = this.characters.labels(model);
+    return {
+      step(size, elapsed) {
+        batch.observe(size);
+        seconds.observe(elapsed);
+      },
+      generated(n) {
+        chars.inc(n);
+      },
+    };
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

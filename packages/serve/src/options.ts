@@ -1,0 +1,160 @@
+/**
+ * Server options: one typed object, its defaults written beside it, validated in one place so
+ * that every bad value is named (as infer-web's generation options).
+ */
+import type { Logger, Runtime } from '@charrnn/infer-web/node';
+import type { NodeBackend } from '@charrnn/infer-web/node';
+import { ServerOptionError } from './errors.js';
+
+/** A model to serve: a path (or file:/http(s): URL) or the ONNX bytes, and the name clients use. */
+export interface ModelSpec {
+  /** Path or URL of a charrnn ONNX file (contract 2), or its bytes. */
+  source: string | URL | Uint8Array;
+  /**
+   * The `model` clients ask for. Default: the file's directory name for `…/<name>/model.onnx`
+   * (what export:onnx writes), else the file name without `.onnx`.
+   */
+  name?: string;
+}
+
+export interface ServerLimits {
+  /** Streams stepped together per model; more wait in the queue. */
+  maxStreams: number;
+  /** Streams that may wait per model; beyond it requests get 429 with Retry-After. */
+  maxQueue: number;
+  /** Characters in one prompt. */
+  maxPromptChars: number;
+  /** The largest `max_tokens` a request may ask for. */
+  maxTokens: number;
+  /** Choices per request: prompts × n. */
+  maxChoices: number;
+  /** Request body size in bytes. */
+  maxBodyBytes: number;
+  /** A request (queueing and generating) is ended after this long. */
+  requestTimeoutMs: number;
+  /** Sessions kept at once. */
+  maxSessions: number;
+  /** A session unused for this long expires. */
+  sessionTtlMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxStreams: 64,
+  maxQueue: 256,
+  maxPromptChars: 32_768,
+  maxTokens: 4096,
+  maxChoices: 16,
+  maxBodyBytes: 1 << 20,
+  requestTimeoutMs: 120_000,
+  maxSessions: 10_000,
+  sessionTtlMs: 15 * 60_000,
+});
+
+export interface ServerOptions {
+  /** Models to serve (at least one); the first is used when a request names none. */
+  models: readonly (ModelSpec | string)[];
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** onnxruntime-node execution provider, as infer-web's Node entry: 'auto' (CUDA, then CPU), 'cuda', 'cpu'. Default 'auto'. */
+  backend?: NodeBackend;
+  limits?: Partial<ServerLimits>;
+  /** Prompt characters per priming run, summed over the streams primed together. Default 256. */
+  primeChars?: number;
+  /** Generated text goes out at most this often, coalesced per stream. Default 4 ms. */
+  flushIntervalMs?: number;
+  /** `max_tokens` when a request gives none. Default 16, as OpenAI's. */
+  defaultMaxTokens?: number;
+  /** Where the server reports what it chose (backend fallback). Default console. */
+  logger?: Logger;
+  /** Log every request (Fastify's pino logger, JSON lines on stdout). Default false. */
+  accessLog?: boolean;
+  /** A custom runtime (tests); default infer-web's onnxruntime-node runtime with `backend`. */
+  runtime?: Runtime;
+}
+
+export interface ResolvedServerOptions {
+  models: readonly ModelSpec[];
+  host: string;
+  port: number;
+  backend: NodeBackend;
+  limits: Readonly<ServerLimits>;
+  primeChars: number;
+  flushIntervalMs: number;
+  defaultMaxTokens: number;
+  logger: Logger;
+  accessLog: boolean;
+  runtime: Runtime | undefined;
+}
+
+const OPTION_KEYS = new Set([
+  'models',
+  'host',
+  'port',
+  'backend',
+  'limits',
+  'primeChars',
+  'flushIntervalMs',
+  'defaultMaxTokens',
+  'logger',
+  'accessLog',
+  'runtime',
+]);
+const BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];
+
+function bad(name: string, value: unknown, valid: string): never {
+  throw new ServerOptionError(`option ${name} is ${typeof value === 'string' ? JSON.stringify(value) : String(value)}; expected ${valid}`);
+}
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) bad(name, value, `an integer in [${min}, ${max}]`);
+  return value;
+}
+
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  if (typeof options !== 'object' || options === null) bad('options', options, 'an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new ServerOptionError(`unknown server option '${key}'; valid options are ${[...OPTION_KEYS].join(', ')}`);
+  }
+  if (!Array.isArray(options.models) || options.models.length === 0) bad('models', options.models, 'a non-empty array of paths or { source, name }');
+  const models = options.models.map((m, i): ModelSpec => {
+    const spec = typeof m === 'string' ? { source: m } : m;
+    const ok = typeof spec === 'object' && spec !== null && (typeof spec.source === 'string' || spec.source instanceof URL || spec.source instanceof Uint8Array);
+    if (!ok) bad(`models[${i}]`, JSON.stringify(m), 'a path, a URL, or { source: path | URL | Uint8Array, name? }');
+    if (spec.name !== undefined && !(typeof spec.name === 'string' && /^[\w.:-]{1,128}$/.test(spec.name))) {
+      bad(`models[${i}].name`, spec.name, 'a name of 1-128 letters, digits, _ . : -');
+    }
+    return spec;
+  });
+  const limits: ServerLimits = { ...DEFAULT_LIMITS };
+  if (options.limits !== undefined) {
+    if (typeof options.limits !== 'object' || options.limits === null) bad('limits', options.limits, 'an object');
+    for (const [key, value] of Object.entries(options.limits)) {
+      if (!(key in DEFAULT_LIMITS)) throw new ServerOptionError(`unknown limit '${key}'; valid limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+      if (value === undefined) continue;
+      limits[key as keyof ServerLimits] = integer(`limits.${key}`, value, key === 'maxQueue' ? 0 : 1);
+    }
+  }
+  if (limits.maxChoices > limits.maxStreams) bad('limits.maxChoices', limits.maxChoices, `at most limits.maxStreams (${limits.maxStreams})`);
+  const backend = options.backend ?? 'auto';
+  if (!BACKENDS.includes(backend)) bad('backend', backend, BACKENDS.join(', '));
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) bad('host', host, 'an address such as 127.0.0.1');
+  const defaultMaxTokens = integer('defaultMaxTokens', options.defaultMaxTokens ?? 16, 0, limits.maxTokens);
+  const flushIntervalMs = options.flushIntervalMs ?? 4;
+  if (typeof flushIntervalMs !== 'number' || !(flushIntervalMs >= 0 && flushIntervalMs <= 1000)) bad('flushIntervalMs', flushIntervalMs, 'a number of milliseconds in [0, 1000]');
+  return {
+    models,
+    host,
+    port: integer('port', options.port ?? 8080, 0, 65535),
+    backend,
+    limits: Object.freeze(limits),
+    primeChars: integer('primeChars', options.primeChars ?? 256, 1),
+    flushIntervalMs,
+    defaultMaxTokens,
+    logger: options.logger ?? console,
+    accessLog: options.accessLog ?? false,
+    runtime: options.runtime,
+  };
+}

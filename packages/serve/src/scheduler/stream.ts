@@ -1,0 +1,149 @@
+/**
+ * One generation stream inside a scheduler (one choice of one request): its own state, its own
+ * seeded Rng and sampler, its stopping rules, and where its text goes. A stream is what the
+ * scheduler steps; the scheduler decides when.
+ */
+import {
+  MaxNewTokensCriterion,
+  Sampler,
+  StopStringsCriterion,
+  type Rng,
+  type StoppingCriterion,
+  type StreamState,
+} from '@charrnn/infer-web/node';
+import type { BatchRow } from './batch-state.js';
+
+/** Why a stream ended: OpenAI's 'length' and 'stop', or cut short by the server or the client. */
+export type StreamEnd = 'length' | 'stop' | 'cancelled' | 'timeout' | 'error';
+
+export interface SamplingSettings {
+  /** 0 = greedy. */
+  temperature: number;
+  /** 0 = off. */
+  topK: number;
+  /** 1 = off. */
+  topP: number;
+}
+
+export interface StreamResult {
+  /** All generated text. */
+  text: string;
+  /** Generated characters. */
+  tokens: number;
+  reason: StreamEnd;
+  /** The state after the last character: continue from it (sessions). */
+  state: StreamState;
+  /** The random stream as the stream left it (sessions continue it). */
+  rng: Rng;
+  /** Set when reason is 'error'. */
+  error?: Error;
+}
+
+/**
+ * Where a stream's text goes. The scheduler coalesces characters and calls `push` at most once
+ * per flush interval; `end` once, after the last push.
+ */
+export interface StreamSink {
+  /**
+   * New text. Returns false when the consumer cannot take more for now (a slow SSE reader): the
+   * stream then pauses, and the consumer calls the scheduler's resume() once it can.
+   */
+  push(text: string): boolean;
+  end(result: StreamResult): void;
+}
+
+/** What a request asks of one stream. */
+export interface StreamSpec {
+  /** Token ids of the prompt, fed after the state's pending ids. */
+  prompt: readonly number[];
+  /** The state to start from; the stream takes ownership of it. */
+  state: StreamState;
+  /** This stream's random generator; the stream takes ownership of it. */
+  rng: Rng;
+  sampling: SamplingSettings;
+  maxTokens: number;
+  stop: readonly string[];
+  sink: StreamSink;
+}
+
+let nextId = 1;
+
+export class LiveStream implements BatchRow {
+  readonly id = nextId++;
+  /** Slot in the decode batch, -1 while the state lives in `h`/`c`. */
+  slot = -1;
+  readonly h: Float32Array;
+  readonly c: Float32Array | undefined;
+  /** Ids to run through the model: pending + prompt first, then each sampled id. */
+  feed: number[];
+  cursor = 0;
+  /** Whether `logits` holds the distribution for the next character. */
+  ready = false;
+  readonly logits: Float32Array;
+  /** Paused by backpressure until resumed. */
+  blocked = false;
+  /** Set when the stream was cut short; the scheduler ends it between steps. */
+  cancelled: Exclude<StreamEnd, 'length' | 'stop'> | null = null;
+  error: Error | undefined;
+  count = 0;
+  text = '';
+  unsent = '';
+  ended = false;
+  readonly rng: Rng;
+  readonly sampler: Sampler;
+  private readonly criteria: StoppingCriterion[];
+
+  constructor(
+    readonly spec: StreamSpec,
+    vocabSize: number,
+    suppressTokens: readonly number[],
+  ) {
+    const { state } = spec;
+    this.h = state.h;
+    this.c = state.c;
+    this.feed = [...state.pending, ...spec.prompt];
+    this.logits = new Float32Array(vocabSize);
+    if (this.feed.length === 0 && state.logits !== undefined) {
+      this.logits.set(state.logits);
+      this.ready = true;
+    }
+    this.rng = spec.rng;
+    this.sampler = new Sampler(vocabSize, { ...spec.sampling, logitsProcessors: [], suppressTokens });
+    this.criteria = [new MaxNewTokensCriterion(spec.maxTokens)];
+    if (spec.stop.length > 0) this.criteria.push(new StopStringsCriterion(spec.stop, 1));
+  }
+
+  /** Ids still to run through the model. */
+  get remaining(): number {
+    return this.feed.length - this.cursor;
+  }
+
+  get sink(): StreamSink {
+    return this.spec.sink;
+  }
+
+  /** Appends a sampled character; returns 'length' / 'stop' if that ends the stream. */
+  accept(id: number, text: string): 'length' | 'stop' | null {
+    this.count++;
+    this.text += text;
+    this.unsent += text;
+    this.feed = [id];
+    this.cursor = 0;
+    this.ready = false;
+    for (const criterion of this.criteria) {
+      const reason = criterion.check(0, text, this.count);
+      if (reason === 'length' || reason === 'stop') return reason;
+    }
+    return null;
+  }
+
+  /** The state to continue from: ids not yet run stay pending, fresh logits are kept. */
+  finalState(): StreamState {
+    return {
+      h: this.h,
+      c: this.c,
+      pending: this.feed.slice(this.cursor),
+      logits: this.ready ? this.logits.slice() : undefined,
+    };
+  }
+}

@@ -1,0 +1,256 @@
+import OpenAI from 'openai';
+import { createServer, type CharServer } from './index.js';
+import { getJson, metricValue, postBytes, postJson, rawStreamingRequest, sseEvents, until } from './test-helpers/http.js';
+import { demoModel, DEMO_MODEL_PATH, referenceTexts } from './test-helpers/models.js';
+import type { CompletionResponse, OpenAIErrorBody } from './index.js';
+
+const quiet = { warn: () => undefined };
+
+describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
+  let server: CharServer;
+  let url: string;
+  let client: OpenAI;
+  const bytes = demoModel();
+
+  beforeAll(async () => {
+    server = await createServer({ models: [DEMO_MODEL_PATH], port: 0, backend: 'cpu', logger: quiet, limits: { maxPromptChars: 2000 } });
+    url = await server.listen();
+    client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('listens on 127.0.0.1 and lists its model', async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['nietzsche-gru']);
+    const health = await getJson<{ status: string }>(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('ok');
+  });
+
+  it("answers the openai client's completions.create with infer-web's text for the same seed", async () => {
+    const [expected] = await referenceTexts(bytes, [{ prompt: 'the meaning of life is ', seed: 1, maxNewTokens: 120, temperature: 0.8 }]);
+    const completion = await client.completions.create({ model: 'nietzsche-gru', prompt: 'the meaning of life is ', max_tokens: 120, temperature: 0.8, seed: 1 });
+    expect(completion.object).toBe('text_completion');
+    expect(completion.id).toMatch(/^cmpl-[0-9a-f]{32}$/);
+    expect(completion.choices).toHaveLength(1);
+    expect(completion.choices[0].text).toBe(expected);
+    expect(completion.choices[0].finish_reason).toBe('length');
+    expect(completion.usage).toEqual({ prompt_tokens: 23, completion_tokens: 120, total_tokens: 143 });
+  });
+
+  it('streams the same text as SSE chunks through the openai client, ending with the finish reason and usage', async () => {
+    const [expected] = await referenceTexts(bytes, [{ prompt: 'what is truth? ', seed: 42, maxNewTokens: 300, topP: 0.9 }]);
+    const stream = await client.completions.create({
+      model: 'nietzsche-gru',
+      prompt: 'what is truth? ',
+      max_tokens: 300,
+      top_p: 0.9,
+      seed: 42,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    const finishes: (string | null)[] = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks++;
+      for (const choice of chunk.choices) {
+        text += choice.text;
+        finishes.push(choice.finish_reason);
+      }
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toBe(expected);
+    expect(chunks).toBeGreaterThan(2);
+    expect(finishes.at(-1)).toBe('length');
+    expect(finishes.slice(0, -1).every((f) => f === null)).toBe(true);
+    expect(usage).toEqual({ prompt_tokens: 15, completion_tokens: 300, total_tokens: 315 });
+  });
+
+  it('gives n choices per prompt, choice i sampling with stream i of the seed, and honours stop', async () => {
+    const response = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: ['god is ', 'the '], n: 3, max_tokens: 40, seed: 7 });
+    expect(response.status).toBe(200);
+    const texts = response.body.choices.map((c) => c.text);
+    expect(response.body.choices.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    const [first] = await referenceTexts(bytes, [{ prompt: 'god is ', seed: 7, maxNewTokens: 40 }]);
+    expect(texts[0]).toBe(first);
+    expect(new Set(texts).size).toBe(6);
+    expect(response.body.usage.completion_tokens).toBe(240);
+
+    const [withStop] = await referenceTexts(bytes, [{ prompt: 'the ', seed: 3, maxNewTokens: 400, stop: ['e '] }]);
+    const stopped = await client.completions.create({ model: 'nietzsche-gru', prompt: 'the ', max_tokens: 400, seed: 3, stop: 'e ' });
+    expect(stopped.choices[0].text).toBe(withStop);
+    expect(stopped.choices[0].text.endsWith('e ')).toBe(true);
+    expect(stopped.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('counts requests, characters, batch sizes and step times in /metrics', async () => {
+    const before = await (await fetch(`${url}/metrics`)).text();
+    const generated = (text: string): number => metricValue(text, 'charrnn_generated_characters_total{model="nietzsche-gru"}') ?? 0;
+    await postJson(`${url}/v1/completions`, { prompt: 'a', max_tokens: 77, seed: 1 });
+    await postJson(`${url}/v1/completions`, { prompt: 'a', max_tokens: -1 });
+    const ok = (text: string): number => metricValue(text, 'charrnn_requests_total{route="/v1/completions",status="200"}') ?? 0;
+    const streamed = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"b","max_tokens":3,"stream":true}' });
+    expect(sseEvents(await streamed.text()).at(-1)).toBe('[DONE]');
+    await new Promise((r) => setTimeout(r, 20));
+    const response = await fetch(`${url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(generated(text) - generated(before)).toBe(80);
+    expect(ok(text) - ok(before)).toBe(2);
+    expect(metricValue(text, 'charrnn_requests_total{route="/v1/completions",status="400"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'charrnn_requests_total{route="/v1/completions",status="200"}')).toBeGreaterThanOrEqual(2);
+    expect(metricValue(text, 'charrnn_batch_size_count{model="nietzsche-gru"}')).toBeGreaterThan(77);
+    expect(metricValue(text, 'charrnn_step_seconds_count{model="nietzsche-gru"}')).toBeGreaterThan(77);
+    expect(metricValue(text, 'charrnn_active_streams{model="nietzsche-gru"}')).toBe(0);
+    expect(metricValue(text, 'charrnn_queued_streams{model="nietzsche-gru"}')).toBe(0);
+  });
+
+  const hostile: [string, unknown, number, string | null, RegExp][] = [
+    ['max_tokens negative', { prompt: 'a', max_tokens: -1 }, 400, 'max_tokens', /max_tokens is -1; expected an integer from 0 to 4096/],
+    ['max_tokens a string', { prompt: 'a', max_tokens: '5' }, 400, 'max_tokens', /max_tokens is "5"/],
+    ['max_tokens huge', { prompt: 'a', max_tokens: 1e9 }, 400, 'max_tokens', /1000000000/],
+    ['max_tokens fractional', { prompt: 'a', max_tokens: 1.5 }, 400, 'max_tokens', /1\.5/],
+    ['max_tokens null', { prompt: 'a', max_tokens: null }, 400, 'max_tokens', /null/],
+    ['n huge', { prompt: 'a', n: 1e9 }, 400, 'n', /an integer from 1 to 16/],
+    ['n zero', { prompt: 'a', n: 0 }, 400, 'n', /n is 0/],
+    ['n "NaN"', { prompt: 'a', n: 'NaN' }, 400, 'n', /"NaN"/],
+    ['temperature "NaN"', { prompt: 'a', temperature: 'NaN' }, 400, 'temperature', /from 0 to 2/],
+    ['temperature negative', { prompt: 'a', temperature: -0.5 }, 400, 'temperature', /-0\.5/],
+    ['top_p 0', { prompt: 'a', top_p: 0 }, 400, 'top_p', /greater than 0/],
+    ['seed negative', { prompt: 'a', seed: -1 }, 400, 'seed', /seed is -1/],
+    ['seed beyond 2^53', { prompt: 'a', seed: 2 ** 60 }, 400, 'seed', /seed/],
+    ['prompt a number', { prompt: 123 }, 400, 'prompt', /prompt is 123/],
+    ['prompt an empty array', { prompt: [] }, 400, 'prompt', /array of 0/],
+    ['prompt token ids', { prompt: [1, 2] }, 400, 'prompt[0]', /prompt\[0\] is 1/],
+    ['prompt an object', { prompt: {} }, 400, 'prompt', /an object/],
+    ['prompt missing', { max_tokens: 3 }, 400, 'prompt', /missing field 'prompt'/],
+    ['prompt empty', { prompt: '' }, 400, 'prompt', /prompt is empty/],
+    ['prompt too long', { prompt: 'a'.repeat(2001) }, 400, 'prompt', /a string of 2001 characters; expected a string of at most 2000/],
+    ['prompts × n too many', { prompt: ['a', 'b', 'c', 'd', 'e'], n: 4 }, 400, 'n', /20 choices; this server gives at most 16/],
+    ['stop empty string', { prompt: 'a', stop: [''] }, 400, 'stop[0]', /stop\[0\] is ""/],
+    ['stop too many', { prompt: 'a', stop: ['a', 'b', 'c', 'd', 'e'] }, 400, 'stop', /an array of 5/],
+    ['stream a string', { prompt: 'a', stream: 'yes' }, 400, 'stream', /true or false/],
+    ['stream_options unknown key', { prompt: 'a', stream_options: { x: 1 } }, 400, 'stream_options.x', /unknown field 'stream_options.x'; valid fields are include_usage/],
+    ['an unknown field', { prompt: 'a', foo: 1 }, 400, 'foo', /unknown field 'foo'; valid fields are model, prompt, max_tokens/],
+    ['logprobs (OpenAI, unsupported)', { prompt: 'a', logprobs: 2 }, 400, 'logprobs', /does not support/],
+    ['session of the wrong type', { prompt: 'a', session: 5 }, 400, 'session', /session is 5/],
+    ['an unknown session', { prompt: 'a', session: 'sess_nope' }, 404, 'session', /no session "sess_nope"/],
+    ['an unknown model', { prompt: 'a', model: 'gpt-4' }, 404, 'model', /model "gpt-4" does not exist; this server has "nietzsche-gru"/],
+    ['a JSON array body', [1, 2], 400, null, /must be a JSON object/],
+    ['a JSON null body', null, 400, null, /must be a JSON object/],
+    ['__proto__ in the body', '{"prompt":"a","__proto__":{"x":1}}', 400, null, /./],
+    ['invalid JSON', '{"prompt": "a",', 400, null, /not valid JSON/],
+    ['an empty body', '', 400, null, /empty/],
+    ['deeply nested JSON', '['.repeat(200_000), 400, null, /not valid JSON/],
+  ];
+
+  it.each(hostile)('answers %s with an error naming the field, and keeps serving', async (_name, body, status, param, message) => {
+    const response = await postJson<OpenAIErrorBody>(`${url}/v1/completions`, body);
+    expect(response.status).toBe(status);
+    expect(response.body.error.param).toBe(param);
+    expect(response.body.error.message).toMatch(message);
+    expect(response.body.error.type).toBe(status === 404 ? 'not_found_error' : 'invalid_request_error');
+    expect(typeof response.body.error.code).toBe('string');
+  });
+
+  it('refuses invalid UTF-8, non-JSON content types, oversized bodies and unknown routes', async () => {
+    const invalid = await postBytes(`${url}/v1/completions`, Uint8Array.from([0x7b, 0x22, 0x70, 0x72, 0x6f, 0x6d, 0x70, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), 'application/json');
+    expect(invalid.status).toBe(400);
+    expect(JSON.parse(invalid.body).error.code).toBe('invalid_utf8');
+    const form = await postBytes(`${url}/v1/completions`, Buffer.from('prompt=a'), 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body).error.message).toMatch(/Content-Type: application\/json/);
+    const big = await postBytes(`${url}/v1/completions`, Buffer.from(JSON.stringify({ prompt: 'a'.repeat(2 << 20) })), 'application/json');
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe('body_too_large');
+    const missing = await getJson<OpenAIErrorBody>(`${url}/v1/nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('no route GET /v1/nothing');
+    // Still serving.
+    const ok = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'a', max_tokens: 5 });
+    expect(ok.body.choices[0].text).toHaveLength(5);
+  });
+
+  it('frees the slot at once when a streaming client disconnects', async () => {
+    const socket = rawStreamingRequest(url, { prompt: 'the ', max_tokens: 4096, stream: true });
+    let received = '';
+    await new Promise<void>((resolve) => socket.on('data', (d: Buffer) => ((received += d.toString()), received.includes('data: ') && resolve())));
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    socket.destroy();
+    await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 2000, 'the slot to be freed');
+  });
+});
+
+describe('limits', () => {
+  it('answers 429 with Retry-After when the queue is full, and 408 (or an SSE error) past the request timeout', async () => {
+    const server = await createServer({
+      models: [{ source: demoModel(), name: 'demo' }],
+      port: 0,
+      backend: 'cpu',
+      logger: quiet,
+      limits: { maxStreams: 1, maxQueue: 1, maxChoices: 1, maxTokens: 1_000_000, requestTimeoutMs: 400 },
+    });
+    const url = await server.listen();
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    try {
+      const running = postJson<OpenAIErrorBody>(`${url}/v1/completions`, { prompt: 'a', max_tokens: 1_000_000 });
+      const queued = postJson<OpenAIErrorBody>(`${url}/v1/completions`, { prompt: 'b', max_tokens: 1_000_000 });
+      await until(async () => (await getJson<{ models: { queued_streams: number }[] }>(`${url}/health`)).body.models[0].queued_streams === 1, 2000, 'a queued stream');
+      const refused = await client.completions.create({ model: 'demo', prompt: 'c', max_tokens: 1 }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      const error = refused as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(error.headers.get('retry-after')).toBe('1');
+      expect(error.code).toBe('queue_full');
+      // Both long requests end at the timeout, the queued one too.
+      const [first, second] = await Promise.all([running, queued]);
+      expect(first.status).toBe(408);
+      expect(first.body.error.code).toBe('request_timeout');
+      expect(second.status).toBe(408);
+
+      const stream = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a', max_tokens: 1_000_000, stream: true }) });
+      const events = sseEvents(await stream.text());
+      expect(events.at(-1)).toBe('[DONE]');
+      expect(JSON.parse(events.at(-2)!).error.code).toBe('request_timeout');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('pauses generation for a client that does not read (backpressure), and frees it when it goes', async () => {
+    // One SSE event per character, so the socket buffers fill quickly.
+    const server = await createServer({ models: [{ source: demoModel(), name: 'demo' }], port: 0, backend: 'cpu', logger: quiet, flushIntervalMs: 0, limits: { maxTokens: 1_000_000 } });
+    const url = await server.listen();
+    try {
+      const generated = async (): Promise<number> => metricValue(await (await fetch(`${url}/metrics`)).text(), 'charrnn_generated_characters_total{model="demo"}') ?? 0;
+      const socket = rawStreamingRequest(url, { prompt: 'the ', max_tokens: 1_000_000, stream: true });
+      socket.pause();
+      // Generation stops once the buffers are full: the count stays put while nobody reads.
+      let last = -1;
+      await until(
+        async () => {
+          const now = await generated();
+          const still = now === last && now > 0;
+          last = now;
+          if (!still) await new Promise((r) => setTimeout(r, 200));
+          return still;
+        },
+        20_000,
+        'generation to pause',
+      );
+      expect(last).toBeLessThan(1_000_000);
+      const health = await getJson<{ models: { active_streams: number }[] }>(`${url}/health`);
+      expect(health.body.models[0].active_streams).toBe(1);
+      // Reading again lets it continue.
+      socket.resume();
+      socket.on('data', () => undefined);
+      await until(async () => (await generated()) > last + 1000, 5000, 'generation to resume');
+      socket.destroy();
+      await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 2000, 'the slot to be freed');
+    } finally {
+      await server.close();
+    }
+  });
+});
