@@ -4,16 +4,17 @@
 // bs 64, bptt 8, min_freq 3, Adam). Writes <out>/results.md and <out>/loss-curves.svg, and each
 // run's checkpoint under <out>/rnn and <out>/gru.
 // Usage (after `npx nx run train:build`):
-//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
+//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--engine auto|ort|tfjs] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@charrnn/data/node';
-import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, lineChartSvg, runFit } from '@charrnn/train';
+import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, lineChartSvg, runFit } from '@charrnn/train';
 
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'checkpoints/lesson' },
     'max-batches': { type: 'string' },
+    engine: { type: 'string', default: 'auto' },
     backend: { type: 'string', default: 'auto' },
     only: { type: 'string' },
     seed: { type: 'string', default: '0' },
@@ -34,12 +35,13 @@ const isCount = (v, min) => /^\d+$/.test(v) && Number(v) >= min;
 if (args.only !== undefined && !RUNS.length) fail(`--only ${args.only} is not a run of the lesson; expected rnn or gru`);
 if (args['max-batches'] !== undefined && !isCount(args['max-batches'], 1)) fail(`--max-batches ${args['max-batches']} is invalid; expected an integer ≥ 1`);
 if (!isCount(args.seed, 0)) fail(`--seed ${args.seed} is invalid; expected an integer ≥ 0`);
+if (!ENGINE_CHOICES.includes(args.engine)) fail(`--engine ${args.engine} is invalid; expected one of ${ENGINE_CHOICES.join(', ')}`);
 if (!BACKEND_CHOICES.includes(args.backend)) fail(`--backend ${args.backend} is invalid; expected one of ${BACKEND_CHOICES.join(', ')}`);
 
 const maxBatches = args['max-batches'] ? Number(args['max-batches']) : null;
 const results = [];
 for (const run of RUNS) {
-  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, backend: args.backend, seed: Number(args.seed) };
+  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, engine: args.engine, backend: args.backend, seed: Number(args.seed) };
   const started = Date.now();
   const result = await runFit({ options, out: path.join(args.out, run.arch) });
   if (result.interrupted) process.exit(130);

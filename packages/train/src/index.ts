@@ -40,7 +40,13 @@ export { createOptimizer } from './optim/create.js';
 export { type Schedule, ScheduleError, parseSchedule, formatSchedule, totalEpochs, learningRate } from './schedule/schedule.js';
 export { type TokenBatch, type LossAndGradients, lossAndGradients, clipGradNorm } from './trainer/gradients.js';
 export { type Evaluation, evaluate } from './trainer/evaluate.js';
-export { type FitOptions, DEFAULT_FIT_OPTIONS } from './trainer/fit-options.js';
+export { type FitOptions, type EngineChoice, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES } from './trainer/fit-options.js';
+export { type TrainingEngine, type EngineFactory, type EngineInit, type StateData, type TrainStepResult } from './engine/engine.js';
+export { TfjsEngine, tfjsEngine, type TfjsEngineOptions } from './engine/tfjs-engine.js';
+export { type TrainingRun, type TrainingResult, trainingLoop } from './trainer/loop.js';
+export { OrtEngine, ortEngine, type OrtApi, type OrtEngineOptions } from './ort/ort-engine.js';
+export { TRAINING_IO, buildTrainingGraph, type TrainingGraphSpec, type TrainingGraphKind, type GraphOptimizer } from './ort/training-graph.js';
+export { type OrtDevice, type OrtNodeOptions, type OrtNodeEngine, ORT_DEVICES, ORT_NODE_INSTALL_HINT, OrtRuntimeError, loadOrtNode, ortNodeEngine } from './ort/node-runtime.js';
 export { type EpochRecord, TABLE_HEADER, tableRow, historyJsonl } from './trainer/history.js';
 export { type Series, type ChartOptions, lineChartSvg } from './trainer/line-chart.js';
 export {
@@ -56,7 +62,7 @@ export {
 } from './trainer/training-checkpoint.js';
 export { type FitRun, type FitResult, TrainingDivergedError, fit, modelConfigFor } from './trainer/fit.js';
 export { type LrFindOptions, type LrFindPoint, type LrFindResult, lrFind } from './trainer/lr-find.js';
-export { type RunFitRequest, runFit, defaultRunName, freshDirectory, prepareFor } from './trainer/run.js';
+export { type RunFitRequest, runFit, defaultRunName, freshDirectory, prepareFor, ORT_DEFAULT_THREADS } from './trainer/run.js';
 export { runLrFind } from './trainer/run-lr-find.js';
 export { fastLossAndGradients } from './fast/loss-and-gradients.js';
 export { type WindowTokens, type WindowGradients, type DropoutMasks, windowGradients } from './fast/window-gradients.js';

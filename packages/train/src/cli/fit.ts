@@ -21,16 +21,16 @@ const program = addTrainingFlags(new Command('train:fit'))
   .option('--out <dir>', 'checkpoint directory (default checkpoints/<arch>-e<embed>-h<hidden>, never overwriting a run)')
   .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
   .option('--max-batches <n>', 'train at most n batches per epoch (quick runs)', integerFlag(1))
-  .option('--workers <n>', 'threads computing gradients, data-parallel over streams (same results up to float rounding)', integerFlag(1), 1)
+  .option('--workers <n>', 'threads computing each batch: intra-op threads of the ONNX Runtime engine (default 1), worker threads over streams of the tfjs engine (default 1)', integerFlag(1))
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number; workers: number }>();
+const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number; workers?: number }>();
 if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
   program.error('error: give either --schedule or --epochs/--lr, not both');
 }
 const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? `${flags.epochs ?? 1}@${flags.lr ?? 1e-3}` : DEFAULT_FIT_OPTIONS.schedule);
-const backendGiven = program.getOptionValueSource('backend') === 'cli';
+const given = (flag: string) => program.getOptionValueSource(flag) === 'cli';
 
 const controller = new AbortController();
 process.on('SIGINT', () => {
@@ -44,7 +44,9 @@ try {
     options: fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null }),
     out: flags.out,
     resume: flags.resume,
-    backend: backendGiven ? flags.backend : undefined,
+    engine: given('engine') ? flags.engine : undefined,
+    device: given('device') ? flags.device : undefined,
+    backend: given('backend') ? flags.backend : undefined,
     workers: flags.workers,
     signal: controller.signal,
   });

@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
-import { DEFAULT_FIT_OPTIONS as D, type FitOptions } from '../trainer/fit-options.js';
+import { ORT_DEVICES } from '../ort/node-runtime.js';
+import { DEFAULT_FIT_OPTIONS as D, ENGINE_CHOICES, type FitOptions } from '../trainer/fit-options.js';
 
 const int = (min: number) => (value: string) => {
   const n = Number(value);
@@ -34,7 +35,9 @@ export function addTrainingFlags(cmd: Command): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default(D.optimizer))
     .option('--momentum <m>', 'SGD momentum', num(0, 1), D.momentum)
     .option('--clip <norm>', 'clip the global gradient norm (default: off)', positive)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default(D.backend))
+    .addOption(new Option('--engine <name>', "training engine: 'ort' (ONNX Runtime), 'tfjs', or 'auto' (ort where onnxruntime-node loads, else tfjs)").choices(ENGINE_CHOICES).default(D.engine))
+    .addOption(new Option('--device <name>', "ONNX Runtime engine's device: 'auto' (CUDA when available, else CPU), 'cuda' or 'cpu'").choices(ORT_DEVICES).default(D.device))
+    .addOption(new Option('--backend <name>', "tfjs engine's backend").choices(BACKEND_CHOICES).default(D.backend))
     .option('--seed <n>', 'seed for init, batches and dropout', int(0), D.seed)
     .option('--min-freq <n>', 'minimum character count to enter the vocabulary', int(1), D.minFreq)
     .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)');
@@ -62,6 +65,8 @@ export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; m
     minFreq: flags.minFreq,
     lower: flags.lower,
     validFraction: D.validFraction,
+    engine: flags.engine,
+    device: flags.device,
     backend: flags.backend,
   };
 }

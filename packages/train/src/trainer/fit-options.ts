@@ -1,4 +1,5 @@
 import type { BackendChoice } from '../backend/select.js';
+import type { OrtDevice } from '../ort/node-runtime.js';
 import type { Arch } from '../model/config.js';
 import type { OptimizerName } from '../optim/optimizer.js';
 
@@ -26,8 +27,16 @@ export interface FitOptions {
   minFreq: number;
   lower: boolean;
   validFraction: number;
+  /** Which engine trains: 'ort' (ONNX Runtime), 'tfjs', or 'auto' = ort where onnxruntime-node loads, else tfjs. */
+  engine: EngineChoice;
+  /** The ONNX Runtime engine's device: 'auto' = CUDA when its provider is installed and starts, else CPU. */
+  device: OrtDevice;
+  /** The tfjs engine's backend. */
   backend: BackendChoice;
 }
+
+export type EngineChoice = 'auto' | 'ort' | 'tfjs';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'ort', 'tfjs'];
 
 /** The lesson's GRU run: embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, 6 epochs at 1e-3 then 3 at 1e-4, Adam. */
 export const DEFAULT_FIT_OPTIONS: FitOptions = {
@@ -47,5 +56,7 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   minFreq: 3,
   lower: true,
   validFraction: 0.2,
+  engine: 'auto',
+  device: 'auto',
   backend: 'auto',
 };

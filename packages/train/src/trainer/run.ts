@@ -3,8 +3,11 @@ import path from 'node:path';
 import { prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { createProgress, loadCorpus } from '@charrnn/data/node';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
+import type { EngineFactory } from '../engine/engine.js';
+import { tfjsEngine } from '../engine/tfjs-engine.js';
+import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../ort/node-runtime.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
-import type { FitOptions } from './fit-options.js';
+import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint.js';
@@ -15,12 +18,55 @@ export interface RunFitRequest {
   out?: string;
   /** Continue the run saved in this directory (its trainer.json options are used). */
   resume?: string;
-  /** Overrides the saved backend on resume. */
+  /** Override the saved engine, device and backend on resume. */
+  engine?: EngineChoice;
+  device?: OrtDevice;
   backend?: BackendChoice;
   log?: (line: string) => void;
   signal?: AbortSignal;
-  /** Threads computing each batch's gradients, data-parallel over streams (ParallelGradients); default 1. */
+  /**
+   * Threads computing each batch: the ONNX Runtime engine's intra-op threads (default
+   * ORT_DEFAULT_THREADS), or the tfjs engine's data-parallel worker threads over streams
+   * (ParallelGradients; default 1).
+   */
   workers?: number;
+  /** Why onnxruntime-node's CUDA provider is unavailable, or undefined if it may be tried (injected by tests). */
+  cudaMissing?: () => Promise<string | undefined>;
+  /** Loads onnxruntime-node (injected by tests to simulate a missing or broken package). */
+  ortLoader?: (specifier: string) => Promise<unknown>;
+}
+
+/** Intra-op threads of the ONNX Runtime engine on the CPU, measured fastest for the lesson's models on 2 cores (README, Performance). */
+export const ORT_DEFAULT_THREADS = 1;
+
+interface ChosenEngine {
+  factory: EngineFactory;
+  dispose?: () => Promise<void>;
+}
+
+/**
+ * `auto`: the ONNX Runtime engine where onnxruntime-node loads, else the tfjs engine (one line
+ * says why). `ort` never falls back; `tfjs` never tries onnxruntime.
+ */
+async function chooseEngine(options: FitOptions, req: RunFitRequest, vocabSize: number, log: (line: string) => void): Promise<ChosenEngine> {
+  if (options.engine !== 'tfjs') {
+    try {
+      const ort = await ortNodeEngine({ device: options.device, threads: req.workers ?? ORT_DEFAULT_THREADS, cudaMissing: req.cudaMissing, loader: req.ortLoader });
+      for (const line of ort.log) log(`engine: ${line}`);
+      return { factory: ort.factory };
+    } catch (e) {
+      // A device asked for by name, or the ort engine asked for by name, is never silently replaced.
+      if (!(e instanceof OrtRuntimeError) || options.engine === 'ort' || options.device === 'cuda') throw e;
+      log(`engine: ${e.message}; using the tfjs engine`);
+    }
+  }
+  const backend = await selectBackend(options.backend);
+  for (const line of backend.log) log(`backend: ${line}`);
+  // tfjs-node runs its kernels multi-threaded already; worker threads pay off on wasm and cpu.
+  const workers = backend.name === 'tensorflow' ? 1 : (req.workers ?? 1);
+  const parallel = workers > 1 ? await ParallelGradients.create({ ...modelConfigFor(options, vocabSize) }, { parts: workers, backend: backend.name, maxBatchSize: options.bs }) : null;
+  if (parallel) log(`gradients: ${workers} threads, streams split between them`);
+  return { factory: tfjsEngine({ gradients: parallel?.lossAndGradients }), dispose: parallel ? () => parallel.dispose() : undefined };
 }
 
 export function defaultRunName(o: FitOptions): string {
@@ -45,29 +91,36 @@ export async function prepareFor(options: FitOptions, log: (line: string) => voi
 export async function runFit(req: RunFitRequest): Promise<FitResult> {
   const log = req.log ?? ((line: string) => console.log(line));
   const resume = req.resume ? await loadTrainingCheckpoint(req.resume) : undefined;
-  const options = resume ? { ...resume.trainer.options, backend: req.backend ?? resume.trainer.options.backend } : req.options;
-  parseSchedule(options.schedule); // fail on a bad schedule before any slow work
-  const backend = await selectBackend(options.backend);
-  for (const line of backend.log) log(`backend: ${line}`);
+  const options: FitOptions = resume
+    ? {
+        ...resume.trainer.options,
+        // Runs saved before the ONNX Runtime engine existed have no engine or device.
+        engine: req.engine ?? resume.trainer.options.engine ?? DEFAULT_FIT_OPTIONS.engine,
+        device: req.device ?? resume.trainer.options.device ?? DEFAULT_FIT_OPTIONS.device,
+        backend: req.backend ?? resume.trainer.options.backend,
+      }
+    : req.options;
+  // Fail on bad options before any slow work.
+  const schedule = parseSchedule(options.schedule);
+  if (!ENGINE_CHOICES.includes(options.engine)) throw new OrtRuntimeError(`engine ${JSON.stringify(options.engine)} is not one of ${ENGINE_CHOICES.join(', ')}`);
+  if (!ORT_DEVICES.includes(options.device)) throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
   const corpus = await prepareFor(options, log);
   const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
-  const schedule = parseSchedule(options.schedule);
   if (resume?.trainer.complete) {
     log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
     return { history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
   }
+  const engine = await chooseEngine(options, req, corpus.vocab.size, log);
   log(
     resume
       ? `resuming ${req.resume} at epoch ${resume.trainer.epoch + 1}, batch ${resume.trainer.batch} (step ${resume.trainer.step}) → ${outDir}`
       : `training ${options.arch} e${options.embed} h${options.hidden} × ${options.layers}, bs ${options.bs}, bptt ${options.bptt}, ${options.optimizer}, schedule ${options.schedule} (${totalEpochs(schedule)} epochs) → ${outDir}`,
   );
-  // tfjs-node runs its kernels multi-threaded already; worker threads pay off on wasm and cpu.
-  const workers = backend.name === 'tensorflow' ? 1 : (req.workers ?? 1);
-  const parallel = workers > 1 ? await ParallelGradients.create(modelConfigFor(options, corpus.vocab.size), { parts: workers, backend: backend.name, maxBatchSize: options.bs }) : null;
-  if (parallel) log(`gradients: ${workers} threads, streams split between them`);
   try {
-    return await fit({ corpus, options, outDir, resume, log, signal: req.signal, progress: createProgress({ unit: 'batches' }), gradients: parallel?.lossAndGradients });
+    // The run records the options it was trained with, engine choice included.
+    const run = resume ? { ...resume, trainer: { ...resume.trainer, options } } : undefined;
+    return await fit({ corpus, options, outDir, resume: run, log, signal: req.signal, progress: createProgress({ unit: 'batches' }), engine: engine.factory });
   } finally {
-    await parallel?.dispose();
+    await engine.dispose?.();
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * The ONNX Runtime engine in Node: loads onnxruntime-node (an optional peer dependency) and picks
+ * its execution provider, CUDA when it is installed and starts, else the CPU, saying which once.
+ */
+import type { EngineFactory } from '../engine/engine.js';
+import type { ModuleLoader } from '../backend/select.js';
+import { GraphBuilder, encodeModel } from '@charrnn/graph';
+import { OrtEngine, type OrtApi, type OrtEngineOptions } from './ort-engine.js';
+
+function probeModel(): Uint8Array {
+  const g = new GraphBuilder('probe');
+  g.op('Add', [g.input('x', 'float32', [1]), g.constant('float32', [1], [1])], 'y');
+  g.output('y', 'float32', [1]);
+  return encodeModel(g.build(), { opset: 17, irVersion: 8, metadata: {}, producerName: '@charrnn/train', producerVersion: '0.1.0' });
+}
+
+export type OrtDevice = 'auto' | 'cuda' | 'cpu';
+export const ORT_DEVICES: readonly OrtDevice[] = ['auto', 'cuda', 'cpu'];
+
+/** onnxruntime-node is missing or broken, or the device asked for by name cannot be used. */
+export class OrtRuntimeError extends Error {
+  override name = 'OrtRuntimeError';
+}
+
+export const ORT_NODE = 'onnxruntime-node';
+
+/** How to install onnxruntime-node where its install script (a CUDA download on linux/x64) cannot run. */
+export const ORT_NODE_INSTALL_HINT = `install it with ONNXRUNTIME_NODE_INSTALL=skip npm install ${ORT_NODE} (its install script only downloads the CUDA provider)`;
+
+export interface OrtNodeOptions {
+  device: OrtDevice;
+  /** Intra-op threads of the CPU provider. */
+  threads: number;
+  /** Loads onnxruntime-node; injectable so tests can simulate a missing or broken package. */
+  loader?: ModuleLoader;
+  /**
+   * Why onnxruntime-node's CUDA provider cannot be used here (its library is not installed), or
+   * undefined if it may be tried. Checked before asking onnxruntime for CUDA, which otherwise
+   * prints a native error line of its own.
+   */
+  cudaMissing?: () => Promise<string | undefined>;
+  /**
+   * Refuse to place any node of a CUDA session on the CPU (onnxruntime's
+   * session.disable_cpu_ep_fallback), so a graph that would silently run partly on the host fails
+   * to load instead (tools/gpu-check.sh).
+   */
+  strictDevice?: boolean;
+}
+
+export interface OrtNodeEngine {
+  factory: EngineFactory;
+  /** The provider the sessions were created for: 'cuda' or 'cpu'. */
+  provider: 'cuda' | 'cpu';
+  /** What was tried and why the provider was taken, one line each. */
+  log: string[];
+}
+
+function reason(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  if ((err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') && String(err.message ?? '').includes(ORT_NODE)) return `${ORT_NODE} is not installed`;
+  return `${ORT_NODE} failed to load: ${String(err?.message ?? e).split('\n')[0]}`;
+}
+
+/** Imports onnxruntime-node, or throws OrtRuntimeError saying why and how to install it. */
+export async function loadOrtNode(loader: ModuleLoader = (s) => import(s)): Promise<OrtApi> {
+  let mod: { default?: unknown; InferenceSession?: unknown; Tensor?: unknown };
+  try {
+    mod = (await loader(ORT_NODE)) as typeof mod;
+  } catch (e) {
+    throw new OrtRuntimeError(`${reason(e)}; ${ORT_NODE_INSTALL_HINT}`);
+  }
+  const api = (mod.InferenceSession ? mod : mod.default) as Partial<OrtApi> | undefined;
+  if (typeof api?.InferenceSession?.create !== 'function' || typeof api.Tensor !== 'function') {
+    throw new OrtRuntimeError(`${ORT_NODE} loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30`);
+  }
+  return api as OrtApi;
+}
+
+/**
+ * The ONNX Runtime engine on onnxruntime-node. `device: 'auto'` takes CUDA when its provider is
+ * installed and a session starts on it, else the CPU (one line in `log` says why); 'cuda' throws
+ * OrtRuntimeError instead of falling back; 'cpu' never tries CUDA. On CUDA the weights, optimizer
+ * state and carried state stay on the device between steps.
+ */
+export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEngine> {
+  if (!ORT_DEVICES.includes(options.device)) {
+    throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
+  }
+  const ort = await loadOrtNode(options.loader);
+  const log: string[] = [];
+  const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads };
+  const onCpu = (): OrtNodeEngine => {
+    log.push(`using ${ORT_NODE} on the CPU (${options.threads} intra-op thread${options.threads === 1 ? '' : 's'})`);
+    return { factory: (init) => OrtEngine.create(init, cpu), provider: 'cpu', log };
+  };
+  if (options.device === 'cpu') return onCpu();
+
+  const missing = await options.cudaMissing?.();
+  if (missing !== undefined) {
+    if (options.device === 'cuda') throw new OrtRuntimeError(`--device cuda: ${ORT_NODE}'s CUDA execution provider is not available (${missing}); on a CUDA machine run \`npm run setup:cuda\`, or use --device cpu`);
+    log.push(`CUDA skipped: ${missing}`);
+    return onCpu();
+  }
+  const cuda: OrtEngineOptions = {
+    ort,
+    runtime: ORT_NODE,
+    provider: 'cuda',
+    deviceResident: true,
+    ...(options.strictDevice ? { sessionOptions: { extra: { session: { disable_cpu_ep_fallback: '1' } } } } : {}),
+  };
+  try {
+    // A one-node graph proves that a session starts on the provider before any training graph is built.
+    const probe = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
+    await probe.release();
+  } catch (e) {
+    const why = String((e as Error).message ?? e).split('\n')[0];
+    if (options.device === 'cuda') throw new OrtRuntimeError(`--device cuda: a CUDA session failed to start (${why}); use --device cpu`);
+    log.push(`CUDA skipped: a session failed to start on it (${why})`);
+    return onCpu();
+  }
+  log.push(`using ${ORT_NODE} on CUDA (weights and optimizer state stay on the device between steps)`);
+  const factory: EngineFactory = (init) => OrtEngine.create(init, cuda);
+  return { factory, provider: 'cuda', log };
+}
