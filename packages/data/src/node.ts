@@ -20,3 +20,4 @@ export {
 } from './io/corpus-source.js';
 export { writeSplitFolders } from './io/split-folders.js';
 export { type PrepareDirectoryOptions, type PreparedDirectoryStats, prepareDirectory } from './io/prepare-directory.js';
+export { integerFlag, numberFlag, positiveFlag, booleanFlag } from './io/cli-flags.js';

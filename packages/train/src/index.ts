@@ -67,5 +67,3 @@ export { runLrFind } from './trainer/run-lr-find.js';
 export { fastLossAndGradients } from './fast/loss-and-gradients.js';
 export { type WindowTokens, type WindowGradients, type DropoutMasks, windowGradients } from './fast/window-gradients.js';
 export { type ParallelOptions, ParallelGradients, ParallelGradientsError } from './fast/parallel-gradients.js';
-export { type ThroughputOptions, type Throughput, type GradientsFn, measureThroughput } from './bench/throughput.js';
-export { type BenchOptions, type BenchReport, type GradientsImpl, runBench } from './bench/run-bench.js';

@@ -1,25 +1,14 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { integerFlag, numberFlag, positiveFlag } from '@charrnn/data/node';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
 import { ORT_DEVICES } from '../ort/node-runtime.js';
 import { DEFAULT_FIT_OPTIONS as D, ENGINE_CHOICES, type FitOptions } from '../trainer/fit-options.js';
 
-const int = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got ${JSON.stringify(value)}`);
-  return n;
-};
-const num = (lo: number, hi: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < lo || n >= hi) throw new InvalidArgumentError(`expected a number in [${lo}, ${hi}), got ${JSON.stringify(value)}`);
-  return n;
-};
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(value)}`);
-  return n;
-};
+const int = (min: number) => integerFlag(min);
+const num = numberFlag;
+const positive = positiveFlag;
 
 /** The model/data/optimizer flags shared by train:fit and train:lr-find. */
 export function addTrainingFlags(cmd: Command): Command {
@@ -71,4 +60,4 @@ export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; m
   };
 }
 
-export { int as integerFlag, positive as positiveFlag };
+export { integerFlag, positiveFlag };

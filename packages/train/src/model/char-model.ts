@@ -7,6 +7,7 @@ import { registerModelGradients } from './gradients.js';
 import { matMul } from './matmul.js';
 import { recurrentStack, type LayerParams, type RecurrentState } from './recurrent.js';
 import { validateWeights, type Weights } from './weights.js';
+import { dropoutMask } from './dropout.js';
 
 export interface ForwardOptions {
   /** Applies dropout between recurrent layers (needs `rng` when config.dropout > 0 and layers > 1). */
@@ -112,17 +113,6 @@ export class CharModel {
   dispose(): void {
     for (const v of this.parameters.values()) v.dispose();
   }
-}
-
-/**
- * Inverted dropout: 0 with probability p, else 1/(1−p), drawn from `rng` in row-major order. Every
- * engine draws its masks here, so a seed gives the same run on tfjs and onnxruntime.
- */
-export function dropoutMask(rng: Rng, p: number, size: number): Float32Array {
-  const values = new Float32Array(size);
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < values.length; i++) values[i] = rng.next() < p ? 0 : keep;
-  return values;
 }
 
 export function dropoutMaskTensor(rng: Rng, p: number, shape: [number, number]): tf.Tensor2D {

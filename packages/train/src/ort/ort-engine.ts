@@ -6,7 +6,7 @@
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, StateData, TrainingEngine, TrainStepResult } from '../engine/engine.js';
-import { dropoutMask } from '../model/char-model.js';
+import { dropoutMask } from '../model/dropout.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { Weights } from '../model/weights.js';

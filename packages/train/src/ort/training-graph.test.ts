@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '@charrnn/data';
-import { CharModel, dropoutMask } from '../model/char-model.js';
+import { CharModel } from '../model/char-model.js';
+import { dropoutMask } from '../model/dropout.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { randomWeights, type Weights } from '../model/weights.js';

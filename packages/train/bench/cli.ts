@@ -4,18 +4,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { EMBEDDED_CORPUS_PATH } from '@charrnn/data/node';
-import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
-import { ARCHS, type Arch } from '../model/config.js';
-import { runBench, type GradientsImpl } from '../bench/run-bench.js';
-import { integerFlag as int } from './flags.js';
+import { ARCHS, BACKEND_CHOICES, ORT_DEVICES, type Arch, type BackendChoice, type OrtDevice } from '@charrnn/train';
+import { runBench, type BenchEngine, type GradientsImpl } from './run-bench.js';
+import { integerFlag } from '@charrnn/data/node';
+
+const int = (min: number) => integerFlag(min);
 
 
 // The PyTorch reference lives outside the repository, next to the workspace (../shared/reference).
-const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const defaultScript = process.env.CHARRNN_PYTORCH_REFERENCE ?? path.resolve(workspaceRoot, '../shared/reference/pytorch_lesson.py');
 
 const program = new Command('train:bench')
-  .description('Training throughput (chars/s) of one config, optionally side by side with the PyTorch reference; prints JSON.')
+  .description('Training throughput (chars/s) of one config, side by side with the PyTorch reference at 1 and 2 threads; prints JSON.')
+  .addOption(new Option('--engine <name>', 'training engine').choices(['ort', 'tfjs']).default('ort'))
+  .addOption(new Option('--device <name>', 'ort engine: execution provider').choices(ORT_DEVICES).default('auto'))
   .addOption(new Option('--arch <arch>', 'recurrent cell').choices(ARCHS).default('gru'))
   .option('--embed <n>', 'embedding size', int(1), 42)
   .option('--hidden <n>', 'hidden size', int(1), 256)
@@ -25,9 +28,9 @@ const program = new Command('train:bench')
   // works through `nx run train:bench`; `--batch` stays for direct `node dist/cli/bench.js` runs.
   .addOption(new Option('--batch <n>', 'same as --bs').argParser(int(1)).hideHelp())
   .option('--bptt <n>', 'BPTT length', int(1), 8)
-  .addOption(new Option('--impl <impl>', 'gradient implementation').choices(['fast', 'reference']).default('fast'))
-  .option('--workers <n>', 'threads computing gradients (data-parallel over streams)', int(1), 1)
-  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('wasm'))
+  .addOption(new Option('--impl <impl>', 'tfjs engine: gradient implementation').choices(['fast', 'reference']).default('fast'))
+  .option('--workers <n>', 'ort: intra-op threads; tfjs: threads computing gradients (data-parallel over streams)', int(1), 1)
+  .addOption(new Option('--backend <name>', 'tfjs engine: backend').choices(BACKEND_CHOICES).default('wasm'))
   .option('--corpus <path>', 'text corpus (default: the embedded nietzsche.txt)')
   .option('--warmup <n>', 'untimed batches first', int(0), 20)
   .option('--windows <n>', 'timed windows (the median is reported)', int(1), 5)
@@ -37,20 +40,22 @@ const program = new Command('train:bench')
   .option('--pytorch-script <path>', 'the PyTorch reference script', defaultScript)
   .option('--python <path>', 'python with torch', '/usr/bin/python3')
   .option('--pytorch-batches <n>', 'batches of the PyTorch run (--max-batches)', int(1), 200)
-  .option('--pytorch-threads <n>', 'torch.set_num_threads', int(1), 2)
+  .option('--pytorch-threads <list>', 'torch.set_num_threads values, each run every round', (v: string) => v.split(',').map((x) => int(1)(x)), [1, 2])
   .option('--seed <n>', 'seed', int(0), 0)
   .showHelpAfterError();
 
 program.parse();
 const f = program.opts<{
-  arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
+  engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
-  python: string; pytorchBatches: number; pytorchThreads: number; seed: number;
+  python: string; pytorchBatches: number; pytorchThreads: number[]; seed: number;
 }>();
 
 try {
   const report = await runBench(
     {
+      engine: f.engine,
+      device: f.device,
       arch: f.arch,
       embed: f.embed,
       hidden: f.hidden,

@@ -1,17 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { LanguageModelLoader, type Batch } from '@charrnn/data';
-import { CharModel, disposeState } from '../model/char-model.js';
-import type { ModelConfig } from '../model/config.js';
-import type { RecurrentState } from '../model/recurrent.js';
-import { randomWeights } from '../model/weights.js';
-import { createOptimizer } from '../optim/create.js';
-import type { LossAndGradients, TokenBatch } from '../trainer/gradients.js';
-
-/** A training step's gradient computation, e.g. the trainer's lossAndGradients or a faster one. */
-export type GradientsFn = (model: CharModel, batch: TokenBatch, state: RecurrentState, opts: { training: boolean }) => LossAndGradients | Promise<LossAndGradients>;
+import { LanguageModelLoader, Rng, type Batch } from '@charrnn/data';
+import { randomWeights, type EngineFactory, type ModelConfig } from '@charrnn/train';
 
 export interface ThroughputOptions {
-  /** Batches run before timing starts (wasm compiles kernels and grows its heap on first use). */
+  /** Batches run before timing starts (sessions per window length are built, wasm grows its heap). */
   warmupBatches: number;
   /** Timed windows; the result is their median. */
   windows: number;
@@ -41,13 +32,12 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Training throughput as PyTorch's reference script counts it: full steps (forward, backward,
- * Adam update at lr 1e-3) on the corpus' training stream with the loader's randomised sequence
+ * Training throughput as PyTorch's reference script counts it: whole optimizer steps (forward,
+ * backward, Adam at lr 1e-3) on the corpus' training stream with the loader's randomised sequence
  * lengths, state carried and detached between batches; chars = targets trained on.
  */
-export async function measureThroughput(config: ModelConfig, trainIds: Int32Array, gradients: GradientsFn, opts: ThroughputOptions): Promise<Throughput> {
-  const model = CharModel.fromWeights(config, randomWeights(config, opts.seed));
-  const optimizer = createOptimizer('adam', { momentum: 0 });
+export async function measureThroughput(config: ModelConfig, trainIds: Int32Array, engineFactory: EngineFactory, opts: ThroughputOptions): Promise<Throughput> {
+  const engine = await engineFactory({ config, weights: randomWeights(config, opts.seed), optimizer: 'adam', momentum: 0, clip: null });
   const loader = new LanguageModelLoader(trainIds, { batchSize: opts.batchSize, bptt: opts.bptt, seed: opts.seed });
   const needed = opts.warmupBatches + opts.windows * opts.batchesPerWindow;
   const batches: Batch[] = [];
@@ -57,16 +47,16 @@ export async function measureThroughput(config: ModelConfig, trainIds: Int32Arra
       if (batches.length === needed) break;
     }
   }
-  let state = model.zeroState(opts.batchSize);
+  const rng = new Rng(opts.seed, 1);
   const trainStep = async (batch: Batch) => {
-    const result = await gradients(model, batch, state, { training: true });
-    optimizer.step(model.parameters, result.grads, 1e-3);
-    tf.dispose([...result.grads.values()]);
-    disposeState(state);
-    state = result.state;
-    return result.loss;
+    if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
+    return (await engine.trainStep(batch, 1e-3, rng)).loss;
   };
   try {
+    // Every window length of the timed batches is seen once first (the ONNX Runtime engine builds a session per length).
+    const warm = new Map<number, Batch>();
+    for (const b of batches) if (!warm.has(b.seqLen)) warm.set(b.seqLen, b);
+    for (const b of warm.values()) await trainStep(b);
     for (let i = 0; i < opts.warmupBatches; i++) await trainStep(batches[i]);
     const windows: number[] = [];
     const perCpu: number[] = [];
@@ -93,8 +83,6 @@ export async function measureThroughput(config: ModelConfig, trainIds: Int32Arra
     }
     return { charsPerSecond: median(windows), windows, charsPerCpuSecond: median(perCpu), cpuPerWall: median(busy), loss: lossSum / targets };
   } finally {
-    disposeState(state);
-    optimizer.dispose();
-    model.dispose();
+    await engine.dispose();
   }
 }

@@ -1,0 +1,156 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { prepareCorpus } from '@charrnn/data';
+import { loadCorpus } from '@charrnn/data/node';
+import {
+  ParallelGradients,
+  fastLossAndGradients,
+  lossAndGradients,
+  ortNodeEngine,
+  selectBackend,
+  tfjsEngine,
+  type Arch,
+  type BackendChoice,
+  type EngineFactory,
+  type ModelConfig,
+  type OrtDevice,
+} from '@charrnn/train';
+import { median, measureThroughput, type Throughput } from './throughput.js';
+import { pytorchAvailable, runPytorch, type PytorchResult } from './pytorch.js';
+
+export type GradientsImpl = 'fast' | 'reference';
+export type BenchEngine = 'ort' | 'tfjs';
+
+export interface BenchOptions {
+  engine: BenchEngine;
+  arch: Arch;
+  embed: number;
+  hidden: number;
+  layers: number;
+  batchSize: number;
+  bptt: number;
+  /** ort: intra-op threads; tfjs: threads computing gradients (data-parallel over streams). */
+  workers: number;
+  /** ort only. */
+  device: OrtDevice;
+  /** tfjs only. */
+  impl: GradientsImpl;
+  backend: BackendChoice;
+  /** Corpus path; undefined = the embedded one (whose file PyTorch is then given). */
+  corpus?: string;
+  warmupBatches: number;
+  windows: number;
+  batchesPerWindow: number;
+  /** Rounds of (ours, PyTorch at each thread count), run one after the other so all see the same machine load. */
+  rounds: number;
+  /** The PyTorch reference; null = don't run it. */
+  pytorch: { python: string; script: string; corpusFile: string; maxBatches: number; threads: number[] } | null;
+  seed: number;
+}
+
+interface PytorchRound {
+  threads: number;
+  result: PytorchResult;
+}
+
+export interface BenchReport {
+  engine: string;
+  engineLog: string[];
+  /** tfjs engine on wasm: the binary tfjs loaded and XNNPACK's thread count. */
+  wasm: { binary: string; threads: number } | null;
+  config: ModelConfig & { batchSize: number; bptt: number };
+  workers: number;
+  /** Median over rounds of our median-of-windows chars/s. */
+  charsPerSecond: number;
+  rounds: { ours: Throughput; pytorch: PytorchRound[]; ratio: number | null }[];
+  /** PyTorch's median chars/s at each thread count. */
+  pytorch: { threads: number; charsPerSecond: number }[] | { note: string } | null;
+  /** Median over rounds of ours / the faster PyTorch of that round, each measured back to back. */
+  ratio: number | null;
+  peakRssMB: number;
+  loadAverage: { before: number[]; after: number[] };
+  cpus: number;
+  date: string;
+}
+
+async function engineFor(o: BenchOptions, config: ModelConfig): Promise<{ name: string; log: string[]; factory: EngineFactory; wasm: BenchReport['wasm']; dispose?: () => Promise<void> }> {
+  if (o.engine === 'ort') {
+    const ort = await ortNodeEngine({ device: o.device, threads: o.workers });
+    return { name: `onnxruntime-node (${ort.provider})`, log: ort.log, factory: ort.factory, wasm: null };
+  }
+  const backend = await selectBackend(o.backend);
+  let wasm: BenchReport['wasm'] = null;
+  if (backend.name === 'wasm') {
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    const { getThreadsCount } = (await import('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount: () => number };
+    wasm = { binary: `tfjs-backend-wasm${threaded && simd ? '-threaded-simd' : simd ? '-simd' : ''}.wasm`, threads: getThreadsCount() };
+  }
+  if (o.workers > 1 && o.impl !== 'fast') throw new Error(`--workers ${o.workers} needs --impl fast (the reference runs on one thread)`);
+  const parallel = o.workers > 1 ? await ParallelGradients.create(config, { parts: o.workers, backend: backend.name, maxBatchSize: o.batchSize }) : null;
+  const gradients = parallel ? parallel.lossAndGradients : o.impl === 'fast' ? fastLossAndGradients : lossAndGradients;
+  return { name: `tfjs (${backend.name})`, log: backend.log, factory: tfjsEngine({ gradients }), wasm, dispose: parallel ? () => parallel.dispose() : undefined };
+}
+
+/** The whole `train:bench` command: engine, corpus, then rounds of our throughput and PyTorch's. */
+export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchReport> {
+  const loadBefore = os.loadavg();
+  const loaded = await loadCorpus(o.corpus, { progress: false });
+  const corpus = prepareCorpus(loaded.text, { minFreq: 3, lower: true, validFraction: 0.2 });
+  const config: ModelConfig = { arch: o.arch, vocabSize: corpus.vocab.size, embeddingDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, dropout: 0 };
+  let pytorchNote: string | undefined;
+  let pytorch = o.pytorch;
+  if (pytorch) {
+    // The reference script hard-codes embedding 42 and one layer, and has no LSTM.
+    if (o.arch === 'lstm' || o.embed !== 42 || o.layers !== 1) {
+      pytorchNote = 'skipped: the reference script runs only rnn/gru with embedding 42 and one layer';
+      pytorch = null;
+    } else if (!pytorchAvailable(pytorch.python, pytorch.script)) {
+      pytorchNote = `skipped: ${pytorch.python} or ${pytorch.script} not found`;
+      pytorch = null;
+    }
+  }
+  const engine = await engineFor(o, config);
+  for (const line of engine.log) log(`engine: ${line}`);
+  const rounds: BenchReport['rounds'] = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const ours = await measureThroughput(config, corpus.train, engine.factory, {
+      warmupBatches: o.warmupBatches,
+      windows: o.windows,
+      batchesPerWindow: o.batchesPerWindow,
+      batchSize: o.batchSize,
+      bptt: o.bptt,
+      seed: o.seed,
+    });
+    log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
+    const torch: PytorchRound[] = [];
+    for (const threads of pytorch?.threads ?? []) {
+      const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch as 'rnn' | 'gru', hidden: o.hidden, batchSize: o.batchSize, bptt: o.bptt });
+      log(`round ${r + 1}/${o.rounds}: pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${result.line}`);
+      torch.push({ threads, result });
+    }
+    const best = torch.length ? Math.max(...torch.map((t) => t.result.charsPerSecond)) : null;
+    rounds.push({ ours, pytorch: torch, ratio: best ? ours.charsPerSecond / best : null });
+  }
+  await engine.dispose?.();
+  const ratios = rounds.flatMap((x) => (x.ratio === null ? [] : [x.ratio]));
+  return {
+    engine: engine.name,
+    engineLog: engine.log,
+    wasm: engine.wasm,
+    config: { ...config, batchSize: o.batchSize, bptt: o.bptt },
+    workers: o.workers,
+    charsPerSecond: median(rounds.map((x) => x.ours.charsPerSecond)),
+    rounds,
+    pytorch: pytorch
+      ? pytorch.threads.map((threads) => ({ threads, charsPerSecond: median(rounds.map((x) => x.pytorch.find((p) => p.threads === threads)!.result.charsPerSecond)) }))
+      : pytorchNote
+        ? { note: pytorchNote }
+        : null,
+    ratio: ratios.length ? median(ratios) : null,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    loadAverage: { before: loadBefore, after: os.loadavg() },
+    cpus: os.cpus().length,
+    date: new Date().toISOString(),
+  };
+}
