@@ -30,3 +30,12 @@ export {
 } from './verify.js';
 export { type ExportOptions, type ExportResult, DEFAULT_ONNX_FILE, exportCheckpoint } from './export-checkpoint.js';
 export { DEFAULT_CHECKPOINT_ROOT, CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
+export {
+  type TritonOptions,
+  type TritonRepositoryResult,
+  DEFAULT_TRITON_OPTIONS,
+  TritonExportError,
+  buildTritonWrapper,
+  tritonConfig,
+  writeTritonRepository,
+} from './triton.js';
