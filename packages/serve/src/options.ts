@@ -60,6 +60,12 @@ export interface ServerOptions {
   /** onnxruntime-node execution provider, as infer-web's Node entry: 'auto' (CUDA, then CPU), 'cuda', 'cpu'. Default 'auto'. */
   backend?: NodeBackend;
   limits?: Partial<ServerLimits>;
+  /**
+   * CPU threads of the onnxruntime session that runs priming and wide batch steps (infer-web's
+   * `largeRunIntraOpNumThreads`; 1 = one session, one thread). Default infer-web's: min(2, CPUs).
+   * On a machine whose other core is busy, 1 is faster (see README "Load test").
+   */
+  largeRunThreads?: number;
   /** Prompt characters per priming run, summed over the streams primed together. Default 256. */
   primeChars?: number;
   /** Generated text goes out at most this often, coalesced per stream. Default 4 ms. */
@@ -80,6 +86,7 @@ export interface ResolvedServerOptions {
   port: number;
   backend: NodeBackend;
   limits: Readonly<ServerLimits>;
+  largeRunThreads: number | undefined;
   primeChars: number;
   flushIntervalMs: number;
   defaultMaxTokens: number;
@@ -94,6 +101,7 @@ const OPTION_KEYS = new Set([
   'port',
   'backend',
   'limits',
+  'largeRunThreads',
   'primeChars',
   'flushIntervalMs',
   'defaultMaxTokens',
@@ -150,6 +158,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port: integer('port', options.port ?? 8080, 0, 65535),
     backend,
     limits: Object.freeze(limits),
+    largeRunThreads: options.largeRunThreads === undefined ? undefined : integer('largeRunThreads', options.largeRunThreads, 1, 256),
     primeChars: integer('primeChars', options.primeChars ?? 256, 1),
     flushIntervalMs,
     defaultMaxTokens,

@@ -59,7 +59,7 @@ function schemaFields(schema: unknown, context: string | undefined, parent: stri
 
 export async function createServer(options: ServerOptions): Promise<CharServer> {
   const resolved = resolveServerOptions(options);
-  const runtime = resolved.runtime ?? nodeRuntime({ backend: resolved.backend, logger: resolved.logger });
+  const runtime = resolved.runtime ?? nodeRuntime({ backend: resolved.backend, logger: resolved.logger, largeRunIntraOpNumThreads: resolved.largeRunThreads });
   const sessions = new SessionStore({ ttlMs: resolved.limits.sessionTtlMs, maxSessions: resolved.limits.maxSessions });
   let models: ModelRegistry | undefined;
   const metrics = new ServerMetrics({
