@@ -62,8 +62,10 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /**
    * CPU threads of the onnxruntime session that runs priming and wide batch steps (infer-web's
-   * `largeRunIntraOpNumThreads`; 1 = one session, one thread). Default infer-web's: min(2, CPUs).
-   * On a machine whose other core is busy, 1 is faster (see README "Load test").
+   * `largeRunIntraOpNumThreads`). Default 1, not infer-web's 2: a server's own thread (HTTP,
+   * JSON, sampling) wants the second core, and when another process has it a two-thread step
+   * waits for a descheduled worker; measured on the 2-core machine under load, a batch-64 step
+   * ran 10× slower on two threads than on one (README "Load test").
    */
   largeRunThreads?: number;
   /** Prompt characters per priming run, summed over the streams primed together. Default 256. */
@@ -86,7 +88,7 @@ export interface ResolvedServerOptions {
   port: number;
   backend: NodeBackend;
   limits: Readonly<ServerLimits>;
-  largeRunThreads: number | undefined;
+  largeRunThreads: number;
   primeChars: number;
   flushIntervalMs: number;
   defaultMaxTokens: number;
@@ -158,7 +160,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port: integer('port', options.port ?? 8080, 0, 65535),
     backend,
     limits: Object.freeze(limits),
-    largeRunThreads: options.largeRunThreads === undefined ? undefined : integer('largeRunThreads', options.largeRunThreads, 1, 256),
+    largeRunThreads: integer('largeRunThreads', options.largeRunThreads ?? 1, 1, 256),
     primeChars: integer('primeChars', options.primeChars ?? 256, 1),
     flushIntervalMs,
     defaultMaxTokens,

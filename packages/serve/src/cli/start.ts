@@ -33,7 +33,7 @@ const program = new Command('serve:start')
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--port <n>', 'port (0 = any free port)', integer(0, 65535), 8080)
   .addOption(new Option('--backend <name>', "'auto' (CUDA, then CPU), 'cuda' or 'cpu'").choices(['auto', 'cuda', 'cpu']).default('auto'))
-  .option('--large-run-threads <n>', 'CPU threads for priming and wide batch steps (default min(2, CPUs); 1 on a busy machine)', integer(1, 256))
+  .option('--large-run-threads <n>', 'CPU threads for priming and wide batch steps (2 can help on an otherwise idle machine)', integer(1, 256), 1)
   .option('--prime-chars <n>', 'prompt characters per priming run, over the streams primed together', integer(1), 256)
   .option('--flush-interval-ms <n>', 'generated text goes out at most this often', integer(0, 1000), 4)
   .option('--access-log', 'log every request as a JSON line', false);
@@ -41,7 +41,7 @@ for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integer(
 program.showHelpAfterError();
 program.parse();
 
-type Flags = { model?: string[]; host: string; port: number; backend: 'auto' | 'cuda' | 'cpu'; largeRunThreads?: number; primeChars: number; flushIntervalMs: number; accessLog: boolean } & ServerLimits;
+type Flags = { model?: string[]; host: string; port: number; backend: 'auto' | 'cuda' | 'cpu'; largeRunThreads: number; primeChars: number; flushIntervalMs: number; accessLog: boolean } & ServerLimits;
 const flags = program.opts<Flags>();
 
 try {
