@@ -45,12 +45,12 @@ for (const run of RUNS) {
   const started = Date.now();
   const result = await runFit({ options, out: path.join(args.out, run.arch) });
   if (result.interrupted) process.exit(130);
-  results.push({ ...run, history: result.history, wallSeconds: (Date.now() - started) / 1000 });
+  results.push({ ...run, engine: result.engine, history: result.history, wallSeconds: (Date.now() - started) / 1000 });
 }
 
 const fmt = (x, d = 4) => x.toFixed(d);
 const lines = [
-  `# Lesson reproduction (@charrnn/train, tfjs)`,
+  `# Lesson reproduction (@charrnn/train, ${[...new Set(results.map((r) => r.engine))].join(' / ')} engine)`,
   '',
   `Embedded corpus (nietzsche.txt, lower-cased, last 20% of lines for validation), embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, Adam, seed ${args.seed}${maxBatches ? `, at most ${maxBatches} batches per epoch` : ''}.`,
   '',

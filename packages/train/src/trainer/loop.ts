@@ -40,6 +40,8 @@ export interface TrainingRun {
 }
 
 export interface TrainingResult {
+  /** The engine that trained, e.g. "onnxruntime-node (cpu)" or "tfjs (wasm)". */
+  engine: string;
   history: EpochRecord[];
   interrupted: boolean;
   step: number;
@@ -148,7 +150,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
           run.progress?.stop();
           await save(epoch, i, partial, true);
           log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
-          return { history, interrupted: true, step };
+          return { engine: engine.name, history, interrupted: true, step };
         }
         if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
         const lr = learningRate(schedule, epoch, i / perEpoch);
@@ -195,5 +197,5 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
     run.progress?.stop();
     await engine.dispose();
   }
-  return { history, interrupted: false, step };
+  return { engine: engine.name, history, interrupted: false, step };
 }

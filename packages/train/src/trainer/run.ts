@@ -108,7 +108,7 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
   if (resume?.trainer.complete) {
     log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
-    return { history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
+    return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
   }
   const engine = await chooseEngine(options, req, corpus.vocab.size, log);
   log(
