@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // train:fit — parses flags and calls runFit; SIGINT saves a checkpoint before exiting.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_FIT_OPTIONS } from '../trainer/fit-options.js';
+import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { runFit } from '../trainer/run.js';
-import { parseSchedule } from '../schedule/schedule.js';
+import { formatLearningRate, parseSchedule } from '../schedule/schedule.js';
 import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
 
 const program = addTrainingFlags(new Command('train:fit'))
@@ -29,8 +29,13 @@ const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number;
 if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
   program.error('error: give either --schedule or --epochs/--lr, not both');
 }
-const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? `${flags.epochs ?? 1}@${flags.lr ?? 1e-3}` : DEFAULT_FIT_OPTIONS.schedule);
+const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? `${flags.epochs ?? 1}@${formatLearningRate(flags.lr ?? 1e-3)}` : DEFAULT_FIT_OPTIONS.schedule);
 const given = (flag: string) => program.getOptionValueSource(flag) === 'cli';
+const options = fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null });
+// What was typed on the command line, so --resume can refuse flags it would otherwise ignore.
+const typed: Partial<FitOptions> = {};
+for (const key of Object.keys(options) as (keyof FitOptions)[]) if (given(key)) Object.assign(typed, { [key]: options[key] });
+if (given('epochs') || given('lr')) typed.schedule = options.schedule;
 
 const controller = new AbortController();
 process.on('SIGINT', () => {
@@ -41,9 +46,10 @@ process.on('SIGINT', () => {
 
 try {
   const result = await runFit({
-    options: fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null }),
+    options,
     out: flags.out,
     resume: flags.resume,
+    given: typed,
     engine: given('engine') ? flags.engine : undefined,
     device: given('device') ? flags.device : undefined,
     backend: given('backend') ? flags.backend : undefined,

@@ -41,8 +41,18 @@ export function parseSchedule(text: string): Schedule {
   return { kind: 'piecewise', phases };
 }
 
+/** A learning rate as people write them: 0.001 → "1e-3", 0.25 → "0.25", 1e20 → "1e+20" (never 21 digits). */
+export function formatLearningRate(lr: number): string {
+  if (!Number.isFinite(lr)) return String(lr);
+  const short = Number(lr.toPrecision(6));
+  if (short !== 0 && (Math.abs(short) < 1e-2 || Math.abs(short) >= 1e4)) return short.toExponential();
+  return String(short);
+}
+
 export function formatSchedule(s: Schedule): string {
-  return s.kind === 'piecewise' ? s.phases.map((p) => `${p.epochs}@${p.lr}`).join(',') : `sgdr:${s.cycles}x${s.cycleLen}x${s.cycleMult}@${s.lr}`;
+  return s.kind === 'piecewise'
+    ? s.phases.map((p) => `${p.epochs}@${formatLearningRate(p.lr)}`).join(',')
+    : `sgdr:${s.cycles}x${s.cycleLen}x${s.cycleMult}@${formatLearningRate(s.lr)}`;
 }
 
 export function totalEpochs(s: Schedule): number {

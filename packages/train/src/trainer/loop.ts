@@ -4,14 +4,14 @@
  * an epoch (detached after each), reset to zeros at each epoch start and whenever the batch size
  * changes. After each epoch: exact validation loss, a table row, and a checkpoint handed to `save`.
  */
-import { LanguageModelLoader, Rng, type PreparedCorpus } from '@charrnn/data';
+import { LanguageModelLoader, Rng, checkBatchFit, type PreparedCorpus } from '@charrnn/data';
 import type { ProgressSink } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
 import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
 import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
 import type { ModelConfig } from '../model/config.js';
 import { randomWeights } from '../model/weights.js';
-import { learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
+import { formatLearningRate, learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import type { FitOptions } from './fit-options.js';
 import { TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
 import type { TrainerRecord, TrainingCheckpoint } from './training-checkpoint.js';
@@ -47,10 +47,19 @@ export interface TrainingResult {
   step: number;
 }
 
-/** The loss became NaN or infinite; nothing was saved after the last good epoch. */
+/** The loss became NaN or infinite, or stayed far above chance; nothing was saved after the last good epoch. */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
+
+/**
+ * The divergence guard: a model that predicts nothing scores ln(vocab) per character, so a loss
+ * of DIVERGED_FACTOR·ln(vocab) is far worse than an untrained model. A window of such losses can
+ * be a spike; DIVERGED_BATCHES of them in a row (or one such validation loss) is a run that has
+ * diverged without reaching NaN (seen: lr 1e3 gives losses of 4,000–14,000 for ever).
+ */
+export const DIVERGED_FACTOR = 3;
+export const DIVERGED_BATCHES = 20;
 
 export function modelConfigFor(options: FitOptions, vocabSize: number): ModelConfig {
   return {
@@ -76,6 +85,9 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   const schedule = parseSchedule(options.schedule);
   const epochs = totalEpochs(schedule);
   const config = modelConfigFor(options, corpus.vocab.size);
+  checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: options.bs, bptt: options.bptt });
+  const divergedAbove = DIVERGED_FACTOR * Math.log(corpus.vocab.size);
+  let aboveInARow = 0;
   const meta: CheckpointMeta = { config, vocab: [...corpus.vocab.itos], lower: corpus.lower };
 
   if (run.resume) {
@@ -127,6 +139,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
     });
   };
 
+  const lastGood = () => (history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet');
   log(TABLE_HEADER);
   for (const r of history) log(tableRow(r));
   const startEpoch = record?.epoch ?? 0;
@@ -148,6 +161,11 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         }
         if (run.signal?.aborted) {
           run.progress?.stop();
+          if (aboveInARow > 0) {
+            // The weights in memory are mid-way into a divergence: keep the last good checkpoint instead.
+            log(`interrupted at epoch ${epoch + 1} batch ${i} while the loss was above ${divergedAbove.toFixed(2)}; nothing saved, ${lastGood()}`);
+            return { engine: engine.name, history, interrupted: true, step };
+          }
           await save(epoch, i, partial, true);
           log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
           return { engine: engine.name, history, interrupted: true, step };
@@ -157,9 +175,15 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         const t0 = performance.now();
         const { loss } = await engine.trainStep(batch, lr, rng);
         if (!Number.isFinite(loss)) {
-          const last = history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet';
           throw new TrainingDivergedError(
-            `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${lr}); ${last}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+            `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+          );
+        }
+        aboveInARow = loss > divergedAbove ? aboveInARow + 1 : 0;
+        if (aboveInARow >= DIVERGED_BATCHES) {
+          throw new TrainingDivergedError(
+            `training diverged: the loss stayed above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}), worse than an untrained model) for ${DIVERGED_BATCHES} batches, ` +
+              `${loss.toPrecision(4)} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
           );
         }
         step++;
@@ -184,8 +208,11 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         batches: i,
         step,
       };
-      if (!Number.isFinite(row.validLoss)) {
-        throw new TrainingDivergedError(`validation loss became ${row.validLoss} after epoch ${epoch + 1}; the last good checkpoint is kept in ${location}`);
+      if (!Number.isFinite(row.validLoss) || row.validLoss > divergedAbove) {
+        throw new TrainingDivergedError(
+          `validation loss became ${Number.isFinite(row.validLoss) ? row.validLoss.toFixed(2) : row.validLoss} after epoch ${epoch + 1}` +
+            `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${lastGood()}`,
+        );
       }
       history.push(row);
       log(tableRow(row));

@@ -11,6 +11,7 @@ import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint.js';
+import { CheckpointError } from '../checkpoint/errors.js';
 
 export interface RunFitRequest {
   options: FitOptions;
@@ -18,6 +19,11 @@ export interface RunFitRequest {
   out?: string;
   /** Continue the run saved in this directory (its trainer.json options are used). */
   resume?: string;
+  /**
+   * Training options given explicitly along with `resume` (flags typed on the command line). A
+   * resumed run keeps its own options, so one that differs is refused rather than ignored.
+   */
+  given?: Partial<FitOptions>;
   /** Override the saved engine, device and backend on resume. */
   engine?: EngineChoice;
   device?: OrtDevice;
@@ -69,6 +75,22 @@ async function chooseEngine(options: FitOptions, req: RunFitRequest, vocabSize: 
   return { factory: tfjsEngine({ gradients: parallel?.lossAndGradients }), dispose: parallel ? () => parallel.dispose() : undefined };
 }
 
+/** What a resumed run may change: where and how it runs, not what it trains. */
+const RESUME_OVERRIDES: readonly (keyof FitOptions)[] = ['engine', 'device', 'backend'];
+
+/** Refuses options given with --resume that differ from the saved run's, naming each (they would be ignored). */
+export function checkResumeOptions(dir: string, saved: FitOptions, given: Partial<FitOptions>): void {
+  const differ = (Object.keys(given) as (keyof FitOptions)[]).filter(
+    (key) => !RESUME_OVERRIDES.includes(key) && given[key] !== undefined && JSON.stringify(given[key]) !== JSON.stringify(saved[key]),
+  );
+  if (differ.length === 0) return;
+  const show = (key: keyof FitOptions, o: Partial<FitOptions>) => `${key} ${JSON.stringify(o[key] ?? null)}`;
+  throw new CheckpointError(
+    `--resume ${dir} continues that run with its own options; these differ from it: ${differ.map((k) => `${show(k, given)} (saved: ${JSON.stringify(saved[k] ?? null)})`).join(', ')}. ` +
+      `Drop them to resume, or start a new run (without --resume) to train with them. Only ${RESUME_OVERRIDES.join(', ')} may change on resume.`,
+  );
+}
+
 export function defaultRunName(o: FitOptions): string {
   return `${o.arch}-e${o.embed}-h${o.hidden}${o.layers > 1 ? `-l${o.layers}` : ''}`;
 }
@@ -91,6 +113,7 @@ export async function prepareFor(options: FitOptions, log: (line: string) => voi
 export async function runFit(req: RunFitRequest): Promise<FitResult> {
   const log = req.log ?? ((line: string) => console.log(line));
   const resume = req.resume ? await loadTrainingCheckpoint(req.resume) : undefined;
+  if (resume && req.given) checkResumeOptions(req.resume!, resume.trainer.options, req.given);
   const options: FitOptions = resume
     ? {
         ...resume.trainer.options,

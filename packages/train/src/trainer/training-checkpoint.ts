@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '@charrnn/data/node';
 import { decodeModelCheckpoint, MODEL_FILE, saveModelCheckpoint, type CheckpointMeta } from '../checkpoint/checkpoint.js';
@@ -64,6 +64,8 @@ export async function saveTrainingCheckpoint(dir: string, ckpt: TrainingCheckpoi
   }
   await saveModelCheckpoint(dir, ckpt.meta, ckpt.weights, { 'charrnn.step': step });
   await writeFileAtomic(path.join(dir, TRAINER_FILE), JSON.stringify(ckpt.trainer, null, 2) + '\n');
+  // An epoch-end checkpoint has no mid-epoch state: a hidden.safetensors left by an earlier interruption is stale.
+  if (!ckpt.hidden) await rm(path.join(dir, HIDDEN_FILE), { force: true });
 }
 
 async function readOrFail(file: string): Promise<Buffer> {
