@@ -6,7 +6,8 @@ describe('schedules', () => {
     expect(s).toEqual({ kind: 'piecewise', phases: [{ epochs: 6, lr: 1e-3 }, { epochs: 3, lr: 1e-4 }] });
     expect(totalEpochs(s)).toBe(9);
     expect([0, 5, 6, 8].map((e) => learningRate(s, e, 0.5))).toEqual([1e-3, 1e-3, 1e-4, 1e-4]);
-    expect(formatSchedule(s)).toBe('6@0.001,3@0.0001');
+    expect(formatSchedule(s)).toBe('6@1e-3,3@1e-4');
+    expect(parseSchedule(formatSchedule(s))).toEqual(s);
   });
 
   test('sgdr:3x1x2@1e-2: cycles of 1, 2 and 4 epochs, cosine from lr to 0, restarting at each cycle', () => {
