@@ -46,6 +46,7 @@ export { TfjsEngine, tfjsEngine, type TfjsEngineOptions } from './engine/tfjs-en
 export { type TrainingRun, type TrainingResult, trainingLoop } from './trainer/loop.js';
 export { OrtEngine, ortEngine, type OrtApi, type OrtEngineOptions } from './ort/ort-engine.js';
 export { TRAINING_IO, buildTrainingGraph, type TrainingGraphSpec, type TrainingGraphKind, type GraphOptimizer } from './ort/training-graph.js';
+export { type Placement, PlacementError, placementOf, requireProvider } from './ort/placement.js';
 export { type OrtDevice, type OrtNodeOptions, type OrtNodeEngine, ORT_DEVICES, ORT_NODE_INSTALL_HINT, OrtRuntimeError, loadOrtNode, ortNodeEngine } from './ort/node-runtime.js';
 export { type EpochRecord, TABLE_HEADER, tableRow, historyJsonl } from './trainer/history.js';
 export { type Series, type ChartOptions, lineChartSvg } from './trainer/line-chart.js';

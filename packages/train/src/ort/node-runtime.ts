@@ -2,6 +2,7 @@
  * The ONNX Runtime engine in Node: loads onnxruntime-node (an optional peer dependency) and picks
  * its execution provider, CUDA when it is installed and starts, else the CPU, saying which once.
  */
+import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineFactory } from '../engine/engine.js';
 import type { ModuleLoader } from '../backend/select.js';
 import { GraphBuilder, encodeModel } from '@charrnn/graph';
@@ -45,6 +46,8 @@ export interface OrtNodeOptions {
    * to load instead (tools/gpu-check.sh).
    */
   strictDevice?: boolean;
+  /** Extra onnxruntime session options for every training session (e.g. profiling). */
+  sessionOptions?: InferenceSession.SessionOptions;
 }
 
 export interface OrtNodeEngine {
@@ -88,7 +91,7 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
   }
   const ort = await loadOrtNode(options.loader);
   const log: string[] = [];
-  const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads };
+  const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads, sessionOptions: options.sessionOptions };
   const onCpu = (): OrtNodeEngine => {
     log.push(`using ${ORT_NODE} on the CPU (${options.threads} intra-op thread${options.threads === 1 ? '' : 's'})`);
     return { factory: (init) => OrtEngine.create(init, cpu), provider: 'cpu', log };
@@ -106,7 +109,10 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
     runtime: ORT_NODE,
     provider: 'cuda',
     deviceResident: true,
-    ...(options.strictDevice ? { sessionOptions: { extra: { session: { disable_cpu_ep_fallback: '1' } } } } : {}),
+    sessionOptions: {
+      ...options.sessionOptions,
+      ...(options.strictDevice ? { extra: { ...options.sessionOptions?.extra, session: { disable_cpu_ep_fallback: '1' } } } : {}),
+    },
   };
   try {
     // A one-node graph proves that a session starts on the provider before any training graph is built.

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The lesson's stateful char models in PyTorch, a yardstick for @charrnn/train (not project code).
+
+Same data pipeline as @charrnn/data (line split, char tokens with one <eos> per split, vocabulary
+from the training split with <unk> and <pad> first, then characters by count and code point),
+same batch-parallel streams and randomised BPTT lengths (p = 0.95 of bptt, else bptt/2, then
+max(5, floor(N(base, 5)))), same model (embedding -> nn.RNN/GRU/LSTM -> linear) and Adam. The
+random streams are NumPy's and PyTorch's, so losses agree with ours to within the seed spread,
+not digit for digit.
+
+Prints one line per epoch:
+  epoch N trn_loss X val_loss Y train_chars_per_s Z train_chars_per_cpu_s W (Ts)
+train_chars_per_s counts trained targets per wall second; train_chars_per_cpu_s per second of
+this process's CPU time, which a busy machine disturbs less.
+
+Needs Debian's python3-torch (and libopenblas0-pthread for its fast BLAS): run it with
+/usr/bin/python3.
+"""
+import argparse
+import collections
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('corpus', help='text file (e.g. packages/data/corpus/nietzsche.txt)')
+    p.add_argument('--arch', choices=['rnn', 'gru', 'lstm'], default='gru')
+    p.add_argument('--embed', type=int, default=42)
+    p.add_argument('--hidden', type=int, default=256)
+    p.add_argument('--layers', type=int, default=1)
+    p.add_argument('--bs', type=int, default=64)
+    p.add_argument('--bptt', type=int, default=8)
+    p.add_argument('--min-freq', type=int, default=3)
+    p.add_argument('--valid-fraction', type=float, default=0.2)
+    p.add_argument('--schedule', default='1@1e-3', help='epochs@lr phases, e.g. 6@1e-3,3@1e-4')
+    p.add_argument('--max-batches', type=int, default=0, help='stop each epoch after this many batches (0: whole epochs)')
+    p.add_argument('--no-valid', action='store_true', help='skip the validation pass')
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--seed', type=int, default=0)
+    return p.parse_args()
+
+
+def read_lines(path):
+    # Universal newlines, every line keeping its '\n', as @charrnn/data's readLines.
+    with open(path, encoding='utf-8', newline=None) as f:
+        return f.readlines()
+
+
+def tokens_of(lines, lower=True):
+    return [c for line in lines for c in (line.rstrip('\n').lower() if lower else line.rstrip('\n'))] + ['<eos>']
+
+
+def build_vocab(tokens, min_freq):
+    counts = collections.Counter(tokens)
+    kept = sorted((c for c, n in counts.items() if n >= min_freq and c not in ('<unk>', '<pad>')), key=lambda c: (-counts[c], [ord(x) for x in c]))
+    return ['<unk>', '<pad>'] + kept
+
+
+def stream_matrix(ids, bs):
+    """[rows, bs]: bs contiguous streams side by side, the tail that does not fill a row dropped."""
+    rows = len(ids) // bs
+    return torch.tensor(ids[:rows * bs], dtype=torch.long).view(bs, rows).t().contiguous()
+
+
+def windows(matrix, bptt, rng, randomised):
+    last = matrix.size(0) - 1
+    pos = 0
+    while pos < last - 1:
+        if randomised:
+            base = bptt if rng.random() < 0.95 else bptt / 2
+            seq = max(5, int(math.floor(rng.normal(base, 5))))
+        else:
+            seq = bptt
+        seq = min(seq, last - pos)
+        yield matrix[pos:pos + seq], matrix[pos + 1:pos + 1 + seq]
+        pos += seq
+
+
+class CharModel(nn.Module):
+    def __init__(self, arch, vocab, embed, hidden, layers):
+        super().__init__()
+        self.encoder = nn.Embedding(vocab, embed)
+        self.rnn = {'rnn': nn.RNN, 'gru': nn.GRU, 'lstm': nn.LSTM}[arch](embed, hidden, layers)
+        self.decoder = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens, state):
+        out, state = self.rnn(self.encoder(tokens), state)
+        return self.decoder(out), state
+
+
+def zero_state(arch, layers, bs, hidden):
+    h = torch.zeros(layers, bs, hidden)
+    return (h, torch.zeros_like(h)) if arch == 'lstm' else h
+
+
+def detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def main():
+    a = parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    lines = read_lines(a.corpus)
+    n_train = min(len(lines), math.ceil((1 - a.valid_fraction) * len(lines) - 1e-9))
+    train_tokens = tokens_of(lines[:n_train])
+    valid_tokens = tokens_of(lines[n_train:])
+    itos = build_vocab(train_tokens, a.min_freq)
+    stoi = collections.defaultdict(int, {c: i for i, c in enumerate(itos)})
+    train = stream_matrix([stoi[t] for t in train_tokens], a.bs)
+    valid = stream_matrix([stoi[t] for t in valid_tokens], a.bs)
+    print(f'vocab {len(itos)} train tokens {len(train_tokens)} valid tokens {len(valid_tokens)} threads {torch.get_num_threads()}', flush=True)
+
+    model = CharModel(a.arch, len(itos), a.embed, a.hidden, a.layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    phases = [(int(n), float(lr)) for n, lr in (p.split('@') for p in a.schedule.split(','))]
+    for epoch, lr in enumerate(lr for n, lr in phases for _ in range(n)):
+        for group in opt.param_groups:
+            group['lr'] = lr
+        model.train()
+        state = zero_state(a.arch, a.layers, a.bs, a.hidden)
+        loss_sum, targets = 0.0, 0
+        wall, cpu = time.perf_counter(), time.process_time()
+        for i, (x, y) in enumerate(windows(train, a.bptt, rng, True)):
+            if a.max_batches and i >= a.max_batches:
+                break
+            logits, state = model(x, state)
+            state = detach(state)
+            loss = F.cross_entropy(logits.view(-1, len(itos)), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * y.numel()
+            targets += y.numel()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        valid_loss = float('nan')
+        if not a.no_valid:
+            model.eval()
+            state = zero_state(a.arch, a.layers, a.bs, a.hidden)
+            v_sum, v_n = 0.0, 0
+            with torch.no_grad():
+                for x, y in windows(valid, a.bptt, rng, False):
+                    logits, state = model(x, state)
+                    v_sum += F.cross_entropy(logits.view(-1, len(itos)), y.reshape(-1), reduction='sum').item()
+                    v_n += y.numel()
+            valid_loss = v_sum / v_n
+        print(f'epoch {epoch} trn_loss {loss_sum / targets:.4f} val_loss {valid_loss:.4f} '
+              f'train_chars_per_s {targets / wall:.0f} train_chars_per_cpu_s {targets / cpu:.0f} ({wall:.1f}s)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
