@@ -1,4 +1,4 @@
-import { ModelConfigError, validateModelConfig, weightProblems, type CheckpointMeta, type ModelConfig } from '@charrnn/train';
+import { ModelConfigError, validateModelConfig, weightProblems, type CheckpointMeta, type ModelConfig } from '@charrnn/train/browser';
 
 /** One float32 tensor, row-major, in PyTorch's layout (@charrnn/train's NamedTensor). */
 export interface SourceTensor {

@@ -1,17 +1,6 @@
 // @charrnn/export — checkpoint (contract 1) → ONNX with the recurrent state as explicit inputs and
 // outputs (contract 2), and the check that onnxruntime reproduces the tfjs model.
-export { type ExportSource, type SourceTensor, ExportSourceError, validateExportSource } from './export-source.js';
-export { type BuildOptions, DEFAULT_BUILD_OPTIONS, BuildOptionsError, resolveBuildOptions, buildOnnxModel } from './build.js';
-export {
-  type GraphKind,
-  GRAPH_KINDS,
-  METADATA_KEYS,
-  METADATA_FORMAT,
-  type OnnxModelInfo,
-  OnnxMetadataError,
-  readOnnxMetadata,
-} from './metadata.js';
-export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, OpsetError, checkOpset, irVersionFor } from './onnx/opset.js';
+export * from './browser.js';
 export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from '@charrnn/graph';
 export { IO } from './graphs/signature.js';
 export { type OrtRuntime, type StatefulRunResult, StatefulRunError, runStateful } from './stateful-run.js';

@@ -1,4 +1,4 @@
-import { CheckpointError, modelMetadata, parseModelMetadata, type CheckpointMeta } from '@charrnn/train';
+import { CheckpointError, modelMetadata, parseModelMetadata, type CheckpointMeta } from '@charrnn/train/browser';
 import type { ExportSource } from './export-source.js';
 import { onnx } from '@charrnn/graph';
 

@@ -1,6 +1,6 @@
 // onnxruntime-node and onnxruntime-web share onnxruntime-common's types; either module fits OrtRuntime.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ModelConfig } from '@charrnn/train';
+import type { ModelConfig } from '@charrnn/train/browser';
 import { fromFloat16Array, toFloat16Array } from '@charrnn/graph';
 import { IO } from './graphs/signature.js';
 

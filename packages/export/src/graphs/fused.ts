@@ -1,5 +1,5 @@
 import { attr, onnxRecurrentWeights, recurrentNode, type ElementType, type GraphBuilder } from '@charrnn/graph';
-import { gateCount } from '@charrnn/train';
+import { gateCount } from '@charrnn/train/browser';
 import type { ExportSource } from '../export-source.js';
 import { IO, declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
 

@@ -6,7 +6,8 @@ import { CharModel } from '../model/char-model.js';
 import type { ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { randomWeights } from '../model/weights.js';
-import { loadModelCheckpoint, saveModelCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import type { CheckpointMeta } from './checkpoint.js';
+import { loadModelCheckpoint, saveModelCheckpoint } from './checkpoint-directory.js';
 import { CheckpointError } from './errors.js';
 import { writeSafetensors } from './safetensors.js';
 

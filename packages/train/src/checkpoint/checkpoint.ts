@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+// Contract 1's model file as bytes, no I/O (browser-safe): the directory edge is checkpoint-directory.ts.
 import { ModelConfigError, validateModelConfig, type ModelConfig } from '../model/config.js';
 import { weightProblems, type Weights } from '../model/weights.js';
 import { CheckpointError } from './errors.js';
@@ -80,23 +77,4 @@ export function decodeModelCheckpoint(bytes: Uint8Array, source: string): Checkp
   const weights: Weights = new Map();
   for (const [name, t] of tensors) weights.set(name, { shape: t.shape, data: t.data });
   return { ...meta, weights, metadata };
-}
-
-/** Writes `<dir>/model.safetensors` atomically (temp file in `dir`, then rename). */
-export async function saveModelCheckpoint(dir: string, meta: CheckpointMeta, weights: Weights, extraMetadata: Record<string, string> = {}): Promise<void> {
-  const bytes = encodeModelCheckpoint(meta, weights, extraMetadata);
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, MODEL_FILE), bytes);
-}
-
-/** Reads `<dir>/model.safetensors`; errors name the file, the tensor, and expected vs actual. */
-export async function loadModelCheckpoint(dir: string): Promise<CheckpointMeta & { weights: Weights; metadata: Record<string, string> }> {
-  const file = path.join(dir, MODEL_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new CheckpointError(`cannot read checkpoint ${file}: ${(e as Error).message} (expected a directory written by train:fit)`);
-  }
-  return decodeModelCheckpoint(bytes, file);
 }

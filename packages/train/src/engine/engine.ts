@@ -2,8 +2,21 @@ import type { Rng } from '@charrnn/data';
 import type { ModelConfig } from '../model/config.js';
 import type { NamedTensor, Weights } from '../model/weights.js';
 import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
-import type { Evaluation } from '../trainer/evaluate.js';
-import type { TokenBatch } from '../trainer/gradients.js';
+
+export interface TokenBatch {
+  /** int32, time-major [seqLen, batchSize] flattened (index t·batchSize + b). */
+  input: Int32Array;
+  target: Int32Array;
+  seqLen: number;
+  batchSize: number;
+}
+
+export interface Evaluation {
+  /** Mean NLL per target character over the whole split. */
+  loss: number;
+  /** Targets counted. */
+  targets: number;
+}
 
 /** The recurrent state carried between windows, as host arrays [layers, batch, hidden]. */
 export interface StateData {

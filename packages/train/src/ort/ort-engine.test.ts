@@ -10,7 +10,7 @@ import { loadCorpus } from '@charrnn/data/node';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { fit } from '../trainer/fit.js';
-import { loadTrainingCheckpoint } from '../trainer/training-checkpoint.js';
+import { loadTrainingCheckpoint } from '../trainer/training-checkpoint-directory.js';
 import { OrtEngine, ortEngine, type OrtApi } from './ort-engine.js';
 import { randomWeights } from '../model/weights.js';
 import { TRAINING_IO as IO } from './training-graph.js';

@@ -5,14 +5,12 @@
  */
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import type { EngineFactory, EngineInit, StateData, TrainingEngine, TrainStepResult } from '../engine/engine.js';
+import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
 import { dropoutMask } from '../model/dropout.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { Weights } from '../model/weights.js';
 import { OptimizerError, type OptimizerState } from '../optim/optimizer.js';
-import type { Evaluation } from '../trainer/evaluate.js';
-import type { TokenBatch } from '../trainer/gradients.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
 
 /** The part of an onnxruntime module the engine uses (onnxruntime-node and onnxruntime-web both fit). */

@@ -2,13 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LanguageModelLoader } from '@charrnn/data';
 import { disposeState, type CharModel } from '../model/char-model.js';
 import { sequenceLoss } from '../model/loss.js';
+import type { Evaluation } from '../engine/engine.js';
 
-export interface Evaluation {
-  /** Mean NLL per target character over the whole split. */
-  loss: number;
-  /** Targets counted. */
-  targets: number;
-}
+export type { Evaluation };
 
 /**
  * Exact validation loss: the loader's fixed-length mode (batchSize streams, seqLen = bptt), state

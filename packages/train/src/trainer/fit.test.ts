@@ -11,7 +11,7 @@ import { evaluate } from './evaluate.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit-options.js';
 import { fit, modelConfigFor, TrainingDivergedError } from './fit.js';
 import { lossAndGradients } from './gradients.js';
-import { loadTrainingCheckpoint } from './training-checkpoint.js';
+import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 
 let corpus: PreparedCorpus;
 let dir: string;

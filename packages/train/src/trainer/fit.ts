@@ -8,7 +8,8 @@ import type { lossAndGradients } from './gradients.js';
 import { historyJsonl } from './history.js';
 import { lineChartSvg } from './line-chart.js';
 import { trainingLoop, type TrainingResult } from './loop.js';
-import { HISTORY_FILE, LOSS_CURVE_FILE, saveTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
+import { HISTORY_FILE, LOSS_CURVE_FILE, type TrainingCheckpoint } from './training-checkpoint.js';
+import { saveTrainingCheckpoint } from './training-checkpoint-directory.js';
 
 export { TrainingDivergedError, modelConfigFor } from './loop.js';
 

@@ -3,14 +3,9 @@ import type { Rng } from '@charrnn/data';
 import type { CharModel } from '../model/char-model.js';
 import { sequenceLoss } from '../model/loss.js';
 import type { RecurrentState } from '../model/recurrent.js';
+import type { TokenBatch } from '../engine/engine.js';
 
-export interface TokenBatch {
-  /** int32, time-major [seqLen, batchSize] flattened (index t·batchSize + b). */
-  input: Int32Array;
-  target: Int32Array;
-  seqLen: number;
-  batchSize: number;
-}
+export type { TokenBatch };
 
 export interface LossAndGradients {
   /** Mean NLL per target of this batch. */

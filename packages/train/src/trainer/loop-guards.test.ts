@@ -14,7 +14,8 @@ import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit-options.js';
 import { fit, TrainingDivergedError } from './fit.js';
 import { DIVERGED_BATCHES } from './loop.js';
 import { checkResumeOptions } from './run.js';
-import { HIDDEN_FILE, loadTrainingCheckpoint } from './training-checkpoint.js';
+import { HIDDEN_FILE } from './training-checkpoint.js';
+import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 
 const engine = ortEngine({ ort: ort as unknown as OrtApi, runtime: 'onnxruntime-node', provider: 'cpu', intraOpNumThreads: 1 });
 const tiny: FitOptions = { ...DEFAULT_FIT_OPTIONS, embed: 8, hidden: 24, bs: 8, bptt: 8, maxBatches: 30 };

@@ -10,7 +10,7 @@ import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult } from './fit.js';
-import { loadTrainingCheckpoint } from './training-checkpoint.js';
+import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 
 export interface RunFitRequest {

@@ -6,7 +6,16 @@ import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { ModelConfig } from '../model/config.js';
 import { randomWeights, type NamedTensor } from '../model/weights.js';
 import { DEFAULT_FIT_OPTIONS } from './fit-options.js';
-import { OPTIMIZER_FILE, TRAINER_FILE, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
+import {
+  HIDDEN_FILE,
+  OPTIMIZER_FILE,
+  TRAINER_FILE,
+  decodeTrainingCheckpoint,
+  encodeTrainingCheckpoint,
+  type CheckpointReader,
+  type TrainingCheckpoint,
+} from './training-checkpoint.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint-directory.js';
 
 const config: ModelConfig = { arch: 'gru', vocabSize: 4, embeddingDim: 3, hiddenSize: 5, numLayers: 1, dropout: 0 };
 
@@ -71,4 +80,42 @@ test('a trainer record without its epoch or batch position is refused', async ()
   delete record.batch;
   await writeFile(file, JSON.stringify(record));
   await expect(loadTrainingCheckpoint(dir)).rejects.toThrow(`cannot resume: ${file} is not a format-1 trainer record`);
+});
+
+describe('as bytes (what a page stores and downloads)', () => {
+  function reader(files: Map<string, Uint8Array>): CheckpointReader {
+    return {
+      describe: (name) => `memory/${name}`,
+      read: async (name) => {
+        const bytes = files.get(name);
+        if (!bytes) throw new CheckpointError(`memory/${name} is missing`);
+        return bytes;
+      },
+    };
+  }
+
+  test('files come in write order, trainer.json last, and decode to the checkpoint; the directory holds the same bytes', async () => {
+    const saved = { ...checkpoint(), hidden: { h: { shape: [1, 2, 5], data: Float32Array.from({ length: 10 }, (_, i) => i / 10) } } };
+    saved.trainer = { ...saved.trainer, batch: 3 };
+    const files = encodeTrainingCheckpoint(saved);
+    expect(files.map((f) => f.name)).toEqual([OPTIMIZER_FILE, HIDDEN_FILE, 'model.safetensors', TRAINER_FILE]);
+    const loaded = await decodeTrainingCheckpoint(reader(new Map(files.map((f) => [f.name, f.bytes]))));
+    expect(loaded.trainer).toEqual(saved.trainer);
+    expect(loaded.hidden!.h.data).toEqual(saved.hidden.h.data);
+    for (const [name, t] of saved.weights) expect(loaded.weights.get(name)!.data).toEqual(t.data);
+    await saveTrainingCheckpoint(dir, saved);
+    for (const f of files) expect(new Uint8Array(await readFile(path.join(dir, f.name)))).toEqual(f.bytes);
+  });
+
+  test('files of two different steps are refused, naming the file as the reader describes it', async () => {
+    const a = encodeTrainingCheckpoint(checkpoint());
+    const later = checkpoint();
+    later.trainer = { ...later.trainer, step: 8 };
+    const b = encodeTrainingCheckpoint(later);
+    const mixed = new Map([...a.map((f) => [f.name, f.bytes] as const)]);
+    mixed.set(TRAINER_FILE, b.find((f) => f.name === TRAINER_FILE)!.bytes);
+    await expect(decodeTrainingCheckpoint(reader(mixed))).rejects.toThrow(
+      'cannot resume: memory/model.safetensors is from step 7 but trainer.json says step 8',
+    );
+  });
 });

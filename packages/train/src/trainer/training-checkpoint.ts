@@ -1,7 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
-import { decodeModelCheckpoint, MODEL_FILE, saveModelCheckpoint, type CheckpointMeta } from '../checkpoint/checkpoint.js';
+// A training checkpoint (contract 1's directory) as named files of bytes, no I/O (browser-safe):
+// Node writes them to a directory (training-checkpoint-directory.ts), a page to its own storage.
+import { decodeModelCheckpoint, encodeModelCheckpoint, MODEL_FILE, type CheckpointMeta } from '../checkpoint/checkpoint.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NamedTensor, Weights } from '../model/weights.js';
@@ -46,34 +45,42 @@ export interface TrainingCheckpoint {
   trainer: TrainerRecord;
 }
 
+/** One file of a checkpoint: its name in the directory (model.safetensors, trainer.json, …) and bytes. */
+export interface CheckpointFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
 /**
- * Writes the checkpoint files, each atomically. trainer.json goes last and every file carries the
- * step, so a save interrupted between files is detected on resume instead of mixing two steps.
+ * The checkpoint's files in the order they must be written: trainer.json last, and every file
+ * carries the step, so a save interrupted between files is detected on resume instead of mixing
+ * two steps. hidden.safetensors only when saved mid-epoch.
  */
-export async function saveTrainingCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<void> {
+export function encodeTrainingCheckpoint(ckpt: TrainingCheckpoint): CheckpointFile[] {
   const step = String(ckpt.trainer.step);
   const opt = ckpt.optimizer;
-  await writeFileAtomic(
-    path.join(dir, OPTIMIZER_FILE),
-    writeSafetensors(opt.slots, { 'charrnn.optimizer': opt.name, 'charrnn.optimizer.scalars': JSON.stringify(opt.scalars), 'charrnn.step': step }),
-  );
+  const files: CheckpointFile[] = [
+    {
+      name: OPTIMIZER_FILE,
+      bytes: writeSafetensors(opt.slots, { 'charrnn.optimizer': opt.name, 'charrnn.optimizer.scalars': JSON.stringify(opt.scalars), 'charrnn.step': step }),
+    },
+  ];
   if (ckpt.hidden) {
     const tensors = new Map<string, NamedTensor>([['h', ckpt.hidden.h]]);
     if (ckpt.hidden.c) tensors.set('c', ckpt.hidden.c);
-    await writeFileAtomic(path.join(dir, HIDDEN_FILE), writeSafetensors(tensors, { 'charrnn.step': step }));
+    files.push({ name: HIDDEN_FILE, bytes: writeSafetensors(tensors, { 'charrnn.step': step }) });
   }
-  await saveModelCheckpoint(dir, ckpt.meta, ckpt.weights, { 'charrnn.step': step });
-  await writeFileAtomic(path.join(dir, TRAINER_FILE), JSON.stringify(ckpt.trainer, null, 2) + '\n');
-  // An epoch-end checkpoint has no mid-epoch state: a hidden.safetensors left by an earlier interruption is stale.
-  if (!ckpt.hidden) await rm(path.join(dir, HIDDEN_FILE), { force: true });
+  files.push({ name: MODEL_FILE, bytes: encodeModelCheckpoint(ckpt.meta, ckpt.weights, { 'charrnn.step': step }) });
+  files.push({ name: TRAINER_FILE, bytes: new TextEncoder().encode(JSON.stringify(ckpt.trainer, null, 2) + '\n') });
+  return files;
 }
 
-async function readOrFail(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    throw new CheckpointError(`cannot resume: ${file} is unreadable (${(e as Error).message}); expected a directory written by train:fit`);
-  }
+/** Where a checkpoint's files come from: a directory in Node, a page's storage or a user's files. */
+export interface CheckpointReader {
+  /** How `name` is called in messages (a path, a URL, "run 3/trainer.json"). */
+  describe(name: string): string;
+  /** The file's bytes; rejects with a CheckpointError naming the file when it cannot be read. */
+  read(name: string): Promise<Uint8Array>;
 }
 
 function checkStep(file: string, metadata: Record<string, string>, step: number): void {
@@ -84,16 +91,19 @@ function checkStep(file: string, metadata: Record<string, string>, step: number)
   }
 }
 
-export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheckpoint> {
-  const trainerFile = path.join(dir, TRAINER_FILE);
+/** Reads and checks a whole training checkpoint; errors name the file and what is wrong. */
+export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promise<TrainingCheckpoint> {
+  const trainerFile = reader.describe(TRAINER_FILE);
   let trainer: TrainerRecord;
+  const trainerBytes = await reader.read(TRAINER_FILE);
   try {
-    trainer = JSON.parse((await readOrFail(trainerFile)).toString('utf8')) as TrainerRecord;
+    trainer = JSON.parse(new TextDecoder().decode(trainerBytes)) as TrainerRecord;
   } catch (e) {
-    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`cannot resume: ${trainerFile} is not valid JSON (${(e as Error).message})`);
   }
   if (
+    typeof trainer !== 'object' ||
+    trainer === null ||
     trainer.format !== 1 ||
     !Number.isInteger(trainer.step) ||
     !Number.isInteger(trainer.epoch) ||
@@ -103,12 +113,11 @@ export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheck
   ) {
     throw new CheckpointError(`cannot resume: ${trainerFile} is not a format-1 trainer record (needs format, step, epoch, batch, options, rng)`);
   }
-  const modelFile = path.join(dir, MODEL_FILE);
-  const model = decodeModelCheckpoint(await readOrFail(modelFile), modelFile);
+  const modelFile = reader.describe(MODEL_FILE);
+  const model = decodeModelCheckpoint(await reader.read(MODEL_FILE), modelFile);
   checkStep(modelFile, model.metadata, trainer.step);
-
-  const optFile = path.join(dir, OPTIMIZER_FILE);
-  const opt = readSafetensors(await readOrFail(optFile), optFile);
+  const optFile = reader.describe(OPTIMIZER_FILE);
+  const opt = readSafetensors(await reader.read(OPTIMIZER_FILE), optFile);
   checkStep(optFile, opt.metadata, trainer.step);
   const name = opt.metadata['charrnn.optimizer'];
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
@@ -127,16 +136,16 @@ export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheck
     throw new CheckpointError(`${optFile}: metadata charrnn.optimizer.scalars is ${scalarsJson.slice(0, 80)}, expected a JSON object of numbers such as {"step":5}`);
   }
   const optimizer: OptimizerState = { name: name as OptimizerName, slots, scalars };
-
   let hidden: TrainingCheckpoint['hidden'] = null;
   if (trainer.batch > 0) {
-    const hiddenFile = path.join(dir, HIDDEN_FILE);
-    const file = readSafetensors(await readOrFail(hiddenFile), hiddenFile);
+    const hiddenFile = reader.describe(HIDDEN_FILE);
+    const file = readSafetensors(await reader.read(HIDDEN_FILE), hiddenFile);
     checkStep(hiddenFile, file.metadata, trainer.step);
     const h = file.tensors.get('h');
     if (!h) throw new CheckpointError(`${hiddenFile}: tensor h is missing`);
     const c = file.tensors.get('c');
     hidden = { h: { shape: h.shape, data: h.data }, ...(c ? { c: { shape: c.shape, data: c.data } } : {}) };
   }
-  return { meta: { config: model.config, vocab: model.vocab, lower: model.lower }, weights: model.weights, optimizer, hidden, trainer };
+  const weights: Weights = model.weights;
+  return { meta: { config: model.config, vocab: model.vocab, lower: model.lower }, weights, optimizer, hidden, trainer };
 }
