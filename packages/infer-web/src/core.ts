@@ -1,5 +1,6 @@
 /** The runtime-free core, shared by both entry points. */
 export { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
+export { PRIME_CHUNK_CHARS } from './priming.js';
 export { validateContract, type Arch, type GraphKind, type ModelInfo } from './contract.js';
 export { readModelDescription, type ModelDescription, type ValueInfo } from './model-proto.js';
 export { Tokenizer, UNK } from './tokenizer.js';

@@ -1,12 +1,14 @@
 /**
- * CharGenerator: stateful text generation over a RecurrentSession. The prompt is primed in one
- * run (seq = prompt length) on the fused graph; each new character is one run carrying hn → h0.
+ * CharGenerator: stateful text generation over a RecurrentSession. The prompt is primed in runs
+ * of up to PRIME_CHUNK_CHARS characters on the fused graph (priming.ts); each new character is
+ * one run carrying hn → h0.
  * The state (hidden state, ids not yet fed, Rng) persists between calls, so a second generate()
  * continues where the first stopped, as the lesson's stateful model does.
  */
 import { validateContract, type ModelInfo } from './contract.js';
 import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
 import { readModelDescription } from './model-proto.js';
+import { interleave, primeRows, scatter } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';
 import { Sampler } from './sampler.js';
@@ -165,9 +167,9 @@ export class CharGenerator {
     if (shared.refs === 0) await shared.session.release();
   }
 
-  private encodePrompt(prompt: string, name: string): number[] {
+  private encodePrompt(prompt: string, name: string): Int32Array {
     if (typeof prompt !== 'string') throw new InvalidPromptError(`${name} is ${typeof prompt}; expected a string`);
-    return this.tokenizer.encode(prompt);
+    return this.tokenizer.encodeIds(prompt);
   }
 
   private assertOpen(): void {
@@ -196,7 +198,7 @@ export class CharGenerator {
   }
 
   private async *produceSingle(
-    ids: number[],
+    ids: Int32Array,
     opts: ResolvedGenerationOptions,
     report: (r: GenerationResult) => void,
   ): AsyncGenerator<string, void> {
@@ -219,7 +221,7 @@ export class CharGenerator {
   }
 
   private async *produceBatch(
-    ids: number[][],
+    ids: Int32Array[],
     opts: ResolvedGenerationOptions,
     report: (r: GenerationResult[]) => void,
   ): AsyncGenerator<string[], void> {
@@ -242,61 +244,13 @@ export class CharGenerator {
   }
 
   /**
-   * Feeds each row's pending ids + prompt; afterwards every row has fresh logits and nothing
-   * pending. Rows with inputs of the same length are primed together, one run for the whole
-   * block [seq = length, batch = rows] on the fused graph (one run per character on the step
-   * graph, whose seq is fixed to 1).
-   */
-  private async prime(rows: readonly StreamState[], prompts: readonly number[][]): Promise<void> {
-    const groups = new Map<number, number[]>();
-    rows.forEach((row, b) => {
-      const n = row.pending.length + prompts[b].length;
-      if (n === 0 && row.logits === undefined) {
-        throw new InvalidPromptError('empty prompt on a fresh state: there is no text to continue; give a prompt of at least one character');
-      }
-      if (n > 0) groups.set(n, [...(groups.get(n) ?? []), b]);
-    });
-    for (const members of groups.values()) {
-      await this.primeGroup(
-        members.map((b) => rows[b]),
-        members.map((b) => [...rows[b].pending, ...prompts[b]]),
-      );
-    }
-  }
-
-  private async primeGroup(rows: readonly StreamState[], ids: readonly number[][]): Promise<void> {
-    const G = rows.length;
-    const n = ids[0].length;
-    const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
-    const chunk = this.info.graph === 'step' ? 1 : n;
-    const tokens = new BigInt64Array(chunk * G);
-    const h = G === 1 ? rows[0].h : interleave(rows.map((r) => r.h), L, H);
-    const c = rows[0].c === undefined ? undefined : G === 1 ? rows[0].c : interleave(rows.map((r) => r.c!), L, H);
-    for (let start = 0; start < n; start += chunk) {
-      for (let t = 0; t < chunk; t++) for (let g = 0; g < G; g++) tokens[t * G + g] = this.bigIds[ids[g][start + t]];
-      const out = await this.session.run(tokens, chunk, G, h, c);
-      h.set(out.hn);
-      if (c !== undefined && out.cn !== undefined) c.set(out.cn);
-      // Write back after every run, so that a failure leaves each row consistent.
-      rows.forEach((row, g) => {
-        if (G > 1) {
-          scatter(h, row.h, g, G, L, H);
-          if (c !== undefined) scatter(c, row.c!, g, G, L, H);
-        }
-        row.logits = out.logits.slice(((chunk - 1) * G + g) * V, ((chunk - 1) * G + g + 1) * V);
-        row.pending = ids[g].slice(start + chunk);
-      });
-    }
-  }
-
-  /**
    * The decoding loop for B rows. Per row, either the last sampled id is not yet fed (`fed` false)
    * or the logits are current; whenever a row ends (or the loop is left early) its state is
    * written back in that form, so that the next call continues exactly.
    */
   private async *decode<Chunk>(
     rows: StreamState[],
-    prompts: readonly number[][],
+    prompts: readonly Int32Array[],
     rngs: Rng[],
     opts: ResolvedGenerationOptions,
     results: GenerationResult[],
@@ -323,10 +277,10 @@ export class CharGenerator {
         if (row.c !== undefined && c !== undefined) scatter(c, row.c, b, B, L, H);
       }
       if (fed) {
-        row.pending = [];
+        row.pending = new Int32Array(0);
         row.logits = logits.slice(b * V, (b + 1) * V);
       } else {
-        row.pending = [last[b]];
+        row.pending = Int32Array.of(last[b]);
         row.logits = undefined;
       }
     };
@@ -342,7 +296,12 @@ export class CharGenerator {
         done.fill('abort');
         return;
       }
-      await this.prime(rows, prompts);
+      if (!(await primeRows({ session: this.session, info: this.info, bigIds: this.bigIds }, rows, prompts, opts.signal))) {
+        // Aborted while priming: each row keeps what was primed and the rest as pending.
+        for (let b = 0; b < B; b++) results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+        done.fill('abort');
+        return;
+      }
       if (B > 1) {
         h = interleave(rows.map((r) => r.h), L, H);
         c = rows[0].c === undefined ? undefined : interleave(rows.map((r) => r.c!), L, H);
@@ -407,7 +366,7 @@ export class CharGenerator {
       }
     } finally {
       // Left early (the consumer stopped iterating, or a run failed): keep what was produced. A
-      // failure while priming leaves each row as prime() last left it, which is consistent.
+      // failure while priming leaves each row as primeRows() left it, which is consistent.
       if (primed) finishAll('abort');
     }
   }
@@ -434,17 +393,4 @@ function checkLogits(logits: Float32Array, b: number, V: number, B: number): voi
     `the model produced non-finite logits for the next character${B > 1 ? ` of row ${b}` : ''} (${kinds} of ${V}); ` +
       'its weights or its state hold NaN or ±Inf: reset() or setState() a good state, or re-export the model',
   );
-}
-
-/** Copies row `b` of a [L, B, H] batch state into a [L, 1, H] row state. */
-function scatter(batch: Float32Array, row: Float32Array, b: number, B: number, L: number, H: number): void {
-  for (let l = 0; l < L; l++) row.set(batch.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
-}
-
-/** Stacks per-row [L, 1, H] states into one [L, B, H] batch state. */
-function interleave(states: readonly Float32Array[], L: number, H: number): Float32Array {
-  const B = states.length;
-  const out = new Float32Array(L * B * H);
-  for (let l = 0; l < L; l++) for (let b = 0; b < B; b++) out.set(states[b].subarray(l * H, (l + 1) * H), (l * B + b) * H);
-  return out;
 }

@@ -12,6 +12,7 @@ import {
 } from './node.js';
 import { CharGenerator as WebCharGenerator } from './browser.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
+import { PRIME_CHUNK_CHARS } from './priming.js';
 import { testModel, TEST_VOCAB } from './test-helpers/models.js';
 import { directGreedy, directNextLogits, ids, openDirect } from './test-helpers/reference.js';
 
@@ -132,6 +133,22 @@ describe.each(ARCHS)('%s model on onnxruntime-node', (arch) => {
     const q = df * (1 - 2 / (9 * df) + 3.09 * Math.sqrt(2 / (9 * df))) ** 3;
     expect(chi).toBeLessThan(q);
     await gen.release();
+  });
+
+  test('a prompt of several priming chunks gives the logits of feeding it one character at a time (fused and step, node and wasm)', async () => {
+    const prompt = Array.from({ length: 2 * PRIME_CHUNK_CHARS + 37 }, (_, i) => 'the cat sat. he said no.\n'[(i * 5 + (i >> 4)) % 25]).join('');
+    const direct = await openDirect(fused, arch);
+    const expected = await directNextLogits(direct, ids(prompt));
+    await direct.session.release();
+    for (const bytes of [fused, step]) {
+      for (const gen of [await load(bytes), await WebCharGenerator.load(bytes, { backend: 'wasm' })]) {
+        await gen.generate(prompt, { maxNewTokens: 0 });
+        const logits = gen.getState({ encoding: 'array' }).logits as number[];
+        expect(logits).toHaveLength(expected.length);
+        expect(Math.max(...logits.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-4);
+        await gen.release();
+      }
+    }
   });
 
   test('state snapshots round-trip (also into onnxruntime-web) and continue identically', async () => {

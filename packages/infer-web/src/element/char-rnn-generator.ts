@@ -19,6 +19,7 @@
  * prompt, generated; custom properties --char-rnn-* (listed in STYLE below).
  */
 import { CharGenerator, type WebBackend, type WebLoadOptions } from '../browser.js';
+import { yieldToEventLoop } from '../event-loop.js';
 import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../core.js';
 
 export type GeneratorStatus = 'empty' | 'loading' | 'ready' | 'generating' | 'error';
@@ -123,18 +124,6 @@ const TEMPLATE = `
 
 /** Generation yields to the page this often, so the text paints and Stop stays clickable. */
 const YIELD_EVERY_MS = 30;
-
-/** A macrotask, so the page can paint and take clicks; unlike setTimeout, not throttled in background tabs. */
-function yieldToPage(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 /** Node (server-side rendering, tests) has no HTMLElement: the class must still be importable there. */
 const ElementBase: typeof HTMLElement =
@@ -306,7 +295,7 @@ export class CharRnnGeneratorElement extends ElementBase {
           this.appendText(chunk);
           this.emit<TokenEventDetail>('token', { text: chunk });
           if (performance.now() - lastYield > YIELD_EVERY_MS) {
-            await yieldToPage();
+            await yieldToEventLoop();
             lastYield = performance.now();
           }
         }

@@ -1,0 +1,114 @@
+import { CharGenerator } from './generator.js';
+import { PRIME_CHUNK_CHARS } from './priming.js';
+import type { RecurrentOutputs, RecurrentSession } from './session.js';
+import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
+
+/** A prompt of `n` characters from the fake vocabulary, varied so that the state depends on all of it. */
+function promptOf(n: number): string {
+  const chars = 'abcde .x';
+  let s = '';
+  for (let i = 0; i < n; i++) s += chars[(i * 7 + (i >> 3)) % chars.length];
+  return s;
+}
+
+/** The fake model's recurrence, but a session whose runs take real time (a timer per run), as a native run blocks. */
+class SlowSession extends FakeSession {
+  override async run(...args: Parameters<FakeSession['run']>): Promise<RecurrentOutputs> {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return super.run(...args);
+  }
+}
+
+/** Answers instantly with zeros: what is left to time is the generator's own work. */
+class NullSession implements RecurrentSession {
+  readonly backend = 'null';
+  runs = 0;
+  constructor(private readonly vocab: number) {}
+  async run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array): Promise<RecurrentOutputs> {
+    this.runs++;
+    return { logits: new Float32Array(seq * batch * this.vocab), hn: h0 };
+  }
+  async release(): Promise<void> {}
+}
+
+describe('priming a long prompt', () => {
+  test(`runs in chunks of at most ${PRIME_CHUNK_CHARS} characters, with the same result as one run`, async () => {
+    const info = fakeInfo();
+    const session = new FakeSession(info);
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    const prompt = promptOf(2 * PRIME_CHUNK_CHARS + 123);
+    const text = await gen.generate(prompt, { temperature: 0, maxNewTokens: 10 });
+    expect(session.calls.slice(0, 3).map((c) => c.seq)).toEqual([PRIME_CHUNK_CHARS, PRIME_CHUNK_CHARS, 123]);
+    expect(session.calls.slice(3).every((c) => c.seq === 1)).toBe(true);
+    expect(session.calls.slice(0, 3).flatMap((c) => c.tokens)).toEqual(gen.tokenizer.encode(prompt));
+    expect(text).toBe(gen.tokenizer.decode(referenceGreedy(info, gen.tokenizer.encode(prompt), 10)));
+  });
+
+  test('a batch primes [chunk / rows] steps per run, so a run holds the same number of characters', async () => {
+    const info = fakeInfo();
+    const session = new FakeSession(info);
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    const a = promptOf(PRIME_CHUNK_CHARS + 5);
+    const b = promptOf(PRIME_CHUNK_CHARS + 5).split('').reverse().join('');
+    const texts = await gen.generateBatch([a, b], { temperature: 0, maxNewTokens: 4 });
+    const steps = PRIME_CHUNK_CHARS / 2;
+    expect(session.calls.slice(0, 3).map((c) => [c.seq, c.batch])).toEqual([
+      [steps, 2],
+      [steps, 2],
+      [5, 2],
+    ]);
+    expect(texts).toEqual([a, b].map((p) => gen.tokenizer.decode(referenceGreedy(info, gen.tokenizer.encode(p), 4))));
+  });
+
+  test('an abort during priming ends it at the next chunk; the state keeps the rest pending and continues exactly', async () => {
+    const info = fakeInfo();
+    const session = new SlowSession(info);
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    const prompt = promptOf(10 * PRIME_CHUNK_CHARS);
+    const controller = new AbortController();
+    const stream = gen.generate(prompt, { temperature: 0, maxNewTokens: 5, signal: controller.signal });
+    setTimeout(() => controller.abort(), 1);
+    const result = await stream.result();
+    expect(result).toEqual({ text: '', newTokens: 0, finishReason: 'abort' });
+    const runs = session.calls.length;
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(runs).toBeLessThan(10);
+    // The snapshot holds what was not primed yet, and the rest of the prompt primes on the next call.
+    expect(gen.getState().pending).toHaveLength(prompt.length - runs * PRIME_CHUNK_CHARS);
+    const rest = await gen.generate('', { temperature: 0, maxNewTokens: 5 });
+    expect(rest).toBe(gen.tokenizer.decode(referenceGreedy(info, gen.tokenizer.encode(prompt), 5)));
+  });
+
+  test('timers run between chunks even when every run resolves at once (no event-loop turn of its own)', async () => {
+    const info = fakeInfo();
+    const session = new FakeSession(info); // resolves through a microtask only
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    let callsWhenTimerFired = -1;
+    setTimeout(() => (callsWhenTimerFired = session.calls.length), 0);
+    await gen.generate(promptOf(6 * PRIME_CHUNK_CHARS), { maxNewTokens: 0 });
+    expect(callsWhenTimerFired).toBeGreaterThanOrEqual(1);
+    expect(callsWhenTimerFired).toBeLessThan(6);
+  });
+
+  test('the step graph primes in time linear in the prompt length', async () => {
+    const info = fakeInfo({ graph: 'step' });
+    const time = async (n: number): Promise<number> => {
+      const prompt = promptOf(n);
+      let best = Infinity;
+      for (let repeat = 0; repeat < 3; repeat++) {
+        const session = new NullSession(info.vocabSize);
+        const gen = new CharGenerator(session, info, { seed: 1 });
+        const started = performance.now();
+        await gen.generate(prompt, { maxNewTokens: 0 });
+        best = Math.min(best, performance.now() - started);
+        expect(session.runs).toBe(n);
+      }
+      return best;
+    };
+    await time(5_000); // warm-up
+    const short = await time(25_000);
+    const long = await time(100_000);
+    // Linear: ×4 the characters, about ×4 the time; quadratic (a copy of the rest per character) would be ×16.
+    expect(long / short).toBeLessThan(8);
+  });
+});

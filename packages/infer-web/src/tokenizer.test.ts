@@ -1,0 +1,32 @@
+import { InvalidPromptError } from './errors.js';
+import { Tokenizer } from './tokenizer.js';
+
+/** The straightforward encoding: one Map lookup per code point. */
+function reference(vocab: readonly string[], lower: boolean, text: string): number[] {
+  const ids = new Map(vocab.map((t, i) => [t, i]));
+  const unk = ids.get('<unk>') ?? -1;
+  return [...(lower ? text.toLowerCase() : text)].map((ch) => ids.get(ch) ?? unk);
+}
+
+describe('Tokenizer.encode', () => {
+  const vocab = ['<unk>', '<pad>', 'a', 'b', ' ', '\n', 'é', '😀', 'i', '\u0307', 'x'];
+
+  test.each([
+    ['plain text', 'ab a\nb'],
+    ['unknown characters', 'abz?'],
+    ['astral characters (surrogate pairs), known and unknown', 'a😀b🙂 😀'],
+    ['lone surrogates', 'a\ud83db\ude00'],
+    ['lower-casing that changes the length (İ → i̇)', 'İaB'],
+    ['a special token spelled out is text, not the token', '<unk>'],
+  ])('%s: same ids as one lookup per code point', (_, text) => {
+    for (const lower of [false, true]) expect(new Tokenizer(vocab, lower).encode(text)).toEqual(reference(vocab, lower, text));
+  });
+
+  test('without <unk>, the first unknown character is named', () => {
+    const t = new Tokenizer(['a', '😀'], false);
+    expect(t.encode('a😀a')).toEqual([0, 1, 0]);
+    expect(() => t.encode('a🙂')).toThrow(InvalidPromptError);
+    expect(() => t.encode('a🙂')).toThrow(`prompt character "🙂" (U+1F642) is not in the model's vocabulary, which has no '<unk>' token`);
+    expect(() => t.encode('ab')).toThrow('prompt character "b" (U+0062)');
+  });
+});
