@@ -50,7 +50,34 @@ describe('CharGenerator over a fake session', () => {
     for await (const chunk of stream) chunks.push(chunk);
     const result = await stream.result();
     expect(chunks).toHaveLength(12);
-    expect(result).toEqual({ text: chunks.join(''), newTokens: 12, finishReason: 'length' });
+    expect(result).toEqual({ text: '', newTokens: 12, finishReason: 'length' }); // the chunks were the text
+  });
+
+  test('iterating keeps no copy of the text (constant memory); awaiting the whole result does', async () => {
+    const { gen } = make();
+    const stream = gen.generate('ab', { maxNewTokens: 50, seed: 3 });
+    let streamed = '';
+    for await (const chunk of stream) streamed += chunk;
+    expect(streamed).toHaveLength(50);
+    expect(await stream.result()).toEqual({ text: '', newTokens: 50, finishReason: 'length' });
+    gen.reset();
+    expect(await gen.generate('ab', { maxNewTokens: 50, seed: 3 })).toBe(streamed);
+    gen.reset();
+    expect(await gen.generate('ab', { maxNewTokens: 50, seed: 3 }).result()).toEqual({ text: streamed, newTokens: 50, finishReason: 'length' });
+    // A streamer with an awaited whole result gets both.
+    gen.reset();
+    const put: string[] = [];
+    const whole = await gen.generate('ab', { maxNewTokens: 50, seed: 3, streamer: { put: (t) => put.push(t), end: () => undefined } });
+    expect([whole, put.join('')]).toEqual([streamed, streamed]);
+    // Batches alike.
+    const batch = gen.generateBatch(['a', 'b'], { maxNewTokens: 10, seed: 1 });
+    const rows = ['', ''];
+    for await (const chunk of batch) chunk.forEach((text, i) => (rows[i] += text));
+    expect((await batch.result()).map((r) => [r.text, r.newTokens])).toEqual([
+      ['', 10],
+      ['', 10],
+    ]);
+    expect(await gen.generateBatch(['a', 'b'], { maxNewTokens: 10, seed: 1 })).toEqual(rows);
   });
 
   test('a streamer receives the same chunks, then end()', async () => {
@@ -118,7 +145,7 @@ describe('CharGenerator over a fake session', () => {
     // continuing after the abort equals one uninterrupted greedy run from the same text
     const b = make(4).gen;
     const rest = await a.generate('', { maxNewTokens: 6, temperature: 0 });
-    const whole = b.tokenizer.decode(referenceGreedy(b.info, b.tokenizer.encode('ab' + result.text), 6));
+    const whole = b.tokenizer.decode(referenceGreedy(b.info, b.tokenizer.encode('ab' + chunks.join('')), 6));
     expect(rest).toBe(whole);
     // an already-aborted signal produces nothing
     expect(await a.generate('a', { signal: controller.signal })).toBe('');

@@ -104,7 +104,7 @@ export class CharGenerator {
     const opts = resolveGenerationOptions(options);
     const ids = this.encodePrompt(prompt, 'prompt');
     return new GenerationStream(
-      (report) => this.produceSingle(ids, opts, report),
+      (report, keepText) => this.produceSingle(ids, opts, report, keepText),
       (result) => result.text,
     );
   }
@@ -122,7 +122,7 @@ export class CharGenerator {
     const opts = resolveGenerationOptions(options);
     const ids = prompts.map((p, i) => this.encodePrompt(p, `prompts[${i}]`));
     return new GenerationStream(
-      (report) => this.produceBatch(ids, opts, report),
+      (report, keepText) => this.produceBatch(ids, opts, report, keepText),
       (results) => results.map((r) => r.text),
     );
   }
@@ -201,6 +201,7 @@ export class CharGenerator {
     ids: Int32Array,
     opts: ResolvedGenerationOptions,
     report: (r: GenerationResult) => void,
+    keepText: boolean,
   ): AsyncGenerator<string, void> {
     const unlock = await this.acquire();
     const rows = [cloneStreamState(this.stream)];
@@ -208,7 +209,7 @@ export class CharGenerator {
     const results: GenerationResult[] = [];
     let failed = false;
     try {
-      yield* this.decode(rows, [ids], [rng], opts, results, (chunk) => chunk[0]);
+      yield* this.decode(rows, [ids], [rng], opts, results, keepText, (chunk) => chunk[0]);
     } catch (error) {
       failed = true;
       throw error;
@@ -224,6 +225,7 @@ export class CharGenerator {
     ids: Int32Array[],
     opts: ResolvedGenerationOptions,
     report: (r: GenerationResult[]) => void,
+    keepText: boolean,
   ): AsyncGenerator<string[], void> {
     const unlock = await this.acquire();
     const rows = ids.map(() => cloneStreamState(this.stream));
@@ -232,7 +234,7 @@ export class CharGenerator {
     const results: GenerationResult[] = [];
     let failed = false;
     try {
-      yield* this.decode(rows, ids, rngs, opts, results, (chunk) => [...chunk]);
+      yield* this.decode(rows, ids, rngs, opts, results, keepText, (chunk) => [...chunk]);
     } catch (error) {
       failed = true;
       throw error;
@@ -254,6 +256,7 @@ export class CharGenerator {
     rngs: Rng[],
     opts: ResolvedGenerationOptions,
     results: GenerationResult[],
+    keepText: boolean,
     emit: (chunk: readonly string[]) => Chunk,
   ): AsyncGenerator<Chunk, void> {
     const B = rows.length;
@@ -338,7 +341,8 @@ export class CharGenerator {
           last[b] = id;
           counts[b]++;
           const text = this.tokenizer.decodeOne(id);
-          texts[b] += text;
+          // Only for a caller that awaits the whole text: an iterated stream already has it, chunk by chunk.
+          if (keepText) texts[b] += text;
           chunk[b] = text;
         }
         fed = false;

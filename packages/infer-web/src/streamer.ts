@@ -13,7 +13,12 @@ export interface Streamer {
 export type FinishReason = 'length' | 'stop' | 'abort';
 
 export interface GenerationResult {
-  /** The generated text (the prompt is not repeated). */
+  /**
+   * The generated text (the prompt is not repeated) when the stream was awaited whole (`await
+   * stream`, or `stream.result()` before iterating); '' when it was iterated, whose chunks were
+   * the text: a stream that is iterated keeps no copy, so its memory stays constant however long
+   * it runs.
+   */
   text: string;
   /** Number of generated characters (tokens). */
   newTokens: number;
@@ -23,8 +28,9 @@ export interface GenerationResult {
 /**
  * The value of generate(): an async iterable of chunks that is also awaitable for the whole
  * text. Generation is lazy: it starts at the first iteration or the first await, and runs once.
- * The producer reports its result from its `finally`, so a consumer that breaks out of the loop
- * early still gets a result (and the generator still saves its state).
+ * The producer is told whether to keep the text (only when awaited whole). It reports its result
+ * from its `finally`, so a consumer that breaks out of the loop early still gets a result (and
+ * the generator still saves its state).
  */
 export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIterable<Chunk>, PromiseLike<Whole> {
   private started = false;
@@ -34,7 +40,7 @@ export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIte
   private readonly resultPromise: Promise<Result>;
 
   constructor(
-    private readonly produce: (report: (result: Result) => void) => AsyncGenerator<Chunk, void>,
+    private readonly produce: (report: (result: Result) => void, keepText: boolean) => AsyncGenerator<Chunk, void>,
     private readonly whole: (result: Result) => Whole,
   ) {
     this.resultPromise = new Promise<Result>((resolve, reject) => {
@@ -46,9 +52,13 @@ export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIte
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Chunk> {
+    return this.start(false);
+  }
+
+  private start(keepText: boolean): AsyncIterator<Chunk> {
     if (this.started) throw new TypeError('a generation stream can be consumed only once');
     this.started = true;
-    const inner = this.produce((result) => this.resolveResult(result));
+    const inner = this.produce((result) => this.resolveResult(result), keepText);
     const reject = (error: unknown): void => this.rejectResult(error);
     return {
       next: () =>
@@ -63,15 +73,18 @@ export class GenerationStream<Chunk, Result, Whole = Result> implements AsyncIte
     };
   }
 
-  /** Runs to the end (or waits for the running iteration) and gives the full result. */
+  /**
+   * Runs to the end (or waits for the running iteration) and gives the full result: with the
+   * text if generation starts here, without it if the stream is being iterated.
+   */
   result(): Promise<Result> {
     if (this.drained === undefined) {
       this.drained = this.started
         ? this.resultPromise
         : (async () => {
-            for await (const _chunk of this) {
-              // drain: the chunks also went to the streamer, if any
-            }
+            const chunks = this.start(true);
+            // drain: the chunks also went to the streamer, if any
+            while (!(await chunks.next()).done);
             return this.resultPromise;
           })();
     }

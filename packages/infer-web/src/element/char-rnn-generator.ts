@@ -290,7 +290,10 @@ export class CharRnnGeneratorElement extends ElementBase {
           signal: abort.signal,
         });
         let lastYield = performance.now();
+        // The stream keeps no copy of what it yields; `done` reports this run's text from here.
+        let text = '';
         for await (const chunk of stream) {
+          text += chunk;
           this.generatedText += chunk;
           this.appendText(chunk);
           this.emit<TokenEventDetail>('token', { text: chunk });
@@ -299,7 +302,7 @@ export class CharRnnGeneratorElement extends ElementBase {
             lastYield = performance.now();
           }
         }
-        const result = await stream.result();
+        const result = { ...(await stream.result()), text };
         this.setStatus('ready', result.finishReason === 'abort' ? 'Stopped.' : this.describe(gen));
         this.emit<GenerationResult>('done', result);
         return result;
