@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // infer-web:generate — parses flags, loads the model with the Node entry and streams text to stdout.
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { CharGenerator, DEFAULT_GENERATION_OPTIONS as D, type NodeBackend } from '../node.js';
+import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../options.js';
+
+/**
+ * onnxruntime-node 1.30 crashes (segmentation fault, no message) in InferenceSession.create when
+ * the process' command line is longer than about 28 kB (measured: 28,500 bytes of arguments run,
+ * 29,000 crash). Longer prompts come from --prompt-file, and a command line above this is refused.
+ */
+const MAX_COMMAND_LINE_BYTES = 16_384;
 
 function numberFlag(min: number, integer: boolean) {
   return (value: string): number => {
@@ -16,7 +24,8 @@ function numberFlag(min: number, integer: boolean) {
 const program = new Command('infer-web:generate')
   .description('Generate text from a charrnn ONNX model (onnxruntime-node), streaming to stdout.')
   .requiredOption('--model <file.onnx>', 'model path or URL')
-  .option('--prompt <text>', 'text to start from', 'the ')
+  .option('--prompt <text>', 'text to start from (default "the ")')
+  .option('--prompt-file <path>', "read the prompt from a UTF-8 file ('-' = standard input); for prompts longer than a few thousand characters")
   .option('--max-new-tokens <n>', 'characters to generate', numberFlag(0, true), D.maxNewTokens)
   .option('--temperature <t>', 'sampling temperature, 0 = greedy', numberFlag(0, false), D.temperature)
   .option('--top-k <k>', 'sample among the k most likely characters (0 = off)', numberFlag(0, true), D.topK)
@@ -29,34 +38,94 @@ const program = new Command('infer-web:generate')
 program.parse();
 const flags = program.opts<{
   model: string;
-  prompt: string;
+  prompt?: string;
+  promptFile?: string;
   maxNewTokens: number;
   temperature: number;
   topK: number;
   topP: number;
   seed?: number;
   stop?: string[];
-  backend: NodeBackend;
+  backend: 'auto' | 'cuda' | 'cpu';
 }>();
 
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+async function readPrompt(): Promise<string> {
+  if (flags.prompt !== undefined && flags.promptFile !== undefined) fail('give --prompt or --prompt-file, not both');
+  if (flags.promptFile === undefined) return flags.prompt ?? 'the ';
+  const source = flags.promptFile;
+  let bytes: Uint8Array;
+  try {
+    if (source === '-') {
+      if (process.stdin.isTTY) console.error('reading the prompt from standard input (end it with Ctrl-D)');
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      bytes = Buffer.concat(chunks);
+    } else {
+      bytes = await readFile(source);
+    }
+  } catch (error) {
+    fail(`cannot read --prompt-file ${source}: ${(error as Error).message}`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    fail(`--prompt-file ${source === '-' ? '- (standard input)' : source} is not UTF-8 text; save it as UTF-8`);
+  }
+}
+
+const commandLineBytes = process.argv.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+if (commandLineBytes > MAX_COMMAND_LINE_BYTES) {
+  const what =
+    flags.prompt !== undefined && Buffer.byteLength(flags.prompt) > MAX_COMMAND_LINE_BYTES / 2
+      ? `--prompt is ${[...flags.prompt].length} characters`
+      : `the command line is ${commandLineBytes} bytes`;
+  fail(
+    `${what}: onnxruntime-node crashes when the command line is longer than about 28 kB, so a prompt this long must come from a file: ` +
+      '--prompt-file <path>, or --prompt-file - to read it from standard input',
+  );
+}
+
+const generation = {
+  maxNewTokens: flags.maxNewTokens,
+  temperature: flags.temperature,
+  topK: flags.topK,
+  topP: flags.topP,
+  seed: flags.seed,
+  stop: flags.stop,
+};
+try {
+  // Every option is checked before the model is loaded or anything is written.
+  resolveGenerationOptions(generation);
+} catch (error) {
+  fail((error as Error).message);
+}
+const prompt = await readPrompt();
+
 const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
+process.on('SIGINT', () => {
+  // The first Ctrl-C ends generation (or priming) at the next step, or quits once the model has
+  // loaded; a second one quits at once.
+  if (controller.signal.aborted) process.exit(130);
+  controller.abort();
+});
 
 try {
+  // onnxruntime-node is only loaded once the flags and the prompt are known to be good.
+  const { CharGenerator } = await import('../node.js');
   const gen = await CharGenerator.load(flags.model, { backend: flags.backend, seed: flags.seed, logger: { warn: (m) => console.error(m) } });
-  process.stdout.write(flags.prompt);
-  const stream = gen.generate(flags.prompt, {
-    maxNewTokens: flags.maxNewTokens,
-    temperature: flags.temperature,
-    topK: flags.topK,
-    topP: flags.topP,
-    seed: flags.seed,
-    stop: flags.stop,
-    signal: controller.signal,
-  });
+  if (controller.signal.aborted) process.exit(130);
+  const stream = gen.generate(prompt, { ...generation, signal: controller.signal });
+  process.stdout.write(prompt);
   for await (const chunk of stream) process.stdout.write(chunk);
   process.stdout.write('\n');
   await gen.release();
+  // As train:fit: interrupted by Ctrl-C, the shell's convention 128 + SIGINT.
+  process.exitCode = controller.signal.aborted ? 130 : 0;
 } catch (e) {
   console.error(`error: ${(e as Error).message}`);
   process.exit(1);

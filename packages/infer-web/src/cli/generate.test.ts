@@ -1,0 +1,118 @@
+// The generate CLI end to end, as a user runs it: bundled from source into a file beside the
+// package (so that its imports resolve from node_modules) and run in a child process.
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { testModel } from '../test-helpers/models.js';
+
+const PACKAGE = fileURLToPath(new URL('../../', import.meta.url));
+let cli: string;
+let dir: string;
+let model: string;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], { maxBuffer: 64 << 20, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
+    else child.stdin!.end();
+  });
+}
+
+/** A prompt from the test vocabulary. */
+const promptOf = (n: number): string => Array.from({ length: n }, (_, i) => 'the cat sat. '[i % 13]).join('');
+
+beforeAll(async () => {
+  const out = path.join(PACKAGE, '.cache', 'cli-test');
+  await mkdir(out, { recursive: true });
+  cli = path.join(out, 'generate.mjs');
+  await build({
+    entryPoints: [path.join(PACKAGE, 'src/cli/generate.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: cli,
+    logLevel: 'silent',
+  });
+  dir = await mkdtemp(path.join(tmpdir(), 'charrnn-generate-cli-'));
+  model = path.join(dir, 'model.onnx');
+  await writeFile(model, testModel('gru'));
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('infer-web:generate', () => {
+  test('a prompt too long for the command line is refused before onnxruntime is touched, pointing to --prompt-file', async () => {
+    // onnxruntime-node 1.30 segfaults in InferenceSession.create once argv passes ~28 kB.
+    const r = await run(['--model', model, '--prompt', promptOf(30_000), '--max-new-tokens', '5']);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--prompt is 30000 characters.*--prompt-file <path>, or --prompt-file - to read it from standard input/s);
+  });
+
+  test('--prompt-file and --prompt-file - (stdin) take long prompts', async () => {
+    const prompt = promptOf(50_000);
+    const file = path.join(dir, 'prompt.txt');
+    await writeFile(file, prompt);
+    const fromFile = await run(['--model', model, '--prompt-file', file, '--max-new-tokens', '20', '--temperature', '0']);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout.startsWith(prompt)).toBe(true);
+    expect(fromFile.stdout).toHaveLength(prompt.length + 20 + 1);
+    const fromStdin = await run(['--model', model, '--prompt-file', '-', '--max-new-tokens', '20', '--temperature', '0'], prompt);
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  test('bad prompt sources are named', async () => {
+    const both = await run(['--model', model, '--prompt', 'a', '--prompt-file', '-']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/give --prompt or --prompt-file, not both/);
+    const missing = path.join(dir, 'nope.txt');
+    const gone = await run(['--model', model, '--prompt-file', missing]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`cannot read --prompt-file ${missing}`);
+    const latin1 = path.join(dir, 'latin1.txt');
+    await writeFile(latin1, Buffer.from('caf\xe9', 'latin1'));
+    const bad = await run(['--model', model, '--prompt-file', latin1]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`--prompt-file ${latin1} is not UTF-8 text`);
+  });
+
+  test('options are checked before anything is written or loaded', async () => {
+    const r = await run(['--model', path.join(dir, 'missing.onnx'), '--prompt', 'the cat', '--top-p', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/option topP is 2; expected a number in \(0, 1\]/);
+  });
+
+  test('Ctrl-C stops generation and exits 130, as train:fit does', async () => {
+    const child = spawn(process.execPath, [cli, '--model', model, '--prompt', 'the ', '--max-new-tokens', '100000000']);
+    let stdout = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.length > 200) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toEqual({ code: 130, signal: null });
+    expect(stdout.startsWith('the ')).toBe(true);
+  });
+});
