@@ -256,12 +256,13 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       g.op('Sub', [g.constant('float64', [], [1]), g.op('Pow', [g.constant('float64', [], [beta]), stepCount], `${name}.pow`)], name);
     const correction1 = g.op('Cast', [correction(optimizer.beta1, 'correction1')], 'correction1.f', { to: INT(1) });
     const sqrtCorrection2 = g.op('Cast', [g.op('Sqrt', [correction(optimizer.beta2, 'correction2')], 'sqrt_correction2.f64')], 'sqrt_correction2', { to: INT(1) });
-    const stepSize = g.op('Div', [lr, correction1], 'step_size');
+    // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2): one pass less per parameter.
+    const stepSize = g.op('Div', [g.op('Mul', [lr, sqrtCorrection2], 'lr_sqrt_c2'), correction1], 'step_size');
     const beta1 = g.constant('float32', [], [optimizer.beta1]);
     const oneMinusBeta1 = g.constant('float32', [], [1 - optimizer.beta1]);
     const beta2 = g.constant('float32', [], [optimizer.beta2]);
     const oneMinusBeta2 = g.constant('float32', [], [1 - optimizer.beta2]);
-    const eps = g.constant('float32', [], [optimizer.eps]);
+    const epsHat = g.op('Mul', [g.constant('float32', [], [optimizer.eps]), sqrtCorrection2], 'eps_hat');
     for (const [name, shape] of shapes) {
       const grad = gradient(name);
       const m = g.input(io.m(name), 'float32', shape);
@@ -269,7 +270,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       const mNew = g.op('Add', [g.op('Mul', [m, beta1], `${name}.m_decay`), g.op('Mul', [grad, oneMinusBeta1], `${name}.m_in`)], io.updated(io.m(name)));
       const gradSq = g.op('Mul', [grad, grad], `${name}.g_sq`);
       const vNew = g.op('Add', [g.op('Mul', [v, beta2], `${name}.v_decay`), g.op('Mul', [gradSq, oneMinusBeta2], `${name}.v_in`)], io.updated(io.v(name)));
-      const denom = g.op('Add', [g.op('Div', [g.op('Sqrt', [vNew], `${name}.v_sqrt`), sqrtCorrection2], `${name}.v_hat`), eps], `${name}.denom`);
+      const denom = g.op('Add', [g.op('Sqrt', [vNew], `${name}.v_sqrt`), epsHat], `${name}.denom`);
       const update = g.op('Mul', [g.op('Div', [mNew, denom], `${name}.ratio`), stepSize], `${name}.update`);
       g.op('Sub', [name, update], io.updated(name));
       for (const out of [io.updated(name), io.updated(io.m(name)), io.updated(io.v(name))]) g.output(out, 'float32', shape);
