@@ -8,6 +8,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { Rng, prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { useBackend } from '../model/test-helpers/backends.js';
+import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { fit } from '../trainer/fit.js';
 import { loadTrainingCheckpoint } from '../trainer/training-checkpoint-directory.js';
@@ -20,16 +21,6 @@ let dir: string;
 const api = ort as unknown as OrtApi;
 const onCpu = ortEngine({ ort: api, runtime: 'onnxruntime-node', provider: 'cpu', intraOpNumThreads: 1 });
 const tiny: FitOptions = { ...DEFAULT_FIT_OPTIONS, embed: 8, hidden: 24, bs: 8, bptt: 8, schedule: '2@3e-3', maxBatches: 30, backend: 'wasm' };
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -58,8 +49,8 @@ describe('ONNX Runtime engine', () => {
     const b = await loadTrainingCheckpoint(path.join(dir, 'tfjs'));
     expect(a.optimizer.scalars).toEqual(b.optimizer.scalars);
     expect([...a.optimizer.slots.keys()].sort()).toEqual([...b.optimizer.slots.keys()].sort());
-    for (const [name, t] of b.weights) expect([name, relativeError(a.weights.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
-    for (const [name, t] of b.optimizer.slots) expect([name, relativeError(a.optimizer.slots.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
+    for (const [name, t] of b.weights) expect([name, relativeErrorOf(a.weights.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
+    for (const [name, t] of b.optimizer.slots) expect([name, relativeErrorOf(a.optimizer.slots.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
   });
 
   test('an interrupted run resumed from its checkpoint ends with bit-identical weights, and the checkpoint resumes on tfjs too', async () => {
@@ -83,7 +74,7 @@ describe('ONNX Runtime engine', () => {
     const tfjsDir = path.join(dir, 'tfjs');
     await fit({ corpus, options, outDir: tfjsDir, resume: { ...saved } });
     const c = await loadTrainingCheckpoint(tfjsDir);
-    for (const [name, t] of a.weights) expect([name, relativeError(c.weights.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
+    for (const [name, t] of a.weights) expect([name, relativeErrorOf(c.weights.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
   });
 
   test('a NaN loss applies nothing, stops the run with a clear error and keeps the last good checkpoint', async () => {

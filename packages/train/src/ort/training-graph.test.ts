@@ -7,6 +7,7 @@ import { CharModel } from '../model/char-model.js';
 import { dropoutMask } from '../model/dropout.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
+import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import { randomWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
@@ -23,18 +24,6 @@ function randomBatch(rng: Rng, vocab: number): TokenBatch {
 function randomState(rng: Rng, config: ModelConfig): { h: Float32Array; c?: Float32Array } {
   const block = () => Float32Array.from({ length: config.numLayers * BATCH * config.hiddenSize }, () => rng.next() - 0.5);
   return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
-}
-
-/** ‖a − b‖∞ / ‖b‖∞. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
 }
 
 function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: { h: Float32Array; c?: Float32Array }, masks: Float32Array[]): Record<string, ort.Tensor> {
@@ -81,13 +70,13 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const out = await session.run(feeds(config, weights, batch, state, masksFor(config, 9)));
 
     expect(Math.abs((out[IO.loss].data as Float32Array)[0] - reference.loss) / reference.loss).toBeLessThan(1e-6);
-    expect(relativeError(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
-    if (arch === 'lstm') expect(relativeError(out[IO.cn].data as Float32Array, reference.state.c!.dataSync())).toBeLessThan(1e-6);
+    expect(relativeErrorOf(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
+    if (arch === 'lstm') expect(relativeErrorOf(out[IO.cn].data as Float32Array, reference.state.c!.dataSync())).toBeLessThan(1e-6);
     let worst = 0;
     for (const [name, g] of reference.grads) {
       const got = out[IO.grad(name)];
       expect(got.dims).toEqual(g.shape);
-      const err = relativeError(got.data as Float32Array, g.dataSync());
+      const err = relativeErrorOf(got.data as Float32Array, g.dataSync());
       expect([name, err < 1e-4]).toEqual([name, true]);
       worst = Math.max(worst, err);
     }
@@ -146,14 +135,14 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const wantSlots = reference.getState().slots;
     let worst = 0;
     for (const [name, t] of weights) {
-      const moved = relativeError(t.data, randomWeights(config, 3).get(name)!.data);
+      const moved = relativeErrorOf(t.data, randomWeights(config, 3).get(name)!.data);
       expect([name, moved > 1e-4]).toEqual([name, true]); // the step changed every tensor
-      const err = relativeError(t.data, want.get(name)!.data);
+      const err = relativeErrorOf(t.data, want.get(name)!.data);
       expect([name, err < 1e-4]).toEqual([name, true]);
       worst = Math.max(worst, err);
       const slot = optimizer.name === 'adam' ? 'exp_avg' : 'momentum_buffer';
-      expect([name, relativeError(slots.get(IO.m(name))!, wantSlots.get(`${slot}.${name}`)!.data) < 1e-4]).toEqual([name, true]);
-      if (optimizer.name === 'adam') expect([name, relativeError(slots.get(IO.v(name))!, wantSlots.get(`exp_avg_sq.${name}`)!.data) < 1e-4]).toEqual([name, true]);
+      expect([name, relativeErrorOf(slots.get(IO.m(name))!, wantSlots.get(`${slot}.${name}`)!.data) < 1e-4]).toEqual([name, true]);
+      if (optimizer.name === 'adam') expect([name, relativeErrorOf(slots.get(IO.v(name))!, wantSlots.get(`exp_avg_sq.${name}`)!.data) < 1e-4]).toEqual([name, true]);
     }
     console.log(`ort optimizer step ${_label}: worst weight relative error ${worst.toExponential(2)}`);
     reference.dispose();
