@@ -5,8 +5,8 @@
  */
 import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { IO, type ModelInfo } from '@charrnn/contract';
 import { CharGenerator as WebCharGenerator } from './browser.js';
-import type { ModelInfo } from './contract.js';
 import type { CharGenerator as CoreCharGenerator } from './generator.js';
 import { CharGenerator, type NodeBackend } from './node.js';
 
@@ -122,14 +122,14 @@ async function minimalLoop(model: Uint8Array, info: ModelInfo, windows: number, 
   const tokens = new BigInt64Array(1);
   const h = new Float32Array(info.numLayers * info.hiddenSize);
   const c = new Float32Array(h.length);
-  const feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('int64', tokens, [1, 1]), h0: new ort.Tensor('float32', h, dims) };
-  if (info.arch === 'lstm') feeds.c0 = new ort.Tensor('float32', c, dims);
+  const feeds: Record<string, ort.Tensor> = { [IO.tokens]: new ort.Tensor('int64', tokens, [1, 1]), [IO.h0]: new ort.Tensor('float32', h, dims) };
+  if (info.arch === 'lstm') feeds[IO.c0] = new ort.Tensor('float32', c, dims);
   const result = await rate(windows, chars, async () => {
     for (let i = 0; i < chars; i++) {
       const out = await session.run(feeds);
-      h.set(out.hn.data as Float32Array);
-      if (info.arch === 'lstm') c.set(out.cn.data as Float32Array);
-      const logits = out.logits.data as Float32Array;
+      h.set(out[IO.hn].data as Float32Array);
+      if (info.arch === 'lstm') c.set(out[IO.cn].data as Float32Array);
+      const logits = out[IO.logits].data as Float32Array;
       let best = 0;
       for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
       tokens[0] = BigInt(best);

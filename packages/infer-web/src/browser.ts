@@ -5,7 +5,7 @@
  */
 import * as ortWeb from 'onnxruntime-web';
 import type { InferenceSession } from 'onnxruntime-web';
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi } from './ort-session.js';

@@ -1,8 +1,15 @@
 /** The runtime-free core, shared by both entry points. */
 export { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 export { PRIME_CHUNK_CHARS } from './priming.js';
-export { validateContract, type Arch, type GraphKind, type ModelInfo } from './contract.js';
-export { readModelDescription, type ModelDescription, type ValueInfo } from './model-proto.js';
+export {
+  validateContract,
+  readModelDescription,
+  type Arch,
+  type GraphKind,
+  type ModelInfo,
+  type ModelDescription,
+  type ValueInfo,
+} from '@charrnn/contract';
 export { Tokenizer, UNK } from './tokenizer.js';
 export { Rng, type RngState } from './rng.js';
 export { Sampler, argmax, sampleSoftmax, type SamplerSettings } from './sampler.js';

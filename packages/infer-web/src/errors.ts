@@ -1,23 +1,11 @@
 /**
  * Every error infer-web throws is a CharRnnError, so callers can tell ours from the runtime's.
- * The message names the bad input and what would be valid.
+ * The message names the bad input and what would be valid. The base class and the model-file
+ * errors come from @charrnn/contract, whose reader and validator throw them.
  */
-export class CharRnnError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { CharRnnError } from '@charrnn/contract';
 
-/** The ONNX file breaks DESIGN.md contract 2; `problems` lists every violation found. */
-export class ModelContractError extends CharRnnError {
-  constructor(readonly problems: readonly string[]) {
-    super(`model does not follow the charrnn ONNX contract:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-/** The bytes are not a readable ONNX ModelProto. */
-export class ModelFormatError extends CharRnnError {}
+export { CharRnnError, ModelContractError, ModelFormatError } from '@charrnn/contract';
 
 /** The model could not be fetched or read. */
 export class ModelSourceError extends CharRnnError {}

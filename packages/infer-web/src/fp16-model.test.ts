@@ -2,14 +2,12 @@
  * float16 models (export's `fp16`) on both entries: the adapter converts the state and outputs at
  * the session boundary, so generation must equal an argmax loop that feeds float16 state directly.
  */
-import { fromFloat16Array, toFloat16Array } from '@charrnn/export';
 import onnxProto from 'onnx-proto';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
+import { fromFloat16Array, readModelDescription, toFloat16Array, validateContract } from '@charrnn/contract';
 import { CharGenerator as WebCharGenerator, webRuntime } from './browser.js';
-import { validateContract } from './contract.js';
 import { ModelContractError } from './errors.js';
-import { readModelDescription } from './model-proto.js';
 import { CharGenerator as NodeCharGenerator, nodeRuntime } from './node.js';
 import { testModel, TEST_VOCAB } from './test-helpers/models.js';
 import { ids } from './test-helpers/reference.js';

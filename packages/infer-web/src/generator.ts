@@ -5,9 +5,8 @@
  * The state (hidden state, ids not yet fed, Rng) persists between calls, so a second generate()
  * continues where the first stopped, as the lesson's stateful model does.
  */
-import { validateContract, type ModelInfo } from './contract.js';
+import { readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
-import { readModelDescription } from './model-proto.js';
 import { interleave, primeRows, scatter } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';

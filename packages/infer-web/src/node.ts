@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import { cudaProviderMissing, onnxruntimeNodeDir } from './cuda-provider.js';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';

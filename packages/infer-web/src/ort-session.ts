@@ -5,8 +5,7 @@
  * a generation step builds no new input tensors.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import type { ModelInfo } from './contract.js';
-import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+import { float16BitsToFloat32, float32ToFloat16Bits, IO, type ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 
 /** The part of an onnxruntime module infer-web uses; tests inject fakes of it. */
@@ -88,16 +87,16 @@ export class OrtRecurrentSession implements RecurrentSession {
       return last.feeds;
     }
     const stateDims = [this.info.numLayers, batch, this.info.hiddenSize];
-    const feeds: Record<string, Tensor> = { tokens: this.tensor(tokens, [seq, batch]) };
+    const feeds: Record<string, Tensor> = { [IO.tokens]: this.tensor(tokens, [seq, batch]) };
     if (this.info.precision === 'float16') {
       const h0Bits = this.bitsFor(h0);
       const c0Bits = c0 === undefined ? undefined : this.bitsFor(c0);
       this.halfState = { h0Bits, c0Bits };
-      feeds.h0 = this.tensor(h0Bits, stateDims);
-      if (c0Bits !== undefined) feeds.c0 = this.tensor(c0Bits, stateDims);
+      feeds[IO.h0] = this.tensor(h0Bits, stateDims);
+      if (c0Bits !== undefined) feeds[IO.c0] = this.tensor(c0Bits, stateDims);
     } else {
-      feeds.h0 = this.tensor(h0, stateDims);
-      if (c0 !== undefined) feeds.c0 = this.tensor(c0, stateDims);
+      feeds[IO.h0] = this.tensor(h0, stateDims);
+      if (c0 !== undefined) feeds[IO.c0] = this.tensor(c0, stateDims);
     }
     this.lastFeeds = { tokens, h0, c0, seq, batch, feeds };
     return feeds;
@@ -112,8 +111,13 @@ export class OrtRecurrentSession implements RecurrentSession {
     return bits;
   }
 
-  /** A new array per run, as onnxruntime gives for float32 outputs, so callers may keep it. */
-  private toFloat32(data: HalfData): Float32Array {
+  /**
+   * Output `name` as float32: as onnxruntime gives it, or converted from float16 into a new array
+   * per run (as onnxruntime gives float32 outputs, so callers may keep it).
+   */
+  private float32Output(out: InferenceSession.ReturnType, name: string): Float32Array {
+    const data = out[name].data as Float32Array | HalfData;
+    if (this.info.precision !== 'float16') return data as Float32Array;
     const target = new Float32Array(data.length);
     if (data instanceof Uint16Array) return float16BitsToFloat32(data, target);
     for (let i = 0; i < data.length; i++) target[i] = data[i];
@@ -121,16 +125,8 @@ export class OrtRecurrentSession implements RecurrentSession {
   }
 
   private outputs(out: InferenceSession.ReturnType, lstm: boolean): RecurrentOutputs {
-    if (this.info.precision === 'float16') {
-      const half: RecurrentOutputs = {
-        logits: this.toFloat32(out.logits.data as HalfData),
-        hn: this.toFloat32(out.hn.data as HalfData),
-      };
-      if (lstm) half.cn = this.toFloat32(out.cn.data as HalfData);
-      return half;
-    }
-    const result: RecurrentOutputs = { logits: out.logits.data as Float32Array, hn: out.hn.data as Float32Array };
-    if (lstm) result.cn = out.cn.data as Float32Array;
+    const result: RecurrentOutputs = { logits: this.float32Output(out, IO.logits), hn: this.float32Output(out, IO.hn) };
+    if (lstm) result.cn = this.float32Output(out, IO.cn);
     return result;
   }
 

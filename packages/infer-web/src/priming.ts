@@ -6,7 +6,7 @@
  * bounded by the chunk whatever the prompt's length, only the last position's logits are kept,
  * and between chunks the event loop turns and an AbortSignal is honoured.
  */
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import { InvalidPromptError } from './errors.js';
 import { yieldToEventLoop } from './event-loop.js';
 import type { RecurrentSession } from './session.js';

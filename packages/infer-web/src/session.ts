@@ -2,7 +2,7 @@
  * The seam between the runtime-free core and a runtime (onnxruntime-node, onnxruntime-web, a
  * test double): one recurrent step over a [seq, batch] block of token ids.
  */
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 
 export interface RecurrentOutputs {
   /** [seq, batch, vocab] unnormalised. */

@@ -1,4 +1,4 @@
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 import { LARGE_RUN_MACS, SizedRecurrentSession, macsPerChar } from './sized-session.js';
 import { fakeInfo } from './test-helpers/fake-session.js';

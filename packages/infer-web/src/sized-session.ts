@@ -6,7 +6,7 @@
  * 2-core machine the lesson GRU primes 1.5× and steps a batch of 64 1.3× faster on two threads,
  * while a batch-1 step gains little and burns a second core (README "Where the time goes").
  */
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 
 /** Multiply-adds per character: every recurrent layer's input and recurrent products, and the decoder. */

@@ -4,7 +4,7 @@
  * exact), ids not yet fed to the model, the last logits if no id is pending, and the Rng.
  * Byte order is fixed (DataView, little-endian) so a snapshot taken in Node restores in a browser.
  */
-import type { Arch, ModelInfo } from './contract.js';
+import type { Arch, ModelInfo } from '@charrnn/contract';
 import { InvalidStateError } from './errors.js';
 import type { RngState } from './rng.js';
 

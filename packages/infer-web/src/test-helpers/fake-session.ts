@@ -3,7 +3,7 @@
  * loop, sampler and state logic without a runtime: h' = tanh(0.5·h + E[token]) per layer input,
  * logits = D·h'_top. Not the model math; just a recurrence whose outputs depend on every input.
  */
-import type { ModelInfo } from '../contract.js';
+import type { ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from '../session.js';
 
 export interface FakeCall {

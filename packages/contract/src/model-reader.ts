@@ -1,25 +1,22 @@
 /**
- * A read-only reader for the few ModelProto fields infer-web needs: metadata_props, the opset and
- * the graph's inputs/outputs.
+ * A read-only reader for the few ModelProto fields the contract needs: metadata_props, the IR
+ * version, the opset and the graph's inputs/outputs. The weights are skipped, never decoded.
  *
  * Why not the runtime or a library: onnxruntime's JS API (1.30, node and web) exposes input and
  * output metadata but not the model's custom metadata_props (microsoft/onnxruntime#16547 is still
  * open), so the bytes must be read. The maintained option in the workspace, onnx-proto, is
  * protobufjs-generated CommonJS of ~330 kB for the whole ONNX schema plus protobufjs itself,
- * which would outweigh the rest of this package in a browser bundle many times over. The protobuf
+ * which would outweigh the rest of infer-web in a browser bundle many times over. The protobuf
  * wire format (varint tags, length-delimited fields) is small and frozen, and we only skip over
  * the weights, so these 100 lines are the lighter dependency.
  *
- * Field numbers are those of onnx.proto3: ModelProto opset_import = 8, graph = 7,
+ * Field numbers are those of onnx.proto3: ModelProto ir_version = 1, opset_import = 8, graph = 7,
  * metadata_props = 14; GraphProto initializer = 5, input = 11, output = 12; TensorProto name = 8;
  * ValueInfoProto name = 1, type = 2; TypeProto tensor_type = 1; TypeProto.Tensor elem_type = 1,
  * shape = 2; TensorShapeProto dim = 1; Dimension dim_value = 1, dim_param = 2;
  * StringStringEntryProto key = 1, value = 2; OperatorSetIdProto domain = 1, version = 2.
  */
 import { ModelFormatError } from './errors.js';
-
-/** TensorProto.DataType codes used by the contract. */
-export const ELEM_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
 
 export interface ValueInfo {
   name: string;
@@ -31,6 +28,8 @@ export interface ValueInfo {
 
 export interface ModelDescription {
   metadata: Record<string, string>;
+  /** ModelProto.ir_version, 0 when absent. */
+  irVersion: number;
   /** Opset of the default (ai.onnx) domain, 0 when absent. */
   opset: number;
   inputs: ValueInfo[];
@@ -169,13 +168,14 @@ function readTensorName(r: WireReader): string {
 
 /** Reads metadata, opset and graph inputs/outputs from serialized ModelProto bytes. */
 export function readModelDescription(bytes: Uint8Array): ModelDescription {
-  const description: ModelDescription = { metadata: {}, opset: 0, inputs: [], outputs: [], initializers: new Set() };
+  const description: ModelDescription = { metadata: {}, irVersion: 0, opset: 0, inputs: [], outputs: [], initializers: new Set() };
   if (bytes.byteLength === 0) throw new ModelFormatError('ONNX model is empty (0 bytes)');
   let sawGraph = false;
   const model = new WireReader(bytes, 0, bytes.byteLength);
   try {
     for (const [f, w] of model.fields()) {
-      if (f === 14 && w === 2) {
+      if (f === 1 && w === 0) description.irVersion = model.varint();
+      else if (f === 14 && w === 2) {
         const [key, value] = readEntry(model.message());
         description.metadata[key] = value;
       } else if (f === 8 && w === 2) {

@@ -1,0 +1,20 @@
+// @charrnn/contract — contract 2 of DESIGN.md (the ONNX model export writes and infer-web reads)
+// and the metadata it shares with contract 1 (the checkpoint), written once. Browser-safe, with
+// no dependencies: infer-web's browser bundle takes it whole.
+export { CharRnnError, ModelFormatError, ModelContractError, ModelConfigError, OpsetError } from './errors.js';
+export { type Arch, ARCHS } from './arch.js';
+export { IO, stateInputs, floatOutputs, type GraphKind, GRAPH_KINDS, type Precision, PRECISIONS, ELEM_TYPE } from './signature.js';
+export { type ModelConfig, readModelConfig, validateModelConfig } from './model-config.js';
+export {
+  METADATA_KEYS,
+  METADATA_FORMAT,
+  type ModelMetadata,
+  type MetadataReading,
+  modelMetadataEntries,
+  onnxMetadataEntries,
+  readModelMetadata,
+} from './metadata.js';
+export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, checkOpset } from './opset.js';
+export { readModelDescription, type ModelDescription, type ValueInfo } from './model-reader.js';
+export { validateContract, type ModelInfo } from './validate.js';
+export { float16Bits, float16Value, toFloat16Array, fromFloat16Array, float32ToFloat16Bits, float16BitsToFloat32 } from './float16.js';

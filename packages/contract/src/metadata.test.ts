@@ -1,0 +1,89 @@
+import { METADATA_FORMAT, METADATA_KEYS, modelMetadataEntries, onnxMetadataEntries, readModelMetadata, type ModelMetadata } from './metadata.js';
+
+const meta: ModelMetadata = {
+  config: { arch: 'lstm', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 2, dropout: 0.25 },
+  vocab: ['<unk>', 'a', '"', 'é'],
+  lower: false,
+};
+
+const good = {
+  'charrnn.config': '{"arch":"lstm","vocabSize":4,"embeddingDim":3,"hiddenSize":8,"numLayers":2,"dropout":0.25}',
+  'charrnn.vocab': '["<unk>","a","\\"","é"]',
+  'charrnn.lower': 'false',
+};
+
+describe('metadata entries', () => {
+  test('keys and values are spelled as DESIGN.md gives them', () => {
+    expect(METADATA_KEYS).toEqual({ format: 'charrnn.format', config: 'charrnn.config', vocab: 'charrnn.vocab', lower: 'charrnn.lower', graph: 'charrnn.graph' });
+    expect(METADATA_FORMAT).toBe('1');
+    expect(modelMetadataEntries(meta)).toEqual(good);
+    expect(Object.entries(onnxMetadataEntries(meta, 'step'))).toEqual([['charrnn.format', '1'], ...Object.entries(good), ['charrnn.graph', 'step']]);
+  });
+
+  test('the config is written in a fixed key order whatever the object, so files are byte-stable', () => {
+    const shuffled = { dropout: 0.25, numLayers: 2, hiddenSize: 8, embeddingDim: 3, vocabSize: 4, arch: 'lstm' as const };
+    expect(modelMetadataEntries({ ...meta, config: shuffled })['charrnn.config']).toBe(good['charrnn.config']);
+  });
+
+  test('what is written reads back', () => {
+    const reading = readModelMetadata(modelMetadataEntries(meta));
+    expect(reading.problems).toEqual([]);
+    expect(reading.metadata).toEqual(meta);
+    // Extra keys (a training step, format and graph) are the callers' business.
+    expect(readModelMetadata({ ...onnxMetadataEntries(meta, 'fused'), 'charrnn.step': '7' }).metadata).toEqual(meta);
+  });
+
+  test('an absent dropout reads as 0', () => {
+    const config = JSON.stringify({ arch: 'gru', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 1 });
+    expect(readModelMetadata({ ...good, 'charrnn.config': config }).metadata?.config.dropout).toBe(0);
+  });
+});
+
+describe('readModelMetadata', () => {
+  test('missing keys are named, all at once', () => {
+    const reading = readModelMetadata({});
+    expect(reading.problems).toEqual(["missing metadata 'charrnn.config'", "missing metadata 'charrnn.vocab'", "missing metadata 'charrnn.lower'"]);
+    expect(reading.metadata).toBeUndefined();
+  });
+
+  test('every bad value is named with what would be valid, and the valid parts are kept', () => {
+    const reading = readModelMetadata({
+      'charrnn.config': '{"arch":"transformer","vocabSize":5,"embeddingDim":3.5,"hiddenSize":"8","numLayers":1,"dropout":-0.1}',
+      'charrnn.vocab': '["a","b","a","c","b"]',
+      'charrnn.lower': 'TRUE',
+    });
+    expect(reading.problems).toEqual([
+      'metadata \'charrnn.config\' arch is "transformer", expected one of rnn, gru, lstm',
+      "metadata 'charrnn.config' embeddingDim is 3.5, expected a positive integer",
+      'metadata \'charrnn.config\' hiddenSize is "8", expected a positive integer',
+      "metadata 'charrnn.config' dropout is -0.1, expected a number in [0, 1)",
+      'metadata \'charrnn.vocab\' has duplicate entries: ["a","b"]',
+      'metadata \'charrnn.lower\' is "TRUE", expected "true" or "false"',
+    ]);
+    expect(reading.metadata).toBeUndefined();
+    expect(reading.config).toEqual({ vocabSize: 5, numLayers: 1 });
+    expect(reading.vocab).toBeUndefined();
+    expect(reading.lower).toBeUndefined();
+  });
+
+  test('the vocab must be a non-empty JSON array of non-empty strings whose length is vocabSize', () => {
+    const vocabProblems = (vocab: string) => readModelMetadata({ ...good, 'charrnn.vocab': vocab }).problems;
+    for (const text of ['[', '{"a":1}', '[]', '["a",7,"b","c"]', '["a","","b","c"]']) {
+      expect(vocabProblems(text)).toEqual([`metadata 'charrnn.vocab' is ${text}, expected a non-empty JSON array of non-empty strings (index = id)`]);
+    }
+    expect(vocabProblems(`[${'"x",'.repeat(40)}]`)).toEqual([`metadata 'charrnn.vocab' is ${`[${'"x",'.repeat(40)}]`.slice(0, 80)}, expected a non-empty JSON array of non-empty strings (index = id)`]);
+    expect(vocabProblems('["a","b","a","a"]')).toEqual(['metadata \'charrnn.vocab\' has duplicate entries: ["a"]']);
+    expect(vocabProblems('["a","b","c"]')).toEqual(["metadata 'charrnn.vocab' has 3 entries but charrnn.config vocabSize is 4"]);
+    // With no valid vocabSize there is nothing to compare the length with: one problem, not two.
+    const noSize = readModelMetadata({ ...good, 'charrnn.config': '{"arch":"gru"}', 'charrnn.vocab': '["a","b"]' });
+    expect(noSize.problems.filter((p) => p.includes("'charrnn.vocab'"))).toEqual([]);
+    expect(noSize.vocab).toEqual(['a', 'b']);
+  });
+
+  test('a config that is not a JSON object is named with its text', () => {
+    for (const text of ['[1,2]', 'null', '"gru"', '7']) {
+      expect(readModelMetadata({ ...good, 'charrnn.config': text }).problems).toEqual([`metadata 'charrnn.config' is ${text}, expected a JSON object`]);
+    }
+    expect(readModelMetadata({ ...good, 'charrnn.config': 'arch=gru' }).problems).toEqual(['metadata \'charrnn.config\' is "arch=gru", expected a JSON object']);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * The model metadata both files carry (DESIGN.md): the checkpoint's safetensors `__metadata__`
+ * (contract 1) and the ONNX model's `metadata_props` (contract 2), written and read here only.
+ */
+import { readModelConfig, type ModelConfig } from './model-config.js';
+import { GRAPH_KINDS, type GraphKind } from './signature.js';
+
+/** metadata keys: config, vocab and lower in both files; format and graph in ONNX models only. */
+export const METADATA_KEYS = {
+  format: 'charrnn.format',
+  config: 'charrnn.config',
+  vocab: 'charrnn.vocab',
+  lower: 'charrnn.lower',
+  graph: 'charrnn.graph',
+} as const;
+
+/** The `charrnn.format` of contract 2. */
+export const METADATA_FORMAT = '1';
+
+/** What a model says about itself besides its weights. */
+export interface ModelMetadata {
+  config: ModelConfig;
+  /** Token strings, index = id. */
+  vocab: string[];
+  /** Whether the corpus was lower-cased before tokenising (so prompts are too). */
+  lower: boolean;
+}
+
+/** The metadata entries of `meta` (config, vocab, lower), as a checkpoint stores them. */
+export function modelMetadataEntries(meta: ModelMetadata): Record<string, string> {
+  const { arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout } = meta.config;
+  return {
+    [METADATA_KEYS.config]: JSON.stringify({ arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout }),
+    [METADATA_KEYS.vocab]: JSON.stringify(meta.vocab),
+    [METADATA_KEYS.lower]: meta.lower ? 'true' : 'false',
+  };
+}
+
+/** The metadata_props of an ONNX model of contract 2: format, the model's entries, graph kind. */
+export function onnxMetadataEntries(meta: ModelMetadata, graph: GraphKind): Record<string, string> {
+  return { [METADATA_KEYS.format]: METADATA_FORMAT, ...modelMetadataEntries(meta), [METADATA_KEYS.graph]: graph };
+}
+
+/** The result of reading metadata entries: every problem, and what could be read regardless. */
+export interface MetadataReading {
+  /** One line per problem, naming the key, what it holds and what would be valid. */
+  problems: string[];
+  /** The whole metadata, when there is no problem. */
+  metadata: ModelMetadata | undefined;
+  /** The parts that are valid, so that a validator can check the rest of a file against them. */
+  config: Partial<ModelConfig>;
+  vocab: string[] | undefined;
+  lower: boolean | undefined;
+  /** ONNX models only: the graph kind. */
+  graph: GraphKind | undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function readVocab(text: string, vocabSize: number | undefined, problems: string[]): string[] | undefined {
+  const key = `metadata '${METADATA_KEYS.vocab}'`;
+  const vocab = parseJson(text);
+  if (!Array.isArray(vocab) || vocab.length === 0 || !vocab.every((t) => typeof t === 'string' && t !== '')) {
+    problems.push(`${key} is ${text.slice(0, 80)}, expected a non-empty JSON array of non-empty strings (index = id)`);
+    return undefined;
+  }
+  const before = problems.length;
+  const seen = new Set<string>();
+  const duplicates = vocab.filter((token: string) => seen.size === seen.add(token).size);
+  if (duplicates.length > 0) problems.push(`${key} has duplicate entries: ${JSON.stringify([...new Set(duplicates)])}`);
+  if (vocabSize !== undefined && vocab.length !== vocabSize) {
+    problems.push(`${key} has ${vocab.length} entries but ${METADATA_KEYS.config} vocabSize is ${vocabSize}`);
+  }
+  return problems.length === before ? (vocab as string[]) : undefined;
+}
+
+/**
+ * Reads the metadata entries of a checkpoint (`charrnn.config`, `charrnn.vocab`, `charrnn.lower`)
+ * or of an ONNX model (also `charrnn.format` and `charrnn.graph`) and checks them all, collecting
+ * every problem instead of stopping at the first.
+ */
+export function readModelMetadata(entries: Readonly<Record<string, string>>, file: 'checkpoint' | 'onnx' = 'checkpoint'): MetadataReading {
+  const problems: string[] = [];
+  const need = (key: string): string | undefined => {
+    const value = entries[key];
+    if (value === undefined) problems.push(`missing metadata '${key}'`);
+    return value;
+  };
+  const onnx = file === 'onnx';
+  const format = onnx ? need(METADATA_KEYS.format) : METADATA_FORMAT;
+  if (format !== undefined && format !== METADATA_FORMAT) {
+    problems.push(`metadata '${METADATA_KEYS.format}' is ${JSON.stringify(format)}, expected "${METADATA_FORMAT}"`);
+  }
+  const configText = need(METADATA_KEYS.config);
+  const parsed = configText === undefined ? undefined : parseJson(configText);
+  // Text that is not JSON is reported as the string it is.
+  const config = configText === undefined ? {} : readModelConfig(parsed === undefined ? configText : parsed, `metadata '${METADATA_KEYS.config}'`, problems);
+  const vocabText = need(METADATA_KEYS.vocab);
+  const vocab = vocabText === undefined ? undefined : readVocab(vocabText, config.vocabSize, problems);
+  const lowerText = need(METADATA_KEYS.lower);
+  const lower = lowerText === 'true' ? true : lowerText === 'false' ? false : undefined;
+  if (lowerText !== undefined && lower === undefined) {
+    problems.push(`metadata '${METADATA_KEYS.lower}' is ${JSON.stringify(lowerText)}, expected "true" or "false"`);
+  }
+  const graphText = onnx ? need(METADATA_KEYS.graph) : undefined;
+  const graph = (GRAPH_KINDS as readonly (string | undefined)[]).includes(graphText) ? (graphText as GraphKind) : undefined;
+  if (graphText !== undefined && graph === undefined) {
+    problems.push(`metadata '${METADATA_KEYS.graph}' is ${JSON.stringify(graphText)}, expected one of ${GRAPH_KINDS.join(', ')}`);
+  }
+  const metadata = problems.length === 0 ? ({ config, vocab, lower } as ModelMetadata) : undefined;
+  return { problems, metadata, config, vocab, lower, graph };
+}

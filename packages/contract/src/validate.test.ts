@@ -1,0 +1,150 @@
+import { ModelContractError } from './errors.js';
+import { readModelDescription } from './model-reader.js';
+import { edited, encode, signatureModel, TEST_VOCAB, type ModelProto } from './test-helpers/signature-model.js';
+import { validateContract } from './validate.js';
+
+function problemsOf(bytes: Uint8Array): readonly string[] {
+  try {
+    validateContract(readModelDescription(bytes));
+  } catch (error) {
+    if (error instanceof ModelContractError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+function setMeta(m: ModelProto, key: string, value: string | undefined): void {
+  if (value === undefined) m.metadataProps = m.metadataProps.filter((p) => p.key !== key);
+  else m.metadataProps.find((p) => p.key === key)!.value = value;
+}
+
+describe('validateContract', () => {
+  test('a contract-2 model passes for every arch, graph and precision, and says what it is', () => {
+    for (const arch of ['rnn', 'gru', 'lstm'] as const) {
+      for (const graph of ['fused', 'step'] as const) {
+        for (const fp16 of [false, true]) {
+          const info = validateContract(readModelDescription(encode(signatureModel({ arch, graph, fp16, opset: 19 }))));
+          expect(info).toEqual({
+            arch,
+            graph,
+            vocabSize: 15,
+            embeddingDim: 5,
+            hiddenSize: 12,
+            numLayers: 2,
+            vocab: TEST_VOCAB,
+            lower: true,
+            opset: 19,
+            precision: fp16 ? 'float16' : 'float32',
+          });
+        }
+      }
+    }
+  });
+
+  test('missing metadata is named, every key at once', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.vocab', undefined);
+      setMeta(m, 'charrnn.graph', undefined);
+    });
+    expect(problemsOf(bytes)).toEqual(["missing metadata 'charrnn.vocab'", "missing metadata 'charrnn.graph'"]);
+    const bare = edited((m) => (m.metadataProps = []));
+    expect(problemsOf(bare)).toEqual(['charrnn.format', 'charrnn.config', 'charrnn.vocab', 'charrnn.lower', 'charrnn.graph'].map((k) => `missing metadata '${k}'`));
+  });
+
+  test('bad metadata values are named with what is valid', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.vocab', JSON.stringify(TEST_VOCAB.slice(1)));
+      setMeta(m, 'charrnn.lower', 'yes');
+      setMeta(m, 'charrnn.format', '2');
+      setMeta(m, 'charrnn.graph', 'unrolled');
+    });
+    expect(problemsOf(bytes)).toEqual([
+      'metadata \'charrnn.format\' is "2", expected "1"',
+      "metadata 'charrnn.vocab' has 14 entries but charrnn.config vocabSize is 15",
+      'metadata \'charrnn.lower\' is "yes", expected "true" or "false"',
+      'metadata \'charrnn.graph\' is "unrolled", expected one of fused, step',
+    ]);
+  });
+
+  test('a bad config is named field by field, and the signature is still checked with what is known', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.config', JSON.stringify({ arch: 'mamba', vocabSize: 15, embeddingDim: 5, hiddenSize: 16, numLayers: 0, dropout: 2 }));
+    });
+    expect(problemsOf(bytes)).toEqual([
+      "metadata 'charrnn.config' arch is \"mamba\", expected one of rnn, gru, lstm",
+      "metadata 'charrnn.config' numLayers is 0, expected a positive integer",
+      "metadata 'charrnn.config' dropout is 2, expected a number in [0, 1)",
+      // hiddenSize 16 is valid, so the state dims are checked against it (numLayers is unknown).
+      "input 'h0' dim 2 is 12, expected 16 (shape [layers, batch, 16])",
+      "output 'hn' dim 2 is 12, expected 16 (shape [layers, batch, 16])",
+    ]);
+  });
+
+  test('missing or mistyped inputs and outputs are named', () => {
+    const bytes = edited(
+      (m) => {
+        const g = m.graph!;
+        g.input = g.input!.filter((i) => i.name !== 'c0');
+        g.input!.find((i) => i.name === 'h0')!.type!.tensorType!.elemType = 11;
+        g.output!.find((o) => o.name === 'logits')!.name = 'scores';
+      },
+      { arch: 'lstm' },
+    );
+    expect(problemsOf(bytes)).toEqual([
+      "input 'h0' is float64, expected float32",
+      "missing input 'c0' (float32 [2, batch, 12]); inputs are: 'tokens', 'h0'",
+      "missing output 'logits' (float32 [seq, batch, 15]); outputs are: 'scores', 'hn', 'cn'",
+    ]);
+  });
+
+  test('fixed dims that disagree with the config or the graph kind are named', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.config', m.metadataProps.find((p) => p.key === 'charrnn.config')!.value!.replace('"hiddenSize":12', '"hiddenSize":16'));
+      m.graph!.output![0].type!.tensorType!.shape!.dim!.pop();
+    });
+    expect(problemsOf(bytes)).toEqual([
+      "input 'h0' dim 2 is 12, expected 16 (shape [2, batch, 16])",
+      "output 'logits' has rank 2, expected [seq, batch, 15]",
+      "output 'hn' dim 2 is 12, expected 16 (shape [2, batch, 16])",
+    ]);
+    const step = edited(
+      (m) => {
+        m.graph!.input![0].type!.tensorType!.shape!.dim![0].dimValue = 4;
+      },
+      { graph: 'step' },
+    );
+    expect(problemsOf(step)).toEqual(["input 'tokens' dim 0 is 4, expected 1 (shape [1, batch])"]);
+  });
+
+  test('a mix of float16 and float32 state and outputs is one problem naming each type', () => {
+    const bytes = edited(
+      (m) => {
+        m.graph!.output!.find((o) => o.name === 'cn')!.type!.tensorType!.elemType = 1;
+      },
+      { arch: 'lstm', fp16: true },
+    );
+    expect(problemsOf(bytes)).toEqual([
+      "the state inputs and float outputs mix float16 and float32 (input 'h0' float16, input 'c0' float16, output 'logits' float16, output 'hn' float16, output 'cn' float32); expected all float32, or all float16",
+    ]);
+  });
+
+  test('an unexpected input is refused unless it is an initializer (older IR versions list weights as inputs)', () => {
+    const bytes = edited((m) => {
+      m.graph!.input!.push({ ...m.graph!.input![1], name: 'encoder.weight' }, { ...m.graph!.input![1], name: 'temperature' });
+    });
+    expect(problemsOf(bytes)).toEqual(["unexpected input 'temperature': a gru model takes only 'tokens', 'h0'"]);
+  });
+
+  test('the error message lists every problem, one per line', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.lower', 'maybe');
+      m.graph!.input![0].name = 'ids';
+    });
+    expect(() => validateContract(readModelDescription(bytes))).toThrow(
+      'model does not follow the charrnn ONNX contract:\n' +
+        '  - metadata \'charrnn.lower\' is "maybe", expected "true" or "false"\n' +
+        "  - missing input 'tokens' (int64 [seq, batch]); inputs are: 'ids', 'h0'\n" +
+        "  - unexpected input 'ids': a gru model takes only 'tokens', 'h0'",
+    );
+  });
+});

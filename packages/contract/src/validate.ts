@@ -1,0 +1,124 @@
+/**
+ * Contract 2 (DESIGN.md) checked on a model's description, before a session is created, so that a
+ * model that cannot work is refused with every problem named instead of failing at the first run.
+ */
+import type { Arch } from './arch.js';
+import { ModelContractError } from './errors.js';
+import { readModelMetadata } from './metadata.js';
+import type { ModelDescription, ValueInfo } from './model-reader.js';
+import { ELEM_TYPE, IO, floatOutputs, stateInputs, type GraphKind, type Precision } from './signature.js';
+
+/** Everything a generator needs to know about a model, read from its metadata. */
+export interface ModelInfo {
+  arch: Arch;
+  vocabSize: number;
+  embeddingDim: number;
+  hiddenSize: number;
+  numLayers: number;
+  /** Token strings, index = id. */
+  vocab: readonly string[];
+  /** Whether prompts are lower-cased before encoding (the corpus was). */
+  lower: boolean;
+  /** "fused": any seq length per run; "step": seq fixed to 1. */
+  graph: GraphKind;
+  /** ai.onnx opset of the file (0 if absent). */
+  opset: number;
+  /** float16 models take and give float16 state and logits; a session converts at its boundary. */
+  precision: Precision;
+}
+
+const ELEM_NAMES: Record<number, string> = { 1: 'float32', 7: 'int64', 10: 'float16', 11: 'float64', 6: 'int32' };
+
+function elemName(code: number): string {
+  return ELEM_NAMES[code] ?? (code === 0 ? 'no type' : `type code ${code}`);
+}
+
+type Kind = 'input' | 'output';
+
+/** A dim is fine if it is symbolic/unknown, or a number equal to the expected size. */
+function checkShape(problems: string[], kind: Kind, info: ValueInfo, expected: readonly (number | string)[]): void {
+  if (info.shape === null) return; // rank unknown: the runtime will check at run time
+  if (info.shape.length !== expected.length) {
+    problems.push(`${kind} '${info.name}' has rank ${info.shape.length}, expected [${expected.join(', ')}]`);
+    return;
+  }
+  info.shape.forEach((dim, i) => {
+    const want = expected[i];
+    if (typeof want === 'number' && typeof dim === 'number' && dim !== want) {
+      problems.push(`${kind} '${info.name}' dim ${i} is ${dim}, expected ${want} (shape [${expected.join(', ')}])`);
+    }
+  });
+}
+
+function checkValue(
+  problems: string[],
+  kind: Kind,
+  values: readonly ValueInfo[],
+  name: string,
+  elemType: number | undefined,
+  shape: readonly (number | string)[],
+): void {
+  const info = values.find((v) => v.name === name);
+  if (info === undefined) {
+    const type = elemType === undefined ? 'float32 or float16' : elemName(elemType);
+    problems.push(`missing ${kind} '${name}' (${type} [${shape.join(', ')}]); ${kind}s are: ${values.map((v) => `'${v.name}'`).join(', ') || 'none'}`);
+    return;
+  }
+  if (elemType !== undefined && info.elemType !== elemType) {
+    problems.push(`${kind} '${name}' is ${elemName(info.elemType)}, expected ${elemName(elemType)}`);
+  }
+  checkShape(problems, kind, info, shape);
+}
+
+/**
+ * The float inputs and outputs must be all float32 or all float16. A mix is one problem naming
+ * each value's type, and leaves their types unchecked (floatType undefined) so it is not repeated.
+ */
+function floatPrecision(problems: string[], model: ModelDescription, arch: Arch): { precision: Precision; floatType: number | undefined } {
+  const inputs = stateInputs(arch);
+  const outputs = floatOutputs(arch);
+  const present = [
+    ...model.inputs.filter((v) => inputs.includes(v.name)).map((v) => ({ kind: 'input', v })),
+    ...model.outputs.filter((v) => outputs.includes(v.name)).map((v) => ({ kind: 'output', v })),
+  ];
+  const halves = present.filter(({ v }) => v.elemType === ELEM_TYPE.float16).length;
+  if (halves > 0 && halves === present.length) return { precision: 'float16', floatType: ELEM_TYPE.float16 };
+  if (halves > 0 && present.every(({ v }) => v.elemType === ELEM_TYPE.float16 || v.elemType === ELEM_TYPE.float32)) {
+    const types = present.map(({ kind, v }) => `${kind} '${v.name}' ${elemName(v.elemType)}`).join(', ');
+    problems.push(`the state inputs and float outputs mix float16 and float32 (${types}); expected all float32, or all float16`);
+    return { precision: 'float32', floatType: undefined };
+  }
+  return { precision: 'float32', floatType: ELEM_TYPE.float32 };
+}
+
+/**
+ * Checks a model's metadata and graph signature against contract 2; returns what the model says
+ * about itself, or throws ModelContractError listing every problem.
+ */
+export function validateContract(model: ModelDescription): ModelInfo {
+  const reading = readModelMetadata(model.metadata, 'onnx');
+  const problems = reading.problems;
+  const { arch = 'gru', vocabSize = 0, embeddingDim = 0, hiddenSize = 0, numLayers = 0 } = reading.config;
+  const graph = reading.graph ?? 'fused';
+
+  const L = numLayers || 'layers';
+  const H = hiddenSize || 'hidden';
+  const V = vocabSize || 'vocab';
+  const seq = graph === 'step' ? 1 : 'seq';
+  const { precision, floatType } = floatPrecision(problems, model, arch);
+  checkValue(problems, 'input', model.inputs, IO.tokens, ELEM_TYPE.int64, [seq, 'batch']);
+  const known: string[] = [IO.tokens, ...stateInputs(arch)];
+  for (const name of stateInputs(arch)) checkValue(problems, 'input', model.inputs, name, floatType, [L, 'batch', H]);
+  for (const name of floatOutputs(arch)) {
+    checkValue(problems, 'output', model.outputs, name, floatType, name === IO.logits ? [seq, 'batch', V] : [L, 'batch', H]);
+  }
+  for (const input of model.inputs) {
+    if (!known.includes(input.name) && !model.initializers.has(input.name)) {
+      problems.push(`unexpected input '${input.name}': a ${arch} model takes only ${known.map((n) => `'${n}'`).join(', ')}`);
+    }
+  }
+
+  if (problems.length > 0) throw new ModelContractError(problems);
+  const vocab = reading.vocab as string[];
+  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: reading.lower === true, graph, opset: model.opset, precision };
+}
