@@ -209,7 +209,12 @@ export class OrtEngine implements TrainingEngine {
       for (let k = 0; k < L - 1; k++) feeds[IO.mask(k)] = new ort.Tensor('float32', dropoutMask(rng, dropout, T * B * H), [T * B, H]);
     }
     feeds[IO.lr] = new ort.Tensor('float32', Float32Array.of(lr), []);
-    if (this.graphOptimizer.name === 'adam') feeds[IO.step] = new ort.Tensor('int64', BigInt64Array.of(BigInt(this.adamStep + 1)), []);
+    if (this.graphOptimizer.name === 'adam') {
+      const { beta1, beta2 } = this.graphOptimizer;
+      const t = this.adamStep + 1;
+      feeds[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(1 - beta1 ** t), []);
+      feeds[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(Math.sqrt(1 - beta2 ** t)), []);
+    }
     const out = await session.run(feeds);
     const loss = (out[IO.loss].data as Float32Array)[0];
     if (!Number.isFinite(loss)) {

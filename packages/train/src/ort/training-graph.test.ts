@@ -119,7 +119,11 @@ describe('ONNX training graphs against the tfjs engine', () => {
         if (optimizer.name === 'adam') f[IO.v(name)] = new ort.Tensor('float32', slots.get(IO.v(name))!, t.shape);
       }
       f[IO.lr] = new ort.Tensor('float32', Float32Array.of(lr), []);
-      if (optimizer.name === 'adam') f[IO.step] = new ort.Tensor('int64', BigInt64Array.of(BigInt(step)), []);
+      if (optimizer.name === 'adam') {
+        // torch.optim.Adam's defaults, as the graph was built with.
+        f[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(1 - 0.9 ** step), []);
+        f[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(Math.sqrt(1 - 0.999 ** step)), []);
+      }
       const out = await session.run(f);
       expect(Math.abs((out[IO.gradNorm].data as Float32Array)[0] - norm) / norm).toBeLessThan(1e-5);
       const next: Weights = new Map();

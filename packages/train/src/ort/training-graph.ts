@@ -52,7 +52,9 @@ export const TRAINING_IO = {
   h0: 'h0',
   c0: 'c0',
   lr: 'lr',
-  step: 'step',
+  /** Adam's 1 − β1ᵗ and √(1 − β2ᵗ) (torch.optim.Adam's names), float32 scalars computed by the engine in float64. */
+  biasCorrection1: 'bias_correction1',
+  biasCorrection2Sqrt: 'bias_correction2_sqrt',
   loss: 'loss',
   hn: 'hn',
   cn: 'cn',
@@ -249,13 +251,12 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const optimizer = spec.optimizer as GraphOptimizer;
   if (optimizer.name === 'adam') {
     // torch.optim.Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
-    // p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The corrections are computed in float64 from
-    // the step count and rounded once, as the tfjs engine does in JavaScript.
-    const stepCount = g.op('Cast', [g.input(io.step, 'int64', [])], 'step.f64', { to: INT(11) });
-    const correction = (beta: number, name: string) =>
-      g.op('Sub', [g.constant('float64', [], [1]), g.op('Pow', [g.constant('float64', [], [beta]), stepCount], `${name}.pow`)], name);
-    const correction1 = g.op('Cast', [correction(optimizer.beta1, 'correction1')], 'correction1.f', { to: INT(1) });
-    const sqrtCorrection2 = g.op('Cast', [g.op('Sqrt', [correction(optimizer.beta2, 'correction2')], 'sqrt_correction2.f64')], 'sqrt_correction2', { to: INT(1) });
+    // p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The corrections come in as float32 scalars,
+    // computed in float64 from the step count and rounded once, as the tfjs engine does. (They
+    // were float64 nodes in the graph; onnxruntime-web's WebGPU builds have no float64 kernels
+    // for them and refuse the session.)
+    const correction1 = g.input(io.biasCorrection1, 'float32', []);
+    const sqrtCorrection2 = g.input(io.biasCorrection2Sqrt, 'float32', []);
     // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2): one pass less per parameter.
     const stepSize = g.op('Div', [g.op('Mul', [lr, sqrtCorrection2], 'lr_sqrt_c2'), correction1], 'step_size');
     const beta1 = g.constant('float32', [], [optimizer.beta1]);
