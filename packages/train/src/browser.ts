@@ -39,3 +39,8 @@ export {
   encodeTrainingCheckpoint,
   decodeTrainingCheckpoint,
 } from './trainer/training-checkpoint.js';
+export { type BrowserProvider, BROWSER_PROVIDERS, type RunRecord, type TrainerState, type ToWorker, type FromWorker, type CorpusInfo, type ProgressInfo } from './browser/protocol.js';
+export { type RunStore, RunStoreError, opfsRunStore } from './browser/run-store.js';
+export { BrowserUnsupportedError, hasWasmSimd, requireWasmSimd } from './browser/capabilities.js';
+export { type WorkerScope, type TrainingWorkerOptions, type LoadedOrt, ONNX_FILE, serveTrainingWorker } from './browser/training-worker.js';
+export { type WorkerLike, BrowserTrainer, newRunRecord } from './browser/browser-trainer.js';

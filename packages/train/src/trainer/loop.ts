@@ -33,6 +33,16 @@ export interface TrainingRun {
   log?: (line: string) => void;
   /** When aborted, the current batch finishes, a checkpoint is saved and the loop returns. */
   signal?: AbortSignal;
+  /**
+   * Awaited before every batch: while the promise it returns is pending, training holds (a page's
+   * Pause). Aborting `signal` should settle it, so that a paused run can still be stopped.
+   */
+  pause?: () => Promise<void> | undefined;
+  /**
+   * Also save mid-epoch when this many seconds of training passed since the last save, so that
+   * a run that can end at any moment (a page closed or reloaded) loses at most that much.
+   */
+  saveEverySeconds?: number;
   /** Called after every optimizer step. */
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
   /** Called after every epoch with its record. */
@@ -150,6 +160,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       if (resuming) engine.setState(run.resume!.hidden!);
       else engine.resetState(options.bs);
       const partial = resuming ? { ...record!.partial } : { lossSum: 0, targets: 0, seconds: 0 };
+      let savedAt = partial.seconds;
       const epochLr = learningRate(schedule, epoch, 0);
       run.progress?.start(perEpoch, `epoch ${epoch + 1}/${epochs}`);
       let i = 0;
@@ -159,6 +170,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
           i++; // replaying the loader to the saved position costs no compute
           continue;
         }
+        await run.pause?.();
         if (run.signal?.aborted) {
           run.progress?.stop();
           if (aboveInARow > 0) {
@@ -193,6 +205,10 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         partial.targets += targets;
         partial.seconds += (performance.now() - t0) / 1000;
         run.onBatch?.({ epoch, batch: i, step, loss });
+        if (run.saveEverySeconds !== undefined && aboveInARow === 0 && partial.seconds - savedAt >= run.saveEverySeconds && i < perEpoch) {
+          await save(epoch, i, partial, true);
+          savedAt = partial.seconds;
+        }
         await yieldToEventLoop();
         run.progress?.update(i, { loss: (partial.lossSum / partial.targets).toFixed(4), 'chars/s': Math.round(partial.targets / partial.seconds) });
       }

@@ -1,0 +1,64 @@
+/**
+ * The messages between a page and its training worker (training-worker.ts ↔ browser-trainer.ts).
+ * Plain structured-clone data: typed arrays, strings, numbers, records.
+ */
+import type { FitOptions } from '../trainer/fit-options.js';
+import type { EpochRecord } from '../trainer/history.js';
+
+/** Where the worker's onnxruntime-web sessions run. */
+export type BrowserProvider = 'wasm' | 'webgpu';
+export const BROWSER_PROVIDERS: readonly BrowserProvider[] = ['wasm', 'webgpu'];
+
+/** A run as the page's storage keeps it: enough to show it and to resume it after a reload. */
+export interface RunRecord {
+  id: string;
+  /** How the corpus is named (a dropped file's name, or "embedded:nietzsche.txt"). */
+  corpusName: string;
+  /** The run's options; `corpus` as a Node `train:fit --resume` should find it (undefined = the embedded corpus). */
+  options: FitOptions;
+  provider: BrowserProvider;
+  /** ISO 8601. */
+  created: string;
+}
+
+export type TrainerState = 'idle' | 'preparing' | 'training' | 'paused' | 'stopping' | 'stopped' | 'finished' | 'failed';
+
+export type ToWorker =
+  | { type: 'start'; run: RunRecord; corpus: string }
+  | { type: 'resume'; id: string }
+  | { type: 'pause' }
+  | { type: 'continue' }
+  | { type: 'stop' };
+
+export interface CorpusInfo {
+  vocabSize: number;
+  trainChars: number;
+  validChars: number;
+  batchesPerEpoch: number;
+  epochs: number;
+}
+
+export interface ProgressInfo {
+  /** 0-based epoch and the batches of it done. */
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  step: number;
+  /** This batch's mean cross-entropy. */
+  loss: number;
+  /** Training characters per second over the last few seconds (wall clock, in the worker). */
+  charsPerSecond: number;
+  /** Seconds to the end of the run at that rate. */
+  etaSeconds: number;
+}
+
+export type FromWorker =
+  | { type: 'state'; state: TrainerState; runId: string | null; engine?: string }
+  | { type: 'corpus'; runId: string; info: CorpusInfo }
+  | { type: 'progress'; runId: string; info: ProgressInfo }
+  | { type: 'epoch'; runId: string; record: EpochRecord }
+  | { type: 'saved'; runId: string; step: number; epoch: number; batch: number }
+  | { type: 'sample'; runId: string; step: number; text: string }
+  | { type: 'log'; runId: string; line: string }
+  | { type: 'error'; runId: string | null; name: string; message: string };

@@ -1,0 +1,193 @@
+// The in-page trainer's worker protocol, run in Node: the service on one end of a MessageChannel
+// (structured clone, as between a page and its worker), BrowserTrainer on the other,
+// onnxruntime-node in place of onnxruntime-web (the engine takes either), the run store in memory.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { CorpusTooSmallError } from '@charrnn/data';
+import { readEmbeddedCorpus } from '@charrnn/data/node';
+import { ortEngine, type OrtApi } from '../ort/ort-engine.js';
+import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
+import { fit } from '../trainer/fit.js';
+import { decodeTrainingCheckpoint } from '../trainer/training-checkpoint.js';
+import { prepareCorpus } from '@charrnn/data';
+import { BrowserTrainer, newRunRecord, type WorkerLike } from './browser-trainer.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { memoryRunStore, type MemoryRunStore } from './test-helpers/memory-run-store.js';
+import { serveTrainingWorker, type TrainingWorkerOptions, type WorkerScope } from './training-worker.js';
+
+const api = ort as unknown as OrtApi;
+const tiny: FitOptions = { ...DEFAULT_FIT_OPTIONS, embed: 8, hidden: 24, bs: 8, bptt: 8, schedule: '2@3e-3', maxBatches: 30, engine: 'ort', device: 'cpu' };
+let text: string;
+const ports: MessagePort[] = [];
+
+beforeAll(async () => {
+  text = (await readEmbeddedCorpus()).slice(0, 30_000);
+});
+afterEach(() => {
+  for (const p of ports.splice(0)) p.close();
+});
+
+/** A worker (the service on port1) and its page handle (on port2). */
+function connect(store: MemoryRunStore, extra: Partial<TrainingWorkerOptions> = {}): BrowserTrainer {
+  const { port1, port2 } = new MessageChannel();
+  ports.push(port1, port2);
+  const scope: WorkerScope = {
+    postMessage: (m: FromWorker) => port1.postMessage(m),
+    addEventListener: (_type, listener) => port1.on('message', (data: ToWorker) => listener({ data })),
+  };
+  serveTrainingWorker(scope, { loadOrt: async () => ({ ort: api, runtime: 'onnxruntime-node', provider: 'cpu' }), store, ...extra });
+  const worker: WorkerLike = {
+    postMessage: (m: ToWorker) => port2.postMessage(m),
+    addEventListener: (_type, listener) => port2.on('message', (data: FromWorker) => listener({ data })),
+  };
+  return new BrowserTrainer(worker);
+}
+
+function record(trainer: BrowserTrainer) {
+  const messages: FromWorker[] = [];
+  for (const type of ['state', 'corpus', 'progress', 'epoch', 'saved', 'sample', 'log', 'error'] as const) trainer.on(type, (m) => messages.push(m));
+  return messages;
+}
+
+const ended = (trainer: BrowserTrainer) => trainer.next('state', (m) => ['finished', 'stopped', 'failed'].includes(m.state));
+
+describe('training worker', () => {
+  test('a run trains as fit() does on the same engine, reporting progress, epochs and saves; its checkpoint is contract 1', async () => {
+    const store = memoryRunStore();
+    const trainer = connect(store, { exportOnnx: () => Uint8Array.of(1, 2, 3) });
+    const messages = record(trainer);
+    const run = newRunRecord(tiny, 'test corpus', 'wasm');
+    trainer.start(run, text);
+    const end = await ended(trainer);
+    expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+    expect(end.state).toBe('finished');
+    const progress = messages.filter((m) => m.type === 'progress');
+    expect(progress).toHaveLength(60);
+    expect(progress.map((m) => m.info.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    const last = progress[59].info;
+    expect(last).toMatchObject({ epoch: 1, epochs: 2, batch: 30, batches: 30 });
+    expect(last.charsPerSecond).toBeGreaterThan(0);
+    expect(last.etaSeconds).toBe(0);
+    expect(progress[30].info.etaSeconds).toBeGreaterThan(0);
+    const corpusInfo = messages.find((m) => m.type === 'corpus');
+    expect(corpusInfo).toMatchObject({ info: { batchesPerEpoch: 30, epochs: 2 } });
+    expect(messages.find((m) => m.type === 'state' && m.state === 'training')).toMatchObject({ engine: 'onnxruntime-node (cpu)' });
+
+    // The same run through Node's fit() on the same engine: the same losses.
+    const dir = await mkdtemp(path.join(tmpdir(), 'charrnn-worker-'));
+    try {
+      const corpus = prepareCorpus(text, { minFreq: tiny.minFreq, lower: tiny.lower, validFraction: tiny.validFraction });
+      const viaFit = await fit({ corpus, options: tiny, outDir: dir, engine: ortEngine({ ort: api, runtime: 'onnxruntime-node', provider: 'cpu', intraOpNumThreads: 1 }) });
+      const epochs = messages.filter((m) => m.type === 'epoch').map((m) => m.record);
+      expect(epochs.map((r) => [r.trainLoss, r.validLoss])).toEqual(viaFit.history.map((r) => [r.trainLoss, r.validLoss]));
+      expect(epochs[1].validLoss).toBeLessThan(epochs[0].validLoss);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    expect(store.saves.map((s) => s.names)).toEqual([
+      ['optimizer.safetensors', 'model.safetensors', 'trainer.json', 'model.onnx'],
+      ['optimizer.safetensors', 'model.safetensors', 'trainer.json', 'model.onnx'],
+    ]);
+    const saved = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+    expect(saved.trainer).toMatchObject({ epoch: 2, step: 60, complete: true });
+    expect(saved.trainer.options).toEqual(tiny);
+    expect(await store.corpus(run.id)).toBe(text);
+  });
+
+  test('pause holds training until continue; stop saves mid-epoch; a new worker (a reloaded page) resumes to the same weights as an uninterrupted run', async () => {
+    const uninterrupted = memoryRunStore();
+    const whole = connect(uninterrupted);
+    const wholeRun = newRunRecord(tiny, 'c', 'wasm');
+    whole.start(wholeRun, text);
+    await ended(whole);
+    const expected = await decodeTrainingCheckpoint((await uninterrupted.checkpoint(wholeRun.id))!);
+
+    const store = memoryRunStore();
+    const first = connect(store);
+    const messages = record(first);
+    const run = { ...newRunRecord(tiny, 'c', 'wasm'), id: 'run-1' };
+    first.start(run, text);
+    await first.next('progress', (m) => m.info.step === 5);
+    first.pause();
+    await first.next('state', (m) => m.state === 'paused');
+    const stepsAtPause = messages.filter((m) => m.type === 'progress').length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // At most the batch that was running when pause arrived finished since.
+    expect(messages.filter((m) => m.type === 'progress').length).toBeLessThanOrEqual(stepsAtPause + 1);
+    const held = messages.filter((m) => m.type === 'progress').length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(messages.filter((m) => m.type === 'progress').length).toBe(held);
+    first.continue();
+    await first.next('progress', (m) => m.info.step === 40);
+    first.stop();
+    expect((await ended(first)).state).toBe('stopped');
+    const stopped = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+    expect(stopped.trainer.epoch).toBe(1);
+    expect(stopped.trainer.batch).toBeGreaterThanOrEqual(10);
+    expect(stopped.hidden).not.toBeNull();
+
+    const second = connect(store); // the page reloaded: a new worker, the same storage
+    second.resume(run.id);
+    expect((await ended(second)).state).toBe('finished');
+    const resumed = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+    expect(resumed.trainer.step).toBe(60);
+    for (const [name, t] of expected.weights) expect(resumed.weights.get(name)!.data).toEqual(t.data);
+    expect(resumed.trainer.history.map((r) => r.validLoss)).toEqual(expected.trainer.history.map((r) => r.validLoss));
+  });
+
+  test('saveEverySeconds saves mid-epoch (with the hidden state) so a closed page loses little', async () => {
+    const store = memoryRunStore();
+    const trainer = connect(store, { saveEverySeconds: 0 });
+    trainer.start(newRunRecord({ ...tiny, schedule: '1@3e-3', maxBatches: 4 }, 'c', 'wasm'), text);
+    await ended(trainer);
+    expect(store.saves.map((s) => s.names.includes('hidden.safetensors'))).toEqual([true, true, true, false]);
+  });
+
+  test('samples come from the exported model every sampleEveryBatches batches and at the end', async () => {
+    const store = memoryRunStore();
+    const seen: number[] = [];
+    const trainer = connect(store, {
+      exportOnnx: (meta, weights) => Uint8Array.of(meta.vocab.length, weights.size),
+      sample: async (model, step) => {
+        seen.push(step);
+        return `model of ${model[0]} tokens, ${model[1]} tensors`;
+      },
+      sampleEveryBatches: 10,
+    });
+    const messages = record(trainer);
+    trainer.start(newRunRecord({ ...tiny, schedule: '1@3e-3', maxBatches: 25 }, 'c', 'wasm'), text);
+    await ended(trainer);
+    expect(seen).toEqual([10, 20, 25]);
+    const sample = messages.find((m) => m.type === 'sample');
+    expect(sample).toMatchObject({ step: 10, text: expect.stringMatching(/^model of \d+ tokens, 7 tensors$/) });
+  });
+
+  test('a corpus too small for the batch size fails with CorpusTooSmallError naming what works, and stores nothing', async () => {
+    const store = memoryRunStore();
+    const trainer = connect(store);
+    const error = trainer.next('error');
+    trainer.start(newRunRecord({ ...tiny, bs: 64, bptt: 64 }, 'small.txt', 'wasm'), text.slice(0, 3000));
+    expect(await error).toMatchObject({ name: CorpusTooSmallError.name, message: expect.stringMatching(/corpus too small: the training split has \d+ tokens, too few for one batch at batch size 64, BPTT 64.*the largest that work/) });
+    expect((await trainer.next('state')).state).toBe('failed');
+    expect(await store.list()).toEqual([]);
+  });
+
+  test('a second start while training is refused; resume of an unknown run names it', async () => {
+    const store = memoryRunStore();
+    const trainer = connect(store);
+    trainer.start(newRunRecord(tiny, 'c', 'wasm'), text);
+    await trainer.next('progress');
+    const busy = trainer.next('error');
+    trainer.start(newRunRecord(tiny, 'c', 'wasm'), text);
+    expect(await busy).toMatchObject({ name: 'TrainerBusyError', message: expect.stringMatching(/is training: stop it before starting another/) });
+    trainer.stop();
+    await ended(trainer);
+    const unknown = trainer.next('error');
+    trainer.resume('nope');
+    expect(await unknown).toMatchObject({ name: 'RunStoreError', message: 'no stored run "nope"' });
+  });
+});
