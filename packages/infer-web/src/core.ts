@@ -44,7 +44,7 @@ export {
   type StreamState,
 } from './state.js';
 export type { Logger, RecurrentOutputs, RecurrentSession, Runtime } from './session.js';
-export { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
+export { DEFAULT_IDLE_TIMEOUT_MS, fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
 export {
   BackendUnavailableError,
   CharRnnError,

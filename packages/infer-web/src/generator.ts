@@ -6,13 +6,14 @@
  * continues where the first stopped, as the lesson's stateful model does.
  */
 import { readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
-import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError, ModelFormatError, NonFiniteOutputError } from './errors.js';
+import { textInsteadOfModel } from './model-bytes.js';
 import { interleave, primeRows, scatter } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';
 import { Sampler } from './sampler.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
-import { bytesOf, type ModelSource, type ProgressCallback } from './source.js';
+import { bytesOf, DEFAULT_IDLE_TIMEOUT_MS, type ModelSource, type ProgressCallback } from './source.js';
 import {
   cloneStreamState,
   emptyStreamState,
@@ -33,6 +34,8 @@ export interface LoadOptions {
   seed?: number;
   /** Called as the model downloads (URL sources). */
   onProgress?: ProgressCallback;
+  /** A download (URL source) that receives nothing for this long fails, naming the URL. Default 30 000 ms. */
+  idleTimeoutMs?: number;
   /** Where backend fallbacks are reported. Default: console. */
   logger?: Logger;
 }
@@ -79,7 +82,16 @@ export class CharGenerator {
       );
     }
     checkSeed(options.seed);
-    const bytes = bytesOf(source) ?? (await runtime.readModel(source as string | URL, options.onProgress));
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!(typeof idleTimeoutMs === 'number' && idleTimeoutMs > 0 && Number.isFinite(idleTimeoutMs))) {
+      throw new InvalidOptionError(`option idleTimeoutMs is ${String(idleTimeoutMs)}; expected a positive number of milliseconds`);
+    }
+    const bytes = bytesOf(source) ?? (await runtime.readModel(source as string | URL, options.onProgress, { idleTimeoutMs }));
+    const text = textInsteadOfModel(bytes);
+    if (text !== undefined) {
+      const name = typeof source === 'string' || source instanceof URL ? `model ${String(source)} starts` : 'model bytes start';
+      throw new ModelFormatError(`${name} with ${text.start}: not an ONNX file${text.hint}`);
+    }
     const info = validateContract(readModelDescription(bytes));
     const session = await runtime.createSession(bytes, info);
     return new this({ session, refs: 1 }, info, options);

@@ -15,7 +15,7 @@ import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi, type OrtRunner } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
 import { SizedRecurrentSession } from './sized-session.js';
-import { fetchModel, type ModelSource, type ProgressCallback } from './source.js';
+import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
 
 export * from './core.js';
 export type { OrtApi } from './ort-session.js';
@@ -47,9 +47,9 @@ export interface NodeLoadOptions extends LoadOptions, NodeRuntimeOptions {}
 /** Loggers already told that CUDA is unavailable: the fallback is reported once, not per load. */
 const toldFallback = new WeakSet<Logger>();
 
-async function readModelFile(source: string | URL, onProgress?: ProgressCallback): Promise<Uint8Array> {
+async function readModelFile(source: string | URL, onProgress?: ProgressCallback, options?: FetchModelOptions): Promise<Uint8Array> {
   const url = source instanceof URL ? source : /^(https?|file):/i.test(source) ? new URL(source) : undefined;
-  if (url !== undefined && url.protocol !== 'file:') return fetchModel(url, onProgress);
+  if (url !== undefined && url.protocol !== 'file:') return fetchModel(url, onProgress, options);
   const path = url !== undefined ? fileURLToPath(url) : (source as string);
   try {
     const bytes = await readFile(path);

@@ -33,6 +33,10 @@ export interface Logger {
 /** What an entry point supplies: how to read a model named by a string, and how to run it. */
 export interface Runtime {
   readonly name: string;
-  readModel(source: string | URL, onProgress?: (loaded: number, total: number | undefined) => void): Promise<Uint8Array>;
+  readModel(
+    source: string | URL,
+    onProgress?: (loaded: number, total: number | undefined) => void,
+    options?: { idleTimeoutMs?: number },
+  ): Promise<Uint8Array>;
   createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession>;
 }

@@ -3,6 +3,7 @@
  * are the Node entry's business (it has a file system); this file stays runtime-free.
  */
 import { ModelSourceError } from './errors.js';
+import { textInsteadOfModel } from './model-bytes.js';
 
 export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView;
 
@@ -16,37 +17,97 @@ export function bytesOf(source: ModelSource): Uint8Array | undefined {
   throw new ModelSourceError(`model source is ${Object.prototype.toString.call(source)}; expected a URL, a path (Node), a Uint8Array or an ArrayBuffer`);
 }
 
-/** Fetches a model, reporting progress as the body streams in. */
-export async function fetchModel(url: string | URL, onProgress?: ProgressCallback): Promise<Uint8Array> {
+/** A download that receives nothing for this long is abandoned (LoadOptions.idleTimeoutMs). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+export interface FetchModelOptions {
+  /** Give up when nothing (no response, no body bytes) arrives for this long. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Fetches a model, reporting progress as the body streams in. Every failure is a
+ * ModelSourceError naming the URL: a download that stalls (fetch has no idle timeout of its
+ * own), a connection that closes, and a body that is text (a web page, a Git LFS pointer) rather
+ * than a model, described by its first characters and content-type.
+ */
+export async function fetchModel(url: string | URL, onProgress?: ProgressCallback, options: FetchModelOptions = {}): Promise<Uint8Array> {
+  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const seconds = `${idleMs / 1000} s`;
+  const fail = (reason: string): ModelSourceError => new ModelSourceError(`could not fetch model ${String(url)}: ${reason}`);
+  const controller = new AbortController();
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const touch = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, idleMs);
+  };
+  touch();
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal: controller.signal });
   } catch (error) {
-    throw new ModelSourceError(`could not fetch model ${String(url)}: ${(error as Error).message}`);
+    clearTimeout(timer);
+    throw fail(stalled ? `no response for ${seconds}; check the URL and the network` : describeError(error));
   }
-  if (!response.ok) throw new ModelSourceError(`could not fetch model ${String(url)}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    clearTimeout(timer);
+    await response.body?.cancel().catch(() => undefined);
+    throw fail(`HTTP ${response.status} ${response.statusText}`);
+  }
   const header = response.headers.get('content-length');
   const total = header === null ? undefined : Number(header);
-  if (response.body === null || onProgress === undefined) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    onProgress?.(bytes.byteLength, total);
-    return bytes;
-  }
+  const of = total === undefined ? '' : ` of ${total}`;
   const chunks: Uint8Array[] = [];
   let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress(loaded, total);
+  try {
+    if (response.body === null) {
+      chunks.push(new Uint8Array(await response.arrayBuffer()));
+      loaded = chunks[0].byteLength;
+    } else {
+      const reader = response.body.getReader();
+      for (;;) {
+        touch();
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.byteLength;
+        onProgress?.(loaded, total);
+      }
+    }
+  } catch (error) {
+    if (stalled) throw fail(`stalled, no data for ${seconds} after ${loaded}${of} bytes; check the URL and the network`);
+    throw fail(`the connection closed after ${loaded}${of} bytes (${describeError(error)})`);
+  } finally {
+    clearTimeout(timer);
   }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(loaded);
+  if (chunks.length !== 1) {
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+  }
+  if (response.body === null) onProgress?.(loaded, total);
+  const text = textInsteadOfModel(bytes);
+  if (text !== undefined) {
+    const type = response.headers.get('content-type');
+    throw new ModelSourceError(`model ${String(url)} starts with ${text.start}${type === null ? '' : `, content-type ${type}`}: not an ONNX file${text.hint}`);
   }
   return bytes;
+}
+
+/** undici reports network failures as "fetch failed"/"terminated" with the reason in `cause`. */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const message = (e as { message?: unknown }).message;
+    parts.push(typeof message === 'string' ? message : String(e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
 }
