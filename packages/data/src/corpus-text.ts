@@ -29,11 +29,19 @@ export function decodeCorpus(bytes: Uint8Array, source: string, opts: DecodeCorp
   if (text.trim().length === 0) {
     throw new CorpusError(`corpus ${source} is empty (${bytes.length} bytes, no text); give a file with at least one line of text`);
   }
-  if (!opts.allowControlChars) {
-    const problem = controlCharacterProblem(text);
-    if (problem !== undefined) throw new CorpusError(`corpus ${source} ${problem}`);
-  }
+  checkCorpusText(text, source, opts);
   return text;
+}
+
+/**
+ * Throws the CorpusError decodeCorpus gives for control characters (unless allowed), for text
+ * that did not come from bytes: prepareCorpus calls it, so a corpus handed over as a string (a
+ * page, a training worker) is held to the same rule.
+ */
+export function checkCorpusText(text: string, source: string, opts: DecodeCorpusOptions = {}): void {
+  if (opts.allowControlChars) return;
+  const problem = controlCharacterProblem(text);
+  if (problem !== undefined) throw new CorpusError(`corpus ${source} ${problem}`);
 }
 
 /** Unicode's control characters (category Cc) except tab, line feed and carriage return. */

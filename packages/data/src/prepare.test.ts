@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { corpusStats, EOS, LanguageModelLoader, prepareCorpus, splitLines } from '@charrnn/data';
+import { corpusStats, CorpusError, EOS, LanguageModelLoader, prepareCorpus, splitLines } from '@charrnn/data';
 import { readEmbeddedCorpus } from '@charrnn/data/node';
 
 interface Expected {
@@ -84,5 +84,14 @@ describe('the embedded corpus through the lesson pipeline', () => {
     const lowered = prepareCorpus('Aa\nAb\nAc\nxx\n', { minFreq: 2, validFraction: 0.25 });
     expect(lowered.vocab.itos).toEqual(['<unk>', '<pad>', 'a']);
     expect(lowered.valid).toEqual(Int32Array.from([0, 0, 0]));
+  });
+});
+
+describe('prepareCorpus on text that did not come through decodeCorpus (a string from a page or a worker)', () => {
+  test('control characters are refused as decodeCorpus refuses them, unless allowed', () => {
+    const text = 'abc\u0000def\n'.repeat(10);
+    expect(() => prepareCorpus(text)).toThrow(CorpusError);
+    expect(() => prepareCorpus(text)).toThrow(/^corpus text has 10 control characters \(U\+0000 ×10\), the first at line 1, column 4/);
+    expect(prepareCorpus(text, { allowControlChars: true, minFreq: 1 }).vocab.itos).toContain('\u0000');
   });
 });

@@ -1,3 +1,4 @@
+import { checkCorpusText } from './corpus-text.js';
 import { nominalBatchCount } from './loader.js';
 import { splitLines } from './split.js';
 import { tokenize } from './tokenizer.js';
@@ -10,6 +11,8 @@ export interface PrepareOptions {
   lower?: boolean;
   /** Minimum count in the training split for a character to enter the vocabulary (default 3). */
   minFreq?: number;
+  /** Keep control characters other than tab, newline and CR (default false: refused, as by decodeCorpus). */
+  allowControlChars?: boolean;
 }
 
 /** A corpus ready for the loaders: the vocabulary from the training split and both splits as ids. */
@@ -25,6 +28,7 @@ export interface PreparedCorpus {
 /** The lesson's pipeline: split by lines → char tokens (+ EOS) → vocab from train → ids. */
 export function prepareCorpus(text: string, opts: PrepareOptions = {}): PreparedCorpus {
   const lower = opts.lower ?? true;
+  checkCorpusText(text, 'text', opts);
   const split = splitLines(text, opts.validFraction ?? 0.2);
   const trainTokens = tokenize(split.trainLines, { lower });
   const validTokens = tokenize(split.validLines, { lower });

@@ -51,7 +51,7 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
   const lower = opts.lower ?? true;
   const { cacheDir, progress, allowControlChars, idleTimeoutMs } = opts;
   const loaded = await loadCorpus(opts.corpus, { cacheDir, progress, allowControlChars, idleTimeoutMs });
-  const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower });
+  const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower, allowControlChars });
   // Refused here rather than by train:fit later: stats.json would say batchesPerEpoch ≤ 0.
   checkBatchFit({ trainTokens: prepared.train.length, validTokens: prepared.valid.length }, { batchSize, bptt });
   const sha256 = createHash('sha256').update(await readFile(loaded.path)).digest('hex');
