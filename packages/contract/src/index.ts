@@ -13,6 +13,7 @@ export {
   modelMetadataEntries,
   onnxMetadataEntries,
   readModelMetadata,
+  readVocab,
 } from './metadata.js';
 export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, checkOpset } from './opset.js';
 export { readModelDescription, type ModelDescription, type ValueInfo } from './model-reader.js';

@@ -1,4 +1,4 @@
-import { METADATA_FORMAT, METADATA_KEYS, modelMetadataEntries, onnxMetadataEntries, readModelMetadata, type ModelMetadata } from './metadata.js';
+import { METADATA_FORMAT, METADATA_KEYS, modelMetadataEntries, onnxMetadataEntries, readModelMetadata, readVocab, type ModelMetadata } from './metadata.js';
 
 const meta: ModelMetadata = {
   config: { arch: 'lstm', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 2, dropout: 0.25 },
@@ -57,7 +57,8 @@ describe('readModelMetadata', () => {
       "metadata 'charrnn.config' embeddingDim is 3.5, expected a positive integer",
       'metadata \'charrnn.config\' hiddenSize is "8", expected a positive integer',
       "metadata 'charrnn.config' dropout is -0.1, expected a number in [0, 1)",
-      'metadata \'charrnn.vocab\' has duplicate entries: ["a","b"]',
+      'metadata \'charrnn.vocab\' entry "a" appears at ids 0, 2',
+      'metadata \'charrnn.vocab\' entry "b" appears at ids 1, 4',
       'metadata \'charrnn.lower\' is "TRUE", expected "true" or "false"',
     ]);
     expect(reading.metadata).toBeUndefined();
@@ -68,12 +69,14 @@ describe('readModelMetadata', () => {
 
   test('the vocab must be a non-empty JSON array of non-empty strings whose length is vocabSize', () => {
     const vocabProblems = (vocab: string) => readModelMetadata({ ...good, 'charrnn.vocab': vocab }).problems;
-    for (const text of ['[', '{"a":1}', '[]', '["a",7,"b","c"]', '["a","","b","c"]']) {
-      expect(vocabProblems(text)).toEqual([`metadata 'charrnn.vocab' is ${text}, expected a non-empty JSON array of non-empty strings (index = id)`]);
-    }
-    expect(vocabProblems(`[${'"x",'.repeat(40)}]`)).toEqual([`metadata 'charrnn.vocab' is ${`[${'"x",'.repeat(40)}]`.slice(0, 80)}, expected a non-empty JSON array of non-empty strings (index = id)`]);
-    expect(vocabProblems('["a","b","a","a"]')).toEqual(['metadata \'charrnn.vocab\' has duplicate entries: ["a"]']);
-    expect(vocabProblems('["a","b","c"]')).toEqual(["metadata 'charrnn.vocab' has 3 entries but charrnn.config vocabSize is 4"]);
+    const expected = (shown: string) => `metadata 'charrnn.vocab' is ${shown}, expected a non-empty JSON array of strings (index = id)`;
+    expect(vocabProblems('[')).toEqual([expected('"["')]);
+    for (const text of ['{"a":1}', '[]', '["a",7,"b","c"]', 'null']) expect(vocabProblems(text)).toEqual([expected(text)]);
+    const long = `[${'"x",'.repeat(40)}]`; // not JSON (trailing comma): shown as a string, cut at 80 characters
+    expect(vocabProblems(long)).toEqual([expected(JSON.stringify(long).slice(0, 80))]);
+    expect(vocabProblems('["a","","b",""]')).toEqual(["metadata 'charrnn.vocab' entry 1 is empty", "metadata 'charrnn.vocab' entry 3 is empty"]);
+    expect(vocabProblems('["a","b","a","a"]')).toEqual(['metadata \'charrnn.vocab\' entry "a" appears at ids 0, 2, 3']);
+    expect(vocabProblems('["a","b","c"]')).toEqual(["metadata 'charrnn.vocab' has 3 entries, expected 4 strings (charrnn.config vocabSize)"]);
     // With no valid vocabSize there is nothing to compare the length with: one problem, not two.
     const noSize = readModelMetadata({ ...good, 'charrnn.config': '{"arch":"gru"}', 'charrnn.vocab': '["a","b"]' });
     expect(noSize.problems.filter((p) => p.includes("'charrnn.vocab'"))).toEqual([]);
@@ -85,5 +88,13 @@ describe('readModelMetadata', () => {
       expect(readModelMetadata({ ...good, 'charrnn.config': text }).problems).toEqual([`metadata 'charrnn.config' is ${text}, expected a JSON object`]);
     }
     expect(readModelMetadata({ ...good, 'charrnn.config': 'arch=gru' }).problems).toEqual(['metadata \'charrnn.config\' is "arch=gru", expected a JSON object']);
+  });
+
+  test('readVocab checks an in-memory vocabulary with the same rules, in the caller’s words', () => {
+    const problems: string[] = [];
+    expect(readVocab(['<unk>', 'a', 'a', '', 'b'], 6, 'vocab', problems)).toBeUndefined();
+    expect(problems).toEqual(['vocab entry "a" appears at ids 1, 2', 'vocab entry 3 is empty', 'vocab has 5 entries, expected 6 strings (charrnn.config vocabSize)']);
+    expect(readVocab(['<unk>', 'a'], 2, 'vocab', problems)).toEqual(['<unk>', 'a']);
+    expect(problems).toHaveLength(3);
   });
 });

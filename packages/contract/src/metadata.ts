@@ -55,29 +55,38 @@ export interface MetadataReading {
   graph: GraphKind | undefined;
 }
 
-function parseJson(text: string): unknown {
+/** The JSON value of `text`, or `text` itself when it is not JSON (and is reported as the string it is). */
+function jsonOrText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return undefined;
+    return text;
   }
 }
 
-function readVocab(text: string, vocabSize: number | undefined, problems: string[]): string[] | undefined {
-  const key = `metadata '${METADATA_KEYS.vocab}'`;
-  const vocab = parseJson(text);
-  if (!Array.isArray(vocab) || vocab.length === 0 || !vocab.every((t) => typeof t === 'string' && t !== '')) {
-    problems.push(`${key} is ${text.slice(0, 80)}, expected a non-empty JSON array of non-empty strings (index = id)`);
+/**
+ * Checks a vocabulary (parsed JSON, or a checkpoint's in-memory list): a non-empty array of
+ * strings, one distinct non-empty token per id (a tokenizer maps each character to one id), and
+ * `vocabSize` entries when the config's vocabSize is known. `problems` receives one line per
+ * problem, starting with `subject`; the result is the vocab when it has none.
+ */
+export function readVocab(value: unknown, vocabSize: number | undefined, subject: string, problems: string[]): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((t) => typeof t === 'string')) {
+    problems.push(`${subject} is ${String(JSON.stringify(value)).slice(0, 80)}, expected a non-empty JSON array of strings (index = id)`);
     return undefined;
   }
+  const vocab = value as string[];
   const before = problems.length;
-  const seen = new Set<string>();
-  const duplicates = vocab.filter((token: string) => seen.size === seen.add(token).size);
-  if (duplicates.length > 0) problems.push(`${key} has duplicate entries: ${JSON.stringify([...new Set(duplicates)])}`);
-  if (vocabSize !== undefined && vocab.length !== vocabSize) {
-    problems.push(`${key} has ${vocab.length} entries but ${METADATA_KEYS.config} vocabSize is ${vocabSize}`);
+  const ids = new Map<string, number[]>();
+  vocab.forEach((token, id) => ids.set(token, [...(ids.get(token) ?? []), id]));
+  for (const [token, at] of ids) {
+    if (token !== '' && at.length > 1) problems.push(`${subject} entry ${JSON.stringify(token)} appears at ids ${at.join(', ')}`);
   }
-  return problems.length === before ? (vocab as string[]) : undefined;
+  for (const id of ids.get('') ?? []) problems.push(`${subject} entry ${id} is empty`);
+  if (vocabSize !== undefined && vocab.length !== vocabSize) {
+    problems.push(`${subject} has ${vocab.length} entries, expected ${vocabSize} strings (${METADATA_KEYS.config} vocabSize)`);
+  }
+  return problems.length === before ? vocab : undefined;
 }
 
 /**
@@ -98,11 +107,9 @@ export function readModelMetadata(entries: Readonly<Record<string, string>>, fil
     problems.push(`metadata '${METADATA_KEYS.format}' is ${JSON.stringify(format)}, expected "${METADATA_FORMAT}"`);
   }
   const configText = need(METADATA_KEYS.config);
-  const parsed = configText === undefined ? undefined : parseJson(configText);
-  // Text that is not JSON is reported as the string it is.
-  const config = configText === undefined ? {} : readModelConfig(parsed === undefined ? configText : parsed, `metadata '${METADATA_KEYS.config}'`, problems);
+  const config = configText === undefined ? {} : readModelConfig(jsonOrText(configText), `metadata '${METADATA_KEYS.config}'`, problems);
   const vocabText = need(METADATA_KEYS.vocab);
-  const vocab = vocabText === undefined ? undefined : readVocab(vocabText, config.vocabSize, problems);
+  const vocab = vocabText === undefined ? undefined : readVocab(jsonOrText(vocabText), config.vocabSize, `metadata '${METADATA_KEYS.vocab}'`, problems);
   const lowerText = need(METADATA_KEYS.lower);
   const lower = lowerText === 'true' ? true : lowerText === 'false' ? false : undefined;
   if (lowerText !== undefined && lower === undefined) {

@@ -60,7 +60,7 @@ describe('validateContract', () => {
     });
     expect(problemsOf(bytes)).toEqual([
       'metadata \'charrnn.format\' is "2", expected "1"',
-      "metadata 'charrnn.vocab' has 14 entries but charrnn.config vocabSize is 15",
+      "metadata 'charrnn.vocab' has 14 entries, expected 15 strings (charrnn.config vocabSize)",
       'metadata \'charrnn.lower\' is "yes", expected "true" or "false"',
       'metadata \'charrnn.graph\' is "unrolled", expected one of fused, step',
     ]);

@@ -3,7 +3,7 @@ import { randomWeights, type Arch, type ModelConfig } from '@charrnn/train';
 import { BuildOptionsError, buildOnnxModel } from './build.js';
 import { ExportSourceError, type ExportSource } from './export-source.js';
 import { OnnxMetadataError, readOnnxMetadata } from './metadata.js';
-import { OpsetError } from './onnx/opset.js';
+import { OpsetError } from '@charrnn/contract';
 import { onnx, type INodeProto } from '@charrnn/graph';
 import { smallConfig } from './test-helpers/fixtures.js';
 
@@ -97,7 +97,17 @@ describe('metadata', () => {
   it('rejects a file that is not a charrnn model', () => {
     const foreign = onnx.ModelProto.encode({ irVersion: 8, graph: { name: 'x' } }).finish();
     expect(() => readOnnxMetadata(foreign, 'foreign.onnx')).toThrow(OnnxMetadataError);
-    expect(() => readOnnxMetadata(foreign, 'foreign.onnx')).toThrow(/foreign.onnx has charrnn.format = undefined, expected "1"/);
+    expect(() => readOnnxMetadata(foreign, 'foreign.onnx')).toThrow(/^foreign\.onnx: model does not follow the charrnn ONNX contract:\n {2}- missing metadata 'charrnn\.format'\n/);
+    const problems = (() => {
+      try {
+        readOnnxMetadata(foreign, 'foreign.onnx');
+      } catch (error) {
+        return (error as OnnxMetadataError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toContain("missing metadata 'charrnn.graph'");
+    expect(problems).toContain("missing input 'tokens' (int64 [seq, batch]); inputs are: none");
     expect(() => readOnnxMetadata(Uint8Array.from([0xff, 0xff, 0xff]), 'junk.onnx')).toThrow(/junk.onnx is not a readable ONNX ModelProto/);
   });
 });

@@ -1,9 +1,9 @@
+import { DEFAULT_OPSET, GRAPH_KINDS, IO, checkOpset, onnxMetadataEntries, type GraphKind } from '@charrnn/contract';
+import { GraphBuilder, encodeModel } from '@charrnn/graph';
 import { validateExportSource, type ExportSource } from './export-source.js';
 import { buildFusedGraph } from './graphs/fused.js';
 import { buildStepGraph } from './graphs/step.js';
-import { GRAPH_KINDS, metadataProps, type GraphKind } from './metadata.js';
-import { GraphBuilder, encodeModel } from '@charrnn/graph';
-import { DEFAULT_OPSET, checkOpset, irVersionFor } from './onnx/opset.js';
+import { irVersionFor } from './onnx/opset.js';
 
 export interface BuildOptions {
   /** "fused" (ONNX RNN operators, any seq) or "step" (elementwise cells, seq = 1). Default "fused". */
@@ -40,12 +40,13 @@ export function buildOnnxModel(source: ExportSource, options: BuildOptions = {})
   const float = fp16 ? 'float16' : 'float32';
   if (graph === 'fused') buildFusedGraph(g, source, float);
   else buildStepGraph(g, source, float);
+  const lstm = source.config.arch === 'lstm';
   return encodeModel(g.build(), {
     opset,
     irVersion: irVersionFor(opset),
-    metadata: metadataProps(source, graph),
+    metadata: onnxMetadataEntries(source, graph),
     producerName: '@charrnn/export',
     producerVersion: '0.1.0',
-    docString: `charrnn ${source.config.numLayers}-layer ${source.config.arch}, ${graph} graph: tokens int64 [seq, batch], h0${source.config.arch === 'lstm' ? '/c0' : ''} [layers, batch, hidden] → logits, hn${source.config.arch === 'lstm' ? '/cn' : ''}`,
+    docString: `charrnn ${source.config.numLayers}-layer ${source.config.arch}, ${graph} graph: ${IO.tokens} int64 [seq, batch], ${IO.h0}${lstm ? `/${IO.c0}` : ''} [layers, batch, hidden] → ${IO.logits}, ${IO.hn}${lstm ? `/${IO.cn}` : ''}`,
   });
 }

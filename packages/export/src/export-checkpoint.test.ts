@@ -6,7 +6,7 @@ import { CheckpointError, MODEL_FILE, randomWeights, saveModelCheckpoint, select
 import { CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
 import { exportCheckpoint } from './export-checkpoint.js';
 import { readOnnxMetadata } from './metadata.js';
-import { OpsetError } from './onnx/opset.js';
+import { OpsetError } from '@charrnn/contract';
 import { VerificationError } from './verify.js';
 import { smallConfig, smallVocab } from './test-helpers/fixtures.js';
 

@@ -1,4 +1,5 @@
-import { ModelConfigError, validateModelConfig, weightProblems, type CheckpointMeta, type ModelConfig } from '@charrnn/train/browser';
+import { ModelConfigError, readVocab, validateModelConfig, type ModelConfig, type ModelMetadata } from '@charrnn/contract';
+import { weightProblems } from '@charrnn/train/browser';
 
 /** One float32 tensor, row-major, in PyTorch's layout (@charrnn/train's NamedTensor). */
 export interface SourceTensor {
@@ -11,7 +12,7 @@ export interface SourceTensor {
  * PyTorch state_dict name. `loadModelCheckpoint` returns exactly this, and so does pairing
  * `randomWeights(config, seed)` with a vocab, which needs no file system.
  */
-export interface ExportSource extends CheckpointMeta {
+export interface ExportSource extends ModelMetadata {
   weights: ReadonlyMap<string, SourceTensor>;
 }
 
@@ -33,11 +34,9 @@ export function validateExportSource(source: ExportSource, where = 'model'): Mod
     if (error instanceof ModelConfigError) throw new ExportSourceError(`${where}: ${error.message}`);
     throw error;
   }
-  if (!Array.isArray(source.vocab) || source.vocab.length !== config.vocabSize || !source.vocab.every((t) => typeof t === 'string')) {
-    const got = Array.isArray(source.vocab) ? `${source.vocab.length} entries` : typeof source.vocab;
-    throw new ExportSourceError(`${where}: vocab has ${got}, expected ${config.vocabSize} strings (config vocabSize)`);
-  }
-  const vocabIssues = vocabProblems(source.vocab);
+  // The same vocabulary rules as the checkpoint's and the ONNX model's metadata (@charrnn/contract).
+  const vocabIssues: string[] = [];
+  readVocab(source.vocab, config.vocabSize, 'vocab', vocabIssues);
   if (vocabIssues.length > 0) throw new ExportSourceError(`${where}: ${vocabIssues.join('; ')}; each id needs its own non-empty token`);
   const problems = weightProblems(config, source.weights);
   if (problems.length > 0) {
@@ -50,18 +49,6 @@ export function validateExportSource(source: ExportSource, where = 'model'): Mod
     );
   }
   return config;
-}
-
-/** Duplicate tokens (infer-web could not map a character to one id) and empty ones, by id. */
-function vocabProblems(vocab: readonly string[]): string[] {
-  const ids = new Map<string, number[]>();
-  vocab.forEach((token, id) => ids.set(token, [...(ids.get(token) ?? []), id]));
-  const problems: string[] = [];
-  for (const [token, at] of ids) {
-    if (token !== '' && at.length > 1) problems.push(`vocab entry ${JSON.stringify(token)} appears at ids ${at.join(', ')}`);
-  }
-  for (const id of ids.get('') ?? []) problems.push(`vocab entry ${id} is empty`);
-  return problems;
 }
 
 /** "name has 3 (NaN ×2, -Infinity ×1), the first at [0,5]", or undefined when every value is finite. */

@@ -1,8 +1,6 @@
 // @charrnn/export — checkpoint (contract 1) → ONNX with the recurrent state as explicit inputs and
 // outputs (contract 2), and the check that onnxruntime reproduces the tfjs model.
 export * from './browser.js';
-export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from '@charrnn/graph';
-export { IO } from './graphs/signature.js';
 export { type OrtRuntime, type StatefulRunResult, StatefulRunError, runStateful } from './stateful-run.js';
 export {
   type VerifyOptions,

@@ -5,7 +5,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { randomWeights, selectBackend, type Arch } from '@charrnn/train';
 import { buildOnnxModel } from './build.js';
 import type { ExportSource } from './export-source.js';
-import type { GraphKind } from './metadata.js';
+import type { GraphKind } from '@charrnn/contract';
 import { runStateful, type OrtRuntime } from './stateful-run.js';
 import { randomTokens, tfjsForward } from './verify.js';
 import { maxAbsDiff, smallConfig, smallVocab } from './test-helpers/fixtures.js';

@@ -1,8 +1,7 @@
 // onnxruntime-node and onnxruntime-web share onnxruntime-common's types; either module fits OrtRuntime.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { fromFloat16Array, IO, toFloat16Array } from '@charrnn/contract';
 import type { ModelConfig } from '@charrnn/train/browser';
-import { fromFloat16Array, toFloat16Array } from '@charrnn/graph';
-import { IO } from './graphs/signature.js';
 
 /** The part of onnxruntime-node's or onnxruntime-web's module a stateful run needs. */
 export interface OrtRuntime {

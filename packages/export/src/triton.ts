@@ -21,9 +21,9 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { IO, METADATA_KEYS } from '@charrnn/contract';
 import { attr, encodeModel, GraphBuilder, onnx, type Dim, type ElementType, type IGraphProto, type INodeProto } from '@charrnn/graph';
-import { IO } from './graphs/signature.js';
-import { METADATA_KEYS, readOnnxMetadata, type OnnxModelInfo } from './metadata.js';
+import { readOnnxMetadata, type OnnxModelInfo } from './metadata.js';
 
 export interface TritonOptions {
   /** The model's name in the repository (its directory). Default 'charrnn'. */

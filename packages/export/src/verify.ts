@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
+import { IO, type GraphKind } from '@charrnn/contract';
 import { Rng } from '@charrnn/data';
 import { CharModel, type ModelConfig, type Weights } from '@charrnn/train';
 import type { ExportSource } from './export-source.js';
-import { readOnnxMetadata, type GraphKind } from './metadata.js';
+import { readOnnxMetadata } from './metadata.js';
 import { runStateful, type OrtRuntime, type StatefulRunResult } from './stateful-run.js';
 
 /** Default absolute tolerances: float32 rounding only, or weights and arithmetic in float16. */
@@ -52,8 +53,8 @@ export class VerificationError extends Error {
 }
 
 export function formatDiffs(diff: MaxAbsDiff): string {
-  const parts = [`logits ${diff.logits.toExponential(2)}`, `hn ${diff.h.toExponential(2)}`];
-  if (diff.c !== undefined) parts.push(`cn ${diff.c.toExponential(2)}`);
+  const parts = [`${IO.logits} ${diff.logits.toExponential(2)}`, `${IO.hn} ${diff.h.toExponential(2)}`];
+  if (diff.c !== undefined) parts.push(`${IO.cn} ${diff.c.toExponential(2)}`);
   return `max |Δ| ${parts.join(', ')}`;
 }
 

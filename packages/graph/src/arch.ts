@@ -1,5 +1,6 @@
-/** The three recurrent architectures of the lesson, named as PyTorch's modules are. */
-export type Arch = 'rnn' | 'gru' | 'lstm';
+import type { Arch } from '@charrnn/contract';
+
+export type { Arch };
 
 /** Gate blocks stacked in a layer's weight rows: rnn 1, gru 3 (r, z, n), lstm 4 (i, f, g, o). */
 export function gateCount(arch: Arch): number {

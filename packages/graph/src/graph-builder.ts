@@ -1,4 +1,4 @@
-import { float16Bits } from './float16.js';
+import { float16Bits } from '@charrnn/contract';
 import { onnx, type IAttributeProto, type IGraphProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './proto.js';
 
 /** The element types this exporter writes. */

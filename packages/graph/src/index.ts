@@ -14,7 +14,7 @@ export {
   type ModelEnvelope,
 } from './graph-builder.js';
 export { onnx, type IModelProto, type IGraphProto, type INodeProto, type ITensorProto, type IValueInfoProto, type ModelProto } from './proto.js';
-export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from './float16.js';
+export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from '@charrnn/contract';
 export { ONNX_GATE_SOURCE, reorderGateBlocks, transpose, onnxRecurrentWeights, type OnnxRecurrentWeights } from './layout/weight-layout.js';
 export { splitLast } from './cells/split.js';
 export { type CellGradients, sigmoidSlope, tanhSlope } from './cells/derivatives.js';

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // `nx run export:onnx`: parses flags, exports and verifies a checkpoint, prints what it measured.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_OPSET, GRAPH_KINDS, MAX_OPSET, MIN_OPSET, type GraphKind } from '@charrnn/contract';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '@charrnn/train';
 import { DEFAULT_CHECKPOINT_ROOT, newestCheckpoint } from '../checkpoint-discovery.js';
 import { exportCheckpoint } from '../export-checkpoint.js';
-import { GRAPH_KINDS, type GraphKind } from '../metadata.js';
-import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../onnx/opset.js';
 import { DEFAULT_TOLERANCE, formatDiffs } from '../verify.js';
 
 function integer(flag: string, min: number) {

@@ -1,7 +1,8 @@
+import { IO } from '@charrnn/contract';
 import { attr, onnxRecurrentWeights, recurrentNode, type ElementType, type GraphBuilder } from '@charrnn/graph';
 import { gateCount } from '@charrnn/train/browser';
 import type { ExportSource } from '../export-source.js';
-import { IO, declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
+import { declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
 
 /**
  * The "fused" graph: Gather → one ONNX GRU/LSTM/RNN node per layer → MatMul + Add.

@@ -1,15 +1,6 @@
+import { IO } from '@charrnn/contract';
 import { GraphBuildError, transpose, type Dim, type ElementType, type GraphBuilder } from '@charrnn/graph';
 import type { ExportSource, SourceTensor } from '../export-source.js';
-
-/** Names of the graph inputs and outputs fixed by contract 2 of DESIGN.md. */
-export const IO = {
-  tokens: 'tokens',
-  h0: 'h0',
-  c0: 'c0',
-  logits: 'logits',
-  hn: 'hn',
-  cn: 'cn',
-} as const;
 
 export interface GraphInputs {
   tokens: string;

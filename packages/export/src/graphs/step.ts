@@ -1,6 +1,7 @@
+import { IO } from '@charrnn/contract';
 import { attr, gruCell, lstmCell, rnnCell, transpose, type ElementType, type GraphBuilder } from '@charrnn/graph';
 import type { ExportSource } from '../export-source.js';
-import { IO, declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
+import { declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
 
 /** `v·Wᵀ + b` for a PyTorch-layout [rows, cols] weight, written as MatMul with Wᵀ stored once. */
 function affine(g: GraphBuilder, source: ExportSource, float: ElementType, v: string, weightName: string, biasName: string, name: string): string {

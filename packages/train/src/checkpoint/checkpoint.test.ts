@@ -79,7 +79,10 @@ describe('model checkpoint', () => {
 
   test('bad metadata and a missing directory are CheckpointErrors that say what is expected', async () => {
     await writeFile(path.join(dir, 'model.safetensors'), writeSafetensors(randomWeights(config, 1), { 'charrnn.config': '{"arch":"transformer"}' }));
-    await expect(loadModelCheckpoint(dir)).rejects.toThrow(/charrnn\.config: model config arch is "transformer", expected one of rnn, gru, lstm/);
+    await expect(loadModelCheckpoint(dir)).rejects.toThrow(CheckpointError);
+    await expect(loadModelCheckpoint(dir)).rejects.toThrow(
+      /model\.safetensors: metadata 'charrnn\.config' arch is "transformer", expected one of rnn, gru, lstm; .*vocabSize is undefined, expected a positive integer; .*missing metadata 'charrnn\.vocab'; missing metadata 'charrnn\.lower'$/,
+    );
     await expect(loadModelCheckpoint(path.join(dir, 'nope'))).rejects.toThrow(/cannot read checkpoint .*nope.*model\.safetensors/);
   });
 

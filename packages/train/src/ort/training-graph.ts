@@ -10,6 +10,7 @@
  * with transB = 1 (x·Wᵀ + b) and every backward product an untransposed MatMul or a Gemm with
  * transA = 1: MLAS packs either operand order itself.
  */
+import { IO } from '@charrnn/contract';
 import {
   GraphBuilder,
   attr,
@@ -45,19 +46,19 @@ export interface TrainingGraphSpec {
   dropout?: boolean;
 }
 
-/** The value names of contract 3. */
+/** The value names of contract 3; the tokens and state carry contract 2's names. */
 export const TRAINING_IO = {
-  tokens: 'tokens',
+  tokens: IO.tokens,
   targets: 'targets',
-  h0: 'h0',
-  c0: 'c0',
+  h0: IO.h0,
+  c0: IO.c0,
   lr: 'lr',
   /** Adam's 1 − β1ᵗ and √(1 − β2ᵗ) (torch.optim.Adam's names), float32 scalars computed by the engine in float64. */
   biasCorrection1: 'bias_correction1',
   biasCorrection2Sqrt: 'bias_correction2_sqrt',
   loss: 'loss',
-  hn: 'hn',
-  cn: 'cn',
+  hn: IO.hn,
+  cn: IO.cn,
   gradNorm: 'grad_norm',
   /** Dropout multiplier for the output of layer k, [seq·batch, hidden]. */
   mask: (k: number) => `mask.l${k}`,
@@ -159,7 +160,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   finalState((s) => s.h, io.hn);
   if (arch === 'lstm') finalState((s) => (s as LstmStep).c, io.cn);
 
-  const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], 'logits', { transB: INT(1) });
+  const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], IO.logits, { transB: INT(1) });
   const logProbs = g.op('LogSoftmax', [logits], 'log_probs', { axis: INT(1) });
   const oneHotValues = g.constant('float32', [2], [0, 1]);
   const depth = g.constant('int64', [], [V]);
