@@ -183,6 +183,20 @@ describe('bad sources', () => {
     );
   });
 
+  it('names weights too large for float16 when exporting with fp16 (they would become ±Infinity)', () => {
+    const src = source('gru', 1);
+    const weights = new Map([...src.weights].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }]));
+    weights.get('decoder.bias')!.data[2] = 1e6;
+    weights.get('decoder.bias')!.data[3] = -7e4;
+    weights.get('encoder.weight')!.data[0] = 65519; // rounds to 65504, the largest float16: fine
+    const bad = { ...src, weights };
+    expect(() => buildOnnxModel(bad)).not.toThrow();
+    expect(() => buildOnnxModel(bad, { fp16: true })).toThrow(ExportSourceError);
+    expect(() => buildOnnxModel(bad, { fp16: true })).toThrow(
+      'model does not fit float16: decoder.bias has 2 values beyond ±65504, the largest 1000000 at [2]; float16 would store them as ±Infinity: export without fp16',
+    );
+  });
+
   it('names duplicate and empty vocabulary entries by id', () => {
     const src = source('rnn');
     const vocab = [...src.vocab];

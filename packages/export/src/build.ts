@@ -35,7 +35,7 @@ export function resolveBuildOptions(options: BuildOptions = {}): Required<BuildO
  */
 export function buildOnnxModel(source: ExportSource, options: BuildOptions = {}): Uint8Array {
   const { graph, opset, fp16 } = resolveBuildOptions(options);
-  validateExportSource(source);
+  validateExportSource(source, 'model', { fp16 });
   const g = new GraphBuilder(`charrnn_${source.config.arch}_${graph}`);
   const float = fp16 ? 'float16' : 'float32';
   if (graph === 'fused') buildFusedGraph(g, source, float);

@@ -26,7 +26,7 @@ export class ExportSourceError extends Error {
  * expected shape, and finite weights (NaN from a diverged run would otherwise surface only as a
  * NaN difference in verification, or as noise in generated text).
  */
-export function validateExportSource(source: ExportSource, where = 'model'): ModelConfig {
+export function validateExportSource(source: ExportSource, where = 'model', options: { fp16?: boolean } = {}): ModelConfig {
   let config: ModelConfig;
   try {
     config = validateModelConfig(source.config);
@@ -48,7 +48,42 @@ export function validateExportSource(source: ExportSource, where = 'model'): Mod
       `${where} has non-finite weights: ${nonFinite.join('; ')}; such a model generates nothing useful: export a checkpoint from before training diverged`,
     );
   }
+  if (options.fp16) {
+    const tooLarge = [...source.weights].flatMap(([name, t]) => float16RangeProblem(name, t) ?? []);
+    if (tooLarge.length > 0) {
+      throw new ExportSourceError(`${where} does not fit float16: ${tooLarge.join('; ')}; float16 would store them as ±Infinity: export without fp16`);
+    }
+  }
   return config;
+}
+
+/**
+ * Magnitudes from here up round to ±Infinity in float16 (65504 is the largest finite value, and
+ * round-to-nearest-even sends everything from halfway to the next step, 65520, to infinity).
+ */
+const FLOAT16_OVERFLOW = 65520;
+
+/** "name has 2 values beyond ±65504, the largest 1000000 at [2]", or undefined when all fit. */
+function float16RangeProblem(name: string, tensor: SourceTensor): string | undefined {
+  let count = 0;
+  let largest = -1;
+  tensor.data.forEach((v, i) => {
+    if (Math.abs(v) < FLOAT16_OVERFLOW) return;
+    count++;
+    if (largest < 0 || Math.abs(v) > Math.abs(tensor.data[largest])) largest = i;
+  });
+  if (count === 0) return undefined;
+  return `${name} has ${count} value${count === 1 ? '' : 's'} beyond ±65504, the largest ${tensor.data[largest]} at [${indexOf(largest, tensor.shape).join(',')}]`;
+}
+
+/** Row-major flat index → its coordinates in `shape`. */
+function indexOf(flat: number, shape: readonly number[]): number[] {
+  const index: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return index;
 }
 
 /** "name has 3 (NaN ×2, -Infinity ×1), the first at [0,5]", or undefined when every value is finite. */
@@ -62,12 +97,7 @@ function nonFiniteProblem(name: string, tensor: SourceTensor): string | undefine
   });
   if (first < 0) return undefined;
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  const index: number[] = [];
-  let rest = first;
-  for (let d = tensor.shape.length - 1; d >= 0; d--) {
-    index.unshift(rest % tensor.shape[d]);
-    rest = Math.floor(rest / tensor.shape[d]);
-  }
+  const index = indexOf(first, tensor.shape);
   const kinds = ['NaN', 'Infinity', '-Infinity'].flatMap((kind) => (counts.has(kind) ? [`${kind} ×${counts.get(kind)}`] : [])).join(', ');
   return `${name} has ${total} (${kinds}), the first at [${index.join(',')}]`;
 }
