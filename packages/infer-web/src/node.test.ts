@@ -344,6 +344,21 @@ describe('execution provider selection (CUDA simulated)', () => {
     expect(await a.generate('the', { temperature: 0, maxNewTokens: 5 })).toHaveLength(5);
   });
 
+  test('a missing CUDA provider library is found before onnxruntime is asked: cuda refused naming the file, auto on CPU with one line', async () => {
+    const { ort, providers } = withoutCuda();
+    const cudaMissing = async () => 'libonnxruntime_providers_cuda.so is not installed under /x/bin';
+    const error = await CharGenerator.load(bytes, { backend: 'cuda', ort, cudaMissing }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toContain('(libonnxruntime_providers_cuda.so is not installed under /x/bin)');
+    const warn: string[] = [];
+    const gen = await CharGenerator.load(bytes, { ort, cudaMissing, logger: { warn: (m: string) => warn.push(m) }, largeRunIntraOpNumThreads: 1 });
+    expect(gen.backend).toBe('cpu');
+    expect(warn).toEqual(['@charrnn/infer-web: CUDA execution provider unavailable (libonnxruntime_providers_cuda.so is not installed under /x/bin); using CPU']);
+    // onnxruntime was never asked for CUDA.
+    expect(providers).toEqual([['cpu']]);
+    await gen.release();
+  });
+
   test("'auto' uses CUDA when it loads, 'cpu' never asks for it", async () => {
     const gen = await CharGenerator.load(bytes, { ort: withCuda(), logger: quiet });
     expect(gen.backend).toBe('cuda');

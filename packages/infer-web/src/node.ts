@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from '@charrnn/contract';
-import { cudaProviderMissing, onnxruntimeNodeDir } from './cuda-provider.js';
+import { cudaProviderMissing, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
@@ -37,6 +37,12 @@ export interface NodeRuntimeOptions {
   largeRunIntraOpNumThreads?: number;
   /** Extra onnxruntime session options, applied last. */
   sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * Why onnxruntime-node's CUDA provider cannot be used (its library is missing), or undefined if
+   * it may be tried; default: look for the library in onnxruntime-node's folder (@charrnn/contract/node).
+   * Checked before asking onnxruntime for CUDA, which otherwise prints a native error line of its own.
+   */
+  cudaMissing?: () => Promise<string | undefined>;
   /** The onnxruntime module; default onnxruntime-node (tests inject fakes). */
   ort?: OrtApi;
   logger?: Logger;
@@ -104,7 +110,7 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
       if (backend === 'cpu') return openCpu(model, info);
       try {
         // An injected ort (tests, other builds) is asked directly; onnxruntime-node's own files are checked first.
-        const missing = options.ort === undefined ? await cudaProviderMissing(onnxruntimeNodeDir()) : undefined;
+        const missing = options.cudaMissing ? await options.cudaMissing() : options.ort === undefined ? await cudaProviderMissing(onnxruntimeNodeDir()) : undefined;
         if (missing !== undefined) throw new Error(missing);
         return new OrtRecurrentSession(ort, await open(model, ['cuda', 'cpu']), info, 'cuda');
       } catch (error) {

@@ -76,7 +76,7 @@ describe('ortNodeEngine', () => {
   test('cuda without the provider, or with a device that fails, is an error, never a fallback', async () => {
     const fake = fakeOrt('fails');
     await expect(ortNodeEngine({ ...base, device: 'cuda', loader: async () => fake.api, cudaMissing: async () => 'libonnxruntime_providers_cuda.so is not installed' })).rejects.toThrow(
-      /^--device cuda: onnxruntime-node's CUDA execution provider is not available \(libonnxruntime_providers_cuda\.so is not installed\); on a CUDA machine run `npm run setup:cuda`, or use --device cpu$/,
+      /^--device cuda: onnxruntime-node's CUDA execution provider is not available \(libonnxruntime_providers_cuda\.so is not installed\); or use --device cpu$/,
     );
     await expect(ortNodeEngine({ ...base, device: 'cuda', loader: async () => fake.api, cudaMissing: async () => undefined })).rejects.toThrow(
       '--device cuda: a CUDA session failed to start (CUDA failure 100: no CUDA-capable device is detected); use --device cpu',

@@ -2,6 +2,7 @@
  * The ONNX Runtime engine in Node: loads onnxruntime-node (an optional peer dependency) and picks
  * its execution provider, CUDA when it is installed and starts, else the CPU, saying which once.
  */
+import { cudaProviderMissing, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineFactory } from '../engine/engine.js';
 import type { ModuleLoader } from '../backend/select.js';
@@ -36,8 +37,9 @@ export interface OrtNodeOptions {
   loader?: ModuleLoader;
   /**
    * Why onnxruntime-node's CUDA provider cannot be used here (its library is not installed), or
-   * undefined if it may be tried. Checked before asking onnxruntime for CUDA, which otherwise
-   * prints a native error line of its own.
+   * undefined if it may be tried; default: look for the library in onnxruntime-node's folder
+   * (@charrnn/contract/node, as infer-web does). Checked before asking onnxruntime for CUDA, which
+   * otherwise prints a native error line of its own.
    */
   cudaMissing?: () => Promise<string | undefined>;
   /**
@@ -98,9 +100,9 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
   };
   if (options.device === 'cpu') return onCpu();
 
-  const missing = await options.cudaMissing?.();
+  const missing = await (options.cudaMissing ?? (() => cudaProviderMissing(onnxruntimeNodeDir())))();
   if (missing !== undefined) {
-    if (options.device === 'cuda') throw new OrtRuntimeError(`--device cuda: ${ORT_NODE}'s CUDA execution provider is not available (${missing}); on a CUDA machine run \`npm run setup:cuda\`, or use --device cpu`);
+    if (options.device === 'cuda') throw new OrtRuntimeError(`--device cuda: ${ORT_NODE}'s CUDA execution provider is not available (${missing}); or use --device cpu`);
     log.push(`CUDA skipped: ${missing}`);
     return onCpu();
   }
