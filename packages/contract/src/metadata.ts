@@ -3,6 +3,7 @@
  * (contract 1) and the ONNX model's `metadata_props` (contract 2), written and read here only.
  */
 import { readModelConfig, type ModelConfig } from './model-config.js';
+import { shown } from './problem.js';
 import { GRAPH_KINDS, type GraphKind } from './signature.js';
 
 /** metadata keys: config, vocab and lower in both files; format and graph in ONNX models only. */
@@ -72,7 +73,7 @@ function jsonOrText(text: string): unknown {
  */
 export function readVocab(value: unknown, vocabSize: number | undefined, subject: string, problems: string[]): string[] | undefined {
   if (!Array.isArray(value) || value.length === 0 || !value.every((t) => typeof t === 'string')) {
-    problems.push(`${subject} is ${String(JSON.stringify(value)).slice(0, 80)}, expected a non-empty JSON array of strings (index = id)`);
+    problems.push(`${subject} is ${shown(value)}, expected a non-empty JSON array of strings (index = id)`);
     return undefined;
   }
   const vocab = value as string[];
@@ -80,7 +81,7 @@ export function readVocab(value: unknown, vocabSize: number | undefined, subject
   const ids = new Map<string, number[]>();
   vocab.forEach((token, id) => ids.set(token, [...(ids.get(token) ?? []), id]));
   for (const [token, at] of ids) {
-    if (token !== '' && at.length > 1) problems.push(`${subject} entry ${JSON.stringify(token)} appears at ids ${at.join(', ')}`);
+    if (token !== '' && at.length > 1) problems.push(`${subject} entry ${shown(token)} appears at ids ${at.join(', ')}`);
   }
   for (const id of ids.get('') ?? []) problems.push(`${subject} entry ${id} is empty`);
   if (vocabSize !== undefined && vocab.length !== vocabSize) {
@@ -88,6 +89,9 @@ export function readVocab(value: unknown, vocabSize: number | undefined, subject
   }
   return problems.length === before ? vocab : undefined;
 }
+
+/** A metadata key as problems name it. */
+const named = (key: string): string => `metadata '${key}'`;
 
 /**
  * Reads the metadata entries of a checkpoint (`charrnn.config`, `charrnn.vocab`, `charrnn.lower`)
@@ -98,27 +102,27 @@ export function readModelMetadata(entries: Readonly<Record<string, string>>, fil
   const problems: string[] = [];
   const need = (key: string): string | undefined => {
     const value = entries[key];
-    if (value === undefined) problems.push(`missing metadata '${key}'`);
+    if (value === undefined) problems.push(`missing ${named(key)}`);
     return value;
   };
   const onnx = file === 'onnx';
   const format = onnx ? need(METADATA_KEYS.format) : METADATA_FORMAT;
   if (format !== undefined && format !== METADATA_FORMAT) {
-    problems.push(`metadata '${METADATA_KEYS.format}' is ${JSON.stringify(format)}, expected "${METADATA_FORMAT}"`);
+    problems.push(`${named(METADATA_KEYS.format)} is ${shown(format)}, expected "${METADATA_FORMAT}"`);
   }
   const configText = need(METADATA_KEYS.config);
-  const config = configText === undefined ? {} : readModelConfig(jsonOrText(configText), `metadata '${METADATA_KEYS.config}'`, problems);
+  const config = configText === undefined ? {} : readModelConfig(jsonOrText(configText), named(METADATA_KEYS.config), problems);
   const vocabText = need(METADATA_KEYS.vocab);
-  const vocab = vocabText === undefined ? undefined : readVocab(jsonOrText(vocabText), config.vocabSize, `metadata '${METADATA_KEYS.vocab}'`, problems);
+  const vocab = vocabText === undefined ? undefined : readVocab(jsonOrText(vocabText), config.vocabSize, named(METADATA_KEYS.vocab), problems);
   const lowerText = need(METADATA_KEYS.lower);
   const lower = lowerText === 'true' ? true : lowerText === 'false' ? false : undefined;
   if (lowerText !== undefined && lower === undefined) {
-    problems.push(`metadata '${METADATA_KEYS.lower}' is ${JSON.stringify(lowerText)}, expected "true" or "false"`);
+    problems.push(`${named(METADATA_KEYS.lower)} is ${shown(lowerText)}, expected "true" or "false"`);
   }
   const graphText = onnx ? need(METADATA_KEYS.graph) : undefined;
   const graph = (GRAPH_KINDS as readonly (string | undefined)[]).includes(graphText) ? (graphText as GraphKind) : undefined;
   if (graphText !== undefined && graph === undefined) {
-    problems.push(`metadata '${METADATA_KEYS.graph}' is ${JSON.stringify(graphText)}, expected one of ${GRAPH_KINDS.join(', ')}`);
+    problems.push(`${named(METADATA_KEYS.graph)} is ${shown(graphText)}, expected one of ${GRAPH_KINDS.join(', ')}`);
   }
   const metadata = problems.length === 0 ? ({ config, vocab, lower } as ModelMetadata) : undefined;
   return { problems, metadata, config, vocab, lower, graph };

@@ -1,5 +1,6 @@
 import { ARCHS, type Arch } from './arch.js';
 import { ModelConfigError } from './errors.js';
+import { shown } from './problem.js';
 
 /** Everything needed to rebuild a model's parameter shapes; stored as the `charrnn.config` JSON. */
 export interface ModelConfig {
@@ -25,21 +26,21 @@ function isPositiveInteger(value: unknown): value is number {
  */
 export function readModelConfig(raw: unknown, subject: string, problems: string[]): Partial<ModelConfig> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(`${subject} is ${String(JSON.stringify(raw)).slice(0, 80)}, expected a JSON object`);
+    problems.push(`${subject} is ${shown(raw)}, expected a JSON object`);
     return {};
   }
   const r = raw as Record<string, unknown>;
   const config: Partial<ModelConfig> = {};
   if (typeof r.arch === 'string' && (ARCHS as readonly string[]).includes(r.arch)) config.arch = r.arch as Arch;
-  else problems.push(`${subject} arch is ${JSON.stringify(r.arch)}, expected one of ${ARCHS.join(', ')}`);
+  else problems.push(`${subject} arch is ${shown(r.arch)}, expected one of ${ARCHS.join(', ')}`);
   for (const key of SIZES) {
     const value = r[key];
     if (isPositiveInteger(value)) config[key] = value;
-    else problems.push(`${subject} ${key} is ${JSON.stringify(value)}, expected a positive integer`);
+    else problems.push(`${subject} ${key} is ${shown(value)}, expected a positive integer`);
   }
   const dropout = r.dropout ?? 0;
   if (typeof dropout === 'number' && dropout >= 0 && dropout < 1) config.dropout = dropout;
-  else problems.push(`${subject} dropout is ${JSON.stringify(dropout)}, expected a number in [0, 1)`);
+  else problems.push(`${subject} dropout is ${shown(dropout)}, expected a number in [0, 1)`);
   return config;
 }
 

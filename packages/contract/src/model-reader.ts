@@ -40,69 +40,71 @@ export interface ModelDescription {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Iterates over the fields of one message, yielding (field number, wire type, reader). */
-class WireReader {
-  pos: number;
-  constructor(
-    readonly bytes: Uint8Array,
-    start: number,
-    readonly end: number,
-  ) {
-    this.pos = start;
-  }
+/** Reads one message's bytes [start, end): its fields in order, and the values inside them. */
+interface WireReader {
+  varint(): number;
+  string(): string;
+  /** The reader of a length-delimited field holding a message. */
+  message(): WireReader;
+  skip(wireType: number): void;
+  /** (field number, wire type) of each field in turn; the caller reads or skips its value. */
+  fields(): Generator<[number, number]>;
+}
 
-  varint(): number {
+function wireReader(bytes: Uint8Array, start: number, end: number): WireReader {
+  let pos = start;
+
+  const varint = (): number => {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new ModelFormatError('ONNX model is truncated inside a varint');
-      const byte = this.bytes[this.pos++];
+      if (pos >= end) throw new ModelFormatError('ONNX model is truncated inside a varint');
+      const byte = bytes[pos++];
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 128;
     }
     throw new ModelFormatError('ONNX model has a varint longer than 10 bytes');
-  }
+  };
 
   /** Bounds of a length-delimited field's payload; advances past it. */
-  span(): [number, number] {
-    const length = this.varint();
-    const start = this.pos;
-    if (start + length > this.end) {
-      throw new ModelFormatError(`ONNX model is truncated: a field of ${length} bytes at offset ${start} runs past the end`);
+  const span = (): [number, number] => {
+    const length = varint();
+    const from = pos;
+    if (from + length > end) {
+      throw new ModelFormatError(`ONNX model is truncated: a field of ${length} bytes at offset ${from} runs past the end`);
     }
-    this.pos = start + length;
-    return [start, start + length];
-  }
+    pos = from + length;
+    return [from, pos];
+  };
 
-  string(): string {
-    const [s, e] = this.span();
-    return decoder.decode(this.bytes.subarray(s, e));
-  }
-
-  message(): WireReader {
-    const [s, e] = this.span();
-    return new WireReader(this.bytes, s, e);
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.span();
-    else if (wireType === 5) this.pos += 4;
-    else throw new ModelFormatError(`ONNX model has unsupported protobuf wire type ${wireType} at offset ${this.pos}`);
-    if (this.pos > this.end) throw new ModelFormatError('ONNX model is truncated inside a fixed-width field');
-  }
-
-  *fields(): Generator<[number, number]> {
-    while (this.pos < this.end) {
-      const tag = this.varint();
-      const field = Math.floor(tag / 8);
-      const wireType = tag & 7;
-      if (field === 0) throw new ModelFormatError(`ONNX model has field number 0 at offset ${this.pos}: not a ModelProto`);
-      yield [field, wireType];
-    }
-  }
+  return {
+    varint,
+    string() {
+      const [s, e] = span();
+      return decoder.decode(bytes.subarray(s, e));
+    },
+    message() {
+      const [s, e] = span();
+      return wireReader(bytes, s, e);
+    },
+    skip(wireType) {
+      if (wireType === 0) varint();
+      else if (wireType === 1) pos += 8;
+      else if (wireType === 2) span();
+      else if (wireType === 5) pos += 4;
+      else throw new ModelFormatError(`ONNX model has unsupported protobuf wire type ${wireType} at offset ${pos}`);
+      if (pos > end) throw new ModelFormatError('ONNX model is truncated inside a fixed-width field');
+    },
+    *fields() {
+      while (pos < end) {
+        const tag = varint();
+        const field = Math.floor(tag / 8);
+        if (field === 0) throw new ModelFormatError(`ONNX model has field number 0 at offset ${pos}: not a ModelProto`);
+        yield [field, tag & 7];
+      }
+    },
+  };
 }
 
 function readEntry(r: WireReader): [string, string] {
@@ -171,7 +173,7 @@ export function readModelDescription(bytes: Uint8Array): ModelDescription {
   const description: ModelDescription = { metadata: {}, irVersion: 0, opset: 0, inputs: [], outputs: [], initializers: new Set() };
   if (bytes.byteLength === 0) throw new ModelFormatError('ONNX model is empty (0 bytes)');
   let sawGraph = false;
-  const model = new WireReader(bytes, 0, bytes.byteLength);
+  const model = wireReader(bytes, 0, bytes.byteLength);
   try {
     for (const [f, w] of model.fields()) {
       if (f === 1 && w === 0) description.irVersion = model.varint();
