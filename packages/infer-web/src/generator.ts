@@ -291,10 +291,10 @@ export class CharGenerator {
         if (row.c !== undefined && c !== undefined) scatter(c, row.c, b, B, L, H);
       }
       if (fed) {
-        row.pending = new Int32Array(0);
+        row.pending = [];
         row.logits = logits.slice(b * V, (b + 1) * V);
       } else {
-        row.pending = Int32Array.of(last[b]);
+        row.pending = [last[b]];
         row.logits = undefined;
       }
     };

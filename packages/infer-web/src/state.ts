@@ -33,18 +33,17 @@ export interface GeneratorSnapshot {
 export interface StreamState {
   h: Float32Array;
   c: Float32Array | undefined;
-  /** Typed, so that leaving a long prompt half primed (an abort) costs a copy, not a million-element array. */
-  pending: Int32Array;
+  pending: number[];
   logits: Float32Array | undefined;
 }
 
 export function emptyStreamState(info: ModelInfo): StreamState {
   const size = info.numLayers * info.hiddenSize;
-  return { h: new Float32Array(size), c: info.arch === 'lstm' ? new Float32Array(size) : undefined, pending: new Int32Array(0), logits: undefined };
+  return { h: new Float32Array(size), c: info.arch === 'lstm' ? new Float32Array(size) : undefined, pending: [], logits: undefined };
 }
 
 export function cloneStreamState(s: StreamState): StreamState {
-  return { h: s.h.slice(), c: s.c?.slice(), pending: s.pending.slice(), logits: s.logits?.slice() };
+  return { h: s.h.slice(), c: s.c?.slice(), pending: [...s.pending], logits: s.logits?.slice() };
 }
 
 export function encodeFloats(values: Float32Array, encoding: FloatEncoding): string | number[] {
@@ -98,7 +97,7 @@ export function toSnapshot(info: ModelInfo, s: StreamState, rng: RngState, encod
     hiddenSize: info.hiddenSize,
     vocabSize: info.vocabSize,
     h: encodeFloats(s.h, encoding),
-    pending: Array.from(s.pending),
+    pending: [...s.pending],
     rng: [rng[0], rng[1], rng[2], rng[3]],
   };
   if (s.c !== undefined) snapshot.c = encodeFloats(s.c, encoding);
@@ -133,7 +132,7 @@ export function fromSnapshot(info: ModelInfo, value: unknown): { stream: StreamS
     throw new InvalidStateError('state.rng must be 4 unsigned 32-bit integers');
   }
   return {
-    stream: { h, c, pending: Int32Array.from(s.pending), logits },
+    stream: { h, c, pending: [...s.pending], logits },
     rng: [s.rng[0], s.rng[1], s.rng[2], s.rng[3]],
   };
 }
