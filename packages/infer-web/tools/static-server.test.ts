@@ -65,6 +65,23 @@ describe('startStaticServer', () => {
     expect(await status('', { method: 'POST' })).toBe(405);
   });
 
+  test('adds the given headers to every response (COOP/COEP for wasm threads)', async () => {
+    const isolated = await startStaticServer({
+      mounts: { '/': dir },
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    });
+    try {
+      for (const path of ['', 'missing.js']) {
+        const response = await fetch(isolated.url + path);
+        expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+        expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      }
+      expect((await fetch(server.url)).headers.get('cross-origin-opener-policy')).toBeNull();
+    } finally {
+      await isolated.close();
+    }
+  });
+
   test('rejects a mount prefix without slashes', async () => {
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(StaticServerError);
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(/mount prefix "lib" must start and end with '\/'/);

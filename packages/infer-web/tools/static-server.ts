@@ -30,6 +30,11 @@ export interface StaticServerOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /**
+   * Headers added to every response, e.g. COOP/COEP (Cross-Origin-Opener-Policy: same-origin,
+   * Cross-Origin-Embedder-Policy: require-corp) for a page that needs SharedArrayBuffer (wasm threads).
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface StaticServer {
@@ -59,7 +64,8 @@ export function resolveMountedPath(mounts: Readonly<Record<string, string>>, url
   return undefined;
 }
 
-async function handle(mounts: Readonly<Record<string, string>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(mounts: Readonly<Record<string, string>>, req: IncomingMessage, res: ServerResponse, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -105,7 +111,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     }
   }
   const server = createServer((req, res) => {
-    handle(options.mounts, req, res).catch((error: Error) => {
+    handle(options.mounts, req, res, options.headers).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500).end(error.message);
       else res.destroy(error);
     });

@@ -280,10 +280,12 @@ export class OrtEngine implements TrainingEngine {
   }
 
   async dispose(): Promise<void> {
+    // Device tensors first: their buffers belong to the sessions' provider, and onnxruntime-web's
+    // WebGPU build fails ("RuntimeError: null function") freeing them after its session is released.
+    for (const t of [...this.weights.values(), ...this.slots.values(), this.h, this.c]) disposeDevice(t);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') await s.value.release();
-    for (const t of [...this.weights.values(), ...this.slots.values(), this.h, this.c]) disposeDevice(t);
     this.weights.clear();
     this.slots.clear();
     this.h = this.c = null;
