@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `nx run train-web:bench`: in-page training chars/s beside the Node ONNX Runtime engine (one
+// thread), in one run, and the page weight before training starts; prints JSON.
+import { Command } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
+import { runBench } from './bench.js';
+
+const program = new Command('train-web:bench')
+  .description('In-page training speed (Chromium, wasm) against the Node ONNX Runtime engine, and page weight')
+  .option('--batches <n>', 'batches timed per run', integerFlag(1), 150)
+  .option('--rounds <n>', 'alternating Node/page rounds per model', integerFlag(1), 3)
+  .option('--threads <n>', 'also run the page cross-origin isolated with n wasm threads (0 = skip)', integerFlag(0), 2)
+  .showHelpAfterError();
+program.parse();
+const flags = program.opts<{ batches: number; rounds: number; threads: number }>();
+console.log(JSON.stringify(await runBench(flags), null, 2));

@@ -1,0 +1,188 @@
+/**
+ * Figures for the README, measured in one run: in-page training chars/s (Chromium, the page's own
+ * worker, wasm) beside the Node ONNX Runtime engine at one intra-op thread, same loop, same model,
+ * same batches, alternating rounds; the page's chars/s is the epoch record's (training steps only,
+ * as Node's). Optionally the page cross-origin isolated with wasm threads. And the page weight: every
+ * byte a first visit downloads before the first batch has trained, raw and gzip.
+ */
+import { gzipSync } from 'node:zlib';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, loadavg, cpus } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { prepareCorpus } from '@charrnn/data';
+import { readEmbeddedCorpus } from '@charrnn/data/node';
+import { DEFAULT_FIT_OPTIONS, ortEngine, trainingLoop, type EpochRecord, type FitOptions, type FromWorker, type OrtApi } from '@charrnn/train/browser';
+import { buildSite } from './bundle.js';
+import { startSiteServer } from './site-server.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../src/test-helpers/chromium.js';
+
+export interface BenchConfig {
+  name: string;
+  arch: 'gru' | 'lstm' | 'rnn';
+  embed: number;
+  hidden: number;
+  bs: number;
+  bptt: number;
+}
+
+export const BENCH_CONFIGS: readonly BenchConfig[] = [
+  { name: "page default (GRU e32 h128)", arch: 'gru', embed: 32, hidden: 128, bs: 64, bptt: 8 },
+  { name: "lesson GRU (e42 h256)", arch: 'gru', embed: 42, hidden: 256, bs: 64, bptt: 8 },
+];
+
+export interface BenchOptions {
+  batches: number;
+  rounds: number;
+  /** Also run the page cross-origin isolated with this many wasm threads (0 = skip). */
+  threads: number;
+}
+
+export interface RoundResult {
+  node: number;
+  page: number;
+  ratio: number;
+  pageThreads?: number;
+  ratioThreads?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function fitOptions(c: BenchConfig, batches: number): FitOptions {
+  return { ...DEFAULT_FIT_OPTIONS, arch: c.arch, embed: c.embed, hidden: c.hidden, bs: c.bs, bptt: c.bptt, schedule: '1@1e-3', maxBatches: batches, engine: 'ort', device: 'cpu' };
+}
+
+async function nodeRun(text: string, c: BenchConfig, batches: number): Promise<EpochRecord> {
+  const options = fitOptions(c, batches);
+  const corpus = prepareCorpus(text, { minFreq: options.minFreq, lower: options.lower, validFraction: options.validFraction });
+  const result = await trainingLoop({
+    corpus,
+    options,
+    engine: ortEngine({ ort: ort as unknown as OrtApi, runtime: 'onnxruntime-node', provider: 'cpu', intraOpNumThreads: 1 }),
+    save: async () => {},
+    location: 'memory',
+  });
+  return result.history[0];
+}
+
+async function pageRun(page: Page, url: string, c: BenchConfig, batches: number): Promise<EpochRecord> {
+  await page.goto(url);
+  await page.waitForFunction(() => 'charrnnTrainer' in globalThis);
+  const settings: Record<string, string> = { arch: c.arch, embed: String(c.embed), hidden: String(c.hidden), layers: '1', bs: String(c.bs), bptt: String(c.bptt), epochs: '1', lr: '0.001', maxBatches: String(batches), seed: '0' };
+  for (const [name, value] of Object.entries(settings)) {
+    const selector = `#settings [name=${name}]`;
+    if (name === 'arch') await page.selectOption(selector, value);
+    else await page.fill(selector, value);
+  }
+  const epoch = page.evaluate(
+    () =>
+      new Promise<EpochRecord>((resolve, reject) => {
+        const trainer = (globalThis as unknown as { charrnnTrainer: { on(t: string, f: (m: FromWorker) => void): void } }).charrnnTrainer;
+        trainer.on('epoch', (m) => m.type === 'epoch' && resolve(m.record));
+        trainer.on('error', (m) => m.type === 'error' && reject(new Error(m.message)));
+      }),
+  );
+  await page.click('#train');
+  return epoch;
+}
+
+export interface PageWeight {
+  /** Every response until the first trained batch: URL path, raw bytes, gzip bytes. */
+  files: { path: string; bytes: number; gzipBytes: number }[];
+  bytes: number;
+  gzipBytes: number;
+  /** Page navigation to the first batch's progress message (embedded corpus, page defaults). */
+  secondsToFirstBatch: number;
+}
+
+async function pageWeight(browser: Browser, url: string): Promise<PageWeight> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const files: PageWeight['files'] = [];
+  const pending: Promise<void>[] = [];
+  page.on('response', (response) => {
+    pending.push(
+      response.body().then(
+        (body) => void files.push({ path: new URL(response.url()).pathname, bytes: body.byteLength, gzipBytes: gzipSync(body, { level: 6 }).byteLength }),
+        () => {},
+      ),
+    );
+  });
+  // Worker fetches are reported to the page's context too (playwright routes them through it).
+  context.on('response', () => {});
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => 'charrnnTrainer' in globalThis);
+  const first = page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const trainer = (globalThis as unknown as { charrnnTrainer: { on(t: string, f: () => void): void } }).charrnnTrainer;
+        trainer.on('progress', () => resolve());
+      }),
+  );
+  await page.click('#train');
+  await first;
+  const seconds = (Date.now() - started) / 1000;
+  await Promise.all(pending);
+  await context.close();
+  const sum = (key: 'bytes' | 'gzipBytes') => files.reduce((s, f) => s + f[key], 0);
+  return { files: files.sort((a, b) => b.bytes - a.bytes), bytes: sum('bytes'), gzipBytes: sum('gzipBytes'), secondsToFirstBatch: seconds };
+}
+
+export interface BenchReport {
+  date: string;
+  cpu: string;
+  loadAverageBefore: number[];
+  loadAverageAfter: number[];
+  batches: number;
+  configs: { config: BenchConfig; rounds: RoundResult[]; medianNode: number; medianPage: number; medianRatio: number; medianPageThreads?: number; medianRatioThreads?: number }[];
+  pageWeight: PageWeight;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const loadAverageBefore = loadavg();
+  const dir = await mkdtemp(join(tmpdir(), 'train-web-bench-'));
+  const site = join(dir, 'site');
+  await buildSite(site);
+  const plain = await startSiteServer({ siteDir: site });
+  const isolated = options.threads > 0 ? await startSiteServer({ siteDir: site, isolated: true }) : undefined;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const text = await readEmbeddedCorpus();
+  try {
+    const weight = await pageWeight(browser, plain.url);
+    const configs: BenchReport['configs'] = [];
+    for (const config of BENCH_CONFIGS) {
+      const rounds: RoundResult[] = [];
+      for (let r = 0; r < options.rounds; r++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const node = (await nodeRun(text, config, options.batches)).charsPerSecond;
+        const web = (await pageRun(page, plain.url, config, options.batches)).charsPerSecond;
+        const round: RoundResult = { node, page: web, ratio: web / node };
+        if (isolated) {
+          const threaded = (await pageRun(page, `${isolated.url}?threads=${options.threads}`, config, options.batches)).charsPerSecond;
+          round.pageThreads = threaded;
+          round.ratioThreads = threaded / node;
+        }
+        await context.close();
+        rounds.push(round);
+        console.error(`${config.name} round ${r + 1}: node ${Math.round(node)}, page ${Math.round(web)} (${round.ratio.toFixed(3)})${round.pageThreads ? `, page ${options.threads} threads ${Math.round(round.pageThreads)} (${round.ratioThreads!.toFixed(3)})` : ''} chars/s; load ${loadavg()[0].toFixed(2)}`);
+      }
+      configs.push({
+        config,
+        rounds,
+        medianNode: median(rounds.map((r) => r.node)),
+        medianPage: median(rounds.map((r) => r.page)),
+        medianRatio: median(rounds.map((r) => r.ratio)),
+        ...(isolated ? { medianPageThreads: median(rounds.map((r) => r.pageThreads!)), medianRatioThreads: median(rounds.map((r) => r.ratioThreads!)) } : {}),
+      });
+    }
+    return { date: new Date().toISOString(), cpu: cpus()[0]?.model ?? 'unknown', loadAverageBefore, loadAverageAfter: loadavg(), batches: options.batches, configs, pageWeight: weight };
+  } finally {
+    await browser.close();
+    await plain.close();
+    await isolated?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
