@@ -209,6 +209,21 @@ describe('the training page in Chromium: storage and errors', () => {
     await waitFor(page, 'document.body.dataset.state === "stopped"');
   }, 300_000);
 
+  test('a run on WebGPU loads the native WebGPU build in the worker and trains there (SwiftShader)', async () => {
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(server.url);
+    await fill(page, { ...SMALL, hidden: 16, embed: 8, bs: 64, bptt: 32, epochs: 1, maxBatches: 3, provider: 'webgpu' });
+    await page.click('#train');
+    await waitFor(page, '["finished", "failed"].includes(document.body.dataset.state)');
+    expect(await messages(page, 'error')).toEqual([]);
+    expect((await messages(page, 'state')).find((m) => m.state === 'training')).toMatchObject({ engine: 'onnxruntime-web (webgpu)' });
+    expect((await messages(page, 'epoch'))[0].record).toMatchObject({ epoch: 1, batches: 3 });
+    expect(fetched).toContain('/ort-wasm-simd-threaded.asyncify.wasm');
+    // The element (in the page) and nothing else loads the plain wasm build; the JSEP build never.
+    expect(fetched.filter((f) => f.includes('jsep'))).toEqual([]);
+  }, 300_000);
+
   test('a binary file is refused naming the file and the first bad byte; a corpus too small for the batch size names what fits', async () => {
     await page.goto(server.url);
     await page.setInputFiles('#corpus-file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]) });

@@ -7,7 +7,7 @@ import { runBench } from './bench.js';
 
 const program = new Command('train-web:bench')
   .description('In-page training speed (Chromium, wasm) against the Node ONNX Runtime engine, and page weight')
-  .option('--batches <n>', 'batches timed per run', integerFlag(1), 150)
+  .option('--batches <n>', 'batches per epoch (two epochs run; the second is timed)', integerFlag(1), 150)
   .option('--rounds <n>', 'alternating Node/page rounds per model', integerFlag(1), 3)
   .option('--threads <n>', 'also run the page cross-origin isolated with n wasm threads (0 = skip)', integerFlag(0), 2)
   .showHelpAfterError();

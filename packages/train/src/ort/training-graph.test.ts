@@ -16,9 +16,9 @@ import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './tr
 const SEQ = 5;
 const BATCH = 4;
 
-function randomBatch(rng: Rng, vocab: number): TokenBatch {
-  const ids = () => Int32Array.from({ length: SEQ * BATCH }, () => Math.floor(rng.next() * vocab));
-  return { input: ids(), target: ids(), seqLen: SEQ, batchSize: BATCH };
+function randomBatch(rng: Rng, vocab: number, seq = SEQ): TokenBatch {
+  const ids = () => Int32Array.from({ length: seq * BATCH }, () => Math.floor(rng.next() * vocab));
+  return { input: ids(), target: ids(), seqLen: seq, batchSize: BATCH };
 }
 
 function randomState(rng: Rng, config: ModelConfig): { h: Float32Array; c?: Float32Array } {
@@ -41,33 +41,38 @@ function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: 
 }
 
 /** The masks the tfjs engine draws for a window from `seed`, in its order (layer 0's output first). */
-function masksFor(config: ModelConfig, seed: number): Float32Array[] {
+function masksFor(config: ModelConfig, seed: number, seq = SEQ): Float32Array[] {
   if (config.dropout === 0 || config.numLayers === 1) return [];
   const rng = new Rng(seed);
-  return Array.from({ length: config.numLayers - 1 }, () => dropoutMask(rng, config.dropout, SEQ * BATCH * config.hiddenSize));
+  return Array.from({ length: config.numLayers - 1 }, () => dropoutMask(rng, config.dropout, seq * BATCH * config.hiddenSize));
 }
 
-const CASES: [Arch, number, number][] = ARCHS.flatMap((arch) => [
-  [arch, 1, 0],
-  [arch, 2, 0],
-  [arch, 2, 0.3],
-]);
+const CASES: [Arch, number, number, number][] = [
+  ...ARCHS.flatMap((arch): [Arch, number, number, number][] => [
+    [arch, 1, 0, SEQ],
+    [arch, 2, 0, SEQ],
+    [arch, 2, 0.3, SEQ],
+  ]),
+  // Windows longer than one Concat takes (MAX_CONCAT_INPUTS): the steps are stacked in a tree.
+  ['gru', 2, 0.3, 19],
+  ['lstm', 1, 0, 19],
+];
 
 describe('ONNX training graphs against the tfjs engine', () => {
   beforeAll(() => useBackend('cpu'));
 
-  test.each(CASES)('%s, %i layer(s), dropout %f: loss, final state and every gradient within 1e-4', async (arch, numLayers, dropout) => {
+  test.each(CASES)('%s, %i layer(s), dropout %f, %i steps: loss, final state and every gradient within 1e-4', async (arch, numLayers, dropout, seq) => {
     const config: ModelConfig = { arch, vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers, dropout };
     const weights = randomWeights(config, 21 + numLayers);
     const model = CharModel.fromWeights(config, weights);
     const rng = new Rng(5);
-    const batch = randomBatch(rng, config.vocabSize);
+    const batch = randomBatch(rng, config.vocabSize, seq);
     const state = randomState(rng, config);
     const tfState = { h: tf.tensor3d(state.h, [numLayers, BATCH, 8]), ...(state.c ? { c: tf.tensor3d(state.c, [numLayers, BATCH, 8]) } : {}) };
     const reference = lossAndGradients(model, batch, tfState, { training: true, rng: new Rng(9) });
 
-    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', dropout: dropout > 0 }));
-    const out = await session.run(feeds(config, weights, batch, state, masksFor(config, 9)));
+    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: seq, kind: 'gradients', dropout: dropout > 0 }));
+    const out = await session.run(feeds(config, weights, batch, state, masksFor(config, 9, seq)));
 
     expect(Math.abs((out[IO.loss].data as Float32Array)[0] - reference.loss) / reference.loss).toBeLessThan(1e-6);
     expect(relativeErrorOf(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
@@ -80,7 +85,7 @@ describe('ONNX training graphs against the tfjs engine', () => {
       expect([name, err < 1e-4]).toEqual([name, true]);
       worst = Math.max(worst, err);
     }
-    console.log(`ort ${arch} ×${numLayers} dropout ${dropout}: worst gradient relative error ${worst.toExponential(2)}`);
+    console.log(`ort ${arch} ×${numLayers} dropout ${dropout}, ${seq} steps: worst gradient relative error ${worst.toExponential(2)}`);
     tf.dispose([...reference.grads.values(), reference.state.h, reference.state.c as tf.Tensor]);
     model.dispose();
   });

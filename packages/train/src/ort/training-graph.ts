@@ -86,6 +86,31 @@ interface LayerTrace {
 
 const INT = (value: number) => attr.int(value);
 
+/**
+ * Inputs plus outputs of one Concat. onnxruntime-web's WebGPU provider binds each as a storage
+ * buffer, and WebGPU's default limit is 10 per shader stage: a Concat or Split over a whole
+ * window failed past 9 steps ("Too many storage buffers in shader. Current: 11, Max is 10", a
+ * 32-step window in Chromium). Windows are concatenated in a tree of small Concats instead, and
+ * split by Gather.
+ */
+const MAX_CONCAT_INPUTS = 8;
+
+/** Rows of `values` stacked (axis 0), as Concats of at most MAX_CONCAT_INPUTS inputs. */
+function concatRows(g: GraphBuilder, values: string[], name: string): string {
+  if (values.length === 1) return values[0];
+  if (values.length <= MAX_CONCAT_INPUTS) return g.op('Concat', values, name, { axis: INT(0) });
+  const groups: string[] = [];
+  for (let i = 0; i < values.length; i += MAX_CONCAT_INPUTS) groups.push(concatRows(g, values.slice(i, i + MAX_CONCAT_INPUTS), `${name}.part${i / MAX_CONCAT_INPUTS}`));
+  return concatRows(g, groups, name);
+}
+
+/** The T time steps of `value` [T·batch, width] as T values [batch, width]: Reshape to [T, batch, width], then one Gather per step. */
+function stepRows(g: GraphBuilder, value: string, T: number, width: number, name: string): string[] {
+  if (T === 1) return [value];
+  const steps = g.op('Reshape', [value, g.constant('int64', [3], [T, -1, width])], `${name}.steps`);
+  return Array.from({ length: T }, (_, t) => g.op('Gather', [steps, g.constant('int64', [], [t])], `${name}.t${t}`, { axis: INT(0) }));
+}
+
 /** Builds the graph of `spec` as a serialized ONNX model (opset 17). */
 export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const { config, seqLen: T, kind } = spec;
@@ -129,7 +154,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       input = mask !== null ? g.op('Mul', [x as string, mask], `l${k}.input`) : (x as string);
       gx = g.op('Gemm', [input, weightIh, biasIh], `l${k}.gx`, { transB: INT(1) });
     }
-    const gxSteps = T === 1 ? [gx] : g.node('Split', [gx], Array.from({ length: T }, (_, t) => `l${k}.gx.t${t}`), { axis: INT(0) });
+    const gxSteps = stepRows(g, gx, T, G * H, `l${k}.gx`);
     const layerIndex = g.constant('int64', [], [k]);
     const hStart = g.op('Gather', [h0, layerIndex], `l${k}.h0`, { axis: INT(0) });
     let h = hStart;
@@ -149,7 +174,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       steps.push(step);
       h = step.h;
     }
-    const output = T === 1 ? steps[0].h : g.op('Concat', steps.map((s) => s.h), `l${k}.output`, { axis: INT(0) });
+    const output = concatRows(g, steps.map((s) => s.h), `l${k}.output`);
     layers.push({ input, mask, h0: hStart, steps, output });
     x = output;
   }
@@ -184,7 +209,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   for (let k = L - 1; k >= 0; k--) {
     const layer = layers[k];
     const weightHh = `rnn.weight_hh_l${k}`;
-    const dSteps = T === 1 ? [dOutput] : g.node('Split', [dOutput], Array.from({ length: T }, (_, t) => `d.l${k}.output.t${t}`), { axis: INT(0) });
+    const dSteps = stepRows(g, dOutput, T, H, `d.l${k}.output`);
     const dGx: string[] = new Array(T);
     const dGh: string[] = new Array(T);
     let dhNext: string | null = null;
@@ -204,7 +229,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       dhNext = cell.dhPrev ?? null;
       dcNext = cell.dcPrev ?? null;
     }
-    const all = (values: string[], name: string) => (values.length === 1 ? values[0] : g.op('Concat', values, name, { axis: INT(0) }));
+    const all = (values: string[], name: string) => concatRows(g, values, name);
     const dGxAll = all(dGx, `d.l${k}.gx`);
     const dGhAll = arch === 'lstm' || arch === 'rnn' ? dGxAll : all(dGh, `d.l${k}.gh`);
     const hPrev = all([layer.h0, ...layer.steps.slice(0, T - 1).map((s) => s.h)], `l${k}.h_prev`);
