@@ -128,7 +128,11 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
             sampleDue = false;
             await sampleNow(stepNow);
           }
-          if (gate) await gate.promise;
+          if (gate) {
+            // 'paused' is said here, where the loop holds: every progress message before it is of a batch already done.
+            setState('paused');
+            await gate.promise;
+          }
         },
         progress: {
           start: (total) => {
@@ -208,12 +212,11 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
           const promise = new Promise<void>((resolve) => (open = resolve));
           gate = { promise, open };
         }
-        setState('paused');
         return;
       case 'continue':
-        if (state !== 'paused') return;
+        if (!gate) return;
         openGate();
-        setState('training');
+        if (state === 'paused') setState('training');
         return;
       case 'stop':
         if (!controller) return;
