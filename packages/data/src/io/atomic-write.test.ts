@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { FileWriteError, writeFileAtomic } from '@charrnn/data/node';
+import { FileWriteError, writeFileAtomic, writeFilesAtomic } from '@charrnn/data/node';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -56,7 +56,7 @@ describe('writeFileAtomic', () => {
     const script = join(dir, 'child.mjs');
     await build({
       stdin: {
-        contents: `import { writeFileAtomic } from './atomic-write.ts';
+        contents: `import { writeFilesAtomic, writeFileAtomic } from './atomic-write.ts';
           const [path, size] = process.argv.slice(2);
           writeFileAtomic(path, new Uint8Array(Number(size))).then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
         resolveDir: fileURLToPath(new URL('.', import.meta.url)),
@@ -84,5 +84,39 @@ describe('writeFileAtomic', () => {
     expect(JSON.parse(await run(64 * 1024)).message).toMatch(/\(EFBIG: file too large, write\); nothing was written at /);
     expect(await readdir(dir)).toEqual(['child.mjs']);
     expect(await run(1000)).toBe('ok');
+  });
+
+  test('writeFilesAtomic: files that belong together are all replaced, or, when one fails part-way, none is', async () => {
+    await writeFilesAtomic(dir, [{ name: 'a.bin', data: 'first a' }, { name: 'b.json', data: 'first b' }]);
+    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
+    const script = join(dir, 'child.mjs');
+    await build({
+      stdin: {
+        contents: `import { writeFilesAtomic } from './atomic-write.ts';
+          const [dir, size] = process.argv.slice(2);
+          writeFilesAtomic(dir, [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: new Uint8Array(Number(size)) }]).then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: script,
+      logLevel: 'silent',
+    });
+    const run = async (size: number): Promise<string> =>
+      (await promisify(execFile)('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${script}" "${dir}" ${size}`])).stdout.trim();
+    // The second file exceeds the size limit: the first, already written to its temp file, is not renamed either.
+    expect(JSON.parse(await run(64 * 1024))).toEqual({
+      name: 'FileWriteError',
+      code: 'EFBIG',
+      message: `could not write ${join(dir, 'b.json')} (EFBIG: file too large, write); none of a.bin, b.json in ${dir} was replaced, the previous ones are intact`,
+    });
+    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
+    expect(await readFile(join(dir, 'b.json'), 'utf8')).toBe('first b');
+    expect((await readdir(dir)).sort()).toEqual(['a.bin', 'b.json', 'child.mjs']);
+    expect(await run(100)).toBe('ok');
+    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('second a');
+    expect((await readFile(join(dir, 'b.json'))).length).toBe(100);
   });
 });

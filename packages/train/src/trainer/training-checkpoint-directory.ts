@@ -1,15 +1,17 @@
 // The Node edge of a training checkpoint: its files in a directory, each written atomically.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { writeFilesAtomic } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { HIDDEN_FILE, decodeTrainingCheckpoint, encodeTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
 
-/** Writes the checkpoint's files into `dir` in encodeTrainingCheckpoint's order (trainer.json last). */
+/**
+ * Writes the checkpoint's files into `dir` together: all of them go to temp files first and are
+ * renamed over the old ones only once every one is on disk (trainer.json last), so a full disk
+ * mid-save leaves the previous checkpoint whole and resumable.
+ */
 export async function saveTrainingCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<void> {
-  const files = encodeTrainingCheckpoint(ckpt);
-  await mkdir(dir, { recursive: true });
-  for (const file of files) await writeFileAtomic(path.join(dir, file.name), file.bytes);
+  await writeFilesAtomic(dir, encodeTrainingCheckpoint(ckpt).map((file) => ({ name: file.name, data: file.bytes })));
   // An epoch-end checkpoint has no mid-epoch state: a hidden.safetensors left by an earlier interruption is stale.
   if (!ckpt.hidden) await rm(path.join(dir, HIDDEN_FILE), { force: true });
 }
