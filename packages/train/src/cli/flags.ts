@@ -29,7 +29,8 @@ export function addTrainingFlags(cmd: Command): Command {
     .addOption(new Option('--backend <name>', "tfjs engine's backend").choices(BACKEND_CHOICES).default(D.backend))
     .option('--seed <n>', 'seed for init, batches and dropout', int(0), D.seed)
     .option('--min-freq <n>', 'minimum character count to enter the vocabulary', int(1), D.minFreq)
-    .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)');
+    .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)')
+    .option('--allow-control-chars', 'keep NUL and other control characters in the corpus (refused by default)');
 }
 
 /** What the shared flags parse to: FitOptions less what each CLI sets itself; commander leaves an unset --clip undefined. */
@@ -54,6 +55,7 @@ export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; m
     minFreq: flags.minFreq,
     lower: flags.lower,
     validFraction: D.validFraction,
+    ...(flags.allowControlChars ? { allowControlChars: true } : {}),
     engine: flags.engine,
     device: flags.device,
     backend: flags.backend,

@@ -27,6 +27,8 @@ export interface FitOptions {
   minFreq: number;
   lower: boolean;
   validFraction: number;
+  /** Keep NUL and other control characters of the corpus (refused by default as a sign of a binary or mis-encoded file). */
+  allowControlChars?: boolean;
   /** Which engine trains: 'ort' (ONNX Runtime), 'tfjs', or 'auto' = ort where onnxruntime-node loads, else tfjs. */
   engine: EngineChoice;
   /** The ONNX Runtime engine's device: 'auto' = CUDA when its provider is installed and starts, else CPU. */

@@ -103,8 +103,9 @@ export function freshDirectory(base: string): string {
 }
 
 export async function prepareFor(options: FitOptions, log: (line: string) => void): Promise<PreparedCorpus> {
-  const loaded = await loadCorpus(options.corpus, { progress: true });
-  const corpus = prepareCorpus(loaded.text, { minFreq: options.minFreq, lower: options.lower, validFraction: options.validFraction });
+  const allowControlChars = options.allowControlChars ?? false;
+  const loaded = await loadCorpus(options.corpus, { progress: true, allowControlChars });
+  const corpus = prepareCorpus(loaded.text, { minFreq: options.minFreq, lower: options.lower, validFraction: options.validFraction, allowControlChars });
   log(`corpus ${loaded.source}: vocab ${corpus.vocab.size}, train ${corpus.train.length} chars, valid ${corpus.valid.length} chars`);
   return corpus;
 }
