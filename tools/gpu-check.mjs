@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareCorpus } from '@charrnn/data';
-import { loadCorpus } from '@charrnn/data/node';
+import { integerFlag, loadCorpus } from '@charrnn/data/node';
 import { cudaProviderMissing, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import { exportCheckpoint } from '@charrnn/export';
 import { CharGenerator } from '@charrnn/infer-web/node';
@@ -23,6 +23,16 @@ const fail = (message) => {
   console.error(`gpu-check: FAILED: ${message}`);
   process.exit(1);
 };
+/** The CLIs' integer parser (@charrnn/data/node); checked before any training starts. */
+function count(flag) {
+  try {
+    return integerFlag(1)(args[flag]);
+  } catch (error) {
+    return fail(`--${flag}: ${error.message}`);
+  }
+}
+const maxBatches = count('max-batches');
+const chars = count('chars');
 
 async function profiles(dir) {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
@@ -50,7 +60,7 @@ try {
   }
   const corpus = prepareCorpus((await loadCorpus(undefined, { progress: false })).text, { minFreq: 3 });
   const checkpoint = path.join(work, 'checkpoint');
-  const options = { ...DEFAULT_FIT_OPTIONS, schedule: '1@1e-3', maxBatches: Number(args['max-batches']) };
+  const options = { ...DEFAULT_FIT_OPTIONS, schedule: '1@1e-3', maxBatches };
   const trained = await fit({ corpus, options, outDir: checkpoint, engine: engine.factory });
   const epoch = trained.history[0];
   const trainPlacement = placementOf(await profiles(trainProfiles));
@@ -70,7 +80,6 @@ try {
       ...(args.cpu ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
     },
   });
-  const chars = Number(args.chars);
   const t0 = performance.now();
   const stream = gen.generate('the meaning of life is ', { maxNewTokens: chars, temperature: 0.8, seed: 1 });
   await stream;

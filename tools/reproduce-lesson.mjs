@@ -7,7 +7,7 @@
 //   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--engine auto|ort|tfjs] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { integerFlag, writeFileAtomic } from '@charrnn/data/node';
 import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, lineChartSvg, runFit } from '@charrnn/train';
 
 const { values: args } = parseArgs({
@@ -31,17 +31,23 @@ function fail(message) {
   console.error(`reproduce-lesson: ${message}`);
   process.exit(2);
 }
-const isCount = (v, min) => /^\d+$/.test(v) && Number(v) >= min;
+/** The CLIs' integer parser (@charrnn/data/node), its message prefixed with the flag. */
+function count(flag, min) {
+  try {
+    return integerFlag(min)(args[flag]);
+  } catch (error) {
+    return fail(`--${flag}: ${error.message}`);
+  }
+}
 if (args.only !== undefined && !RUNS.length) fail(`--only ${args.only} is not a run of the lesson; expected rnn or gru`);
-if (args['max-batches'] !== undefined && !isCount(args['max-batches'], 1)) fail(`--max-batches ${args['max-batches']} is invalid; expected an integer ≥ 1`);
-if (!isCount(args.seed, 0)) fail(`--seed ${args.seed} is invalid; expected an integer ≥ 0`);
+const maxBatches = args['max-batches'] === undefined ? null : count('max-batches', 1);
+const seed = count('seed', 0);
 if (!ENGINE_CHOICES.includes(args.engine)) fail(`--engine ${args.engine} is invalid; expected one of ${ENGINE_CHOICES.join(', ')}`);
 if (!BACKEND_CHOICES.includes(args.backend)) fail(`--backend ${args.backend} is invalid; expected one of ${BACKEND_CHOICES.join(', ')}`);
 
-const maxBatches = args['max-batches'] ? Number(args['max-batches']) : null;
 const results = [];
 for (const run of RUNS) {
-  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, engine: args.engine, backend: args.backend, seed: Number(args.seed) };
+  const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, engine: args.engine, backend: args.backend, seed };
   const started = Date.now();
   const result = await runFit({ options, out: path.join(args.out, run.arch) });
   if (result.interrupted) process.exit(130);
@@ -52,7 +58,7 @@ const fmt = (x, d = 4) => x.toFixed(d);
 const lines = [
   `# Lesson reproduction (@charrnn/train, ${[...new Set(results.map((r) => r.engine))].join(' / ')} engine)`,
   '',
-  `Embedded corpus (nietzsche.txt, lower-cased, last 20% of lines for validation), embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, Adam, seed ${args.seed}${maxBatches ? `, at most ${maxBatches} batches per epoch` : ''}.`,
+  `Embedded corpus (nietzsche.txt, lower-cased, last 20% of lines for validation), embedding 42, hidden 256, bs 64, bptt 8, min_freq 3, Adam, seed ${seed}${maxBatches ? `, at most ${maxBatches} batches per epoch` : ''}.`,
   '',
   '| model | schedule | epochs | final train loss | final val loss | target | met | train chars/s (mean) | wall time |',
   '|---|---|---:|---:|---:|---:|:---:|---:|---:|',

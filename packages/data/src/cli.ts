@@ -1,44 +1,25 @@
 #!/usr/bin/env node
 // `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { DataError } from './errors.js';
+import { booleanFlag, integerFlag, numberFlag } from './io/cli-flags.js';
 import { prepareDirectory } from './io/prepare-directory.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${value}`);
-    return n;
-  };
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`must be a number in [0, 1), got ${value}`);
-  return n;
-}
-
-function boolean(value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InvalidArgumentError(`must be true or false, got ${value}`);
-}
 
 const program = new Command('prepare')
   .description('Split a corpus, build the vocabulary and write vocab.json, stats.json, trn/train.txt and val/val.txt')
   .option('--corpus <source>', 'file path, file: URL or http(s) URL (default: the embedded nietzsche.txt)')
   .requiredOption('--out <dir>', 'output directory')
-  .option('--batch-size <n>', 'batch size for batchesPerEpoch', integer('--batch-size', 1), 64)
+  .option('--batch-size <n>', 'batch size for batchesPerEpoch', integerFlag(1), 64)
   // nx swallows `--batch-size` before forwarding (it has a `--batch` flag of its own); `--bs` gets through.
-  .option('--bs <n>', 'same as --batch-size (use this one through `nx run`)', integer('--bs', 1))
-  .option('--bptt <n>', 'base BPTT length for batchesPerEpoch', integer('--bptt', 1), 8)
-  .option('--valid-fraction <f>', 'fraction of lines held out for validation', fraction, 0.2)
-  .option('--min-freq <n>', 'minimum count in train for a character to enter the vocabulary', integer('--min-freq', 1), 3)
+  .option('--bs <n>', 'same as --batch-size (use this one through `nx run`)', integerFlag(1))
+  .option('--bptt <n>', 'base BPTT length for batchesPerEpoch', integerFlag(1), 8)
+  .option('--valid-fraction <f>', 'fraction of lines held out for validation', numberFlag(0, 1), 0.2)
+  .option('--min-freq <n>', 'minimum count in train for a character to enter the vocabulary', integerFlag(1), 3)
   .option('--no-lower', 'keep upper case (default: lower-case like the lesson)')
   // nx turns `--no-lower` into `--lower=false` when it forwards flags, so accept that spelling too.
-  .addOption(new Option('--lower <bool>').argParser(boolean).hideHelp())
+  .addOption(new Option('--lower <bool>').argParser(booleanFlag).hideHelp())
   .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
-  .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integer('--idle-timeout-ms', 1), 30_000)
+  .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integerFlag(1), 30_000)
   .option('--allow-control-chars', 'keep control characters other than tab/newline/CR (default: such a corpus is refused)', false)
   .showHelpAfterError();
 

@@ -5,7 +5,7 @@
  *   infer-web.bundler.js  the same entry with `onnxruntime-web` left as an import, for bundlers
  *                         (one copy of onnxruntime-web in the app); its size is our code's size
  *   ort-wasm-simd-threaded.jsep.{wasm,mjs}  onnxruntime-web's runtime, copied beside them
- * and, apart from them (not published), dist/browser-examples/import.js: the README's import
+ * and, apart from them (not published: outside dist/), dist-examples/import.js: the README's import
  * example as a site's bundler would output it, for the demo server and the tests.
  */
 import { build, type BuildOptions, type Metafile, type OutputFile } from 'esbuild';
@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT_DIR = join(PACKAGE_ROOT, 'dist', 'browser');
-export const DEFAULT_EXAMPLES_OUT_DIR = join(PACKAGE_ROOT, 'dist', 'browser-examples');
+export const DEFAULT_EXAMPLES_OUT_DIR = join(PACKAGE_ROOT, 'dist-examples');
 export const STANDALONE_FILE = 'infer-web.js';
 export const BUNDLER_FILE = 'infer-web.bundler.js';
 /** The default `onnxruntime-web` import (WebGPU + wasm) loads the JSEP build of the runtime. */
@@ -75,7 +75,7 @@ export async function buildImportExample(outDir: string, examplesOutDir: string)
 
 export interface BundleOptions {
   outDir?: string;
-  /** Where the bundled README import example goes (default dist/browser-examples). */
+  /** Where the bundled README import example goes (default dist-examples). */
   examplesOutDir?: string;
   /** gzip the 28 MB wasm too (a few seconds): the CLI does, tests need not. */
   measureOrt?: boolean;

@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 // `nx run infer-web:demo`: serves the demo page (after the bundle target) and prints its URL.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
 import { startDemoServer } from './demo-server.js';
 import type { StaticServer } from './static-server.js';
 
 const program = new Command('infer-web:demo')
   .description('Serve the <char-rnn-generator> / CharGenerator demo on localhost')
-  .option('--port <n>', 'port (0 = any free port)', (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0-65535, got ${value}`);
-    return n;
-  }, 8080)
+  .option('--port <n>', 'port (0 = any free port)', integerFlag(0, 65535), 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .showHelpAfterError();
 program.parse();

@@ -2,27 +2,20 @@
 // `nx run serve:bench`: parses flags, builds the model to serve (the lesson GRU with random
 // weights unless --model), runs the load test and prints its JSON report (progress on stderr).
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
 import { buildOnnxModel } from '@charrnn/export';
 import { randomWeights } from '@charrnn/train';
 import { runLoadTest } from './loadtest.js';
 
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${value}`);
-    return n;
-  };
-}
-
 const program = new Command('serve:bench')
   .description('Load-test serve on 127.0.0.1: 1, 8 and 64 concurrent streaming clients beside in-process batch-1 generation.')
   .option('--model <file.onnx>', "model to serve (default: the lesson's GRU, embed 42, hidden 256, vocab 55, random weights)")
-  .option('--seconds <n>', 'seconds per concurrency level', integer(1, 120), 10)
-  .option('--concurrency <list>', 'comma-separated client counts', (v: string) => v.split(',').map((c) => integer(1, 256)(c.trim())), [1, 8, 64])
-  .option('--max-tokens <n>', 'max_tokens per request', integer(1, 100_000), 2000)
-  .option('--flush-interval-ms <n>', "the server's --flush-interval-ms", integer(0, 1000), 4)
-  .option('--large-run-threads <n>', "the server's --large-run-threads (default: the server's default)", integer(1, 256))
+  .option('--seconds <n>', 'seconds per concurrency level', integerFlag(1, 120), 10)
+  .option('--concurrency <list>', 'comma-separated client counts', (v: string) => v.split(',').map((c) => integerFlag(1, 256)(c.trim())), [1, 8, 64])
+  .option('--max-tokens <n>', 'max_tokens per request', integerFlag(1, 100_000), 2000)
+  .option('--flush-interval-ms <n>', "the server's --flush-interval-ms", integerFlag(0, 1000), 4)
+  .option('--large-run-threads <n>', "the server's --large-run-threads (default: the server's default)", integerFlag(1, 256))
   .showHelpAfterError();
 program.parse();
 const flags = program.opts<{ model?: string; seconds: number; concurrency: number[]; maxTokens: number; flushIntervalMs: number; largeRunThreads?: number }>();

@@ -14,6 +14,8 @@ describe('CLI flag parsers', () => {
     expect(() => numberFlag(0, 1)('1')).toThrow('expected a number in [0, 1), got "1"');
     expect(() => numberFlag(0, 1)('NaN')).toThrow(InvalidArgumentError);
     expect(() => numberFlag(0, 1)('')).toThrow(InvalidArgumentError);
+    expect(numberFlag(0, Infinity)('1e300')).toBe(1e300);
+    for (const bad of ['-0.5', 'Infinity']) expect(() => numberFlag(0, Infinity)(bad)).toThrow(`expected a number ≥ 0, got ${JSON.stringify(bad)}`);
     expect(positiveFlag('1e-3')).toBe(0.001);
     for (const bad of ['0', '-1', 'Infinity', 'abc']) expect(() => positiveFlag(bad)).toThrow(`expected a positive number, got ${JSON.stringify(bad)}`);
     expect(booleanFlag('true')).toBe(true);

@@ -16,11 +16,12 @@ export function integerFlag(min: number, max = Number.MAX_SAFE_INTEGER): (value:
   };
 }
 
-/** A finite number in [lo, hi). */
+/** A finite number in [lo, hi); hi = Infinity for no upper bound. */
 export function numberFlag(lo: number, hi: number): (value: string) => number {
+  const valid = hi === Infinity ? `a number ≥ ${lo}` : `a number in [${lo}, ${hi})`;
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < lo || n >= hi) throw new InvalidArgumentError(`expected a number in [${lo}, ${hi}), got ${JSON.stringify(value)}`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < lo || n >= hi) throw new InvalidArgumentError(`expected ${valid}, got ${JSON.stringify(value)}`);
     return n;
   };
 }

@@ -1,31 +1,12 @@
 #!/usr/bin/env node
 // `nx run export:onnx`: parses flags, exports and verifies a checkpoint, prints what it measured.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { booleanFlag, integerFlag, positiveFlag } from '@charrnn/data/node';
 import { DEFAULT_OPSET, GRAPH_KINDS, MAX_OPSET, MIN_OPSET, type GraphKind } from '@charrnn/contract';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '@charrnn/train';
 import { DEFAULT_CHECKPOINT_ROOT, newestCheckpoint } from '../checkpoint-discovery.js';
 import { exportCheckpoint } from '../export-checkpoint.js';
 import { DEFAULT_TOLERANCE, formatDiffs } from '../verify.js';
-
-function integer(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer ≥ ${min}, got ${value}`);
-    return n;
-  };
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`must be a positive number, got ${value}`);
-  return n;
-}
-
-function boolean(value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InvalidArgumentError(`must be true or false, got ${value}`);
-}
 
 const program = new Command('onnx')
   .description('Export a train:fit checkpoint to ONNX (hidden state as explicit inputs/outputs) and verify it against the tfjs model')
@@ -34,13 +15,13 @@ const program = new Command('onnx')
   .addOption(new Option('--graph <kind>', 'fused: ONNX GRU/LSTM/RNN nodes, any seq; step: elementwise cells, seq = 1').choices(GRAPH_KINDS).default('fused'))
   // nx consumes `--graph` (and `--graph-…`) itself for its task-graph viewer, so `nx run` needs another spelling.
   .addOption(new Option('--onnx-graph <kind>', 'same as --graph (use this one through `nx run`)').choices(GRAPH_KINDS))
-  .option('--opset <n>', `ai.onnx opset, ${MIN_OPSET} to ${MAX_OPSET}`, integer('--opset', 1), DEFAULT_OPSET)
+  .option('--opset <n>', `ai.onnx opset, ${MIN_OPSET} to ${MAX_OPSET}`, integerFlag(1), DEFAULT_OPSET)
   .option('--fp16', 'float16 weights, inputs and outputs (tokens stay int64)', false)
-  .option('--tolerance <x>', `largest allowed |Δ| of logits and state (default ${DEFAULT_TOLERANCE.float32}, ${DEFAULT_TOLERANCE.float16} with --fp16)`, positive)
-  .option('--verify-chars <n>', 'characters run through both models', integer('--verify-chars', 1), 200)
+  .option('--tolerance <x>', `largest allowed |Δ| of logits and state (default ${DEFAULT_TOLERANCE.float32}, ${DEFAULT_TOLERANCE.float16} with --fp16)`, positiveFlag)
+  .option('--verify-chars <n>', 'characters run through both models', integerFlag(1), 200)
   .option('--no-verify', 'write without comparing against the tfjs model')
   // nx forwards `--no-verify` as `--verify=false`.
-  .addOption(new Option('--verify <bool>').argParser(boolean).hideHelp())
+  .addOption(new Option('--verify <bool>').argParser(booleanFlag).hideHelp())
   .addOption(new Option('--backend <name>', 'tfjs backend of the reference model').choices(BACKEND_CHOICES).default('cpu'))
   .showHelpAfterError();
 

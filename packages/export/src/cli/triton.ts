@@ -2,27 +2,20 @@
 // `nx run export:triton`: parses flags, writes a Triton model repository for an exported model.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
 import { newestCheckpoint } from '../checkpoint-discovery.js';
 import { DEFAULT_ONNX_FILE } from '../export-checkpoint.js';
 import { DEFAULT_TRITON_OPTIONS as D, writeTritonRepository } from '../triton.js';
-
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got ${value}`);
-    return n;
-  };
-}
 
 const program = new Command('triton')
   .description('Write an NVIDIA Triton model repository (batch-first wrapper graph + config.pbtxt with sequence batching and implicit state) for a contract-2 ONNX model')
   .option('--model <file.onnx>', `contract-2 model (default: <newest checkpoint>/${DEFAULT_ONNX_FILE}, as export:onnx writes it)`)
   .option('--out <dir>', 'repository directory', 'triton-repository')
   .option('--name <name>', 'model name in the repository', D.name)
-  .option('--max-batch-size <n>', 'sequences stepped together', integer(1), D.maxBatchSize)
-  .option('--max-candidate-sequences <n>', 'sequences the oldest strategy keeps as candidates', integer(1), D.maxCandidateSequences)
-  .option('--idle-ms <n>', 'an idle sequence is ended after this long', integer(1), D.idleMs)
+  .option('--max-batch-size <n>', 'sequences stepped together', integerFlag(1), D.maxBatchSize)
+  .option('--max-candidate-sequences <n>', 'sequences the oldest strategy keeps as candidates', integerFlag(1), D.maxCandidateSequences)
+  .option('--idle-ms <n>', 'an idle sequence is ended after this long', integerFlag(1), D.idleMs)
   .showHelpAfterError();
 program.parse(process.argv);
 const flags = program.opts<{ model?: string; out: string; name: string; maxBatchSize: number; maxCandidateSequences: number; idleMs: number }>();

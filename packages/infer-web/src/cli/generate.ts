@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // infer-web:generate — parses flags, loads the model with the Node entry and streams text to stdout.
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerFlag, numberFlag } from '@charrnn/data/node';
 import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../options.js';
 
 /**
@@ -11,26 +12,16 @@ import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../op
  */
 const MAX_COMMAND_LINE_BYTES = 16_384;
 
-function numberFlag(min: number, integer: boolean) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-    }
-    return n;
-  };
-}
-
 const program = new Command('infer-web:generate')
   .description('Generate text from a charrnn ONNX model (onnxruntime-node), streaming to stdout.')
   .requiredOption('--model <file.onnx>', 'model path or URL')
   .option('--prompt <text>', 'text to start from (default "the ")')
   .option('--prompt-file <path>', "read the prompt from a UTF-8 file ('-' = standard input); for prompts longer than a few thousand characters")
-  .option('--max-new-tokens <n>', 'characters to generate', numberFlag(0, true), D.maxNewTokens)
-  .option('--temperature <t>', 'sampling temperature, 0 = greedy', numberFlag(0, false), D.temperature)
-  .option('--top-k <k>', 'sample among the k most likely characters (0 = off)', numberFlag(0, true), D.topK)
-  .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (1 = off)', numberFlag(0, false), D.topP)
-  .option('--seed <n>', 'random seed (default: random)', numberFlag(0, true))
+  .option('--max-new-tokens <n>', 'characters to generate', integerFlag(0), D.maxNewTokens)
+  .option('--temperature <t>', 'sampling temperature, 0 = greedy', numberFlag(0, Infinity), D.temperature)
+  .option('--top-k <k>', 'sample among the k most likely characters (0 = off)', integerFlag(0), D.topK)
+  .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (1 = off)', numberFlag(0, Infinity), D.topP)
+  .option('--seed <n>', 'random seed (default: random)', integerFlag(0))
   .option('--stop <text...>', 'stop after any of these strings')
   .option('--backend <name>', "'auto' (CUDA then CPU), 'cuda' or 'cpu'", 'auto')
   .showHelpAfterError();

@@ -43,6 +43,6 @@ describe('serve:start (the built CLI)', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).not.toBe(0);
-    expect(err).toMatch(/--port.*expected an integer from 0 to 65535, got ninety/);
+    expect(err).toMatch(/--port.*expected an integer from 0 to 65535, got "ninety"/);
   });
 });

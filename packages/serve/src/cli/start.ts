@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 // `nx run serve:start` (charrnn-serve): parses flags, calls createServer, prints the URL.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
 import { createServer, DEFAULT_LIMITS, findDefaultModel, type ServerLimits } from '../index.js';
-
-function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${value}`);
-    return n;
-  };
-}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -31,13 +24,13 @@ const program = new Command('serve:start')
   .description('Serve charrnn ONNX models over an OpenAI-compatible completions API (continuous batching, SSE, sessions).')
   .option('--model <file.onnx>', 'model to serve, repeatable; name=path sets its name (default: the newest checkpoints/*/*.onnx, else the demo model)', collect)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
-  .option('--port <n>', 'port (0 = any free port)', integer(0, 65535), 8080)
+  .option('--port <n>', 'port (0 = any free port)', integerFlag(0, 65535), 8080)
   .addOption(new Option('--backend <name>', "'auto' (CUDA, then CPU), 'cuda' or 'cpu'").choices(['auto', 'cuda', 'cpu']).default('auto'))
-  .option('--large-run-threads <n>', 'CPU threads for priming and wide batch steps (2 can help on an otherwise idle machine)', integer(1, 256), 1)
-  .option('--prime-chars <n>', 'prompt characters per priming run, over the streams primed together', integer(1), 256)
-  .option('--flush-interval-ms <n>', 'generated text goes out at most this often', integer(0, 1000), 4)
+  .option('--large-run-threads <n>', 'CPU threads for priming and wide batch steps (2 can help on an otherwise idle machine)', integerFlag(1, 256), 1)
+  .option('--prime-chars <n>', 'prompt characters per priming run, over the streams primed together', integerFlag(1), 256)
+  .option('--flush-interval-ms <n>', 'generated text goes out at most this often', integerFlag(0, 1000), 4)
   .option('--access-log', 'log every request as a JSON line', false);
-for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integer(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
+for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
 program.showHelpAfterError();
 program.parse();
 

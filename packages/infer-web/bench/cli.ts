@@ -3,22 +3,19 @@
 // weights), runs the benchmark (or, with --long-prompt, the long-prompt one) and prints its JSON
 // report on stdout (progress on stderr).
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { runBenchmark } from '../benchmark.js';
-import { runLongPromptBenchmark } from '../long-prompt-benchmark.js';
-
-function positiveInteger(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
+import { buildOnnxModel } from '@charrnn/export';
+import { randomWeights, type ModelConfig } from '@charrnn/train';
+import { runBenchmark } from './benchmark.js';
+import { runLongPromptBenchmark } from './long-prompt-benchmark.js';
 
 const program = new Command('infer-web:bench')
   .description('Measure generation speed (chars/s) on onnxruntime-node and onnxruntime-web (wasm).')
   .option('--model <file.onnx>', "model to measure (default: the lesson's GRU, embed 42, hidden 256, vocab 55, random weights)")
-  .option('--windows <n>', 'timed windows per figure (median reported)', positiveInteger, 7)
-  .option('--long-prompt <chars>', 'instead: prime a prompt of this many characters; report time, peak RSS, event-loop gaps, abort latency', positiveInteger)
-  .option('--large-run-threads <n>', 'for --long-prompt on node: intra-op threads of the session that primes (default min(2, CPUs))', positiveInteger)
+  .option('--windows <n>', 'timed windows per figure (median reported)', integerFlag(1), 7)
+  .option('--long-prompt <chars>', 'instead: prime a prompt of this many characters; report time, peak RSS, event-loop gaps, abort latency', integerFlag(1))
+  .option('--large-run-threads <n>', 'for --long-prompt on node: intra-op threads of the session that primes (default min(2, CPUs))', integerFlag(1))
   .addOption(new Option('--runtime <name>', 'for --long-prompt: onnxruntime-node or onnxruntime-web (wasm)').choices(['node', 'wasm']).default('node'))
   // nx takes `--graph` for itself, as for export:onnx.
   .addOption(new Option('--onnx-graph <kind>', 'graph of the generated lesson GRU').choices(['fused', 'step']).default('fused'))
@@ -34,33 +31,15 @@ const flags = program.opts<{
   onnxGraph: 'fused' | 'step';
 }>();
 
-// @charrnn/export and @charrnn/train are dev tools here (devDependencies, DESIGN.md: infer-web
-// depends on nothing of the other packages), loaded only when no --model is given. A computed
-// specifier keeps them out of this package's build; these are the two functions used.
-interface DevTools {
-  buildOnnxModel(source: { config: LessonConfig; vocab: string[]; lower: boolean; weights: unknown }, options: { graph: 'fused' | 'step' }): Uint8Array;
-  randomWeights(config: LessonConfig, seed: number): unknown;
-}
-interface LessonConfig {
-  arch: 'gru';
-  vocabSize: number;
-  embeddingDim: number;
-  hiddenSize: number;
-  numLayers: number;
-  dropout: number;
-}
-
 /** Random weights are fine for speed: the cost per character does not depend on their values. */
-async function lessonGru(graph: 'fused' | 'step'): Promise<Uint8Array> {
-  const packages = ['@charrnn/export', '@charrnn/train'];
-  const [{ buildOnnxModel }, { randomWeights }] = (await Promise.all(packages.map((p) => import(p)))) as [DevTools, DevTools];
-  const config: LessonConfig = { arch: 'gru', vocabSize: 55, embeddingDim: 42, hiddenSize: 256, numLayers: 1, dropout: 0 };
+function lessonGru(graph: 'fused' | 'step'): Uint8Array {
+  const config: ModelConfig = { arch: 'gru', vocabSize: 55, embeddingDim: 42, hiddenSize: 256, numLayers: 1, dropout: 0 };
   const vocab = ['<unk>', ...Array.from({ length: 54 }, (_, i) => String.fromCharCode(32 + i))];
   return buildOnnxModel({ config, vocab, lower: false, weights: randomWeights(config, 0) }, { graph });
 }
 
 try {
-  const model = flags.model === undefined ? await lessonGru(flags.onnxGraph) : new Uint8Array(await readFile(flags.model));
+  const model = flags.model === undefined ? lessonGru(flags.onnxGraph) : new Uint8Array(await readFile(flags.model));
   const onProgress = (line: string): void => console.error(line);
   const report =
     flags.longPrompt === undefined

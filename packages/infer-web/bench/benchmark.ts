@@ -6,9 +6,8 @@
 import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { IO, type ModelInfo } from '@charrnn/contract';
-import { CharGenerator as WebCharGenerator } from './browser.js';
-import type { CharGenerator as CoreCharGenerator } from './generator.js';
-import { CharGenerator, type NodeBackend } from './node.js';
+import { CharGenerator as WebCharGenerator, type CoreCharGenerator } from '@charrnn/infer-web';
+import { CharGenerator, type NodeBackend } from '@charrnn/infer-web/node';
 
 export interface BenchOptions {
   /** Timed windows per figure (median reported). Default 7. */

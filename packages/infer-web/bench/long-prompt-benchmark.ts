@@ -4,10 +4,8 @@
  * takes to end a priming that is under way. README "Long prompts" quotes its output.
  */
 import { loadavg } from 'node:os';
-import { CharGenerator as WebCharGenerator } from './browser.js';
-import type { CharGenerator as CoreCharGenerator } from './generator.js';
-import { CharGenerator } from './node.js';
-import { PRIME_CHUNK_CHARS } from './priming.js';
+import { CharGenerator as WebCharGenerator, PRIME_CHUNK_CHARS, type CoreCharGenerator } from '@charrnn/infer-web';
+import { CharGenerator } from '@charrnn/infer-web/node';
 
 export interface LongPromptOptions {
   /** Prompt length in characters. Default 1,000,000. */
