@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 // `nx run train-web:demo`: builds the site and serves it on 127.0.0.1 (--isolated: with COOP/COEP, so wasm can use threads).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerFlag } from '@charrnn/data/node';
 import { buildSite } from './bundle.js';
 import { startSiteServer } from './site-server.js';
 
 const program = new Command('train-web:demo')
   .description('Build and serve the in-browser training page')
-  .option('--port <n>', 'port (0 = any free port)', (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0-65535, got ${value}`);
-    return n;
-  }, 8081)
+  .option('--port <n>', 'port (0 = any free port)', integerFlag(0, 65535), 8081)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--isolated', 'send COOP/COEP headers (cross-origin isolation: wasm threads, ?threads=2)', false)
   .showHelpAfterError();
