@@ -1,70 +1,203 @@
 import { jest } from '@jest/globals';
 import * as esbuild from 'esbuild';
-import * as ortWeb from 'onnxruntime-web';
+import * as ortWasm from 'onnxruntime-web/wasm';
 import { fileURLToPath } from 'node:url';
-import { CharGenerator, webRuntime, type OrtApi } from './index.js';
+import { CharGenerator, webRuntime, type OrtWebBuild, type OrtWebModule } from './index.js';
 import { testModel } from './test-helpers/models.js';
 
-type WebOrt = OrtApi & { env: typeof ortWeb.env };
+interface FakeOptions {
+  /** What onnxruntime's WebGPU session creation does: work, refuse a CPU-placed node, or fail. */
+  webgpu?: 'works' | 'cpu-nodes' | 'fails';
+  /** The first WebGPU run throws this. */
+  runFails?: string;
+}
 
-/** onnxruntime-web whose WebGPU provider fails, recording the providers and env it was given. */
-function fakeWeb(gpuWorks: boolean): { ort: WebOrt; providers: string[][]; env: { wasm: { numThreads?: number; wasmPaths?: unknown } } } {
-  const providers: string[][] = [];
-  const env = { wasm: {} as { numThreads?: number; wasmPaths?: unknown } };
-  const ort = {
-    env,
-    Tensor: ortWeb.Tensor,
-    InferenceSession: {
-      create: async (model: Uint8Array, options?: { executionProviders?: readonly unknown[] }) => {
-        const eps = (options?.executionProviders ?? []) as string[];
-        providers.push(eps);
-        if (eps.includes('webgpu') && !gpuWorks) throw new Error('no available backend found. ERR: [webgpu] WebGPU is not supported');
-        return ortWeb.InferenceSession.create(model, { ...options, executionProviders: ['wasm'] });
+interface Created {
+  build: OrtWebBuild;
+  providers: string[];
+  refuseCpuNodes: boolean;
+}
+
+/**
+ * onnxruntime-web's builds faked over its real wasm build in Node: records which builds were
+ * loaded and how sessions were created; 'webgpu' sessions run on wasm (Node has no GPU).
+ */
+function fakeBuilds(options: FakeOptions = {}) {
+  const loaded: OrtWebBuild[] = [];
+  const created: Created[] = [];
+  const envs = new Map<OrtWebBuild, { wasm: { numThreads?: number; wasmPaths?: unknown } }>();
+  const loader = async (build: OrtWebBuild): Promise<OrtWebModule> => {
+    loaded.push(build);
+    const env = envs.get(build) ?? { wasm: {} };
+    envs.set(build, env);
+    return {
+      env,
+      Tensor: ortWasm.Tensor,
+      InferenceSession: {
+        create: async (model: Uint8Array, sessionOptions?: ortWasm.InferenceSession.SessionOptions) => {
+          const providers = (sessionOptions?.executionProviders ?? []) as string[];
+          const refuseCpuNodes = (sessionOptions?.extra as { session?: Record<string, string> } | undefined)?.session?.disable_cpu_ep_fallback === '1';
+          created.push({ build, providers, refuseCpuNodes });
+          if (providers.includes('webgpu')) {
+            if (options.webgpu === 'fails') throw new Error('no available backend found. ERR: [webgpu] WebGPU is not supported');
+            if (options.webgpu === 'cpu-nodes' && refuseCpuNodes) {
+              throw new Error(
+                "Can't create a session. ERROR_CODE: 1, ERROR_MESSAGE: This session contains graph nodes that are assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled by the user.",
+              );
+            }
+          }
+          const session = await ortWasm.InferenceSession.create(model, { ...sessionOptions, extra: undefined, executionProviders: ['wasm'] });
+          if (providers.includes('webgpu') && options.runFails !== undefined) {
+            const message = options.runFails;
+            session.run = async () => {
+              throw new Error(message);
+            };
+          }
+          return session;
+        },
       },
-    },
-  } as unknown as WebOrt;
-  return { ort, providers, env };
+    } as unknown as OrtWebModule;
+  };
+  return { loader, loaded, created, envs };
 }
 
 describe('browser entry (onnxruntime-web)', () => {
   const fused = testModel('gru');
   const step = testModel('gru', { graph: 'step' });
-  const nav = globalThis as { navigator?: unknown };
   const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  const wasm = WebAssembly as unknown as Record<string, unknown>;
   afterEach(() => {
     if (hadNavigator) Object.defineProperty(globalThis, 'navigator', hadNavigator);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+    delete wasm.Suspending;
+    delete wasm.promising;
   });
-  function withWebGpu(): void {
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(nav.navigator as object), gpu: {} }, configurable: true });
+  function withAdapter(adapter: { features?: string[] } | null = {}): void {
+    const gpu = {
+      requestAdapter: async () =>
+        adapter === null ? null : { features: new Set(adapter.features ?? []), info: { vendor: 'google', architecture: 'swiftshader', description: '' } },
+    };
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   }
+  function withJspi(): void {
+    wasm.Suspending = function Suspending() {};
+    wasm.promising = () => undefined;
+  }
+  const logger = () => ({ warn: jest.fn<(m: string) => void>(), info: jest.fn<(m: string) => void>() });
 
-  test("'auto' without WebGPU uses wasm; wasmPaths and numThreads reach ort.env", async () => {
-    const { ort, providers, env } = fakeWeb(false);
-    const gen = await CharGenerator.load(step, { ort, wasmPaths: '/static/ort/', numThreads: 1 });
+  test("'wasm' loads only the wasm build; wasmPaths and numThreads reach its env", async () => {
+    withAdapter();
+    const fake = fakeBuilds();
+    const gen = await CharGenerator.load(step, { backend: 'wasm', ort: fake.loader, wasmPaths: '/static/ort/', numThreads: 1 });
     expect(gen.backend).toBe('wasm');
-    expect(providers).toEqual([['wasm']]);
-    expect(env.wasm).toEqual({ numThreads: 1, wasmPaths: '/static/ort/' });
+    expect(fake.loaded).toEqual(['wasm']);
+    expect(fake.created).toEqual([{ build: 'wasm', providers: ['wasm'], refuseCpuNodes: false }]);
+    expect(fake.envs.get('wasm')).toEqual({ wasm: { numThreads: 1, wasmPaths: '/static/ort/' } });
   });
 
-  test("'auto' with WebGPU takes it for a step graph, not for a fused graph", async () => {
-    withWebGpu();
-    const a = fakeWeb(true);
-    expect((await CharGenerator.load(step, { ort: a.ort })).backend).toBe('webgpu');
-    const b = fakeWeb(true);
-    expect((await CharGenerator.load(fused, { ort: b.ort })).backend).toBe('wasm');
-    expect(b.providers).toEqual([['wasm']]);
+  test("'auto' without an adapter uses wasm, never loads a WebGPU build, and says why once", async () => {
+    const log = logger();
+    for (const adapter of ['no navigator.gpu', null] as const) {
+      if (adapter === null) withAdapter(null);
+      const fake = fakeBuilds();
+      const gen = await CharGenerator.load(fused, { ort: fake.loader, logger: log });
+      expect(gen.backend).toBe('wasm');
+      expect(fake.loaded).toEqual(['wasm']);
+    }
+    await CharGenerator.load(fused, { ort: fakeBuilds().loader, logger: log });
+    expect(log.info.mock.calls).toEqual([
+      ['@charrnn/infer-web: backend auto chose wasm: this browser has no WebGPU (navigator.gpu)'],
+      ['@charrnn/infer-web: backend auto chose wasm: navigator.gpu.requestAdapter() found no adapter'],
+    ]);
+    expect(log.warn).not.toHaveBeenCalled();
   });
 
-  test('a WebGPU failure falls back to wasm and is reported once', async () => {
-    withWebGpu();
-    const { ort, providers } = fakeWeb(false);
-    const logger = { warn: jest.fn() };
-    const gen = await CharGenerator.load(step, { ort, logger });
-    await CharGenerator.load(step, { ort, logger });
+  test.each([
+    ['without JSPI: the asyncify build', false, 'asyncify'],
+    ['with JSPI: the jspi build', true, 'jspi'],
+  ] as const)("'auto' with an adapter takes WebGPU for fused and step graphs, %s", async (_name, jspi, build) => {
+    withAdapter();
+    if (jspi) withJspi();
+    const log = logger();
+    for (const model of [fused, step]) {
+      const fake = fakeBuilds();
+      const gen = await CharGenerator.load(model, { ort: fake.loader, logger: log });
+      expect(gen.backend).toBe('webgpu');
+      expect(fake.loaded).toEqual([build]);
+      // Placement is checked by onnxruntime itself: a node left on the CPU would refuse the session.
+      expect(fake.created).toEqual([{ build, providers: ['webgpu'], refuseCpuNodes: true }]);
+      expect(await gen.generate('the', { temperature: 0, maxNewTokens: 4 })).toHaveLength(4);
+    }
+    expect(log.info.mock.calls).toEqual([[`@charrnn/infer-web: backend auto chose WebGPU (google swiftshader; onnxruntime-web's ${build} build)`]]);
+  });
+
+  test("a model with nodes WebGPU leaves to the CPU: 'auto' takes wasm, 'webgpu' runs it so with a warning", async () => {
+    withAdapter();
+    const auto = fakeBuilds({ webgpu: 'cpu-nodes' });
+    const log = logger();
+    expect((await CharGenerator.load(fused, { ort: auto.loader, logger: log })).backend).toBe('wasm');
+    expect(auto.created.map((c) => [c.build, c.providers[0], c.refuseCpuNodes])).toEqual([
+      ['asyncify', 'webgpu', true],
+      ['wasm', 'wasm', false],
+    ]);
+    expect(log.info.mock.calls).toEqual([["@charrnn/infer-web: backend auto chose wasm: onnxruntime-web's WebGPU provider would run part of this model on the CPU"]]);
+
+    const forced = fakeBuilds({ webgpu: 'cpu-nodes' });
+    const gen = await CharGenerator.load(fused, { backend: 'webgpu', ort: forced.loader, logger: log });
+    expect(gen.backend).toBe('webgpu');
+    expect(forced.created.map((c) => [c.build, c.providers[0], c.refuseCpuNodes])).toEqual([
+      ['asyncify', 'webgpu', true],
+      ['asyncify', 'webgpu', false],
+    ]);
+    expect(log.warn.mock.calls).toEqual([
+      [
+        "@charrnn/infer-web: onnxruntime-web's WebGPU provider would run part of this model on the CPU (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks",
+      ],
+    ]);
+  });
+
+  test("'webgpu' that cannot start falls back to wasm and warns once; a failing first step counts as not starting", async () => {
+    withAdapter();
+    const log = logger();
+    const broken = fakeBuilds({ webgpu: 'fails' });
+    const gen = await CharGenerator.load(step, { backend: 'webgpu', ort: broken.loader, logger: log });
+    await CharGenerator.load(step, { backend: 'webgpu', ort: broken.loader, logger: log });
     expect(gen.backend).toBe('wasm');
-    expect(providers).toEqual([['webgpu'], ['wasm'], ['webgpu'], ['wasm']]);
-    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(broken.created.map((c) => c.providers[0])).toEqual(['webgpu', 'wasm', 'webgpu', 'wasm']);
+    expect(log.warn.mock.calls).toEqual([
+      ['@charrnn/infer-web: WebGPU unavailable (no available backend found. ERR: [webgpu] WebGPU is not supported); using wasm'],
+    ]);
     expect(await gen.generate('the', { temperature: 0, maxNewTokens: 4 })).toHaveLength(4);
+
+    const failingStep = fakeBuilds({ runFails: 'Program Gather requires f16 but the device does not support it.' });
+    expect((await CharGenerator.load(step, { ort: failingStep.loader, logger: log })).backend).toBe('wasm');
+    expect(log.info.mock.calls.at(-1)).toEqual([
+      '@charrnn/infer-web: backend auto chose wasm: a first step on WebGPU failed: Program Gather requires f16 but the device does not support it.',
+    ]);
+  });
+
+  test('a float16 model needs shader-f16: without it WebGPU is not even downloaded', async () => {
+    const half = testModel('gru', { fp16: true });
+    const log = logger();
+    withAdapter({ features: [] });
+    const without = fakeBuilds();
+    expect((await CharGenerator.load(half, { ort: without.loader, logger: log })).backend).toBe('wasm');
+    expect(without.loaded).toEqual(['wasm']);
+    expect(log.info.mock.calls).toEqual([
+      ['@charrnn/infer-web: backend auto chose wasm: the WebGPU adapter (google swiftshader) has no shader-f16, which a float16 model needs'],
+    ]);
+    withAdapter({ features: ['shader-f16'] });
+    const withF16 = fakeBuilds();
+    expect((await CharGenerator.load(half, { ort: withF16.loader, logger: log })).backend).toBe('webgpu');
+  });
+
+  test('one onnxruntime module passed as ort serves every backend', async () => {
+    withAdapter();
+    const fake = fakeBuilds();
+    const module = await fake.loader('wasm');
+    const gen = await CharGenerator.load(step, { ort: module, logger: logger() });
+    expect(gen.backend).toBe('webgpu');
+    expect(fake.created.map((c) => c.build)).toEqual(['wasm']);
   });
 
   test('bad backend names are refused', () => {
@@ -91,7 +224,7 @@ describe('browser entry (onnxruntime-web)', () => {
     }
   });
 
-  test('the browser entry bundles for the browser without node: modules or onnxruntime-node', async () => {
+  test("the browser entry bundles for the browser without node: modules or onnxruntime-node, and never imports onnxruntime-web's default (JSEP) build", async () => {
     const result = await esbuild.build({
       entryPoints: [fileURLToPath(new URL('./index.ts', import.meta.url))],
       bundle: true,
@@ -99,13 +232,13 @@ describe('browser entry (onnxruntime-web)', () => {
       format: 'esm',
       platform: 'browser',
       metafile: true,
-      external: ['onnxruntime-web'],
+      external: ['onnxruntime-web', 'onnxruntime-web/*'],
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes('onnxruntime-node') || p.startsWith('node:'))).toBe(false);
     expect(inputs.some((p) => p.endsWith('generator.ts'))).toBe(true);
-    const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
-    expect(imports).toEqual(['onnxruntime-web']);
+    const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => `${i.kind} ${i.path}`));
+    expect(imports.sort()).toEqual(['dynamic-import onnxruntime-web/jspi', 'dynamic-import onnxruntime-web/wasm', 'dynamic-import onnxruntime-web/webgpu']);
   });
 });

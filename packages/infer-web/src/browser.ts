@@ -1,24 +1,32 @@
 /**
- * Browser adapter: onnxruntime-web, execution providers `webgpu` then `wasm`. WebGPU is used for
- * step-graph models: onnxruntime-web's WebGPU provider has no RNN/GRU/LSTM kernels, so a fused
- * graph would bounce between GPU and CPU on every call; on wasm the fused graph is fastest.
+ * Browser adapter: onnxruntime-web with backends `webgpu` and `wasm`, each on the onnxruntime-web
+ * build made for it (ort-web-builds.ts), imported on first use.
+ *
+ * WebGPU runs fused and step graphs alike on onnxruntime's native WebGPU provider. A WebGPU
+ * session is kept only when it is verified rather than assumed: onnxruntime must place every node
+ * on the GPU (session option `disable_cpu_ep_fallback` refuses a session with a node left to the
+ * CPU provider, as ONNX `RNN` and float16 `GRU` are in 1.30), and a first step must run with
+ * finite outputs (a float16 model on an adapter without shader-f16 fails there).
  */
-import * as ortWeb from 'onnxruntime-web';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
-import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS, type OrtApi } from './ort-session.js';
+import { importOrtWeb, webGpuBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
+import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
 import { fetchModel, type ModelSource } from './source.js';
+import { findWebGpuAdapter } from './webgpu-adapter.js';
 
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
 const WEB_BACKENDS: readonly WebBackend[] = ['auto', 'webgpu', 'wasm'];
 
 export interface WebRuntimeOptions {
   /**
-   * 'auto' uses WebGPU when the browser has it and the model is a step graph, else wasm (a
-   * WebGPU failure falls back to wasm, reported once through the logger). Default 'auto'.
+   * 'auto' (default) uses WebGPU when the page has an adapter and onnxruntime runs the whole model
+   * on it, else wasm, and says which once through `logger.info`. 'webgpu' insists (a model with
+   * nodes onnxruntime leaves to the CPU runs so, with a warning) but falls back to wasm, with a
+   * warning, when WebGPU cannot start at all. 'wasm' never loads WebGPU's build.
    */
   backend?: WebBackend;
   /** Where onnxruntime-web finds its .wasm/.mjs files (a URL prefix), for sites hosting them. */
@@ -27,19 +35,33 @@ export interface WebRuntimeOptions {
   numThreads?: number;
   /** Extra onnxruntime session options, applied last. */
   sessionOptions?: InferenceSession.SessionOptions;
-  /** The onnxruntime module (default onnxruntime-web); `env` is set from the options above. */
-  ort?: OrtApi & { env: typeof ortWeb.env };
+  /**
+   * The onnxruntime-web module to use for every backend, or a loader given the build a backend
+   * needs. Default: onnxruntime-web's own builds (wasm; jspi where the browser has JSPI, else
+   * asyncify, for WebGPU), each imported on first use. `env.wasm` is set from the options above.
+   */
+  ort?: OrtWebModule | OrtWebLoader;
   logger?: Logger;
 }
 
 export interface WebLoadOptions extends LoadOptions, WebRuntimeOptions {}
 
-const toldFallback = new WeakSet<Logger>();
+/** onnxruntime's refusal when `disable_cpu_ep_fallback` meets a node only the CPU provider takes. */
+const CPU_NODES_REFUSED = /fallback to CPU EP has been explicitly disabled/;
 
-function hasWebGpu(): boolean {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return nav?.gpu !== undefined;
+/** Messages given per logger, so that a page loading ten models hears about its backend once. */
+const told = new WeakMap<Logger, Set<string>>();
+
+function sayOnce(logger: Logger, level: 'info' | 'warn', message: string): void {
+  let seen = told.get(logger);
+  if (seen === undefined) told.set(logger, (seen = new Set()));
+  if (seen.has(message)) return;
+  seen.add(message);
+  if (level === 'warn') logger.warn(message);
+  else logger.info?.(message);
 }
+
+type WebGpuAttempt = { session: RecurrentSession; detail: string } | { reason: string };
 
 export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const backend = options.backend ?? 'auto';
@@ -50,35 +72,92 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   if (!Number.isInteger(threads) || threads < 0) {
     throw new InvalidOptionError(`option numThreads is ${String(threads)}; expected an integer ≥ 0 (0 = onnxruntime's default)`);
   }
-  const ort = options.ort ?? (ortWeb as unknown as OrtApi & { env: typeof ortWeb.env });
+  const given = options.ort;
+  const load: OrtWebLoader = typeof given === 'function' ? given : given !== undefined ? async () => given : importOrtWeb;
   const logger = options.logger ?? console;
-  const open = (model: Uint8Array, provider: 'webgpu' | 'wasm'): Promise<InferenceSession> => {
+
+  const open = (ort: OrtWebModule, model: Uint8Array, provider: 'webgpu' | 'wasm', refuseCpuNodes = false): Promise<InferenceSession> => {
     ort.env.wasm.numThreads = threads;
     if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
-    return ort.InferenceSession.create(model, { ...TINY_MODEL_SESSION_OPTIONS, ...options.sessionOptions, executionProviders: [provider] });
+    const user = options.sessionOptions ?? {};
+    const extra = refuseCpuNodes
+      ? { ...user.extra, session: { ...(user.extra?.session as Record<string, unknown> | undefined), disable_cpu_ep_fallback: '1' } }
+      : user.extra;
+    return ort.InferenceSession.create(model, {
+      ...TINY_MODEL_SESSION_OPTIONS,
+      ...user,
+      ...(extra === undefined ? {} : { extra }),
+      executionProviders: [provider],
+    });
+  };
+
+  const tryWebGpu = async (model: Uint8Array, info: ModelInfo): Promise<WebGpuAttempt> => {
+    const adapter = await findWebGpuAdapter();
+    if (!adapter.found) return { reason: adapter.reason };
+    if (info.precision === 'float16' && !adapter.shaderF16) {
+      return { reason: `the WebGPU adapter (${adapter.description}) has no shader-f16, which a float16 model needs` };
+    }
+    const build = webGpuBuild();
+    let ort: OrtWebModule;
+    try {
+      ort = await load(build);
+    } catch (error) {
+      return { reason: `onnxruntime-web's ${build} build did not load: ${(error as Error).message}` };
+    }
+    let session: InferenceSession;
+    try {
+      session = await open(ort, model, 'webgpu', true);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!CPU_NODES_REFUSED.test(message)) return { reason: message };
+      const partly = "onnxruntime-web's WebGPU provider would run part of this model on the CPU";
+      if (backend === 'auto') return { reason: partly };
+      sayOnce(logger, 'warn', `@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
+      try {
+        session = await open(ort, model, 'webgpu');
+      } catch (retryError) {
+        return { reason: (retryError as Error).message };
+      }
+    }
+    const recurrent = new OrtRecurrentSession(ort, session, info, 'webgpu');
+    const failure = await firstStepFailure(recurrent, info);
+    if (failure !== undefined) {
+      await recurrent.release().catch(() => undefined);
+      return { reason: `a first step on WebGPU failed: ${failure}` };
+    }
+    return { session: recurrent, detail: `${adapter.description}; onnxruntime-web's ${build} build` };
   };
 
   return {
     name: 'onnxruntime-web',
     readModel: fetchModel,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
-      const tryGpu = backend === 'webgpu' || (backend === 'auto' && info.graph === 'step' && hasWebGpu());
-      if (tryGpu) {
-        if (info.graph === 'fused') {
-          logger.warn("@charrnn/infer-web: a fused-graph model on WebGPU runs its RNN on the CPU each step; export with graph 'step' for WebGPU");
+      if (backend !== 'wasm') {
+        const gpu = await tryWebGpu(model, info);
+        if ('session' in gpu) {
+          if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose WebGPU (${gpu.detail})`);
+          return gpu.session;
         }
-        try {
-          return new OrtRecurrentSession(ort, await open(model, 'webgpu'), info, 'webgpu');
-        } catch (error) {
-          if (!toldFallback.has(logger)) {
-            toldFallback.add(logger);
-            logger.warn(`@charrnn/infer-web: WebGPU unavailable (${(error as Error).message}); using wasm`);
-          }
-        }
+        if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
+        else sayOnce(logger, 'warn', `@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
       }
-      return new OrtRecurrentSession(ort, await open(model, 'wasm'), info, 'wasm');
+      const ort = await load('wasm');
+      return new OrtRecurrentSession(ort, await open(ort, model, 'wasm'), info, 'wasm');
     },
   };
+}
+
+/** One step from the zero state: undefined if it ran and gave finite logits, else what went wrong. */
+async function firstStepFailure(session: RecurrentSession, info: ModelInfo): Promise<string | undefined> {
+  const state = (): Float32Array => new Float32Array(info.numLayers * info.hiddenSize);
+  try {
+    const { logits } = await session.run(new BigInt64Array(1), 1, 1, state(), info.arch === 'lstm' ? state() : undefined);
+    if (logits.length !== info.vocabSize) return `logits have ${logits.length} values, expected ${info.vocabSize}`;
+    const bad = logits.findIndex((v) => !Number.isFinite(v));
+    return bad === -1 ? undefined : `logit ${bad} is ${logits[bad]}`;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** CharGenerator whose load() fetches URLs and runs on onnxruntime-web by default. */

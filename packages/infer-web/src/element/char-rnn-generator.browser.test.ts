@@ -3,27 +3,18 @@
  * pages served from 127.0.0.1 by tools/static-server. The browser builds are made here with
  * esbuild's JS API, so the test needs no earlier build step.
  */
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CharGenerator } from '@charrnn/infer-web/node';
-import { buildBrowserBundles, ORT_RUNTIME_FILES, PACKAGE_ROOT, type BundleReport } from '../../tools/bundle.js';
+import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../tools/bundle.js';
 import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
 import type { StaticServer } from '../../tools/static-server.js';
+import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
+import { launchChromium } from '../test-helpers/chromium.js';
 import { testModel } from '../test-helpers/models.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 const MODEL_PATH = join(DEMO_DIR, DEMO_MODEL_FILE);
 const ARTIFACTS = join(PACKAGE_ROOT, '..', '..', 'test-artifacts');
 const WAIT_MS = 30_000;
@@ -104,16 +95,17 @@ describe('in Chromium', () => {
   let server: StaticServer;
   let browser: Browser;
   let pageErrors: string[];
+  /** onnxruntime-web's files the page fetched (names only). */
+  let ortRequests: string[];
 
   beforeAll(async () => {
-    const chromiumFound = await stat(CHROMIUM).then(() => true, () => false);
-    if (!chromiumFound) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium; bash .ci/run does)`);
     tempDir = await mkdtemp(join(tmpdir(), 'infer-web-browser-'));
     browserDir = join(tempDir, 'browser');
     const examplesOutDir = join(tempDir, 'examples');
     report = await buildBrowserBundles({ outDir: browserDir, examplesOutDir });
     server = await startDemoServer({ browserDir, examplesOutDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    // No WebGPU adapter in this browser: 'auto' is wasm, and no WebGPU build may be fetched.
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -125,6 +117,11 @@ describe('in Chromium', () => {
   async function open(path: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     pageErrors = [];
+    ortRequests = [];
+    page.on('request', (request) => {
+      const name = new URL(request.url()).pathname.split('/').pop() ?? '';
+      if (name.startsWith('ort')) ortRequests.push(name);
+    });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
@@ -134,21 +131,27 @@ describe('in Chromium', () => {
     return page;
   }
 
-  test('the bundles: our code is small and apart from onnxruntime-web, whose wasm sits beside them', async () => {
-    // Ours (minified, gzip) stays small; the self-contained file is mostly onnxruntime-web.
+  test("the site folder: our code is small and holds onnxruntime-web's wasm and native-WebGPU builds, never the JSEP one", async () => {
+    // Ours (minified, gzip) stays small; onnxruntime-web stays in files of its own.
     expect(report.ours.gzipBytes).toBeGreaterThan(1_000);
     expect(report.ours.gzipBytes).toBeLessThan(20_000);
-    expect(report.standalone.ourBytes).toBeLessThan(report.ours.bytes * 1.1);
-    expect(report.standalone.ortBytes).toBeGreaterThan(10 * report.standalone.ourBytes);
-    for (const name of ORT_RUNTIME_FILES) {
+    expect(report.standalone.bytes).toBeLessThan(report.ours.bytes * 1.1);
+    const files = (await readdir(browserDir)).filter((f) => !f.endsWith('.map')).sort();
+    expect(files).toEqual([STANDALONE_FILE, BUNDLER_FILE, ...ORT_FILES].sort());
+    expect(files.some((f) => f.includes('jsep'))).toBe(false);
+    for (const name of ORT_FILES) {
       const copied = await stat(join(browserDir, name));
       expect(copied.size).toBe(report.ortFiles.find((f) => f.file === name)!.bytes);
     }
-    // The bundler build leaves onnxruntime-web to the app's bundler; the standalone one includes it.
-    const bundlerBuild = await readFile(join(browserDir, 'infer-web.bundler.js'), 'utf8');
-    expect(bundlerBuild).toMatch(/from\s*"onnxruntime-web"/);
-    const standalone = await readFile(join(browserDir, 'infer-web.js'), 'utf8');
-    expect(standalone).not.toMatch(/from\s*"onnxruntime-web"/);
+    // The bundler build leaves each build to the app's bundler; the script-tag build imports the copies beside it.
+    const bundlerBuild = await readFile(join(browserDir, BUNDLER_FILE), 'utf8');
+    const standalone = await readFile(join(browserDir, STANDALONE_FILE), 'utf8');
+    for (const { specifier, bundled } of Object.values(ORT_WEB_BUILDS)) {
+      expect(bundlerBuild).toContain(`import("${specifier}")`);
+      expect(standalone).toContain(`import("./${bundled}")`);
+    }
+    expect(bundlerBuild).not.toMatch(/from\s*"onnxruntime-web|import\("onnxruntime-web"\)/);
+    expect(standalone).not.toMatch(/from\s*"onnxruntime-web|import\("onnxruntime-web/);
   });
 
   test("the README's snippets are the example files these tests serve", async () => {
@@ -160,7 +163,7 @@ describe('in Chromium', () => {
   });
 
   test.each([
-    ['script tag: the self-contained file', 'examples/script-tag.html'],
+    ['script tag: infer-web.js and the builds beside it', 'examples/script-tag.html'],
     ['import: bundled with onnxruntime-web from node_modules, wasmPaths', 'examples/import.html'],
   ])('%s writes the same text as the Node entry for the same seed', async (_name, path) => {
     const expected = await nodeText(undefined, 'the meaning of ', { maxNewTokens: 300, temperature: 0.8, seed: 1 });
@@ -168,6 +171,11 @@ describe('in Chromium', () => {
     const page = await open(path);
     await page.waitForFunction((n) => (document.querySelector('#out')?.textContent ?? '').length >= n, expected.length, { timeout: WAIT_MS });
     expect(await page.textContent('#out')).toBe(expected);
+    // Lazy loading: the wasm build and its runtime only (its loader too when wasmPaths is a prefix).
+    // A bundler's chunk of a build is named after it (ort.wasm.bundle.min-HASH.js).
+    const wasm = ORT_WEB_BUILDS.wasm;
+    const expectedRequests = path.includes('import') ? [wasm.bundled, wasm.loader, wasm.wasm] : [wasm.bundled, wasm.wasm];
+    expect(ortRequests.map((r) => r.replace(/-[A-Z0-9]+\.js$/, '.mjs')).sort()).toEqual(expectedRequests.sort());
     expect(pageErrors).toEqual([]);
     await page.close();
   });
