@@ -3,13 +3,14 @@
  *   index.html, main.js        the page and its script (the <char-rnn-generator> element included)
  *   worker.js                  the training worker (module worker)
  *   chunk-*.js                 code both share, and each onnxruntime-web build as its own chunk,
- *                              loaded only when a run asks for that provider
- *   ort-wasm-simd-threaded.wasm            onnxruntime-web/wasm's runtime (wasm runs)
- *   ort-wasm-simd-threaded.asyncify.wasm   onnxruntime-web/webgpu's runtime (WebGPU runs)
+ *                              loaded only when a run (or the element) asks for that provider
+ *   ort-wasm-simd-threaded.wasm            onnxruntime-web/wasm's runtime (wasm runs, the element on wasm)
+ *   ort-wasm-simd-threaded.asyncify.wasm   onnxruntime-web/webgpu's runtime (WebGPU runs; the element on WebGPU without JSPI)
+ *   ort-wasm-simd-threaded.jspi.wasm       onnxruntime-web/jspi's runtime (the element on WebGPU where the browser has JSPI)
  *   nietzsche.txt              the embedded corpus (@charrnn/data's file)
- * Workspace packages are bundled from their sources. A bare `onnxruntime-web` import (infer-web's
- * browser adapter, for the element and the samples) resolves to `onnxruntime-web/wasm`, so the
- * page never loads the default JSEP build.
+ * Workspace packages are bundled from their sources. infer-web imports its onnxruntime-web builds
+ * itself (wasm, jspi, webgpu); a bare `onnxruntime-web` import, should one appear, resolves to
+ * `onnxruntime-web/wasm`, so the page never loads the default JSEP build.
  */
 import { build, type Plugin } from 'esbuild';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -18,10 +19,12 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { WORKSPACE_ROOT, workspaceSources } from '../../../tools/esbuild-workspace-sources.mjs';
+import { ORT_WEB_BUILDS } from '../../infer-web/src/ort-web-builds.js';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SITE_DIR = join(PACKAGE_ROOT, 'dist', 'site');
-export const ORT_WASM_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.wasm'];
+/** The runtimes of every build the trainer (wasm, asyncify) and infer-web's element (wasm, jspi, asyncify) load. */
+export const ORT_WASM_FILES: readonly string[] = Object.values(ORT_WEB_BUILDS).map((b) => b.wasm);
 const CORPUS_FILE = join(WORKSPACE_ROOT, 'packages', 'data', 'corpus', 'nietzsche.txt');
 
 const requireHere = createRequire(import.meta.url);
