@@ -12,10 +12,11 @@ import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
-import { importOrtWeb, webGpuBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
+import { cachedRuntime, DEFAULT_CACHE_NAME, DownloadCache } from './download-cache.js';
+import { importOrtWeb, runtimeUrl, webGpuBuild, type OrtWebBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
-import { fetchModel, type ModelSource } from './source.js';
+import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
 import { findWebGpuAdapter } from './webgpu-adapter.js';
 
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
@@ -41,6 +42,14 @@ export interface WebRuntimeOptions {
    * asyncify, for WebGPU), each imported on first use. `env.wasm` is set from the options above.
    */
   ort?: OrtWebModule | OrtWebLoader;
+  /**
+   * Keep the model and onnxruntime-web's runtime in the Cache API (`true`: the cache named
+   * 'charrnn-infer-web'; a string: that cache), so that later visits, even offline, download
+   * neither. The first download of a URL is kept until the cache is cleared (clearDownloadCache):
+   * publish a changed model under a new URL. The runtime is kept where infer-web knows its URL:
+   * the script-tag build, or `wasmPaths`. Default: off.
+   */
+  cache?: boolean | string;
   logger?: Logger;
 }
 
@@ -63,6 +72,9 @@ function sayOnce(logger: Logger, level: 'info' | 'warn', message: string): void 
 
 type WebGpuAttempt = { session: RecurrentSession; detail: string } | { reason: string };
 
+/** onnxruntime-web modules whose WebAssembly has started: their env.wasm settings no longer count. */
+const started = new WeakSet<OrtWebModule>();
+
 export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const backend = options.backend ?? 'auto';
   if (!WEB_BACKENDS.includes(backend)) {
@@ -75,20 +87,70 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const given = options.ort;
   const load: OrtWebLoader = typeof given === 'function' ? given : given !== undefined ? async () => given : importOrtWeb;
   const logger = options.logger ?? console;
+  const warn = (message: string): void => sayOnce(logger, 'warn', message);
+  const cacheName = options.cache === true ? DEFAULT_CACHE_NAME : options.cache === false ? undefined : options.cache;
+  const cache = cacheName === undefined ? undefined : new DownloadCache(cacheName, warn);
+  /** Models read from the network, stored once a session has accepted them (a broken model is never kept). */
+  const toStore = new WeakMap<Uint8Array, string>();
 
-  const open = (ort: OrtWebModule, model: Uint8Array, provider: 'webgpu' | 'wasm', refuseCpuNodes = false): Promise<InferenceSession> => {
+  const readModel = async (source: string | URL, onProgress?: ProgressCallback, fetchOptions?: FetchModelOptions): Promise<Uint8Array> => {
+    if (cache === undefined) return fetchModel(source, onProgress, fetchOptions);
+    const key = String(source);
+    const hit = await cache.get(key);
+    if (hit !== undefined) {
+      onProgress?.(hit.byteLength, hit.byteLength);
+      return hit;
+    }
+    const bytes = await fetchModel(source, onProgress, fetchOptions);
+    toStore.set(bytes, key);
+    return bytes;
+  };
+
+  /** env.wasm before a module's WebAssembly starts; with `cache`, the runtime's bytes from the cache. */
+  const prepare = async (ort: OrtWebModule, build: OrtWebBuild): Promise<void> => {
+    if (started.has(ort)) return;
     ort.env.wasm.numThreads = threads;
-    if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+    const url = cache === undefined ? undefined : runtimeUrl(build, options.wasmPaths);
+    if (cache !== undefined && url === undefined) {
+      warn("@charrnn/infer-web: option cache keeps the model but not onnxruntime-web's runtime: its URL is unknown here (pass wasmPaths, the URL prefix where the .wasm files are served)");
+    }
+    if (cache !== undefined && url !== undefined) {
+      // The bytes themselves: onnxruntime-web then neither fetches the .wasm nor (with no prefix
+      // in wasmPaths) the loader .mjs, which the bundled builds carry inside.
+      ort.env.wasm.wasmBinary = await cachedRuntime(cache, url, ort.env.versions?.web ?? 'unknown');
+    } else if (options.wasmPaths !== undefined) {
+      ort.env.wasm.wasmPaths = options.wasmPaths;
+    }
+  };
+
+  const open = async (ort: OrtWebModule, build: OrtWebBuild, model: Uint8Array, provider: 'webgpu' | 'wasm', refuseCpuNodes = false): Promise<InferenceSession> => {
+    await prepare(ort, build);
     const user = options.sessionOptions ?? {};
     const extra = refuseCpuNodes
       ? { ...user.extra, session: { ...(user.extra?.session as Record<string, unknown> | undefined), disable_cpu_ep_fallback: '1' } }
       : user.extra;
-    return ort.InferenceSession.create(model, {
-      ...TINY_MODEL_SESSION_OPTIONS,
-      ...user,
-      ...(extra === undefined ? {} : { extra }),
-      executionProviders: [provider],
-    });
+    try {
+      return await ort.InferenceSession.create(model, {
+        ...TINY_MODEL_SESSION_OPTIONS,
+        ...user,
+        ...(extra === undefined ? {} : { extra }),
+        executionProviders: [provider],
+      });
+    } finally {
+      started.add(ort);
+      // onnxruntime has compiled the runtime by now; a single-threaded page needs the bytes no more.
+      if (threads <= 1) ort.env.wasm.wasmBinary = undefined;
+    }
+  };
+
+  /** A session that came from a downloaded model: the model is good, keep it for next time. */
+  const accepted = async (model: Uint8Array, session: RecurrentSession): Promise<RecurrentSession> => {
+    const key = toStore.get(model);
+    if (cache !== undefined && key !== undefined) {
+      toStore.delete(model);
+      await cache.put(key, model, 'application/octet-stream');
+    }
+    return session;
   };
 
   const tryWebGpu = async (model: Uint8Array, info: ModelInfo): Promise<WebGpuAttempt> => {
@@ -106,15 +168,15 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
     }
     let session: InferenceSession;
     try {
-      session = await open(ort, model, 'webgpu', true);
+      session = await open(ort, build, model, 'webgpu', true);
     } catch (error) {
       const message = (error as Error).message;
       if (!CPU_NODES_REFUSED.test(message)) return { reason: message };
       const partly = "onnxruntime-web's WebGPU provider would run part of this model on the CPU";
       if (backend === 'auto') return { reason: partly };
-      sayOnce(logger, 'warn', `@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
+      warn(`@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
       try {
-        session = await open(ort, model, 'webgpu');
+        session = await open(ort, build, model, 'webgpu');
       } catch (retryError) {
         return { reason: (retryError as Error).message };
       }
@@ -130,19 +192,19 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
 
   return {
     name: 'onnxruntime-web',
-    readModel: fetchModel,
+    readModel,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
       if (backend !== 'wasm') {
         const gpu = await tryWebGpu(model, info);
         if ('session' in gpu) {
           if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose WebGPU (${gpu.detail})`);
-          return gpu.session;
+          return accepted(model, gpu.session);
         }
         if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
-        else sayOnce(logger, 'warn', `@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
+        else warn(`@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
       }
       const ort = await load('wasm');
-      return new OrtRecurrentSession(ort, await open(ort, model, 'wasm'), info, 'wasm');
+      return accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
     },
   };
 }

@@ -6,4 +6,5 @@
 export * from './core.js';
 export { CharGenerator, webRuntime, type WebBackend, type WebLoadOptions, type WebRuntimeOptions } from './browser.js';
 export type { OrtApi } from './ort-session.js';
+export { clearDownloadCache, DEFAULT_CACHE_NAME } from './download-cache.js';
 export { ORT_SITE_FILES, ORT_WEB_BUILDS, type OrtWebBuild, type OrtWebBuildFiles, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';

@@ -53,6 +53,24 @@ export const ORT_WEB_BUILDS: Readonly<Record<OrtWebBuild, OrtWebBuildFiles>> = {
  */
 export const ORT_SITE_FILES: readonly string[] = Object.values(ORT_WEB_BUILDS).flatMap((b) => [b.wasm, b.loader]);
 
+/** Where the script-tag build's onnxruntime-web files are: beside it (script-tag.ts says so). */
+let scriptTagRuntimeBase: string | undefined;
+
+/** Called by the script-tag build's entry with its own URL; other builds leave the location to onnxruntime-web. */
+export function locateRuntimesBeside(moduleUrl: string): void {
+  scriptTagRuntimeBase = new URL('./', moduleUrl).href;
+}
+
+/**
+ * The URL of a build's runtime where infer-web knows it: under `wasmPaths` (a prefix, joined as
+ * onnxruntime-web joins it), or beside the script-tag build. Undefined in a bundled app without
+ * `wasmPaths`, where only onnxruntime-web (its import.meta.url) knows.
+ */
+export function runtimeUrl(build: OrtWebBuild, wasmPaths?: string): string | undefined {
+  const base = wasmPaths ?? scriptTagRuntimeBase;
+  return base === undefined ? undefined : `${base}${ORT_WEB_BUILDS[build].wasm}`;
+}
+
 /**
  * JavaScript Promise Integration (WebAssembly.Suspending / promising), which the jspi build needs:
  * the same test onnxruntime-web makes before it starts that build. Chromium ≥ 137 has it.

@@ -131,7 +131,6 @@ export async function buildBrowserBundles(options: BundleOptions = {}): Promise<
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
   await mkdir(outDir, { recursive: true });
   const common: BuildOptions & { write: false } = {
-    entryPoints: [join(PACKAGE_ROOT, 'src', 'standalone.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -144,8 +143,9 @@ export async function buildBrowserBundles(options: BundleOptions = {}): Promise<
     logLevel: 'warning',
   };
   const [standalone, bundler] = await Promise.all([
-    build({ ...common, outfile: join(outDir, STANDALONE_FILE), plugins: [ortBuildsBeside] }),
-    build({ ...common, outfile: join(outDir, BUNDLER_FILE), external: ['onnxruntime-web', 'onnxruntime-web/*'] }),
+    // The script-tag entry also tells the library that onnxruntime-web's files sit beside it.
+    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'script-tag.ts')], outfile: join(outDir, STANDALONE_FILE), plugins: [ortBuildsBeside] }),
+    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'standalone.ts')], outfile: join(outDir, BUNDLER_FILE), external: ['onnxruntime-web', 'onnxruntime-web/*'] }),
   ]);
   const outputs = (result: { outputFiles?: OutputFile[] }): OutputFile[] => result.outputFiles ?? [];
   for (const file of [...outputs(standalone), ...outputs(bundler)]) await writeAtomic(file.path, file.contents);

@@ -293,6 +293,44 @@ describe('in Chromium', () => {
     await page.close();
   });
 
+  test('option cache / attribute cache: a second visit requests neither the model nor the runtime', async () => {
+    const context = await browser.newContext(); // its own, empty Cache Storage
+    const blank = new URL('blank.html', server.url).href;
+    const visit = async (how: 'library' | 'element' | 'no cache'): Promise<{ text: string; requests: string[] }> => {
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      await page.route(blank, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><meta charset="utf-8">' }));
+      await page.goto(blank);
+      const text = await page.evaluate(async (how) => {
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
+        if (how === 'element') {
+          const el = document.createElement('char-rnn-generator') as import('./char-rnn-generator.js').CharRnnGeneratorElement;
+          for (const [k, v] of Object.entries({ src: '/nietzsche-gru.onnx', cache: '', backend: 'wasm', prompt: 'the ', 'max-length': '40', temperature: '0.8', seed: '1' })) el.setAttribute(k, v);
+          document.body.append(el);
+          await el.ready;
+          return (await el.start())!.text;
+        }
+        const gen = await lib.CharGenerator.load('/nietzsche-gru.onnx', { backend: 'wasm', seed: 1, cache: how === 'library' });
+        return gen.generate('the ', { maxNewTokens: 40, temperature: 0.8 });
+      }, how);
+      await page.close();
+      return { text, requests };
+    };
+    const big = (requests: string[]) => requests.filter((r) => r === '/nietzsche-gru.onnx' || r.endsWith('.wasm')).sort();
+    const first = await visit('library');
+    expect(big(first.requests)).toEqual(['/lib/ort-wasm-simd-threaded.wasm', '/nietzsche-gru.onnx']);
+    // The later visits: the same text, and the model and runtime from the cache (the server sends
+    // no-store, so without it each visit downloads both again, as the last one shows).
+    for (const how of ['library', 'element'] as const) {
+      const again = await visit(how);
+      expect({ how, text: again.text, requests: big(again.requests) }).toEqual({ how, text: first.text, requests: [] });
+    }
+    const uncached = await visit('no cache');
+    expect(big(uncached.requests)).toEqual(['/lib/ort-wasm-simd-threaded.wasm', '/nietzsche-gru.onnx']);
+    await context.close();
+  });
+
   test('a model that cannot be loaded shows the error state, not a blank element', async () => {
     const page = await open('examples/element.html');
     await mkdir(ARTIFACTS, { recursive: true });

@@ -11,6 +11,7 @@
  *   seed         seeds the random stream of each fresh run (after load or reset): same seed, same text
  *   backend      'auto' | 'webgpu' | 'wasm' (default 'auto')
  *   wasm-paths   URL prefix where onnxruntime-web's .wasm files are hosted
+ *   cache        keep the model and the runtime in the Cache API for later visits (a value names the cache)
  *   autostart    start generating as soon as the model is loaded
  * Reflected: `status` = empty | loading | ready | generating | error.
  * Events (bubbling, composed): progress {loaded, total}, ready {info, backend}, token {text},
@@ -130,7 +131,7 @@ const ElementBase: typeof HTMLElement =
   (globalThis as { HTMLElement?: typeof HTMLElement }).HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
 export class CharRnnGeneratorElement extends ElementBase {
-  static readonly observedAttributes = ['src', 'backend', 'wasm-paths'];
+  static readonly observedAttributes = ['src', 'backend', 'wasm-paths', 'cache'];
 
   /** Extra options for CharGenerator.load (e.g. a logger, sessionOptions); attributes win. */
   loadOptions: WebLoadOptions = {};
@@ -341,12 +342,14 @@ export class CharRnnGeneratorElement extends ElementBase {
     }
   }
 
-  private runtimeAttributes(): Pick<WebLoadOptions, 'backend' | 'wasmPaths'> {
-    const out: Pick<WebLoadOptions, 'backend' | 'wasmPaths'> = {};
+  private runtimeAttributes(): Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache'> {
+    const out: Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache'> = {};
     const backend = this.getAttribute('backend');
     if (backend !== null) out.backend = backend as WebBackend;
     const wasmPaths = this.getAttribute('wasm-paths');
     if (wasmPaths !== null) out.wasmPaths = new URL(wasmPaths, document.baseURI).href;
+    const cache = this.getAttribute('cache');
+    if (cache !== null) out.cache = cache === '' ? true : cache;
     return out;
   }
 

@@ -45,6 +45,6 @@ describe('parseSettings (the element attributes)', () => {
 
 test('the element module imports in Node (no DOM) and defining it there is a no-op', () => {
   expect(typeof CharRnnGeneratorElement).toBe('function');
-  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths']);
+  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths', 'cache']);
   expect(() => defineCharRnnGenerator()).not.toThrow();
 });
