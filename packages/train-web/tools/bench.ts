@@ -136,6 +136,43 @@ async function pageWeight(browser: Browser, url: string): Promise<PageWeight> {
   return { files: distinct, bytes: sum('bytes'), gzipBytes: sum('gzipBytes'), transferredBytes: files.reduce((s, f) => s + f.bytes, 0), secondsToFirstBatch: seconds };
 }
 
+export interface DefaultRun {
+  /** The page's defaults as the form holds them. */
+  settings: Record<string, string>;
+  epochs: EpochRecord[];
+  /** Navigation to the end of the run. */
+  wallSeconds: number;
+  lastSample: string;
+}
+
+/** Trains the page's defaults (embedded corpus, no setting touched) to the end: what a visitor gets in a few minutes. */
+export async function defaultRun(browser: Browser, url: string): Promise<DefaultRun> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => 'charrnnTrainer' in globalThis);
+  const settings = await page.$$eval('#settings input[type=number], #settings select', (els) =>
+    Object.fromEntries(els.map((el) => [(el as HTMLInputElement).name, (el as HTMLInputElement).value])),
+  );
+  const done = page.evaluate(
+    () =>
+      new Promise<{ epochs: EpochRecord[]; sample: string }>((resolve, reject) => {
+        const trainer = (globalThis as unknown as { charrnnTrainer: { on(t: string, f: (m: FromWorker) => void): void } }).charrnnTrainer;
+        const epochs: EpochRecord[] = [];
+        let sample = '';
+        trainer.on('epoch', (m) => m.type === 'epoch' && epochs.push(m.record));
+        trainer.on('sample', (m) => m.type === 'sample' && (sample = m.text));
+        trainer.on('error', (m) => m.type === 'error' && reject(new Error(m.message)));
+        trainer.on('state', (m) => m.type === 'state' && m.state === 'finished' && setTimeout(() => resolve({ epochs, sample }), 0));
+      }),
+  );
+  await page.click('#train');
+  const { epochs, sample } = await done;
+  await context.close();
+  return { settings, epochs, wallSeconds: (Date.now() - started) / 1000, lastSample: sample };
+}
+
 export interface BenchReport {
   date: string;
   cpu: string;
@@ -192,3 +229,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** defaultRun with its own site, server and browser; the load average beside it. */
+export async function runDefault(): Promise<DefaultRun & { loadAverageBefore: number[]; loadAverageAfter: number[] }> {
+  const loadAverageBefore = loadavg();
+  const dir = await mkdtemp(join(tmpdir(), 'train-web-bench-'));
+  await buildSite(join(dir, 'site'));
+  const server = await startSiteServer({ siteDir: join(dir, 'site') });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    return { ...(await defaultRun(browser, server.url)), loadAverageBefore, loadAverageAfter: loadavg() };
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+

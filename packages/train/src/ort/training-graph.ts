@@ -186,10 +186,25 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   if (arch === 'lstm') finalState((s) => (s as LstmStep).c, io.cn);
 
   const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], IO.logits, { transB: INT(1) });
-  const logProbs = g.op('LogSoftmax', [logits], 'log_probs', { axis: INT(1) });
-  const oneHotValues = g.constant('float32', [2], [0, 1]);
-  const depth = g.constant('int64', [], [V]);
-  const targetOneHot = g.op('OneHot', [targetsFlat, depth, oneHotValues], 'targets.one_hot', { axis: INT(-1) });
+  // log_softmax written out (x − max − log Σ exp(x − max)), and one-hot rows below without
+  // OneHot: onnxruntime-web's WebGPU provider has neither kernel, and placing them on the CPU
+  // copied the logits to the host and back every step.
+  const shifted = g.op('Sub', [logits, g.op('ReduceMax', [logits], 'logits.max', { axes: attr.ints([1]), keepdims: INT(1) })], 'logits.shifted');
+  const classAxis = g.constant('int64', [1], [1]);
+  const logSumExp = g.op('Log', [g.op('ReduceSum', [g.op('Exp', [shifted], 'logits.exp'), classAxis], 'logits.exp_sum', { keepdims: INT(1) })], 'logits.log_sum_exp');
+  const logProbs = g.op('Sub', [shifted, logSumExp], 'log_probs');
+  // One-hot rows in float arithmetic, which WebGPU runs (its int64 Equal is placed on the CPU):
+  // ids become a float column by a Gather from 0…V−1, and relu(1 − |id − class|) is 1 where
+  // they are equal and 0 elsewhere (exact for integers).
+  const classIds = Array.from({ length: V }, (_, i) => i);
+  const classColumn = g.constant('float32', [V, 1], classIds);
+  const classRow = g.constant('float32', [1, V], classIds);
+  const one = g.constant('float32', [], [1]);
+  const oneHot = (ids: string, name: string) => {
+    const distance = g.op('Abs', [g.op('Sub', [g.op('Gather', [classColumn, ids], `${name}.ids`, { axis: INT(0) }), classRow], `${name}.diff`)], `${name}.distance`);
+    return g.op('Relu', [g.op('Sub', [one, distance], `${name}.closeness`)], name);
+  };
+  const targetOneHot = oneHot(targetsFlat, 'targets.one_hot');
   const lossSum = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [logProbs, targetOneHot], 'picked')], 'neg_loss_sum', { keepdims: INT(0) })], 'loss_sum');
   const count = g.op('Cast', [g.op('Size', [targets], 'target_count')], 'target_count.f', { to: INT(1) });
   g.op('Div', [lossSum, count], io.loss);
@@ -244,7 +259,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     } else {
       // Through the embedding table: dTable = onehot(tokens)ᵀ·dGx (a scatter-add of dGx rows by
       // token id), then dE = dTable·W_ih, dW_ih = dTableᵀ·E, db_ih = Σ dGx rows.
-      const tokenOneHot = g.op('OneHot', [tokensFlat, depth, oneHotValues], 'tokens.one_hot', { axis: INT(-1) });
+      const tokenOneHot = oneHot(tokensFlat, 'tokens.one_hot');
       const dTable = g.op('Gemm', [tokenOneHot, dGxAll], 'd.l0.table', { transA: INT(1) });
       grads.set('rnn.weight_ih_l0', g.op('Gemm', [dTable, 'encoder.weight'], 'grad.rnn.weight_ih_l0.raw', { transA: INT(1) }));
       grads.set('rnn.bias_ih_l0', columnSums(dGxAll, 'grad.rnn.bias_ih_l0.raw'));
@@ -263,7 +278,9 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   // Global gradient norm, and clip_grad_norm_'s scaling when it exceeds the maximum.
   const names = [...shapes.keys()];
   const squares = names.map((name) => g.op('ReduceSumSquare', [grads.get(name) as string], `sq.${name}`, { keepdims: INT(0) }));
-  const norm = g.op('Sqrt', [g.op('Sum', squares, 'grad_sq_sum')], io.gradNorm);
+  // A chain of Adds, not one Sum: WebGPU has no Sum kernel (and would bind all inputs at once).
+  const sumSquares = squares.reduce((acc, sq, i) => (i === 0 ? sq : g.op('Add', [acc, sq], `grad_sq_sum.${i}`)));
+  const norm = g.op('Sqrt', [sumSquares], io.gradNorm);
   g.output(io.gradNorm, 'float32', []);
   let gradient = (name: string) => grads.get(name) as string;
   if (spec.clip !== undefined && spec.clip !== null) {
