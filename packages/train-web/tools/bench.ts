@@ -1,21 +1,27 @@
 /**
  * Figures for the README, measured in one run: in-page training chars/s (Chromium, the page's own
  * worker, wasm) beside the Node ONNX Runtime engine at one intra-op thread, same loop, same model,
- * same batches, alternating rounds; the page's chars/s is the epoch record's (training steps only,
+ * same batches, alternating rounds; and the engine alone in steady state (one window length,
+ * sessions built, the same batches: onnxruntime-web's wasm kernels against native ones); the page's chars/s is the epoch record's (training steps only,
  * as Node's) of the second epoch: the first builds a session per window length (the loader's
  * random BPTT lengths), which is set-up, not training. Optionally the page cross-origin isolated with wasm threads. And the page weight: every
  * byte a first visit downloads before the first batch has trained, raw and gzip.
  */
 import { gzipSync } from 'node:zlib';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { prepareCorpus } from '@charrnn/data';
+import { Rng, prepareCorpus } from '@charrnn/data';
 import { readEmbeddedCorpus } from '@charrnn/data/node';
-import { DEFAULT_FIT_OPTIONS, ortEngine, trainingLoop, type EpochRecord, type FitOptions, type FromWorker, type OrtApi } from '@charrnn/train/browser';
-import { buildSite } from './bundle.js';
+import { DEFAULT_FIT_OPTIONS, OrtEngine, ortEngine, randomWeights, trainingLoop, type EpochRecord, type FitOptions, type FromWorker, type ModelConfig, type OrtApi } from '@charrnn/train/browser';
+import { workspaceSources } from '../../../tools/esbuild-workspace-sources.mjs';
+import type { EngineStepRequest, EngineStepResult } from '../src/test-helpers/engine-step-page.js';
+import { ORT_WASM_FILES, buildSite } from './bundle.js';
 import { startSiteServer } from './site-server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../src/test-helpers/chromium.js';
 
@@ -173,13 +179,89 @@ export async function defaultRun(browser: Browser, url: string): Promise<Default
   return { settings, epochs, wallSeconds: (Date.now() - started) / 1000, lastSample: sample };
 }
 
+/** Steady-state steps: one window length (8), sessions built before timing, the same batches on both sides. */
+export interface SteadyResult {
+  node: number;
+  page: number;
+  ratio: number;
+}
+
+const STEADY_WARMUP = 10;
+const STEADY_STEPS = 60;
+
+/** The engine-step test page (the engine in the page's main thread on onnxruntime-web/wasm), built beside the site. */
+async function buildEngineStepPage(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await build({
+    entryPoints: { 'engine-step': fileURLToPath(new URL('../src/test-helpers/engine-step-page.ts', import.meta.url)) },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    minify: true,
+    outdir: dir,
+    logLevel: 'warning',
+    plugins: [workspaceSources()],
+  });
+  const requireHere = createRequire(import.meta.url);
+  for (const name of ORT_WASM_FILES) await copyFile(requireHere.resolve(`onnxruntime-web/${name}`), join(dir, name));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="engine-step.js"></script>');
+}
+
+function steadyBatches(vocab: number, c: BenchConfig): EngineStepRequest['batches'] {
+  const rng = new Rng(1);
+  const ids = () => Array.from({ length: c.bptt * c.bs }, () => Math.floor(rng.next() * vocab));
+  return Array.from({ length: STEADY_WARMUP + STEADY_STEPS }, () => ({ input: ids(), target: ids(), seqLen: c.bptt, batchSize: c.bs }));
+}
+
+async function steadyRound(page: Page, c: BenchConfig): Promise<SteadyResult> {
+  const config: ModelConfig = { arch: c.arch, vocabSize: 55, embeddingDim: c.embed, hiddenSize: c.hidden, numLayers: 1, dropout: 0 };
+  const weights = randomWeights(config, 0);
+  const batches = steadyBatches(config.vocabSize, c);
+  const chars = c.bs * c.bptt;
+  const engine = await OrtEngine.create(
+    { config, weights, optimizer: 'adam', momentum: 0.9, clip: null },
+    { ort: ort as unknown as OrtApi, runtime: 'onnxruntime-node', provider: 'cpu', intraOpNumThreads: 1 },
+  );
+  engine.resetState(c.bs);
+  const rng = new Rng(0);
+  const nodeMs: number[] = [];
+  for (const b of batches) {
+    const t0 = performance.now();
+    await engine.trainStep({ input: Int32Array.from(b.input), target: Int32Array.from(b.target), seqLen: b.seqLen, batchSize: b.batchSize }, 1e-3, rng);
+    nodeMs.push(performance.now() - t0);
+  }
+  await engine.dispose();
+  const request: EngineStepRequest = {
+    provider: 'wasm',
+    config,
+    weights: Object.fromEntries([...weights].map(([n, t]) => [n, { shape: t.shape, data: Array.from(t.data) }])),
+    batches,
+    lr: 1e-3,
+  };
+  const web = await page.evaluate((r) => (globalThis as unknown as { charrnnEngineSteps(r: EngineStepRequest): Promise<EngineStepResult> }).charrnnEngineSteps(r), request);
+  const node = (chars / median(nodeMs.slice(STEADY_WARMUP))) * 1000;
+  const pageRate = (chars / median(web.stepMs.slice(STEADY_WARMUP))) * 1000;
+  return { node, page: pageRate, ratio: pageRate / node };
+}
+
 export interface BenchReport {
   date: string;
   cpu: string;
   loadAverageBefore: number[];
   loadAverageAfter: number[];
   batches: number;
-  configs: { config: BenchConfig; rounds: RoundResult[]; medianNode: number; medianPage: number; medianRatio: number; medianPageThreads?: number; medianRatioThreads?: number }[];
+  configs: {
+    config: BenchConfig;
+    rounds: RoundResult[];
+    medianNode: number;
+    medianPage: number;
+    medianRatio: number;
+    medianPageThreads?: number;
+    medianRatioThreads?: number;
+    steady: SteadyResult[];
+    medianSteadyRatio: number;
+  }[];
   pageWeight: PageWeight;
 }
 
@@ -188,6 +270,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const dir = await mkdtemp(join(tmpdir(), 'train-web-bench-'));
   const site = join(dir, 'site');
   await buildSite(site);
+  await buildEngineStepPage(join(site, 'engine-step'));
   const plain = await startSiteServer({ siteDir: site });
   const isolated = options.threads > 0 ? await startSiteServer({ siteDir: site, isolated: true }) : undefined;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -197,9 +280,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const configs: BenchReport['configs'] = [];
     for (const config of BENCH_CONFIGS) {
       const rounds: RoundResult[] = [];
+      const steady: SteadyResult[] = [];
       for (let r = 0; r < options.rounds; r++) {
         const context = await browser.newContext();
         const page = await context.newPage();
+        await page.goto(`${plain.url}engine-step/`);
+        await page.waitForFunction(() => 'charrnnEngineSteps' in globalThis);
+        const s = await steadyRound(page, config);
+        steady.push(s);
+        console.error(`${config.name} round ${r + 1}, steady state: node ${Math.round(s.node)}, page ${Math.round(s.page)} chars/s (${s.ratio.toFixed(3)}); load ${loadavg()[0].toFixed(2)}`);
         const node = (await nodeRun(text, config, options.batches)).charsPerSecond;
         const web = (await pageRun(page, plain.url, config, options.batches)).charsPerSecond;
         const round: RoundResult = { node, page: web, ratio: web / node };
@@ -219,6 +308,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         medianPage: median(rounds.map((r) => r.page)),
         medianRatio: median(rounds.map((r) => r.ratio)),
         ...(isolated ? { medianPageThreads: median(rounds.map((r) => r.pageThreads!)), medianRatioThreads: median(rounds.map((r) => r.ratioThreads!)) } : {}),
+        steady,
+        medianSteadyRatio: median(steady.map((s) => s.ratio)),
       });
     }
     return { date: new Date().toISOString(), cpu: cpus()[0]?.model ?? 'unknown', loadAverageBefore, loadAverageAfter: loadavg(), batches: options.batches, configs, pageWeight: weight };

@@ -21,6 +21,8 @@ export interface EngineStepRequest {
 export interface EngineStepResult {
   engine: string;
   losses: number[];
+  /** Milliseconds of each trainStep (the first includes building and loading the session). */
+  stepMs: number[];
   weights: Record<string, number[]>;
   placement?: Placement;
 }
@@ -59,16 +61,19 @@ async function engineSteps(request: EngineStepRequest): Promise<EngineStepResult
       },
     );
     const losses: number[] = [];
+    const stepMs: number[] = [];
     const rng = new Rng(0);
     for (const b of request.batches) {
       if (engine.stateBatch !== b.batchSize) engine.resetState(b.batchSize);
+      const t0 = performance.now();
       const { loss } = await engine.trainStep({ input: Int32Array.from(b.input), target: Int32Array.from(b.target), seqLen: b.seqLen, batchSize: b.batchSize }, request.lr, rng);
+      stepMs.push(performance.now() - t0);
       losses.push(loss);
     }
     const after = await engine.getWeights();
     // Releasing the sessions ends their profiling, which prints the trace.
     await engine.dispose();
-    const result: EngineStepResult = { engine: engine.name, losses, weights: Object.fromEntries([...after].map(([name, t]) => [name, Array.from(t.data)])) };
+    const result: EngineStepResult = { engine: engine.name, losses, stepMs, weights: Object.fromEntries([...after].map(([name, t]) => [name, Array.from(t.data)])) };
     if (request.profile) {
       result.placement = placementOf(profileArrays(printed));
     }
