@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CharGenerator as WebCharGenerator } from './browser.js';
 import { InvalidOptionError, ModelFormatError, ModelSourceError } from './errors.js';
 import { CharGenerator as NodeCharGenerator, type CoreCharGenerator } from './node.js';
@@ -12,7 +13,7 @@ const model = testModel('gru');
 const html = '<!doctype html>\n<html><head><title>model.onnx · a repository</title></head><body>…</body></html>\n';
 const lfs = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 1432072\n';
 
-type Load = (source: string, extra?: { idleTimeoutMs?: number }) => Promise<CoreCharGenerator>;
+type Load = (source: string, extra?: { idleTimeoutMs?: number; onProgress?: (loaded: number, total: number | undefined) => void }) => Promise<CoreCharGenerator>;
 const entries: [string, Load][] = [
   ['browser entry', (source, extra) => WebCharGenerator.load(source, { backend: 'wasm', ...extra })],
   ['Node entry', (source, extra) => NodeCharGenerator.load(source, { backend: 'cpu', ...extra })],
@@ -27,6 +28,10 @@ describe.each(entries)('model URLs on the %s', (_, load) => {
         case '/model.onnx':
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': model.byteLength });
           res.end(model);
+          return;
+        case '/gzip.onnx': // a compressing server: content-length counts the gzip bytes
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': gzipSync(model).byteLength });
+          res.end(gzipSync(model));
           return;
         case '/stall.onnx': // three bytes, then nothing: the connection stays open
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 100 });
@@ -63,6 +68,16 @@ describe.each(entries)('model URLs on the %s', (_, load) => {
     const gen = await load(`${base}/model.onnx`);
     expect(gen.info.arch).toBe('gru');
     await gen.release();
+  });
+
+  test('progress ends at the model size; from a compressing server the total is unknown (content-length counts the gzip bytes)', async () => {
+    for (const [file, total] of [['model.onnx', model.byteLength], ['gzip.onnx', undefined]] as const) {
+      const progress: [number, number | undefined][] = [];
+      const gen = await load(`${base}/${file}`, { onProgress: (loaded, t) => progress.push([loaded, t]) });
+      expect(progress.at(-1)).toEqual([model.byteLength, total]);
+      expect(progress.every(([loaded, t]) => t === undefined || loaded <= t)).toBe(true);
+      await gen.release();
+    }
   });
 
   test('a download that stalls, or never answers, ends after the idle timeout, naming the URL', async () => {

@@ -59,7 +59,10 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
     throw fail(`HTTP ${response.status} ${response.statusText}`);
   }
   const header = response.headers.get('content-length');
-  const total = header === null ? undefined : Number(header);
+  // A compressing server's content-length counts the encoded bytes, while the body arrives decoded.
+  const encoding = response.headers.get('content-encoding');
+  const encoded = encoding !== null && encoding !== '' && encoding !== 'identity';
+  const total = header === null || encoded ? undefined : Number(header);
   const of = total === undefined ? '' : ` of ${total}`;
   const chunks: Uint8Array[] = [];
   let loaded = 0;

@@ -14,7 +14,7 @@ import { DEMO_DIR, DEMO_MODEL_FILE } from '../tools/demo-server.js';
 import { startStaticServer, type StaticServer } from '../tools/static-server.js';
 import type { GenerationOptions } from './options.js';
 import { ORT_WEB_BUILDS, type OrtWebBuild } from './ort-web-builds.js';
-import { launchChromium, WEBGPU_ARGS } from './test-helpers/chromium.js';
+import { launchChromium, WEBGPU_ARGS } from '../tools/chromium.js';
 import { testModel } from './test-helpers/models.js';
 
 /** Texts compared per model: greedy, and seeded sampling with and without top-k. */

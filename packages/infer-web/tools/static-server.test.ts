@@ -92,6 +92,33 @@ describe('startStaticServer', () => {
     }
   });
 
+  test("with gzip, a file's precompressed .gz sibling goes to clients that accept gzip, with the original's type", async () => {
+    const { gzipSync } = await import('node:zlib');
+    const big = new Uint8Array(4096).fill(7);
+    await writeFile(join(dir, 'lib', 'big.wasm'), big);
+    await writeFile(join(dir, 'lib', 'big.wasm.gz'), gzipSync(big));
+    const compressing = await startStaticServer({ mounts: { '/': join(dir, 'lib') }, gzip: true });
+    const get = (url: string, encoding: string) =>
+      new Promise<{ encoding: string | undefined; type: string | undefined; bytes: number }>((ok, fail) => {
+        request(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('end', () => ok({ encoding: res.headers['content-encoding'], type: res.headers['content-type'], bytes }));
+        })
+          .on('error', fail)
+          .end();
+      });
+    try {
+      const gz = gzipSync(big).byteLength;
+      expect(await get(`${compressing.url}big.wasm`, 'gzip, br')).toEqual({ encoding: 'gzip', type: 'application/wasm', bytes: gz });
+      expect(await get(`${compressing.url}big.wasm`, 'identity')).toEqual({ encoding: undefined, type: 'application/wasm', bytes: 4096 });
+      // Without the option the file goes as it is.
+      expect(await get(`${server.url}lib/big.wasm`, 'gzip')).toEqual({ encoding: undefined, type: 'application/wasm', bytes: 4096 });
+    } finally {
+      await compressing.close();
+    }
+  });
+
   test('rejects a mount prefix without slashes', async () => {
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(StaticServerError);
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(/mount prefix "lib" must start and end with '\/'/);

@@ -19,6 +19,12 @@ export interface StaticServerOptions {
    * Cross-Origin-Embedder-Policy: require-corp) for a page that needs SharedArrayBuffer (wasm threads).
    */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Serve a file's precompressed `.gz` sibling, when there is one, to clients that accept gzip
+   * (sirv's `gzip`, as nginx's gzip_static): the page benchmark measures what a visitor of a
+   * compressing server downloads.
+   */
+  gzip?: boolean;
 }
 
 export interface StaticServer {
@@ -52,6 +58,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       prefix,
       sirv(options.mounts[prefix], {
         dev: true,
+        gzip: options.gzip ?? false,
         setHeaders: (res, pathname) => pathname.endsWith('.onnx') && res.setHeader('content-type', 'application/octet-stream'),
       }),
     ]),

@@ -12,7 +12,7 @@ import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_
 import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
 import type { StaticServer } from '../../tools/static-server.js';
 import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
-import { launchChromium } from '../test-helpers/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { testModel } from '../test-helpers/models.js';
 
 const MODEL_PATH = join(DEMO_DIR, DEMO_MODEL_FILE);
