@@ -79,6 +79,20 @@ export function renderSizeTable(report: BundleReport, jsep?: JsepFigures): strin
   return lines.join('\n');
 }
 
+/** The size table's file rows as the README has them: file → [raw, gzip] as written ("14.2 MB"). */
+export function readSizeTable(readme: string): Map<string, [string, string]> {
+  const begin = readme.indexOf(SIZE_TABLE_BEGIN);
+  const end = readme.indexOf(SIZE_TABLE_END);
+  const rows = new Map<string, [string, string]>();
+  if (begin === -1 || end < begin) return rows;
+  for (const line of readme.slice(begin, end).split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const file = /^`([^`]+)`$/.exec(cells[1] ?? '');
+    if (file !== null && cells.length >= 6) rows.set(file[1], [cells[3], cells[4]]);
+  }
+  return rows;
+}
+
 /** `readme` with the text between the markers replaced by `table`. */
 export function withSizeTable(readme: string, table: string): string {
   const begin = readme.indexOf(SIZE_TABLE_BEGIN);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CharGenerator } from '@charrnn/infer-web/node';
 import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../tools/bundle.js';
+import { formatBytes, readSizeTable } from '../../tools/size-table.js';
 import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
 import type { StaticServer } from '../../tools/static-server.js';
 import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
@@ -152,6 +153,21 @@ describe('in Chromium', () => {
     }
     expect(bundlerBuild).not.toMatch(/from\s*"onnxruntime-web|import\("onnxruntime-web"\)/);
     expect(standalone).not.toMatch(/from\s*"onnxruntime-web|import\("onnxruntime-web/);
+  });
+
+  test("the README's size table is the bundle command's for this onnxruntime-web, and not stale for our code", async () => {
+    const table = readSizeTable(await readFile(join(PACKAGE_ROOT, 'README.md'), 'utf8'));
+    expect([...table.keys()].sort()).toEqual([STANDALONE_FILE, BUNDLER_FILE, ...ORT_FILES].sort());
+    // onnxruntime-web's files exactly (gzip of the .wasm only when the command measured it: seconds).
+    for (const f of report.ortFiles) {
+      expect({ file: f.file, raw: table.get(f.file)![0] }).toEqual({ file: f.file, raw: formatBytes(f.bytes) });
+      if (f.gzipBytes > 0) expect({ file: f.file, gzip: table.get(f.file)![1] }).toEqual({ file: f.file, gzip: formatBytes(f.gzipBytes) });
+    }
+    // Ours moves with every change: within 15% of a fresh build, else run `nx run infer-web:bundle`.
+    for (const f of [report.standalone, report.ours]) {
+      const written = Number(table.get(f.file)![0].replace(' KB', '')) * 1e3;
+      expect({ file: f.file, ratio: Math.round((written / f.bytes) * 100) / 100 }).toEqual({ file: f.file, ratio: expect.closeTo(1, 0.15) as unknown as number });
+    }
   });
 
   test("the README's snippets are the example files these tests serve", async () => {
