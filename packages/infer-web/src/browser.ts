@@ -44,10 +44,11 @@ export interface WebRuntimeOptions {
   ort?: OrtWebModule | OrtWebLoader;
   /**
    * Keep the model and onnxruntime-web's runtime in the Cache API (`true`: the cache named
-   * 'charrnn-infer-web'; a string: that cache), so that later visits, even offline, download
-   * neither. The first download of a URL is kept until the cache is cleared (clearDownloadCache):
-   * publish a changed model under a new URL. The runtime is kept where infer-web knows its URL:
-   * the script-tag build, or `wasmPaths`. Default: off.
+   * 'charrnn-infer-web'; a string: that cache), so that later visits download neither (offline
+   * too, when the page's own scripts come from the HTTP cache or a service worker). The first
+   * download of a URL is kept until the cache is cleared (clearDownloadCache): publish a changed
+   * model under a new URL. The runtime is kept where infer-web knows its URL: the script-tag
+   * build, or `wasmPaths`. Default: off.
    */
   cache?: boolean | string;
   logger?: Logger;

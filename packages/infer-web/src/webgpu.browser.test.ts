@@ -235,6 +235,29 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
     expect(opened.errors.slice(errors)).toEqual([]);
   });
 
+  test('with cache, a second visit on WebGPU requests neither the model nor the jspi runtime', async () => {
+    const context = await browser.newContext();
+    const visit = async (): Promise<{ backend: string; text: string; requests: string[] }> => {
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      await page.goto(server.url);
+      const out = await page.evaluate(async () => {
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('./index.js');
+        const gen = await lib.CharGenerator.load('/gru-fused.onnx', { backend: 'webgpu', cache: true });
+        const text = await gen.generate('the cat', { maxNewTokens: 20, temperature: 0 });
+        await gen.release();
+        return { backend: gen.backend, text };
+      });
+      await page.close();
+      return { ...out, requests: requests.filter((r) => r.endsWith('.onnx') || r.endsWith('.wasm')).sort() };
+    };
+    const first = await visit();
+    expect(first).toMatchObject({ backend: 'webgpu', requests: ['/gru-fused.onnx', `/lib/${ORT_WEB_BUILDS.jspi.wasm}`] });
+    expect(await visit()).toEqual({ ...first, requests: [] });
+    await context.close();
+  });
+
   test("the element on 'auto' runs the demo model on WebGPU and writes the Node entry's text", async () => {
     const opened = shared;
     const errors = opened.errors.length;
