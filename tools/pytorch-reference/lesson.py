@@ -14,7 +14,9 @@ train_chars_per_s counts trained targets per wall second; train_chars_per_cpu_s 
 this process's CPU time, which a busy machine disturbs less.
 
 Needs Debian's python3-torch (and libopenblas0-pthread for its fast BLAS): run it with
-/usr/bin/python3.
+/usr/bin/python3. --threads sizes torch's pool, not OpenBLAS's: set OPENBLAS_NUM_THREADS to the
+same number (and OMP_WAIT_POLICY=PASSIVE above one thread), as train:bench does, or the two pools
+fight over the cores.
 """
 import argparse
 import collections

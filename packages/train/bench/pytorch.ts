@@ -53,7 +53,12 @@ export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
     '--threads', String(run.threads),
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Debian's torch does its matrix products in OpenBLAS, whose thread pool torch.set_num_threads
+    // does not size: left alone it starts one thread per core beside torch's own, and at 2 threads
+    // their busy-waiting pools fight (measured: RNN 13.6k chars/s, 53.8k with a passive OpenMP wait).
+    // So N threads means N in both pools, and OpenMP's idle threads sleep: PyTorch at its best here.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(run.threads), OMP_WAIT_POLICY: 'PASSIVE' };
+    const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
