@@ -63,6 +63,8 @@ describe('ortNodeEngine', () => {
     await (await chosen.factory(init())).dispose();
     expect(fake.asked.every((p) => p.join() === 'cpu')).toBe(true);
     expect(fake.options[0].intraOpNumThreads).toBe(2);
+    // A session per window length, each with its own arena, doubled peak RSS (see ort-engine.ts).
+    expect(fake.options[0].enableCpuMemArena).toBe(false);
   });
 
   test('auto without the CUDA provider library takes the CPU with one line, without asking onnxruntime', async () => {
