@@ -13,7 +13,7 @@ export class CharRnnError extends Error {
 /** The bytes are not a readable ONNX ModelProto. */
 export class ModelFormatError extends CharRnnError {}
 
-/** The ONNX file breaks contract 2 (DESIGN.md); `problems` lists every violation found. */
+/** The ONNX file breaks contract 2 (docs/onnx-model.md); `problems` lists every violation found. */
 export class ModelContractError extends CharRnnError {
   constructor(readonly problems: readonly string[]) {
     super(`model does not follow the charrnn ONNX contract:\n  - ${problems.join('\n  - ')}`);

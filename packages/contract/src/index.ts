@@ -1,4 +1,4 @@
-// @charrnn/contract — contract 2 of DESIGN.md (the ONNX model export writes and infer-web reads)
+// @charrnn/contract — contract 2, docs/onnx-model.md (the ONNX model export writes and infer-web reads)
 // and the metadata it shares with contract 1 (the checkpoint), written once. Browser-safe, with
 // no dependencies: infer-web's browser bundle takes it whole.
 export { CharRnnError, ModelFormatError, ModelContractError, ModelConfigError, OpsetError } from './errors.js';

@@ -13,7 +13,7 @@ const good = {
 };
 
 describe('metadata entries', () => {
-  test('keys and values are spelled as DESIGN.md gives them', () => {
+  test('keys and values are spelled as docs/onnx-model.md and docs/checkpoint.md give them', () => {
     expect(METADATA_KEYS).toEqual({ format: 'charrnn.format', config: 'charrnn.config', vocab: 'charrnn.vocab', lower: 'charrnn.lower', graph: 'charrnn.graph' });
     expect(METADATA_FORMAT).toBe('1');
     expect(modelMetadataEntries(meta)).toEqual(good);

@@ -1,5 +1,5 @@
 /**
- * The model metadata both files carry (DESIGN.md): the checkpoint's safetensors `__metadata__`
+ * The model metadata both files carry (docs/checkpoint.md, docs/onnx-model.md): the checkpoint's safetensors `__metadata__`
  * (contract 1) and the ONNX model's `metadata_props` (contract 2), written and read here only.
  */
 import { readModelConfig, type ModelConfig } from './model-config.js';

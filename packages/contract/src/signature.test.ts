@@ -4,7 +4,7 @@ import { ELEM_TYPE, floatOutputs, GRAPH_KINDS, IO, PRECISIONS, stateInputs } fro
 const { onnx } = onnxProto;
 
 describe('contract 2 signature', () => {
-  test('input and output names are spelled as DESIGN.md gives them', () => {
+  test('input and output names are spelled as docs/onnx-model.md gives them', () => {
     expect(IO).toEqual({ tokens: 'tokens', h0: 'h0', c0: 'c0', logits: 'logits', hn: 'hn', cn: 'cn' });
     expect(stateInputs('gru')).toEqual(['h0']);
     expect(stateInputs('rnn')).toEqual(['h0']);

@@ -1,5 +1,5 @@
 /**
- * The graph signature of contract 2 (DESIGN.md): input and output names, graph kinds, the float
+ * The graph signature of contract 2 (docs/onnx-model.md): input and output names, graph kinds, the float
  * precision and the ONNX element types they use.
  */
 import type { Arch } from './arch.js';

@@ -1,5 +1,5 @@
 /**
- * Contract 2 (DESIGN.md) checked on a model's description, before a session is created, so that a
+ * Contract 2 (docs/onnx-model.md) checked on a model's description, before a session is created, so that a
  * model that cannot work is refused with every problem named instead of failing at the first run.
  */
 import type { Arch } from './arch.js';

@@ -43,7 +43,7 @@ export function prepareCorpus(text: string, opts: PrepareOptions = {}): Prepared
   };
 }
 
-/** The figures of a prepared corpus, in the shape of ../shared/data/nietzsche.expected.json. */
+/** The figures of a prepared corpus, in the shape of test-fixtures/nietzsche.expected.json (docs/lesson-data.md). */
 export interface CorpusStats {
   lines: number;
   trainLines: number;

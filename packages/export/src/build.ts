@@ -30,7 +30,7 @@ export function resolveBuildOptions(options: BuildOptions = {}): Required<BuildO
 }
 
 /**
- * Serializes `source` as an ONNX model following contract 2 of DESIGN.md. Pure: no file system,
+ * Serializes `source` as an ONNX model following contract 2 (docs/onnx-model.md). Pure: no file system,
  * so tests of other packages can build small models from `randomWeights(config, seed)`.
  */
 export function buildOnnxModel(source: ExportSource, options: BuildOptions = {}): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * RecurrentSession over any onnxruntime JS package (node or web share onnxruntime-common's API).
- * One step is one tiny session run, so per-call overhead is the cost (DESIGN.md "Where the time
- * goes"): tensors wrapping the caller's reused buffers are created once and cached by buffer, so
+ * One step is one tiny session run, so per-call overhead is the cost (docs/recurrent-cells.md,
+ * "What a character costs"): tensors wrapping the caller's reused buffers are created once and cached by buffer, so
  * a generation step builds no new input tensors.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';

@@ -1,6 +1,6 @@
 /**
- * `@charrnn/serve`: an OpenAI-compatible completions server for charrnn ONNX models (DESIGN.md
- * contract 2), built on infer-web's runtime, with continuous batching, SSE streaming, sessions and
+ * `@charrnn/serve`: an OpenAI-compatible completions server for charrnn ONNX models (contract
+ * 2, docs/onnx-model.md), built on infer-web's runtime, with continuous batching, SSE streaming, sessions and
  * Prometheus metrics. `createServer(options)` is the library; `charrnn-serve` the CLI.
  */
 export { createServer, type CharServer } from './server.js';

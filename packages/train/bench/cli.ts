@@ -10,10 +10,10 @@ import { integerFlag } from '@charrnn/data/node';
 
 const int = (min: number) => integerFlag(min);
 
-
-// The PyTorch reference lives outside the repository, next to the workspace (../shared/reference).
+// The project's PyTorch reference (tools/pytorch-reference/lesson.py); this file runs from
+// packages/train/dist-bench/.
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const defaultScript = process.env.CHARRNN_PYTORCH_REFERENCE ?? path.resolve(workspaceRoot, '../shared/reference/pytorch_lesson.py');
+const defaultScript = process.env.CHARRNN_PYTORCH_REFERENCE ?? path.join(workspaceRoot, 'tools/pytorch-reference/lesson.py');
 
 const program = new Command('train:bench')
   .description('Training throughput (chars/s) of one config, side by side with the PyTorch reference at 1 and 2 threads; prints JSON.')

@@ -5,8 +5,10 @@ export interface PytorchRun {
   python: string;
   script: string;
   corpus: string;
-  arch: 'rnn' | 'gru';
+  arch: 'rnn' | 'gru' | 'lstm';
+  embed: number;
   hidden: number;
+  layers: number;
   batchSize: number;
   bptt: number;
   maxBatches: number;
@@ -16,6 +18,8 @@ export interface PytorchRun {
 export interface PytorchResult {
   /** Training chars/s the reference script printed for its (single, truncated) epoch. */
   charsPerSecond: number;
+  /** Training chars per second of its CPU time, when the script prints it (tools/pytorch-reference/lesson.py does). */
+  charsPerCpuSecond: number | null;
   /** The epoch line as printed. */
   line: string;
 }
@@ -29,28 +33,33 @@ export function pytorchAvailable(python: string, script: string): boolean {
   return existsSync(python) && existsSync(script);
 }
 
-/** Pulls `train_chars_per_s N` out of the reference script's epoch line. */
+/** Pulls `train_chars_per_s N` (and `train_chars_per_cpu_s N`) out of the reference script's epoch line. */
 export function parsePytorchOutput(stdout: string): PytorchResult {
   const line = stdout.split('\n').find((l) => /train_chars_per_s\s+\d/.test(l));
   const m = line?.match(/train_chars_per_s\s+(\d+(?:\.\d+)?)/);
   if (!line || !m) throw new PytorchError(`the PyTorch reference printed no "train_chars_per_s N" line; its output was: ${stdout.slice(-500)}`);
-  return { charsPerSecond: Number(m[1]), line: line.trim() };
+  const cpu = line.match(/train_chars_per_cpu_s\s+(\d+(?:\.\d+)?)/);
+  return { charsPerSecond: Number(m[1]), charsPerCpuSecond: cpu ? Number(cpu[1]) : null, line: line.trim() };
 }
 
 /**
- * Runs the PyTorch reference (a measuring tool outside this repository, e.g. the lesson script
- * with Debian's python3-torch) for one truncated epoch of the same config.
+ * Runs the PyTorch reference (tools/pytorch-reference/lesson.py with Debian's python3-torch, a
+ * measuring tool outside the packages) for one truncated epoch of the same config, without its
+ * validation pass.
  */
 export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
   const args = [
     run.script,
     run.corpus,
     '--arch', run.arch,
+    '--embed', String(run.embed),
     '--hidden', String(run.hidden),
+    '--layers', String(run.layers),
     '--bs', String(run.batchSize),
     '--bptt', String(run.bptt),
     '--max-batches', String(run.maxBatches),
     '--threads', String(run.threads),
+    '--no-valid',
   ];
   return new Promise((resolve, reject) => {
     // Debian's torch does its matrix products in OpenBLAS, whose thread pool torch.set_num_threads

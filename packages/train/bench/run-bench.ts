@@ -63,8 +63,8 @@ export interface BenchReport {
   /** Median over rounds of our median-of-windows chars/s. */
   charsPerSecond: number;
   rounds: { ours: Throughput; pytorch: PytorchRound[]; ratio: number | null }[];
-  /** PyTorch's median chars/s at each thread count. */
-  pytorch: { threads: number; charsPerSecond: number }[] | { note: string } | null;
+  /** PyTorch's median chars/s (per wall second, and per second of its CPU time) at each thread count. */
+  pytorch: { threads: number; charsPerSecond: number; charsPerCpuSecond: number | null }[] | { note: string } | null;
   /** Median over rounds of ours / the faster PyTorch of that round, each measured back to back. */
   ratio: number | null;
   peakRssMB: number;
@@ -101,11 +101,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   let pytorchNote: string | undefined;
   let pytorch = o.pytorch;
   if (pytorch) {
-    // The reference script hard-codes embedding 42 and one layer, and has no LSTM.
-    if (o.arch === 'lstm' || o.embed !== 42 || o.layers !== 1) {
-      pytorchNote = 'skipped: the reference script runs only rnn/gru with embedding 42 and one layer';
-      pytorch = null;
-    } else if (!pytorchAvailable(pytorch.python, pytorch.script)) {
+    if (!pytorchAvailable(pytorch.python, pytorch.script)) {
       pytorchNote = `skipped: ${pytorch.python} or ${pytorch.script} not found`;
       pytorch = null;
     }
@@ -125,7 +121,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
     const torch: PytorchRound[] = [];
     for (const threads of pytorch?.threads ?? []) {
-      const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch as 'rnn' | 'gru', hidden: o.hidden, batchSize: o.batchSize, bptt: o.bptt });
+      const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch, embed: o.embed, hidden: o.hidden, layers: o.layers, batchSize: o.batchSize, bptt: o.bptt });
       log(`round ${r + 1}/${o.rounds}: pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${result.line}`);
       torch.push({ threads, result });
     }
@@ -143,7 +139,11 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     charsPerSecond: median(rounds.map((x) => x.ours.charsPerSecond)),
     rounds,
     pytorch: pytorch
-      ? pytorch.threads.map((threads) => ({ threads, charsPerSecond: median(rounds.map((x) => x.pytorch.find((p) => p.threads === threads)!.result.charsPerSecond)) }))
+      ? pytorch.threads.map((threads) => {
+          const results = rounds.map((x) => x.pytorch.find((p) => p.threads === threads)!.result);
+          const cpu = results.flatMap((r) => (r.charsPerCpuSecond === null ? [] : [r.charsPerCpuSecond]));
+          return { threads, charsPerSecond: median(results.map((r) => r.charsPerSecond)), charsPerCpuSecond: cpu.length ? median(cpu) : null };
+        })
       : pytorchNote
         ? { note: pytorchNote }
         : null,

@@ -1,6 +1,6 @@
 /**
  * Contract-2 model files written with onnx-proto (an independent protobuf implementation) and the
- * contract's names spelled out literally as DESIGN.md gives them, so the reader and validator are
+ * contract's names spelled out literally as docs/onnx-model.md gives them, so the reader and validator are
  * tested against bytes they did not write. The graphs hold an initializer (bytes to skip) and one
  * node, not a runnable model: the contract is about the signature and metadata.
  */

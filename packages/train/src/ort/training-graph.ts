@@ -1,5 +1,5 @@
 /**
- * Contract 3 (DESIGN.md): the training graphs of the ONNX Runtime engine, generated from the
+ * Contract 3 (docs/training-graphs.md): the training graphs of the ONNX Runtime engine, generated from the
  * model config and the window length. One graph per (config, seqLen, kind); the batch is a
  * symbolic dim. A "train" graph does a whole optimizer step in one run: forward over the BPTT
  * window from the carried state, mean cross-entropy, the hand-derived backward pass (onnxruntime
