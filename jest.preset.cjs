@@ -23,5 +23,6 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
   testTimeout: 60000,
+  setupFilesAfterEnv: [path.join(root, 'tools/jest-require-assertions.cjs')],
   reporters: ['default', path.join(root, 'tools/jest-totals-reporter.cjs')],
 };

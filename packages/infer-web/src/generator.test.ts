@@ -304,15 +304,25 @@ describe('CharGenerator over a fake session', () => {
     prompts.forEach((p, i) => expect(texts[i]).toBe(gen.tokenizer.decode(referenceGreedy(gen.info, gen.tokenizer.encode(p), 4))));
   });
 
-  test('generateBatch rows stop independently and the generator state is untouched', async () => {
+  test('generateBatch rows stop independently at their stop strings and the generator state is untouched', async () => {
     const { gen } = make(5);
     const before = gen.getState();
-    const stream = gen.generateBatch(['abc', 'e'], { temperature: 0, maxNewTokens: 20, stop: ['a'] });
+    const prompts = ['abc', 'e', 'dd. a', 'b'];
+    // Greedy continuations without stop strings (the batch equals them, tested above):
+    //   'abc' → " xea.cbea.cbea.cbea."   no stop string: 20 characters
+    //   'e'   → "d.cxad.cbe\n…"          'xa', which spans two steps
+    //   'dd. a' → "d.c e\n.cbe…"          '\n'
+    //   'b'   → "adccxa.cbe\n…"          'xa' before '\n'
+    const full = prompts.map((p) => gen.tokenizer.decode(referenceGreedy(gen.info, gen.tokenizer.encode(p), 20)));
+    expect(full.map((t) => t.slice(0, 6))).toEqual([' xea.c', 'd.cxad', 'd.c e\n', 'adccxa']);
+    const stream = gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 20, stop: ['xa', '\n'] });
     const results = await stream.result();
-    for (const r of results) {
-      if (r.finishReason === 'stop') expect(r.text.endsWith('a')).toBe(true);
-      else expect(r.newTokens).toBe(20);
-    }
+    expect(results).toEqual([
+      { text: full[0], newTokens: 20, finishReason: 'length' },
+      { text: 'd.cxa', newTokens: 5, finishReason: 'stop' },
+      { text: 'd.c e\n', newTokens: 6, finishReason: 'stop' },
+      { text: 'adccxa', newTokens: 6, finishReason: 'stop' },
+    ]);
     expect(gen.getState()).toEqual(before); // greedy: not even the random stream moved
   });
 

@@ -81,6 +81,35 @@ describe('Sampler', () => {
     expect(chiSquare(counts, expected, N)).toBeLessThan(13.8); // chi-square(2), p = 0.001
   });
 
+  test('temperature is applied before top-k and top-p: the kept set is that of the tempered softmax', () => {
+    // At T = 1 tokens 1 and 4 alone reach p = 0.6 (0.31 each); at T = 3 the distribution is
+    // flatter and top-p keeps four tokens. Top-p on the raw logits would keep only [1, 4].
+    const t = 3;
+    const topP = 0.6;
+    const tempered = softmax(LOGITS, t);
+    const order = [...tempered.keys()].sort((a, b) => tempered[b] - tempered[a] || a - b);
+    let cumulative = 0;
+    let n = 0;
+    while (cumulative < topP) cumulative += tempered[order[n++]];
+    const kept = order.slice(0, n).sort();
+    expect(kept).toEqual([1, 3, 4, 7]);
+    const s = new Sampler(8, { temperature: t, topK: 0, topP, logitsProcessors: [] });
+    const rng = Rng.fromSeed(9);
+    const N = 30_000;
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < N; i++) counts[s.sample(LOGITS, 0, rng, i, 0)]++;
+    const renormalised = softmax(kept.map((i) => LOGITS[i]), t);
+    const expected = new Array<number>(8).fill(0);
+    kept.forEach((k, j) => (expected[k] = renormalised[j]));
+    expect(counts.filter((_, i) => !kept.includes(i))).toEqual([0, 0, 0, 0]);
+    expect(chiSquare(counts, expected, N)).toBeLessThan(16.3); // chi-square(3), p = 0.001
+    // top-k counts ranks, which temperature does not change; with both, the kept set is the
+    // intersection, sampled at the tempered probabilities.
+    const both = new Sampler(8, { temperature: t, topK: 2, topP, logitsProcessors: [] });
+    const draws = new Set(Array.from({ length: 2000 }, (_, i) => both.sample(LOGITS, 0, rng, i, 0)));
+    expect([...draws].sort()).toEqual([1, 4]);
+  });
+
   test('does not modify the caller logits; same seed gives the same draws', () => {
     const s = new Sampler(8, { temperature: 0.9, topK: 4, topP: 0.9, logitsProcessors: [] });
     const copy = LOGITS.slice();

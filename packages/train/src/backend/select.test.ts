@@ -79,8 +79,13 @@ describe('selectBackend', () => {
     await expect(selectBackend('gpu' as 'cpu')).rejects.toThrow('backend "gpu" is not one of auto, tensorflow, wasm, cpu');
   });
 
-  test('the real loader reports the native packages as not installed here', async () => {
-    const { log } = await selectBackend('auto');
-    expect(log[0]).toBe(`skipped ${GPU}: ${GPU} is not installed`);
+  test("the runtime's own error for a package that is not there reads as 'not installed'", async () => {
+    // A real import() of a path that cannot exist, with the specifier in it as Node's (and
+    // jest's) resolver errors have: the error object is the runtime's, not a simulation, and no
+    // machine has it installed (whether tfjs-node-gpu is installed here does not matter).
+    const absent = (specifier: string) => import(`/nonexistent-${process.pid}/node_modules/${specifier}`);
+    const { name, log } = await selectBackend('auto', { loader: (s) => (s === GPU || s === NODE ? absent(s) : import(s)) });
+    expect(log.slice(0, 2)).toEqual([`skipped ${GPU}: ${GPU} is not installed`, `skipped ${NODE}: ${NODE} is not installed`]);
+    expect(name).toBe('wasm');
   });
 });

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { CorpusTooSmallError, prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
+import type { EngineFactory } from '../engine/engine.js';
 import { ortEngine, type OrtApi } from '../ort/ort-engine.js';
 import { formatLearningRate } from '../schedule/schedule.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit-options.js';
@@ -68,6 +69,34 @@ describe('training loop guards', () => {
     expect(lines[lines.length - 1]).toMatch(new RegExp(`while the loss was above ${(3 * Math.log(corpus.vocab.size)).toFixed(2)}; nothing saved, the last good checkpoint \\(epoch 1\\) is kept in`));
     expect((await loadTrainingCheckpoint(dir)).trainer).toMatchObject({ epoch: 1, batch: 0 });
     expect(await exists(path.join(dir, HIDDEN_FILE))).toBe(false);
+  });
+
+  test('a validation loss that is NaN or far above chance stops the run at the epoch end and keeps the last good checkpoint', async () => {
+    const chance = Math.log(corpus.vocab.size);
+    // The engine trains normally; only its second validation pass (after epoch 2) reports `bad`.
+    const validatingTo = (bad: number): EngineFactory => async (init) => {
+      const inner = await engine(init);
+      const evaluate = inner.evaluate.bind(inner);
+      let evaluations = 0;
+      inner.evaluate = async (...args) => {
+        const real = await evaluate(...args);
+        return ++evaluations === 2 ? { ...real, loss: bad } : real;
+      };
+      return inner;
+    };
+    const options = { ...tiny, schedule: '3@3e-3', maxBatches: 5 };
+    for (const [bad, message] of [
+      [Number.NaN, 'validation loss became NaN after epoch 2; the last good checkpoint (epoch 1) is kept in'],
+      [4 * chance, `validation loss became ${(4 * chance).toFixed(2)} after epoch 2, above ${(3 * chance).toFixed(2)} (3 × ln(vocab ${corpus.vocab.size})); the last good checkpoint (epoch 1) is kept in`],
+    ] as const) {
+      const out = path.join(dir, String(bad));
+      const run = fit({ corpus, options, outDir: out, engine: validatingTo(bad) });
+      await expect(run).rejects.toThrow(TrainingDivergedError);
+      await expect(run).rejects.toThrow(message);
+      const kept = await loadTrainingCheckpoint(out);
+      expect(kept.trainer).toMatchObject({ epoch: 1, batch: 0, step: 5 });
+      expect(kept.trainer.history.map((r) => r.epoch)).toEqual([1]);
+    }
   });
 
   test('a corpus too small for one batch is refused before training, naming what would fit', async () => {

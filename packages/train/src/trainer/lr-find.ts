@@ -67,14 +67,14 @@ export function lrFind(corpus: PreparedCorpus, options: FitOptions, find: LrFind
         const smoothed = avg / (1 - 0.98 ** i);
         points.push({ lr, loss: result.loss, smoothed });
         progress?.update(i, { lr: lr.toExponential(2), loss: smoothed.toFixed(4) });
-        if (!Number.isFinite(smoothed) || smoothed > 4 * best) return summarise(points);
+        if (!Number.isFinite(smoothed) || smoothed > 4 * best) return suggestLearningRates(points);
         best = Math.min(best, smoothed);
       }
       if (!any) break;
       disposeState(state);
       state = model.zeroState(options.bs);
     }
-    return summarise(points);
+    return suggestLearningRates(points);
   } finally {
     progress?.stop();
     disposeState(state);
@@ -83,7 +83,12 @@ export function lrFind(corpus: PreparedCorpus, options: FitOptions, find: LrFind
   }
 }
 
-function summarise(points: LrFindPoint[]): LrFindResult {
+/**
+ * The two suggestions from a sweep's points: the lowest smoothed loss's lr / 10, and the lr where
+ * the smoothed loss falls fastest over 5 points (in log lr), looking only at or below that lowest
+ * point (past it the loss is exploding, which is not a descent). Non-finite points are ignored.
+ */
+export function suggestLearningRates(points: LrFindPoint[]): LrFindResult {
   const finite = points.filter((p) => Number.isFinite(p.smoothed));
   let min = finite[0];
   for (const p of finite) if (p.smoothed < min.smoothed) min = p;

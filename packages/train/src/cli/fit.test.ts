@@ -1,0 +1,105 @@
+// train:fit as a user runs it (bundled from source, in a child process): flags, exit codes and
+// messages, a run to completion, Ctrl-C (exit 130 with a checkpoint at the batch it stopped) and
+// --resume from it.
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEmbeddedCorpus } from '@charrnn/data/node';
+import { bundleCli, interruptCli, runCli } from '../../../../tools/cli-under-test.mjs';
+import type { TrainerRecord } from '../trainer/training-checkpoint.js';
+
+let cli: string;
+let dir: string;
+let corpus: string;
+const exists = (file: string) => access(file).then(() => true, () => false);
+const trainerOf = async (run: string) => JSON.parse(await readFile(path.join(run, 'trainer.json'), 'utf8')) as TrainerRecord;
+// A small model on the first 40,000 characters: ~1,000 batches an epoch at bs 4, of which each
+// epoch trains --max-batches.
+const model = ['--embed', '8', '--hidden', '16', '--bs', '4', '--bptt', '8', '--engine', 'ort'];
+
+beforeAll(async () => {
+  cli = await bundleCli(fileURLToPath(new URL('./fit.ts', import.meta.url)));
+  dir = await mkdtemp(path.join(tmpdir(), 'charrnn-fit-cli-'));
+  corpus = path.join(dir, 'corpus.txt');
+  await writeFile(corpus, (await readEmbeddedCorpus()).slice(0, 40_000));
+}, 60_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('train:fit', () => {
+  test('--help lists the flags and exits 0', async () => {
+    const r = await runCli(cli, ['--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--corpus', '--arch', '--schedule', '--epochs', '--resume', '--out', '--engine', '--device', '--max-batches']) expect(r.stdout).toContain(flag);
+  });
+
+  test('bad flags exit 1 naming the flag and what is valid, before any training', async () => {
+    const out = path.join(dir, 'never');
+    const cases: [string[], RegExp][] = [
+      [['--hidden', '0'], /option '--hidden <n>' argument '0' is invalid/],
+      [['--arch', 'transformer'], /argument 'transformer' is invalid\. Allowed choices are rnn, gru, lstm/],
+      [['--schedule', '6@1e-3', '--epochs', '2'], /give either --schedule or --epochs\/--lr, not both/],
+      [['--schedule', 'six@fast'], /option '--schedule <spec>' argument 'six@fast' is invalid/],
+      [['--no-such-flag'], /unknown option '--no-such-flag'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(cli, [...args, '--out', out]);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).not.toMatch(/epoch\s+trn_loss/);
+    }
+    expect(await exists(out)).toBe(false);
+  });
+
+  test('a corpus that cannot be read, or is too small for one batch, exits 1 with the reason', async () => {
+    const missing = await runCli(cli, ['--corpus', path.join(dir, 'missing.txt'), ...model, '--out', path.join(dir, 'x')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(new RegExp(`^error: .*${path.join(dir, 'missing.txt').replace(/[.]/g, '\\.')}`, 'm'));
+    const tiny = path.join(dir, 'tiny.txt');
+    await writeFile(tiny, 'the quick brown fox\n'.repeat(3));
+    const small = await runCli(cli, ['--corpus', tiny, '--min-freq', '1', ...model, '--bs', '64', '--out', path.join(dir, 'y')]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/error: .*too few for one batch at batch size 64, BPTT 8/);
+    expect(await exists(path.join(dir, 'y', 'trainer.json'))).toBe(false);
+  });
+
+  test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {
+    const out = path.join(dir, 'run');
+    const args = ['--corpus', corpus, ...model, '--epochs', '2', '--max-batches', '500', '--out', out];
+    // Interrupt on the first progress line that reports trained batches (every ~2 s off a terminal).
+    const interrupted = await interruptCli(cli, args, (_stdout, stderr) => /epoch \d\/2: [1-9]\d*\/500 batches/.test(stderr));
+    expect(interrupted.interrupted).toBe(true);
+    expect({ code: interrupted.code, signal: interrupted.signal }).toEqual({ code: 130, signal: null });
+    expect(interrupted.stderr).toContain('SIGINT: finishing this batch and saving a checkpoint');
+    const where = /interrupted at epoch (\d) batch (\d+); checkpoint saved to (.+) \(resume with --resume (.+)\)/.exec(interrupted.stdout);
+    expect(where).not.toBeNull();
+    const [, epoch, batch, savedTo, resumeWith] = where!;
+    expect([savedTo, resumeWith]).toEqual([out, out]);
+    const saved = await trainerOf(out);
+    expect(saved).toMatchObject({ epoch: Number(epoch) - 1, batch: Number(batch), step: (Number(epoch) - 1) * 500 + Number(batch), complete: false });
+    expect(Number(batch)).toBeGreaterThan(0);
+    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(true);
+
+    const refused = await runCli(cli, ['--resume', out, '--hidden', '32']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`--resume ${out.replace(/[.]/g, '\\.')} continues that run with its own options; these differ from it: hidden 32 \\(saved: 16\\)`));
+
+    const resumed = await runCli(cli, ['--resume', out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`done: 1000 steps; checkpoint in ${out}`);
+    const done = await trainerOf(out);
+    expect(done).toMatchObject({ epoch: 2, batch: 0, step: 1000, complete: true });
+    expect(done.history.map((r) => r.epoch)).toEqual([1, 2]);
+    const vocab = Number(/corpus .*: vocab (\d+),/.exec(resumed.stdout)![1]);
+    expect(done.history[1].validLoss).toBeLessThan(Math.log(vocab)); // better than an untrained model
+    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(false);
+
+    const again = await runCli(cli, ['--resume', out]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/holds a complete run \(2 epochs, step 1000\); nothing to resume/);
+
+    const nothing = await runCli(cli, ['--resume', path.join(dir, 'no-run')]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/error: cannot resume: .*no-run.*trainer\.json is unreadable/);
+  }, 240_000);
+});
