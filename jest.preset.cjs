@@ -21,7 +21,7 @@ module.exports = {
     '^@charrnn/([a-z-]+)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'],
   testTimeout: 60000,
   setupFilesAfterEnv: [path.join(root, 'tools/jest-require-assertions.cjs')],
   reporters: ['default', path.join(root, 'tools/jest-totals-reporter.cjs')],
