@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'test-results');
-const expected = readdirSync(join(dir, '..', 'packages'));
+// Every package, and the workspace scripts' own tests (tools/).
+const expected = [...readdirSync(join(dir, '..', 'packages')), 'tools'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const missing = [];
 for (const pkg of expected) {
