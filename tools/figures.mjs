@@ -186,7 +186,7 @@ async function main(argv) {
     for (const run of chosen) {
       const before = os.loadavg()[0];
       const report = extractReport(await runBench(run));
-      const recorded = { name: run.name, command: `npx nx run ${run.target} -- ${run.args.join(' ')}`.trim(), machine: machine(), loadavg: [before, os.loadavg()[0]], date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, report };
+      const recorded = { name: run.name, command: ['npx nx run', run.target, ...(run.args.length ? ['--', ...run.args] : [])].join(' '), machine: machine(), loadavg: [before, os.loadavg()[0]], date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, report };
       writeAtomic(path.join(WORKSPACE, FIGURES_DIR, `${run.name}.json`), JSON.stringify(recorded, null, 2) + '\n');
     }
   } else if (command !== 'render' && command !== 'check') {

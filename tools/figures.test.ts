@@ -121,4 +121,9 @@ describe('README blocks', () => {
     const used = new Set(Object.values(TABLES).flatMap((t) => t.runs));
     expect(RUNS.map((r) => r.name).filter((n) => !used.has(n))).toEqual([]);
   });
+
+  test("the READMEs' generated tables are what figures/*.json renders (no hand edits inside a block)", () => {
+    const drifted = renderReadmes().filter((r) => r.before !== r.after).map((r) => path.relative(WORKSPACE, r.file));
+    expect(drifted).toEqual([]);
+  });
 });
