@@ -1,0 +1,34 @@
+// StrykerJS settings shared by every package's `mutate` target (packages/<pkg>/stryker.config.mjs
+// names the modules to mutate). Stryker runs from the workspace root, so that its sandbox holds
+// the jest preset and the packages that the tests import from source.
+import path from 'node:path';
+
+/**
+ * @param {string} pkg package folder name, e.g. 'infer-web'
+ * @param {string[]} modules files under packages/<pkg>/src to mutate
+ * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export function strykerConfig(pkg, modules) {
+  return {
+    mutate: modules.map((m) => path.posix.join('packages', pkg, 'src', m)),
+    testRunner: 'jest',
+    testRunnerNodeArgs: ['--experimental-vm-modules'],
+    jest: { projectType: 'custom', configFile: `packages/${pkg}/jest.config.cjs`, enableFindRelatedTests: true },
+    // Each mutant runs only the tests that cover it.
+    coverageAnalysis: 'perTest',
+    // The machine has 2 cores shared with other work: one test process at a time.
+    concurrency: 1,
+    // A mutant that loops for ever (a loop bound mutated) is ended after its tests' own time × 1.5 + 10 s.
+    timeoutMS: 10_000,
+    reporters: ['clear-text', 'progress', 'json', 'html'],
+    jsonReporter: { fileName: `reports/mutation/${pkg}.json` },
+    htmlReporter: { fileName: `reports/mutation/${pkg}.html` },
+    // `--incremental` (the mutate target's CI mode) reuses the results of mutants whose code and
+    // tests did not change since the file was written.
+    incrementalFile: `reports/mutation/${pkg}.incremental.json`,
+    tempDirName: `.stryker-tmp/${pkg}`,
+    ignorePatterns: ['**/dist/**', '**/dist-*/**', '**/.cache/**', 'checkpoints', 'test-results', 'reports', 'triton-repository', 'figures'],
+    thresholds: { high: 90, low: 80, break: null },
+    cleanTempDir: 'always',
+  };
+}
