@@ -23,9 +23,13 @@ export function strykerConfig(pkg, modules) {
     reporters: ['clear-text', 'progress', 'json', 'html'],
     jsonReporter: { fileName: `reports/mutation/${pkg}.json` },
     htmlReporter: { fileName: `reports/mutation/${pkg}.html` },
-    // `--incremental` (the mutate target's CI mode) reuses the results of mutants whose code and
-    // tests did not change since the file was written.
+    // Every run reads and rewrites the committed baseline, re-testing only the mutants whose code or
+    // covering tests changed since (CI's tools/mutate-changed.mjs relies on it); `-- --force`
+    // re-tests every mutant.
+    incremental: true,
     incrementalFile: `reports/mutation/${pkg}.incremental.json`,
+    // The first (unmutated) run of a package's related tests; train's take minutes on a loaded machine.
+    dryRunTimeoutMinutes: 30,
     tempDirName: `.stryker-tmp/${pkg}`,
     ignorePatterns: ['**/dist/**', '**/dist-*/**', '**/.cache/**', 'checkpoints', 'test-results', 'reports', 'triton-repository', 'figures'],
     thresholds: { high: 90, low: 80, break: null },

@@ -72,6 +72,12 @@ describe('LanguageModelLoader layout', () => {
     const last = [...loader].at(-1) as Batch;
     expect(Array.from(last.target)).toEqual([21, 44, 22, 45]);
   });
+
+  test('a stream of 1 + k·bptt rows gives exactly k fixed-length batches, none clipped', () => {
+    const loader = new LanguageModelLoader(iota(2 * 21), { batchSize: 2, bptt: 10, fixedLength: true });
+    expect([...loader].map((b) => b.seqLen)).toEqual([10, 10]);
+    expect(loader.fixedLengthBatches).toBe(2);
+  });
 });
 
 describe('LanguageModelLoader randomised sequence lengths', () => {
@@ -110,6 +116,26 @@ describe('LanguageModelLoader randomised sequence lengths', () => {
     expect(new Set(lengths).size).toBeGreaterThan(5);
     expect(lengths.length).toBeLessThanOrEqual(loader.length);
     expect(lengths.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(loader.streamLength - 1);
+  });
+});
+
+describe('LanguageModelLoader epoch end', () => {
+  test('a long stream stops after length batches, the lesson\'s len(trn_dl)', () => {
+    // 10,000 rows at bptt 70: 141 batches (⌊10000 / 70⌋ − 1) of ~68 rows on average end before the data does.
+    const loader = new LanguageModelLoader(iota(4 * 10_000), { batchSize: 4, bptt: 70, seed: 2 });
+    const batches = [...loader];
+    expect(batches).toHaveLength(141);
+    expect(batches.at(-1)!.start + batches.at(-1)!.seqLen).toBeLessThan(9999);
+  });
+
+  test('a stream the random lengths exhaust first ends at its last target row, with no empty batch', () => {
+    // bptt 2: every drawn length is at least 5, so ~2000 rows run out long before length = 999 batches.
+    const loader = new LanguageModelLoader(iota(3 * 2000), { batchSize: 3, bptt: 2, seed: 4 });
+    const lengths = [...loader].map((b) => b.seqLen);
+    expect(loader.length).toBe(999);
+    expect(lengths.length).toBeLessThan(999);
+    expect(Math.min(...lengths)).toBeGreaterThanOrEqual(1);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(1999);
   });
 });
 

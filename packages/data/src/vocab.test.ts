@@ -26,6 +26,11 @@ describe('Vocab.build', () => {
 
   test.each([0, 1.5, -3])('minFreq %p is refused', (minFreq) => {
     expect(() => Vocab.build(['a'], { minFreq })).toThrow(OptionError);
+    expect(() => Vocab.build(['a'], { minFreq })).toThrow(`minFreq ${minFreq} is invalid; expected an integer ≥ 1 such as 3`);
+  });
+
+  test('the constructor refuses a token that is not a string (a caller without types)', () => {
+    expect(() => new Vocab(['<unk>', 7 as unknown as string])).toThrow('vocab entry 1 is 7; expected a non-empty string');
   });
 });
 
@@ -58,10 +63,12 @@ describe('JSON', () => {
   });
 
   test.each([
-    [null, /object \{"itos"/],
+    [null, /object \{"itos": \[token, …\]\}; got null$/],
+    [7, /; got number 7$/],
     [['a'], /got an array/],
     [{ itos: 'abc' }, /without an itos array/],
     [{ itos: ['<unk>', 3] }, /itos\[1\] is number 3/],
+    [{ itos: [3, '<unk>'] }, /^vocab JSON itos\[0\] is number 3; every entry must be a string$/],
     [{ itos: ['<unk>', 'a', 'a'] }, /"a" appears twice \(ids 1 and 2\)/],
     [{ itos: ['a', ''] }, /entry 1 is ""/],
     [{ itos: ['a', 'b'] }, /has no <unk>/],

@@ -86,6 +86,57 @@ describe('writeFileAtomic', () => {
     expect(await run(1000)).toBe('ok');
   });
 
+  // In-process failures: the ulimit tests above run the code in a child process, where a mutation
+  // tester's instrumented copy is not the one running. A value the file handle refuses fails the
+  // write after the temp file was opened, which is the path a full disk takes.
+  const refused = {} as unknown as Uint8Array;
+  const refusal = 'The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received an instance of Object';
+
+  test('a write that fails after its temp file was opened leaves the previous file and no temp file', async () => {
+    const target = join(dir, 'model.safetensors');
+    await writeFile(target, 'previous checkpoint');
+    const failure = writeFileAtomic(target, refused);
+    await expect(failure).rejects.toThrow(FileWriteError);
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: `could not write ${target} (${refusal}); the previous ${target} is intact` });
+    expect(await readFile(target, 'utf8')).toBe('previous checkpoint');
+    expect(await readdir(dir)).toEqual(['model.safetensors']);
+    const fresh = join(dir, 'new.json');
+    await expect(writeFileAtomic(fresh, refused)).rejects.toThrow(`could not write ${fresh} (${refusal}); nothing was written at ${fresh}`);
+    expect(await readdir(dir)).toEqual(['model.safetensors']);
+  });
+
+  test('every file handle is closed (a checkpoint per epoch must not leak descriptors)', async () => {
+    const open = async () => (await readdir('/proc/self/fd')).length;
+    const before = await open();
+    for (let i = 0; i < 10; i++) await writeFileAtomic(join(dir, `f${i}.txt`), 'x');
+    for (let i = 0; i < 5; i++) await writeFilesAtomic(dir, [{ name: 'a', data: 'a' }, { name: 'b', data: 'b' }]);
+    expect((await open()) - before).toBeLessThan(5); // 20 files written: a leak per write shows as ≥ 20
+  });
+
+  test('writeFilesAtomic in process: all replaced, no temp left; one refused write replaces none; bad targets are named', async () => {
+    await writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: Uint8Array.from([1, 2]) }, { name: 'b.json', data: 'first b' }]);
+    await writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: 'second b' }]);
+    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
+    expect(await readFile(join(dir, 'ckpt', 'b.json'), 'utf8')).toBe('second b');
+    const failure = writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'third a' }, { name: 'b.json', data: refused }]);
+    await expect(failure).rejects.toMatchObject({
+      name: 'FileWriteError',
+      code: 'ERR_INVALID_ARG_TYPE',
+      message: `could not write ${join(dir, 'ckpt', 'b.json')} (${refusal}); none of a.bin, b.json in ${join(dir, 'ckpt')} was replaced, the previous ones are intact`,
+    });
+    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
+    expect((await readdir(join(dir, 'ckpt'))).sort()).toEqual(['a.bin', 'b.json']);
+    await mkdir(join(dir, 'ckpt', 'sub'));
+    await expect(writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'x' }, { name: 'sub', data: 'x' }])).rejects.toThrow(
+      `cannot write ${join(dir, 'ckpt', 'sub')}: it is a directory; give the path of a file`,
+    );
+    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
+    await expect(writeFilesAtomic(join(dir, 'ckpt', 'a.bin', 'deeper'), [{ name: 'c', data: 'x' }])).rejects.toThrow(
+      `cannot write ${join(dir, 'ckpt', 'a.bin', 'deeper', 'c')}: ${join(dir, 'ckpt', 'a.bin')} is a file, not a directory`,
+    );
+    expect((await readdir(join(dir, 'ckpt'))).sort()).toEqual(['a.bin', 'b.json', 'sub']);
+  });
+
   test('writeFilesAtomic: files that belong together are all replaced, or, when one fails part-way, none is', async () => {
     await writeFilesAtomic(dir, [{ name: 'a.bin', data: 'first a' }, { name: 'b.json', data: 'first b' }]);
     expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
