@@ -23,13 +23,15 @@ export const FIGURES_DIR = 'figures';
 export const RUNS = [
   { name: 'train-gru', target: 'train:bench', args: ['--arch', 'gru', '--rounds', '3', '--windows', '5'] },
   { name: 'train-rnn', target: 'train:bench', args: ['--arch', 'rnn', '--rounds', '3', '--windows', '5'] },
+  { name: 'train-lstm', target: 'train:bench', args: ['--arch', 'lstm', '--rounds', '3', '--windows', '5'] },
+  { name: 'train-gru2', target: 'train:bench', args: ['--arch', 'gru', '--layers', '2', '--rounds', '3', '--windows', '5'] },
   { name: 'generation', target: 'infer-web:bench', args: ['--windows', '9'] },
   { name: 'serving', target: 'serve:bench', args: [] },
 ];
 
 /** Which tables each README holds, and the runs each table is rendered from. */
 export const TABLES = {
-  'training-speed': { runs: ['train-gru', 'train-rnn'], render: trainingTable },
+  'training-speed': { runs: ['train-gru', 'train-rnn', 'train-lstm', 'train-gru2'], render: trainingTable },
   'generation-speed': { runs: ['generation'], render: generationTable },
   'serving-load': { runs: ['serving'], render: servingTable },
 };
@@ -53,11 +55,17 @@ export function provenance(recorded) {
   );
 }
 
+/** The bench's own ratio (median over rounds of ours / the faster PyTorch of that round) and each round's. */
+function perRound(report) {
+  const rounds = report.rounds.map((r) => r.ratio).filter((r) => typeof r === 'number');
+  return report.ratio === null || report.ratio === undefined ? '—' : `**${ratio(report.ratio)}** (${rounds.map(ratio).join(', ')})`;
+}
+
 /** train:bench reports (one per arch) → ours beside PyTorch at each thread count. */
 export function trainingTable(reports) {
   const rows = [
-    '| model | engine | ours, chars/s | PyTorch, 1 thread | ours / PyTorch 1 | PyTorch, 2 threads | ours / PyTorch 2 | peak RSS |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| model | engine | ours, chars/s | PyTorch, 1 thread | ours / PyTorch 1 | PyTorch, 2 threads | ours / PyTorch 2 | ours / faster PyTorch, per round | peak RSS |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { report } of reports) {
     const torch = Array.isArray(report.pytorch) ? report.pytorch : [];
@@ -65,7 +73,7 @@ export function trainingTable(reports) {
     const c = report.config;
     const model = `${c.arch.toUpperCase()} e${c.embeddingDim} h${c.hiddenSize}${c.numLayers > 1 ? ` ×${c.numLayers}` : ''}, bs ${c.batchSize}, bptt ${c.bptt}`;
     rows.push(
-      `| ${model} | ${report.engine}, ${report.workers} thread${report.workers === 1 ? '' : 's'} | ${int(report.charsPerSecond)} | ${int(at(1))} | ${ratio(at(1) && report.charsPerSecond / at(1))} | ${int(at(2))} | ${ratio(at(2) && report.charsPerSecond / at(2))} | ${int(report.peakRssMB)} MB |`,
+      `| ${model} | ${report.engine}, ${report.workers} thread${report.workers === 1 ? '' : 's'} | ${int(report.charsPerSecond)} | ${int(at(1))} | ${ratio(at(1) && report.charsPerSecond / at(1))} | ${int(at(2))} | ${ratio(at(2) && report.charsPerSecond / at(2))} | ${perRound(report)} | ${int(report.peakRssMB)} MB |`,
     );
   }
   const notes = reports.flatMap(({ report }) => (report.pytorch && !Array.isArray(report.pytorch) ? [`PyTorch ${report.pytorch.note}.`] : []));

@@ -6,12 +6,13 @@ import { READMES, RUNS, TABLES, WORKSPACE, extractReport, generationTable, prove
 const machine = { cpus: 2, cpuModel: 'AMD EPYC 9R14', platform: 'linux/x64', node: '20.20.2' };
 const recorded = (name: string, report: unknown, loadavg = [0.5, 0.9], date = '2026-12-01 10:00 UTC'): Recorded => ({ name, machine, loadavg, date, report });
 
-const trainReport = (arch: string, ours: number, torch: unknown) => ({
+const trainReport = (arch: string, ours: number, torch: unknown, rounds: (number | null)[] = [null, null, null], ratio: number | null = null, numLayers = 1) => ({
   engine: 'onnxruntime-node (cpu)',
   workers: 1,
-  config: { arch, vocabSize: 55, embeddingDim: 42, hiddenSize: 256, numLayers: 1, dropout: 0, batchSize: 64, bptt: 8 },
+  config: { arch, vocabSize: 55, embeddingDim: 42, hiddenSize: 256, numLayers, dropout: 0, batchSize: 64, bptt: 8 },
   charsPerSecond: ours,
-  rounds: [{}, {}, {}],
+  rounds: rounds.map((r) => ({ ratio: r })),
+  ratio,
   pytorch: torch,
   peakRssMB: 201.4,
 });
@@ -33,14 +34,16 @@ const generation = {
 describe('tables from benchmark JSON', () => {
   test('training: ours beside PyTorch at 1 and 2 threads, ratios computed, a skipped PyTorch noted', () => {
     const rows = trainingTable([
-      recorded('train-gru', trainReport('gru', 40000, [{ threads: 1, charsPerSecond: 37800, charsPerCpuSecond: 39000 }, { threads: 2, charsPerSecond: 12400, charsPerCpuSecond: 9000 }])),
+      recorded('train-gru', trainReport('gru', 40000, [{ threads: 1, charsPerSecond: 37800, charsPerCpuSecond: 39000 }, { threads: 2, charsPerSecond: 12400, charsPerCpuSecond: 9000 }], [1.1, 0.987, 1.2], 1.1)),
       recorded('train-rnn', trainReport('rnn', 90000, { note: 'skipped: /usr/bin/python3 or lesson.py not found' })),
+      recorded('train-gru2', trainReport('gru', 20000, [{ threads: 1, charsPerSecond: 10000, charsPerCpuSecond: 10000 }], [2], 2, 2)),
     ]);
     expect(rows).toEqual([
-      '| model | engine | ours, chars/s | PyTorch, 1 thread | ours / PyTorch 1 | PyTorch, 2 threads | ours / PyTorch 2 | peak RSS |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
-      '| GRU e42 h256, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 40,000 | 37,800 | 1.06 | 12,400 | 3.23 | 201 MB |',
-      '| RNN e42 h256, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 90,000 | — | — | — | — | 201 MB |',
+      '| model | engine | ours, chars/s | PyTorch, 1 thread | ours / PyTorch 1 | PyTorch, 2 threads | ours / PyTorch 2 | ours / faster PyTorch, per round | peak RSS |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| GRU e42 h256, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 40,000 | 37,800 | 1.06 | 12,400 | 3.23 | **1.10** (1.10, 0.99, 1.20) | 201 MB |',
+      '| RNN e42 h256, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 90,000 | — | — | — | — | — | 201 MB |',
+      '| GRU e42 h256 ×2, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 20,000 | 10,000 | 2.00 | — | — | **2.00** (2.00) | 201 MB |',
       '',
       'Medians of 3 rounds, each ours then PyTorch back to back on the same config. PyTorch skipped: /usr/bin/python3 or lesson.py not found.',
     ]);
