@@ -109,7 +109,9 @@ export function servingTable([{ report: r }]) {
     );
   }
   const s = r.ratios?.streams64_vs_1;
-  return [...rows, '', `max_tokens ${r.max_tokens}, flush interval ${r.flush_interval_ms} ms, large-run threads ${r.large_run_threads}${s ? `; 64 streams / 1 stream: ${ratio(s)}×` : ''}.`];
+  const h = r.ratios?.http1_vs_inprocess_batch1;
+  const inprocess = h ? `; one HTTP+SSE stream / in-process batch-1 (${int(r.inprocess_batch1_chars_per_s)} chars/s, median of the runs before and after): ${ratio(h)}×` : '';
+  return [...rows, '', `max_tokens ${r.max_tokens}, flush interval ${r.flush_interval_ms} ms, large-run threads ${r.large_run_threads}${s ? `; 64 streams / 1 stream: ${ratio(s)}×` : ''}${inprocess}.`];
 }
 
 /** Pulls the JSON report out of a benchmark's stdout: the last block from a line `{` to a line `}`. */

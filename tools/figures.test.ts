@@ -66,12 +66,12 @@ describe('tables from benchmark JSON', () => {
 
   test('serving: one row per client count', () => {
     const phase = (clients: number, cps: number) => ({ clients, seconds: 8, requests: 40, completed: 38, errors: 0, error_samples: [], chars_per_s: cps, chars_per_chunk: 45.5, char_latency_ms: { p50: 4.4, p99: 15.5 }, first_char_ms: { p50: 8.2, p99: 16.3 }, server_rss_mb: 132.2 });
-    const rows = servingTable([recorded('serving', { max_tokens: 2000, flush_interval_ms: 4, large_run_threads: 1, phases: [phase(1, 8761), phase(64, 43598)], ratios: { streams64_vs_1: 4.976 } })]);
+    const rows = servingTable([recorded('serving', { max_tokens: 2000, flush_interval_ms: 4, large_run_threads: 1, phases: [phase(1, 8761), phase(64, 43598)], inprocess_batch1_chars_per_s: 16568.4, ratios: { streams64_vs_1: 4.976, http1_vs_inprocess_batch1: 0.5288 } })]);
     expect(rows.slice(2)).toEqual([
       '| 1 | 8,761 | 45.5 | 4.4 / 15.5 ms | 8.2 / 16.3 ms | 40 (38, 0) | 132 MB |',
       '| 64 | 43,598 | 45.5 | 4.4 / 15.5 ms | 8.2 / 16.3 ms | 40 (38, 0) | 132 MB |',
       '',
-      'max_tokens 2000, flush interval 4 ms, large-run threads 1; 64 streams / 1 stream: 4.98×.',
+      'max_tokens 2000, flush interval 4 ms, large-run threads 1; 64 streams / 1 stream: 4.98×; one HTTP+SSE stream / in-process batch-1 (16,568 chars/s, median of the runs before and after): 0.53×.',
     ]);
   });
 
