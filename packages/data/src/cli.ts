@@ -5,7 +5,7 @@ import { DataError } from './errors.js';
 import { booleanFlag, integerFlag, numberFlag } from './io/cli-flags.js';
 import { prepareDirectory } from './io/prepare-directory.js';
 
-const program = new Command('prepare')
+const program = new Command('charrnn-prepare')
   .description('Split a corpus, build the vocabulary and write vocab.json, stats.json, trn/train.txt and val/val.txt')
   .option('--corpus <source>', 'file path, file: URL or http(s) URL (default: the embedded nietzsche.txt)')
   .requiredOption('--out <dir>', 'output directory')

@@ -15,7 +15,7 @@ export async function newestCheckpoint(root: string = DEFAULT_CHECKPOINT_ROOT): 
   try {
     names = await readdir(root);
   } catch {
-    throw new CheckpointNotFoundError(`no checkpoint directory ${root} (nx run train:fit writes ${root}/<name>/${MODEL_FILE}); pass --checkpoint <dir>`);
+    throw new CheckpointNotFoundError(`no checkpoint directory ${root} (charrnn-fit, nx run train:fit in the workspace, writes ${root}/<name>/${MODEL_FILE}); pass --checkpoint <dir>`);
   }
   let newest: { dir: string; mtime: number } | undefined;
   for (const name of names) {
@@ -27,7 +27,7 @@ export async function newestCheckpoint(root: string = DEFAULT_CHECKPOINT_ROOT): 
     if (modified !== undefined && (newest === undefined || modified > newest.mtime)) newest = { dir, mtime: modified };
   }
   if (!newest) {
-    throw new CheckpointNotFoundError(`no checkpoint under ${root}: no ${root}/<name>/${MODEL_FILE} (run nx run train:fit, or pass --checkpoint <dir>)`);
+    throw new CheckpointNotFoundError(`no checkpoint under ${root}: no ${root}/<name>/${MODEL_FILE} (run charrnn-fit, nx run train:fit in the workspace, or pass --checkpoint <dir>)`);
   }
   return newest.dir;
 }

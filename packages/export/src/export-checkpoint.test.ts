@@ -2,12 +2,12 @@ import { mkdtemp, readFile, readdir, rm, truncate, utimes, writeFile, mkdir } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileWriteError } from '@charrnn/data/node';
-import { CheckpointError, MODEL_FILE, randomWeights, saveModelCheckpoint, selectBackend, writeSafetensors, type Arch } from '@charrnn/train';
+import { CheckpointError, MODEL_FILE, OrtRuntimeError, randomWeights, saveModelCheckpoint, selectBackend, writeSafetensors, type Arch } from '@charrnn/train';
 import { CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
 import { exportCheckpoint } from './export-checkpoint.js';
 import { readOnnxMetadata } from './metadata.js';
 import { OpsetError } from '@charrnn/contract';
-import { VerificationError } from './verify.js';
+import { VERIFICATION_SKIPPED, VerificationError, verifyOnnx } from './verify.js';
 import { smallConfig, smallVocab } from './test-helpers/fixtures.js';
 
 let root: string;
@@ -53,6 +53,27 @@ describe('exportCheckpoint', () => {
     expect(v.maxAbsDiff.logits).toBeLessThan(1e-5);
     expect(v.maxAbsDiff.h).toBeLessThan(1e-5);
     expect(v.maxAbsDiff.c).toBeLessThan(1e-5);
+  });
+
+  it('without onnxruntime-node (an optional peer) writes the model unverified and says why and how to install it', async () => {
+    const dir = await checkpoint('run1', 'gru', 1);
+    const missing = async (specifier: string) => {
+      throw Object.assign(new Error(`Cannot find package '${specifier}' imported from ${dir}`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    const result = await exportCheckpoint(dir, { loader: missing });
+    expect(result.verification).toBeUndefined();
+    expect(result.verificationSkipped).toBe(VERIFICATION_SKIPPED);
+    expect(VERIFICATION_SKIPPED).toMatch(/^onnxruntime-node is not installed, .*ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node/);
+    expect(readOnnxMetadata(new Uint8Array(await readFile(result.out))).graph).toBe('fused');
+    // Switched off, nothing is skipped; an install that is there but broken fails the export.
+    expect((await exportCheckpoint(dir, { verify: false, loader: missing })).verificationSkipped).toBeUndefined();
+    const broken = async () => {
+      throw new Error('libonnxruntime.so.1: cannot open shared object file');
+    };
+    await expect(exportCheckpoint(dir, { loader: broken })).rejects.toThrow(/onnxruntime-node failed to load: libonnxruntime\.so\.1/);
+    await expect(exportCheckpoint(dir, { loader: broken })).rejects.toThrow(OrtRuntimeError);
+    // With onnxruntime-node present (this workspace) the same export is verified.
+    expect((await exportCheckpoint(dir)).verification!.passed).toBe(true);
   });
 
   it('exports the step graph in float16 to a chosen path, within the float16 tolerance', async () => {
@@ -150,7 +171,7 @@ describe('newestCheckpoint', () => {
 
   it('says how to get a checkpoint when there is none', async () => {
     await expect(newestCheckpoint(root)).rejects.toThrow(CheckpointNotFoundError);
-    await expect(newestCheckpoint(root)).rejects.toThrow(/no checkpoint under .*run nx run train:fit, or pass --checkpoint <dir>/);
+    await expect(newestCheckpoint(root)).rejects.toThrow(/no checkpoint under .*\(run charrnn-fit, nx run train:fit in the workspace, or pass --checkpoint <dir>\)/);
     await expect(newestCheckpoint(path.join(root, 'missing'))).rejects.toThrow(/no checkpoint directory .*missing/);
   });
 });

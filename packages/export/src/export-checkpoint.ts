@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { checkFileTarget, writeFileAtomic } from '@charrnn/data/node';
-import { loadModelCheckpoint, type ModelConfig } from '@charrnn/train';
+import { loadModelCheckpoint } from '@charrnn/train';
+// Types from the browser entry: this file's declarations then load no TensorFlow.js types.
+import type { ModelConfig } from '@charrnn/train/browser';
 import { buildOnnxModel, resolveBuildOptions, type BuildOptions } from './build.js';
-import { VerificationError, verifyOnnx, type VerifyOptions, type VerifyReport } from './verify.js';
+import { optionalOrtNode, VERIFICATION_SKIPPED, VerificationError, verifyOnnx, type VerifyOptions, type VerifyReport } from './verify.js';
 
 /** File name of the exported model when no output path is given: beside the checkpoint's weights. */
 export const DEFAULT_ONNX_FILE = 'model.onnx';
@@ -10,9 +12,14 @@ export const DEFAULT_ONNX_FILE = 'model.onnx';
 export interface ExportOptions extends BuildOptions {
   /** Where to write; default `<checkpoint>/model.onnx`. */
   out?: string;
-  /** Check the model against the tfjs model before writing it (default true). */
+  /**
+   * Check the model against the tfjs model before writing it (default true). Without onnxruntime-node
+   * (an optional peer) and no `verifyOptions.runtime`, the check is skipped and `verificationSkipped` says so.
+   */
   verify?: boolean;
   verifyOptions?: VerifyOptions;
+  /** Imports onnxruntime-node for verification; injectable so tests can simulate a missing or broken install. */
+  loader?: (specifier: string) => Promise<unknown>;
 }
 
 export interface ExportResult {
@@ -21,8 +28,10 @@ export interface ExportResult {
   out: string;
   bytes: number;
   options: Required<BuildOptions>;
-  /** Absent when verification was switched off. */
+  /** Absent when verification was switched off or skipped. */
   verification?: VerifyReport;
+  /** Why verification did not run although it was on: onnxruntime-node is not installed. */
+  verificationSkipped?: string;
 }
 
 /**
@@ -38,10 +47,16 @@ export async function exportCheckpoint(checkpoint: string, options: ExportOption
   const source = await loadModelCheckpoint(checkpoint);
   const bytes = buildOnnxModel(source, resolved);
   let verification: VerifyReport | undefined;
+  let verificationSkipped: string | undefined;
   if (options.verify ?? true) {
-    verification = await verifyOnnx(bytes, source, options.verifyOptions);
-    if (!verification.passed) throw new VerificationError(verification);
+    const runtime = options.verifyOptions?.runtime ?? (await optionalOrtNode(options.loader));
+    if (runtime === undefined) {
+      verificationSkipped = VERIFICATION_SKIPPED;
+    } else {
+      verification = await verifyOnnx(bytes, source, { ...options.verifyOptions, runtime });
+      if (!verification.passed) throw new VerificationError(verification);
+    }
   }
   await writeFileAtomic(out, bytes);
-  return { checkpoint, config: source.config, out, bytes: bytes.length, options: resolved, verification };
+  return { checkpoint, config: source.config, out, bytes: bytes.length, options: resolved, verification, ...(verificationSkipped ? { verificationSkipped } : {}) };
 }

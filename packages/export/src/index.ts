@@ -5,6 +5,9 @@ export { type OrtRuntime, type StatefulRunResult, StatefulRunError, runStateful 
 export {
   type VerifyOptions,
   type VerifyReport,
+  type VerifyRuntime,
+  VERIFICATION_SKIPPED,
+  optionalOrtNode,
   type MaxAbsDiff,
   DEFAULT_TOLERANCE,
   VerificationError,

@@ -1,5 +1,5 @@
 // onnxruntime-node and onnxruntime-web share onnxruntime-common's types; either module fits OrtRuntime.
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { fromFloat16Array, IO, toFloat16Array } from '@charrnn/contract';
 import type { ModelConfig } from '@charrnn/train/browser';
 

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-common';
 import { IO, type GraphKind } from '@charrnn/contract';
+import { isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT } from '@charrnn/contract/node';
 import { Rng } from '@charrnn/data';
-import { CharModel, type ModelConfig, type Weights } from '@charrnn/train';
+import { loadOrtNode } from '@charrnn/train';
+import { CharModel } from '@charrnn/train/tfjs';
+// Types from the browser entry: this file's declarations then load no TensorFlow.js types.
+import type { ModelConfig, Weights } from '@charrnn/train/browser';
 import type { ExportSource } from './export-source.js';
 import { readOnnxMetadata } from './metadata.js';
 import { runStateful, type OrtRuntime, type StatefulRunResult } from './stateful-run.js';
@@ -19,8 +23,27 @@ export interface VerifyOptions {
   tolerance?: number;
   /** Seed of the random character ids (default 0). */
   seed?: number;
-  /** The ONNX runtime to check with (default onnxruntime-node; onnxruntime-web fits too). */
-  runtime?: OrtRuntime & { InferenceSession: { create(bytes: Uint8Array): Promise<ort.InferenceSession> } };
+  /** The ONNX runtime to check with (default onnxruntime-node, an optional peer; onnxruntime-web fits too). */
+  runtime?: VerifyRuntime;
+}
+
+/** The part of onnxruntime-node's or onnxruntime-web's module verification uses. */
+export type VerifyRuntime = OrtRuntime & { InferenceSession: { create(bytes: Uint8Array): Promise<InferenceSession> } };
+
+/** Why exportCheckpoint skips verification where onnxruntime-node is not installed (ExportResult.verificationSkipped). */
+export const VERIFICATION_SKIPPED = `onnxruntime-node is not installed, so the model was not run against the tfjs model; ${ONNXRUNTIME_NODE_INSTALL_HINT} to verify exports`;
+
+/**
+ * onnxruntime-node, or undefined when it is not installed: it is an optional peer, so an export
+ * without it is written unverified and says so. An install that is present but broken throws.
+ */
+export async function optionalOrtNode(loader: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<VerifyRuntime | undefined> {
+  try {
+    await loader('onnxruntime-node');
+  } catch (error) {
+    if (isModuleMissing(error, 'onnxruntime-node')) return undefined;
+  }
+  return loadOrtNode(loader);
 }
 
 export interface MaxAbsDiff {
@@ -127,7 +150,8 @@ export async function verifyOnnx(bytes: Uint8Array, source: ExportSource, option
   const chars = options.chars ?? 200;
   const batch = options.batch ?? 1;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE[info.precision];
-  const runtime = options.runtime ?? ort;
+  // Asked for by name: a missing onnxruntime-node is an error here (OrtRuntimeError with the install hint).
+  const runtime = options.runtime ?? (await loadOrtNode());
   const chunks = verificationChunks(info.graph, chars);
   const tokens = randomTokens(source.config.vocabSize, chars, batch, options.seed ?? 0);
 

@@ -17,6 +17,7 @@ import { importOrtWeb, runtimeUrl, webGpuBuild, type OrtWebBuild, type OrtWebLoa
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
 import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
+import { runtimeLoadError } from './wasm-load-error.js';
 import { findWebGpuAdapter } from './webgpu-adapter.js';
 
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
@@ -204,8 +205,13 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
         if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
         else warn(`@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
       }
-      const ort = await load('wasm');
-      return accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
+      // The last resort: a file missing here is the site's to fix, so say how (wasm-load-error.ts).
+      try {
+        const ort = await load('wasm');
+        return accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
+      } catch (error) {
+        throw runtimeLoadError(error, options.wasmPaths);
+      }
     },
   };
 }

@@ -133,7 +133,7 @@ describe('option cache (Cache API)', () => {
     await expect(
       CharGenerator.load(fused, { backend: 'wasm', cache: true, wasmPaths: 'https://site.test/nowhere/', ort: recordingWasmBuild().module }),
     ).rejects.toThrow(
-      "could not fetch onnxruntime-web's runtime https://site.test/nowhere/ort-wasm-simd-threaded.wasm: HTTP 404 Not Found; serve the files `nx run infer-web:bundle` puts beside infer-web.js, or pass wasmPaths (the URL prefix where they are)",
+      "could not fetch onnxruntime-web's runtime https://site.test/nowhere/ort-wasm-simd-threaded.wasm: HTTP 404 Not Found; copy them into the site with `npx charrnn-web-files <folder>`, or pass wasmPaths, the URL prefix where they are served",
     );
   });
 });

@@ -4,6 +4,7 @@
  * cache may revalidate or evict. A page's own HTML and JavaScript stay with the HTTP cache (or a
  * service worker), which is outside a library's reach.
  */
+import { RUNTIME_FILES_HINT } from './wasm-load-error.js';
 import { BackendUnavailableError } from './errors.js';
 
 export const DEFAULT_CACHE_NAME = 'charrnn-infer-web';
@@ -87,7 +88,7 @@ export async function cachedRuntime(cache: DownloadCache, url: string, ortVersio
     await response.body?.cancel().catch(() => undefined);
     throw new BackendUnavailableError(
       `could not fetch onnxruntime-web's runtime ${url}: HTTP ${response.status} ${response.statusText}; ` +
-        'serve the files `nx run infer-web:bundle` puts beside infer-web.js, or pass wasmPaths (the URL prefix where they are)',
+        RUNTIME_FILES_HINT,
     );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());

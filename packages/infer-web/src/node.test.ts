@@ -5,6 +5,7 @@ import {
   BackendUnavailableError,
   CharGenerator,
   InvalidOptionError,
+  loadOnnxruntimeNode,
   type CoreCharGenerator,
   type GeneratorSnapshot,
   type LogitsProcessor,
@@ -388,5 +389,31 @@ describe('execution provider selection (CUDA simulated)', () => {
     expect(await two.generate(prompt, { maxNewTokens: 50 })).toBe(await one.generate(prompt, { maxNewTokens: 50 }));
     await expect(CharGenerator.load(bytes, { largeRunIntraOpNumThreads: 1.5 })).rejects.toThrow(/largeRunIntraOpNumThreads is 1.5/);
     await Promise.all([one.release(), two.release()]);
+  });
+});
+
+describe('onnxruntime-node, an optional peer', () => {
+  const bytes = testModel('gru');
+
+  test('a load without it names the package and how to install it without the CUDA download', async () => {
+    const missing = async (specifier: string) => {
+      throw Object.assign(new Error(`Cannot find package '${specifier}' imported from /app/node_modules/@charrnn/infer-web/dist/node.js`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    const load = CharGenerator.load(bytes, { backend: 'cpu', loader: missing });
+    await expect(load).rejects.toThrow(BackendUnavailableError);
+    await expect(CharGenerator.load(bytes, { backend: 'auto', loader: missing, logger: quiet })).rejects.toThrow(
+      '@charrnn/infer-web/node runs models on onnxruntime-node, which is not installed: install it with ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node (its install script only downloads the CUDA provider)',
+    );
+    await expect(loadOnnxruntimeNode(async () => ({ default: {} }))).rejects.toThrow('onnxruntime-node loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30');
+    await expect(loadOnnxruntimeNode(async () => Promise.reject(new Error('libonnxruntime.so.1: cannot open shared object file\nat dlopen')))).rejects.toThrow(
+      /^onnxruntime-node failed to load: libonnxruntime\.so\.1: cannot open shared object file$/,
+    );
+  });
+
+  test('it is imported on the first load, from the default loader', async () => {
+    expect(await loadOnnxruntimeNode()).toMatchObject({ InferenceSession: ortNode.InferenceSession, Tensor: ortNode.Tensor });
+    const gen = await CharGenerator.load(bytes, { backend: 'cpu' });
+    expect(gen.backend).toBe('cpu');
+    await gen.release();
   });
 });

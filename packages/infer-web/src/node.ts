@@ -1,14 +1,15 @@
 /**
  * Node entry (`@charrnn/infer-web/node`): the core plus onnxruntime-node, execution providers
- * `cuda` then `cpu`. Model strings are paths, file: URLs or http(s) URLs.
+ * `cuda` then `cpu`. Model strings are paths, file: URLs or http(s) URLs. onnxruntime-node is an
+ * optional peer, imported when the first model loads: importing (or require()-ing) this entry
+ * works without it, and a load without it says how to install it.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from '@charrnn/contract';
-import { cudaProviderMissing, onnxruntimeNodeDir } from '@charrnn/contract/node';
+import { cudaProviderMissing, isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
@@ -19,6 +20,7 @@ import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCall
 
 export * from './core.js';
 export type { OrtApi } from './ort-session.js';
+export { type CopiedFile, type CopyWebFilesOptions, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, copyWebFiles } from './web-files.js';
 
 export type NodeBackend = 'auto' | 'cuda' | 'cpu';
 const NODE_BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];
@@ -45,6 +47,8 @@ export interface NodeRuntimeOptions {
   cudaMissing?: () => Promise<string | undefined>;
   /** The onnxruntime module; default onnxruntime-node (tests inject fakes). */
   ort?: OrtApi;
+  /** Imports onnxruntime-node when `ort` is not given; injectable so tests can simulate a missing install. */
+  loader?: ModuleLoader;
   logger?: Logger;
 }
 
@@ -52,6 +56,27 @@ export interface NodeLoadOptions extends LoadOptions, NodeRuntimeOptions {}
 
 /** Loggers already told that CUDA is unavailable: the fallback is reported once, not per load. */
 const toldFallback = new WeakSet<Logger>();
+
+/** Imports a module by name; injectable so tests can simulate a missing or broken onnxruntime-node. */
+export type ModuleLoader = (specifier: string) => Promise<unknown>;
+
+/** onnxruntime-node's module, or a BackendUnavailableError saying why not and how to install it. */
+export async function loadOnnxruntimeNode(loader: ModuleLoader = (s) => import(s)): Promise<OrtApi> {
+  let mod: { default?: unknown; InferenceSession?: unknown };
+  try {
+    mod = (await loader('onnxruntime-node')) as typeof mod;
+  } catch (error) {
+    if (isModuleMissing(error, 'onnxruntime-node')) {
+      throw new BackendUnavailableError(`@charrnn/infer-web/node runs models on onnxruntime-node, which is not installed: ${ONNXRUNTIME_NODE_INSTALL_HINT}`);
+    }
+    throw new BackendUnavailableError(`onnxruntime-node failed to load: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+  }
+  const api = (mod.InferenceSession ? mod : mod.default) as Partial<OrtApi> | undefined;
+  if (typeof api?.InferenceSession?.create !== 'function' || typeof api.Tensor !== 'function') {
+    throw new BackendUnavailableError('onnxruntime-node loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30');
+  }
+  return api as OrtApi;
+}
 
 async function readModelFile(source: string | URL, onProgress?: ProgressCallback, options?: FetchModelOptions): Promise<Uint8Array> {
   const url = source instanceof URL ? source : /^(https?|file):/i.test(source) ? new URL(source) : undefined;
@@ -79,9 +104,10 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
   if (!Number.isInteger(largeThreads) || largeThreads < 0) {
     throw new InvalidOptionError(`option largeRunIntraOpNumThreads is ${String(largeThreads)}; expected an integer ≥ 0 (0 = onnxruntime's default)`);
   }
-  const ort: OrtApi = options.ort ?? (ortNode as unknown as OrtApi);
+  let ortModule: Promise<OrtApi> | undefined;
+  const loadOrt = (): Promise<OrtApi> => (ortModule ??= options.ort ? Promise.resolve(options.ort) : loadOnnxruntimeNode(options.loader));
   const logger = options.logger ?? console;
-  const open = async (model: Uint8Array, providers: string[], intraOpNumThreads = threads): Promise<OrtRunner> => {
+  const open = async (ort: OrtApi, model: Uint8Array, providers: string[], intraOpNumThreads = threads): Promise<OrtRunner> => {
     const sessionOptions: InferenceSession.SessionOptions = {
       ...TINY_MODEL_SESSION_OPTIONS,
       intraOpNumThreads,
@@ -96,10 +122,10 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     if (native !== undefined) return NativeOrtRunner.open(native, model, sessionOptions);
     return ort.InferenceSession.create(model, sessionOptions);
   };
-  const openCpu = async (model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> => {
-    const small = new OrtRecurrentSession(ort, await open(model, ['cpu']), info, 'cpu');
+  const openCpu = async (ort: OrtApi, model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> => {
+    const small = new OrtRecurrentSession(ort, await open(ort, model, ['cpu']), info, 'cpu');
     if (threads === 0 || (largeThreads !== 0 && largeThreads <= threads)) return small;
-    const large = new OrtRecurrentSession(ort, await open(model, ['cpu'], largeThreads), info, 'cpu');
+    const large = new OrtRecurrentSession(ort, await open(ort, model, ['cpu'], largeThreads), info, 'cpu');
     return new SizedRecurrentSession(small, large, info);
   };
 
@@ -107,12 +133,13 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     name: 'onnxruntime-node',
     readModel: readModelFile,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
-      if (backend === 'cpu') return openCpu(model, info);
+      const ort = await loadOrt();
+      if (backend === 'cpu') return openCpu(ort, model, info);
       try {
         // An injected ort (tests, other builds) is asked directly; onnxruntime-node's own files are checked first.
         const missing = options.cudaMissing ? await options.cudaMissing() : options.ort === undefined ? await cudaProviderMissing(onnxruntimeNodeDir()) : undefined;
         if (missing !== undefined) throw new Error(missing);
-        return new OrtRecurrentSession(ort, await open(model, ['cuda', 'cpu']), info, 'cuda');
+        return new OrtRecurrentSession(ort, await open(ort, model, ['cuda', 'cpu']), info, 'cuda');
       } catch (error) {
         const reason = (error as Error).message;
         if (backend === 'cuda') {
@@ -125,7 +152,7 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
           toldFallback.add(logger);
           logger.warn(`@charrnn/infer-web: CUDA execution provider unavailable (${reason}); using CPU`);
         }
-        return openCpu(model, info);
+        return openCpu(ort, model, info);
       }
     },
   };

@@ -43,6 +43,6 @@ export async function findDefaultModel(root: string = process.cwd()): Promise<De
   const demo = path.join(root, DEFAULT_DEMO_MODEL);
   if ((await mtime(demo)) !== undefined) return { path: demo, kind: 'demo' };
   throw new ServerOptionError(
-    `no model to serve: no ${DEFAULT_CHECKPOINT_ROOT}/<name>/*.onnx under ${root} (nx run export:onnx writes one) and no ${DEFAULT_DEMO_MODEL}; pass --model <file.onnx>`,
+    `no model to serve: no ${DEFAULT_CHECKPOINT_ROOT}/<name>/*.onnx under ${root} (charrnn-export, nx run export:onnx in the workspace, writes one) and no ${DEFAULT_DEMO_MODEL}; pass --model <file.onnx>`,
   );
 }

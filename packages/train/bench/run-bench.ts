@@ -2,19 +2,8 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { prepareCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import {
-  ParallelGradients,
-  fastLossAndGradients,
-  lossAndGradients,
-  ortNodeEngine,
-  selectBackend,
-  tfjsEngine,
-  type Arch,
-  type BackendChoice,
-  type EngineFactory,
-  type ModelConfig,
-  type OrtDevice,
-} from '@charrnn/train';
+import { ortNodeEngine, selectBackend, type Arch, type BackendChoice, type EngineFactory, type ModelConfig, type OrtDevice } from '@charrnn/train';
+import { ParallelGradients, fastLossAndGradients, lossAndGradients, tfjsEngine } from '@charrnn/train/tfjs';
 import { median, measureThroughput, type Throughput } from './throughput.js';
 import { pytorchAvailable, runPytorch, type PytorchResult } from './pytorch.js';
 

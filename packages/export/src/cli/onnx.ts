@@ -8,7 +8,7 @@ import { DEFAULT_CHECKPOINT_ROOT, newestCheckpoint } from '../checkpoint-discove
 import { exportCheckpoint } from '../export-checkpoint.js';
 import { DEFAULT_TOLERANCE, formatDiffs } from '../verify.js';
 
-const program = new Command('onnx')
+const program = new Command('charrnn-export')
   .description('Export a train:fit checkpoint to ONNX (hidden state as explicit inputs/outputs) and verify it against the tfjs model')
   .option('--checkpoint <dir>', `checkpoint directory (default: the newest under ${DEFAULT_CHECKPOINT_ROOT}/)`)
   .option('--out <file>', 'output file (default: <checkpoint>/model.onnx)')
@@ -62,6 +62,7 @@ try {
       `verified: ${v.chars} chars in ${v.calls} onnxruntime-node calls (hn → h0 carried) vs tfjs: ${formatDiffs(v.maxAbsDiff)} ≤ tolerance ${v.tolerance}\n`,
     );
   }
+  if (result.verificationSkipped) process.stdout.write(`not verified: ${result.verificationSkipped}\n`);
   const { graph, opset, fp16 } = result.options;
   process.stdout.write(`wrote ${result.out} (${result.bytes} bytes; ${graph} graph, opset ${opset}, ${fp16 ? 'float16' : 'float32'})\n`);
 } catch (error) {

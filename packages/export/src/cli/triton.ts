@@ -8,7 +8,7 @@ import { newestCheckpoint } from '../checkpoint-discovery.js';
 import { DEFAULT_ONNX_FILE } from '../export-checkpoint.js';
 import { DEFAULT_TRITON_OPTIONS as D, writeTritonRepository } from '../triton.js';
 
-const program = new Command('triton')
+const program = new Command('charrnn-triton')
   .description('Write an NVIDIA Triton model repository (batch-first wrapper graph + config.pbtxt with sequence batching and implicit state) for a contract-2 ONNX model')
   .option('--model <file.onnx>', `contract-2 model (default: <newest checkpoint>/${DEFAULT_ONNX_FILE}, as export:onnx writes it)`)
   .option('--out <dir>', 'repository directory', 'triton-repository')

@@ -12,7 +12,7 @@ import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../op
  */
 const MAX_COMMAND_LINE_BYTES = 16_384;
 
-const program = new Command('infer-web:generate')
+const program = new Command('charrnn-generate')
   .description('Generate text from a charrnn ONNX model (onnxruntime-node), streaming to stdout.')
   .requiredOption('--model <file.onnx>', 'model path or URL')
   .option('--prompt <text>', 'text to start from (default "the ")')

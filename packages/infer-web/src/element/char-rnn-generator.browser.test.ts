@@ -3,7 +3,7 @@
  * pages served from 127.0.0.1 by tools/static-server. The browser builds are made here with
  * esbuild's JS API, so the test needs no earlier build step.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -11,7 +11,7 @@ import { CharGenerator } from '@charrnn/infer-web/node';
 import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../tools/bundle.js';
 import { formatBytes, readSizeTable } from '../../tools/size-table.js';
 import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
-import type { StaticServer } from '../../tools/static-server.js';
+import { startStaticServer, type StaticServer } from '../../tools/static-server.js';
 import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
 import { launchChromium } from '../../tools/chromium.js';
 import { testModel } from '../test-helpers/models.js';
@@ -411,5 +411,52 @@ describe('in Chromium', () => {
     // 404 is logged by the browser itself as a failed resource; nothing else went wrong.
     expect(pageErrors.filter((m) => !/404/.test(m))).toEqual([]);
     await page.close();
+  });
+
+  test("infer-web.js copied without onnxruntime-web's files, or without its .wasm, fails naming charrnn-web-files; the copied folder runs", async () => {
+    // As a site copying the published dist/browser/ alone would be: onnxruntime-web's files are not in the package.
+    const site = join(tempDir, 'missing-runtime');
+    await mkdir(join(site, 'lib'), { recursive: true });
+    await mkdir(join(site, 'no-wasm'), { recursive: true });
+    for (const name of [STANDALONE_FILE, `${STANDALONE_FILE}.map`]) await copyFile(join(browserDir, name), join(site, 'lib', name));
+    for (const name of [STANDALONE_FILE, ORT_WEB_BUILDS.wasm.bundled]) await copyFile(join(browserDir, name), join(site, 'no-wasm', name));
+    await writeFile(
+      join(site, 'index.html'),
+      `<!doctype html><script type="module">
+        const params = new URLSearchParams(location.search);
+        const { BackendUnavailableError, CharGenerator } = await import(params.get('lib') + 'infer-web.js');
+        const wasmPaths = params.get('wasmPaths') ?? undefined;
+        const load = () => CharGenerator.load('/model/${DEMO_MODEL_FILE}', { backend: 'wasm', wasmPaths })
+          .then((g) => g.generate('the ', { maxNewTokens: 5, temperature: 0 }), (e) => (e instanceof BackendUnavailableError ? 'BackendUnavailableError' : 'other') + ': ' + e.message);
+        window.__results = [await load(), await load()];
+      </script>`,
+    );
+    const bare = await startStaticServer({ mounts: { '/': site, '/model/': DEMO_DIR, '/ort/': browserDir } });
+    try {
+      const results = async (query: string): Promise<string[]> => {
+        const page = await browser.newPage();
+        await page.goto(new URL(query, bare.url).href);
+        await page.waitForFunction(() => (window as unknown as { __results?: string[] }).__results !== undefined, null, { timeout: WAIT_MS });
+        const out = await page.evaluate(() => (window as unknown as { __results: string[] }).__results);
+        await page.close();
+        return out;
+      };
+      const hint = "; copy them into the site with `npx charrnn-web-files <folder>`, or pass wasmPaths, the URL prefix where they are served";
+      const [noBuild, noBuildAgain] = await results('?lib=/lib/');
+      expect(noBuild).toBe(
+        `BackendUnavailableError: Failed to fetch dynamically imported module: ${bare.url}lib/ort.wasm.bundle.min.mjs: onnxruntime-web's files are not beside infer-web.js or its chunk${hint}`,
+      );
+      expect(noBuildAgain).toBe(noBuild);
+      const [noWasm, noWasmAgain] = await results('?lib=/no-wasm/');
+      expect(noWasm).toMatch(/^BackendUnavailableError: .*both async and sync fetching of the wasm failed.*: onnxruntime-web's files are not beside infer-web\.js or its chunk; copy them/);
+      expect(noWasm.endsWith(hint)).toBe(true);
+      expect(noWasmAgain).toMatch(/^BackendUnavailableError: .*: onnxruntime-web's files are not beside infer-web\.js or its chunk; copy them/);
+      // The runtime served elsewhere and named by wasmPaths, or the whole folder: the same text as Node.
+      const expected = await nodeText(undefined, 'the ', { maxNewTokens: 5, temperature: 0 });
+      expect(await results('?lib=/no-wasm/&wasmPaths=/ort/')).toEqual([expected, expected]);
+      expect(await results('?lib=/ort/')).toEqual([expected, expected]);
+    } finally {
+      await bare.close();
+    }
   });
 });

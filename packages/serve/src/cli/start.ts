@@ -20,7 +20,7 @@ const LIMIT_FLAGS: [keyof ServerLimits, string, string][] = [
   ['sessionTtlMs', '--session-ttl-ms <n>', 'idle time after which a session expires'],
 ];
 
-const program = new Command('serve:start')
+const program = new Command('charrnn-serve')
   .description('Serve charrnn ONNX models over an OpenAI-compatible completions API (continuous batching, SSE, sessions).')
   .option('--model <file.onnx>', 'model to serve, repeatable; name=path sets its name (default: the newest checkpoints/*/*.onnx, else the demo model)', collect)
   .option('--host <address>', 'address to listen on', '127.0.0.1')

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { isModuleMissing } from '@charrnn/contract/node';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -32,13 +33,8 @@ const CPU = '@tensorflow/tfjs-backend-cpu';
 
 const defaultLoader: ModuleLoader = (specifier) => import(specifier);
 
-function isMissingModule(e: unknown, specifier: string): boolean {
-  const err = e as { code?: string; message?: string };
-  return (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') && String(err.message ?? '').includes(specifier);
-}
-
 function reason(e: unknown, specifier: string): string {
-  if (isMissingModule(e, specifier)) return `${specifier} is not installed`;
+  if (isModuleMissing(e, specifier)) return `${specifier} is not installed`;
   const message = e instanceof Error ? e.message : String(e);
   return `${specifier} failed to load: ${message.split('\n')[0]}`;
 }

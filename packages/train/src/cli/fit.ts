@@ -6,7 +6,7 @@ import { runFit } from '../trainer/run.js';
 import { formatLearningRate, parseSchedule } from '../schedule/schedule.js';
 import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
 
-const program = addTrainingFlags(new Command('train:fit'))
+const program = addTrainingFlags(new Command('charrnn-fit'))
   .description("Train a char model with stateful truncated BPTT (default: the lesson's GRU on the embedded corpus).")
   .option('--schedule <spec>', `epochs@lr phases, or sgdr:<cycles>x<len>x<mult>@<lr> (default ${DEFAULT_FIT_OPTIONS.schedule})`, (v: string) => {
     try {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { runLrFind } from '../trainer/run-lr-find.js';
 import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
 
-const program = addTrainingFlags(new Command('train:lr-find'))
+const program = addTrainingFlags(new Command('charrnn-lr-find'))
   .description('Sweep the learning rate exponentially over a few hundred batches; print and plot loss against lr.')
   .option('--start-lr <rate>', 'first learning rate', positiveFlag, 1e-6)
   .option('--end-lr <rate>', 'last learning rate', positiveFlag, 1)

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@charrnn/data';
+import { BackendError } from '../backend/select.js';
 import { fastLossAndGradients } from '../fast/loss-and-gradients.js';
 import { CharModel, disposeState } from '../model/char-model.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import type { NamedTensor } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer } from '../optim/tfjs-optimizer.js';
 import { evaluate } from '../trainer/evaluate.js';
 import { clipGradNorm, type lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import type { EngineFactory, EngineInit, StateData, TrainingEngine, TrainStepResult } from './engine.js';
@@ -102,7 +103,25 @@ export class TfjsEngine implements TrainingEngine {
   }
 }
 
-/** An EngineFactory for the tfjs engine on the active backend. */
+/**
+ * tfjs-core registers no backend of its own: before selectBackend() its first op fails with "No
+ * backend found in registry.", which says neither what is missing nor how to get it.
+ */
+async function requireBackend(): Promise<void> {
+  try {
+    await tf.ready();
+  } catch (error) {
+    throw new BackendError(
+      `the tfjs engine needs an active TensorFlow.js backend and there is none (${(error as Error).message}): ` +
+        "call `await selectBackend('auto')` from @charrnn/train first, or train on the ONNX Runtime engine (ortNodeEngine)",
+    );
+  }
+}
+
+/** An EngineFactory for the tfjs engine on the active backend (selectBackend chooses it). */
 export function tfjsEngine(options: TfjsEngineOptions = {}): EngineFactory {
-  return async (init) => TfjsEngine.create(init, options);
+  return async (init) => {
+    await requireBackend();
+    return TfjsEngine.create(init, options);
+  };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { useBackend } from '../model/test-helpers/backends.js';
+import { tfjsEngine } from '../engine/tfjs-engine.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { fit } from '../trainer/fit.js';
 import { lossAndGradients } from '../trainer/gradients.js';
@@ -22,7 +23,7 @@ afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true 
 async function train(options: FitOptions, gradients: typeof lossAndGradients) {
   const outDir = await mkdtemp(path.join(tmpdir(), 'charrnn-fast-fit-'));
   dirs.push(outDir);
-  return (await fit({ corpus, options, outDir, gradients })).history;
+  return (await fit({ corpus, options, outDir, engine: tfjsEngine({ gradients }) })).history;
 }
 
 // Training results do not change: the same run (seed, batches, dropout masks) through the fast

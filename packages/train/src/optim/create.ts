@@ -1,5 +1,6 @@
 import { Adam } from './adam.js';
-import { OPTIMIZER_NAMES, OptimizerError, type Optimizer, type OptimizerName } from './optimizer.js';
+import { OPTIMIZER_NAMES, OptimizerError, type OptimizerName } from './optimizer.js';
+import type { Optimizer } from './tfjs-optimizer.js';
 import { Sgd } from './sgd.js';
 
 export function createOptimizer(name: OptimizerName, opts: { momentum?: number } = {}): Optimizer {

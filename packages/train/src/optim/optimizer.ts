@@ -1,4 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
+// Names and saved state of the optimizers, shared by both engines and the browser entry. The tfjs
+// engine's Optimizer interface lives in tfjs-optimizer.ts, so that nothing here (nor in the
+// browser entry's types) loads tfjs-core's type declarations.
 import type { NamedTensor } from '../model/weights.js';
 
 export type OptimizerName = 'adam' | 'sgd';
@@ -15,18 +17,4 @@ export interface OptimizerState {
 
 export class OptimizerError extends Error {
   override name = 'OptimizerError';
-}
-
-/**
- * An optimizer that updates tf.Variables in place from gradients keyed by parameter name. Its
- * slots are its own variables, so their exact values can be saved and restored.
- */
-export interface Optimizer {
-  readonly name: OptimizerName;
-  step(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void;
-  getState(): OptimizerState;
-  setState(state: OptimizerState): void;
-  /** Throws OptimizerError if restored slots do not fit `params` (a state from another model). */
-  checkAgainst(params: ReadonlyMap<string, tf.Variable>): void;
-  dispose(): void;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../model/weights.js';
-import { OptimizerError, type Optimizer, type OptimizerState } from './optimizer.js';
+import { OptimizerError, type OptimizerState } from './optimizer.js';
+import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
 
 /**

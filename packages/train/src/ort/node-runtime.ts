@@ -2,7 +2,7 @@
  * The ONNX Runtime engine in Node: loads onnxruntime-node (an optional peer dependency) and picks
  * its execution provider, CUDA when it is installed and starts, else the CPU, saying which once.
  */
-import { cudaProviderMissing, onnxruntimeNodeDir } from '@charrnn/contract/node';
+import { cudaProviderMissing, isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineFactory } from '../engine/engine.js';
 import type { ModuleLoader } from '../backend/select.js';
@@ -27,7 +27,7 @@ export class OrtRuntimeError extends Error {
 export const ORT_NODE = 'onnxruntime-node';
 
 /** How to install onnxruntime-node where its install script (a CUDA download on linux/x64) cannot run. */
-export const ORT_NODE_INSTALL_HINT = `install it with ONNXRUNTIME_NODE_INSTALL=skip npm install ${ORT_NODE} (its install script only downloads the CUDA provider)`;
+export const ORT_NODE_INSTALL_HINT = ONNXRUNTIME_NODE_INSTALL_HINT;
 
 export interface OrtNodeOptions {
   device: OrtDevice;
@@ -61,9 +61,8 @@ export interface OrtNodeEngine {
 }
 
 function reason(e: unknown): string {
-  const err = e as { code?: string; message?: string };
-  if ((err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') && String(err.message ?? '').includes(ORT_NODE)) return `${ORT_NODE} is not installed`;
-  return `${ORT_NODE} failed to load: ${String(err?.message ?? e).split('\n')[0]}`;
+  if (isModuleMissing(e, ORT_NODE)) return `${ORT_NODE} is not installed`;
+  return `${ORT_NODE} failed to load: ${String((e as { message?: unknown } | null)?.message ?? e).split('\n')[0]}`;
 }
 
 /** Imports onnxruntime-node, or throws OrtRuntimeError saying why and how to install it. */

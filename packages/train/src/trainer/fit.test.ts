@@ -10,6 +10,7 @@ import { randomWeights } from '../model/weights.js';
 import { evaluate } from './evaluate.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from './fit-options.js';
 import { fit, modelConfigFor, TrainingDivergedError } from './fit.js';
+import { tfjsEngine } from '../engine/tfjs-engine.js';
 import { lossAndGradients } from './gradients.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 
@@ -107,10 +108,10 @@ describe('fit', () => {
       return ++calls === 8 ? { ...result, loss: Number.NaN } : result;
     };
     const start = tf.memory().numTensors;
-    await expect(fit({ corpus, options, outDir: dir, gradients: poisoned })).rejects.toThrow(TrainingDivergedError);
+    await expect(fit({ corpus, options, outDir: dir, engine: tfjsEngine({ gradients: poisoned }) })).rejects.toThrow(TrainingDivergedError);
     expect(tf.memory().numTensors).toBe(start);
     calls = 0;
-    await expect(fit({ corpus, options, outDir: dir, gradients: poisoned })).rejects.toThrow(
+    await expect(fit({ corpus, options, outDir: dir, engine: tfjsEngine({ gradients: poisoned }) })).rejects.toThrow(
       /training loss became NaN at epoch 2, batch 3 .*the last good checkpoint \(epoch 1\) is kept in/,
     );
     const ckpt = await loadTrainingCheckpoint(dir);

@@ -4,7 +4,6 @@ import { writeFileAtomic, type ProgressSink } from '@charrnn/data/node';
 import type { EngineFactory } from '../engine/engine.js';
 import { tfjsEngine } from '../engine/tfjs-engine.js';
 import type { FitOptions } from './fit-options.js';
-import type { lossAndGradients } from './gradients.js';
 import { historyJsonl } from './history.js';
 import { lineChartSvg } from './line-chart.js';
 import { trainingLoop, type TrainingResult } from './loop.js';
@@ -20,7 +19,10 @@ export interface FitRun {
   outDir: string;
   /** A checkpoint to continue exactly where it stopped (its options win over `options`). */
   resume?: TrainingCheckpoint;
-  /** The engine to train on; default the tfjs engine on the active backend. */
+  /**
+   * The engine to train on: `ortNodeEngine(…).factory`, `tfjsEngine(options)` from
+   * @charrnn/train/tfjs, or your own; default the tfjs engine on the active backend (selectBackend).
+   */
   engine?: EngineFactory;
   /** Within-epoch progress (batches, with loss and chars/s). */
   progress?: ProgressSink;
@@ -30,8 +32,6 @@ export interface FitRun {
   signal?: AbortSignal;
   /** Called after every optimizer step (tests watch memory and interrupt runs through it). */
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
-  /** tfjs engine only (when `engine` is not given): how a batch's loss and gradients are computed. */
-  gradients?: typeof lossAndGradients;
 }
 
 export interface FitResult extends TrainingResult {
@@ -65,7 +65,7 @@ export async function fit(run: FitRun): Promise<FitResult> {
     corpus: run.corpus,
     options: run.options,
     resume: run.resume,
-    engine: run.engine ?? tfjsEngine({ gradients: run.gradients }),
+    engine: run.engine ?? tfjsEngine(),
     save: (ckpt) => saveToDirectory(run.outDir, ckpt),
     location: run.outDir,
     progress: run.progress,

@@ -1,0 +1,24 @@
+import { isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT } from './onnxruntime-node.js';
+
+describe('isModuleMissing', () => {
+  test("is true for the module's own ERR_MODULE_NOT_FOUND and MODULE_NOT_FOUND, as Node words them", async () => {
+    const esm = await import('onnxruntime-node-not-installed' as string).catch((e: unknown) => e);
+    expect(isModuleMissing(esm, 'onnxruntime-node-not-installed')).toBe(true);
+    const cjs = Object.assign(new Error("Cannot find module 'onnxruntime-node'\nRequire stack:\n- x.js"), { code: 'MODULE_NOT_FOUND' });
+    expect(isModuleMissing(cjs, 'onnxruntime-node')).toBe(true);
+  });
+
+  test('is false for another missing module, a load failure, or something that is not an error', () => {
+    const inner = Object.assign(new Error("Cannot find module './binding/onnxruntime_binding.node' imported from onnxruntime-node"), { code: 'ERR_MODULE_NOT_FOUND' });
+    expect(isModuleMissing(inner, 'onnxruntime-node')).toBe(false);
+    expect(isModuleMissing(new Error("libonnxruntime.so.1: cannot open shared object file ('onnxruntime-node')"), 'onnxruntime-node')).toBe(false);
+    expect(isModuleMissing(undefined, 'onnxruntime-node')).toBe(false);
+    expect(isModuleMissing('onnxruntime-node', 'onnxruntime-node')).toBe(false);
+  });
+
+  test('the hint says how to install without the CUDA download', () => {
+    expect(ONNXRUNTIME_NODE_INSTALL_HINT).toBe(
+      'install it with ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node (its install script only downloads the CUDA provider)',
+    );
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
+import { copyWebFiles, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError } from './web-files.js';
+
+const ortDir = dirname(createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WEB_BUILDS.wasm.wasm}`));
+
+describe('copyWebFiles', () => {
+  let dir: string;
+  let browserDir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'web-files-'));
+    browserDir = join(dir, 'browser');
+    await mkdir(browserDir);
+    for (const name of STANDALONE_FILES) await writeFile(join(browserDir, name), `built ${name}`);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("copies infer-web.js with its map and every onnxruntime-web build and runtime it loads, byte for byte, into a new site folder", async () => {
+    const site = join(dir, 'site', 'lib');
+    const copied = await copyWebFiles(site, { browserDir });
+    const expected = [...STANDALONE_FILES, ...ORT_BUNDLED_FILES, ...WEB_RUNTIME_FILES];
+    expect(expected).toHaveLength(2 + 3 + 6);
+    expect(copied.map((c) => c.file)).toEqual(expected.map((name) => join(site, name)));
+    expect((await readdir(site)).sort()).toEqual([...expected].sort());
+    expect(ORT_BUNDLED_FILES).toEqual(['ort.wasm.bundle.min.mjs', 'ort.jspi.bundle.min.mjs', 'ort.webgpu.bundle.min.mjs']);
+    expect(WEB_RUNTIME_FILES).toEqual(ORT_SITE_FILES);
+    for (const build of Object.values(ORT_WEB_BUILDS)) {
+      const original = await readFile(join(ortDir, build.wasm));
+      expect(original.byteLength).toBeGreaterThan(10_000_000);
+      expect((await readFile(join(site, build.wasm))).equals(original)).toBe(true);
+      expect(copied.find((c) => c.file === join(site, build.wasm))).toEqual({ file: join(site, build.wasm), from: join(ortDir, build.wasm), bytes: original.byteLength });
+    }
+    expect(await readFile(join(site, 'infer-web.js'), 'utf8')).toBe('built infer-web.js');
+  });
+
+  test('runtimeOnly copies the runtimes and loaders alone and needs no browser build', async () => {
+    const site = join(dir, 'runtime');
+    await copyWebFiles(site, { runtimeOnly: true, browserDir: join(dir, 'nowhere') });
+    expect((await readdir(site)).sort()).toEqual([...WEB_RUNTIME_FILES].sort());
+  });
+
+  test('a missing browser build is named, with the command that makes it, before anything is copied', async () => {
+    const site = join(dir, 'not-made');
+    await expect(copyWebFiles(site, { browserDir: join(dir, 'nowhere') })).rejects.toThrow(WebFilesError);
+    await expect(copyWebFiles(site, { browserDir: join(dir, 'nowhere') })).rejects.toThrow(
+      `${join(dir, 'nowhere', 'infer-web.js')} does not exist: the browser build is made by \`nx run infer-web:bundle\``,
+    );
+    await expect(readdir(site)).rejects.toThrow(/ENOENT/);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The files a web page needs besides its own code, copied into a site folder: onnxruntime-web's
+ * builds and runtimes (ort-web-builds.ts; each build fetches its .wasm at run time from beside
+ * itself, or from `wasmPaths`) and, for a plain `<script type="module">`, infer-web's script-tag
+ * build, which imports those builds from beside itself. onnxruntime-web's files are not published
+ * in this package: an install already holds them in onnxruntime-web (58 MB of wasm that every
+ * install would otherwise carry twice).
+ */
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CharRnnError } from '@charrnn/contract';
+import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
+
+/**
+ * onnxruntime-web's runtimes and their loaders: what a page whose bundler holds infer-web (and so
+ * onnxruntime-web's JavaScript) serves at `wasmPaths`.
+ */
+export const WEB_RUNTIME_FILES: readonly string[] = ORT_SITE_FILES;
+/** onnxruntime-web's JavaScript builds, which the script-tag build imports from beside itself. */
+export const ORT_BUNDLED_FILES: readonly string[] = Object.values(ORT_WEB_BUILDS).map((b) => b.bundled);
+/** infer-web's script-tag build (the API and the element) and its source map. */
+export const STANDALONE_FILES: readonly string[] = ['infer-web.js', 'infer-web.js.map'];
+
+/** The onnxruntime-web version whose file names ORT_WEB_BUILDS lists. */
+const ORT_WEB_VERSION_RANGE = '1.30';
+
+export class WebFilesError extends CharRnnError {}
+
+export interface CopyWebFilesOptions {
+  /** Only onnxruntime-web's runtimes and loaders (for pages whose bundler holds infer-web). Default false. */
+  runtimeOnly?: boolean;
+  /** Folder holding infer-web's browser builds; default this package's dist/browser/. */
+  browserDir?: string;
+}
+
+export interface CopiedFile {
+  /** The file written in the site folder. */
+  file: string;
+  /** Where it was copied from. */
+  from: string;
+  bytes: number;
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/** onnxruntime-web's dist/ folder, where all of its builds and runtimes sit. */
+function onnxruntimeWebDir(): string {
+  try {
+    return dirname(requireHere.resolve(`onnxruntime-web/${ORT_WEB_BUILDS.wasm.wasm}`));
+  } catch (error) {
+    throw new WebFilesError(
+      `onnxruntime-web was not found from ${fileURLToPath(import.meta.url)} (${(error as Error).message.split('\n')[0]}); it is a dependency of @charrnn/infer-web: reinstall it`,
+    );
+  }
+}
+
+/** Temp file in the same folder + rename: a page loaded meanwhile never sees half a wasm. */
+async function copyAtomic(from: string, to: string): Promise<number> {
+  const temp = join(dirname(to), `.${basename(to)}.${process.pid}.tmp`);
+  await copyFile(from, temp);
+  await rename(temp, to);
+  return (await stat(to)).size;
+}
+
+const isFile = (file: string): Promise<boolean> => stat(file).then((s) => s.isFile(), () => false);
+
+/**
+ * Copies into `siteDir` (created if needed) what a page loads: by default the script-tag build
+ * with every onnxruntime-web build it can import and their runtimes; with `runtimeOnly`, the
+ * runtimes alone. Every source is checked before anything is copied. Lists what it wrote.
+ */
+export async function copyWebFiles(siteDir: string, options: CopyWebFilesOptions = {}): Promise<CopiedFile[]> {
+  const ortDir = onnxruntimeWebDir();
+  const ortNames = options.runtimeOnly ? WEB_RUNTIME_FILES : [...ORT_BUNDLED_FILES, ...WEB_RUNTIME_FILES];
+  const sources = ortNames.map((name) => ({ name, from: join(ortDir, name) }));
+  if (!options.runtimeOnly) {
+    const browserDir = options.browserDir ?? fileURLToPath(new URL('./browser/', import.meta.url));
+    sources.unshift(...STANDALONE_FILES.map((name) => ({ name, from: join(browserDir, name) })));
+  }
+  for (const { from } of sources) {
+    if (!(await isFile(from))) {
+      throw new WebFilesError(
+        from.startsWith(ortDir)
+          ? `${from} does not exist: expected onnxruntime-web ${ORT_WEB_VERSION_RANGE}, whose dist/ holds it`
+          : `${from} does not exist: the browser build is made by \`nx run infer-web:bundle\` in the charrnn workspace (the published package holds it)`,
+      );
+    }
+  }
+  await mkdir(siteDir, { recursive: true });
+  const copied: CopiedFile[] = [];
+  for (const { name, from } of sources) {
+    const file = join(siteDir, name);
+    copied.push({ file, from, bytes: await copyAtomic(from, file) });
+  }
+  return copied;
+}
