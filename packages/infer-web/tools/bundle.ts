@@ -7,7 +7,9 @@
  *                         (one copy of onnxruntime-web in the app); its size is our code's size
  *   ort.{wasm,jspi,webgpu}.bundle.min.mjs  onnxruntime-web's builds (src/ort-web-builds.ts), as published
  *   ort-wasm-simd-threaded{,.jspi,.asyncify}.{wasm,mjs}  their runtimes and loaders
- * Only the builds infer-web can load are there: never the default JSEP one.
+ * Only the builds infer-web can load are there: never the default JSEP one. The package publishes
+ * our two files and their maps; onnxruntime-web's stay out of it (package.json `files`), since every
+ * install holds them in onnxruntime-web: a site copies them with `charrnn-web-files` (src/web-files.ts).
  * Apart from them (not published: outside dist/), dist-examples/: the README's import example as a
  * site's bundler would output it, for the demo server and the tests.
  */
