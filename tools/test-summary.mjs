@@ -4,8 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'test-results');
-// Every package, and the workspace scripts' own tests (tools/).
-const expected = [...readdirSync(join(dir, '..', 'packages')), 'tools'];
+// Every package, the workspace scripts' own tests (tools/), and the consumer test (tools/consumer:
+// the packages packed, installed and used outside the workspace).
+const expected = [...readdirSync(join(dir, '..', 'packages')), 'tools', 'consumer'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const missing = [];
 for (const pkg of expected) {

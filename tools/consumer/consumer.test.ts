@@ -1,0 +1,214 @@
+/**
+ * What a consumer does, outside the monorepo: pack every package (`npm pack`, whose prepack builds
+ * what is published), install the tarballs and onnxruntime-node into a fresh app in the system's
+ * temp folder with a plain `npm install` (ONNXRUNTIME_NODE_INSTALL=skip is the only setting, as
+ * the READMEs say; no npm configuration in the app), then from there: train a few batches with the
+ * train README's library example as written, export with the `charrnn-export` bin, generate with a
+ * seed through the `charrnn-generate` bin, `import` and `require()`, and type-check a strict file
+ * importing every public entry point without skipLibCheck (TypeScript 5.9 and the current one,
+ * node16 and bundler resolution). Needs the npm registry (or npm's cache), nothing else online.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WORKSPACE = join(HERE, '..', '..');
+const APP_FILES = join(HERE, 'app');
+/** The published packages, in dependency order. */
+const PACKAGES = ['contract', 'data', 'graph', 'train', 'export', 'infer-web', 'serve'];
+/** The current TypeScript on the npm registry when this test was written (TypeScript 7, the native compiler). */
+const CURRENT_TYPESCRIPT = '7.0.2';
+const MINUTE = 60_000;
+
+interface Run {
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 10 * MINUTE): Promise<Run> {
+  return new Promise((ok, fail) => {
+    execFile(command, args, { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) fail(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+      else ok({ stdout, stderr });
+    });
+  });
+}
+
+/** A consumer's environment: no npm_config_* or nx settings inherited from `npm test`, only the one the READMEs give. */
+function consumerEnv(): NodeJS.ProcessEnv {
+  const { PATH, HOME, TMPDIR, LANG } = process.env;
+  return { PATH, HOME, ...(TMPDIR ? { TMPDIR } : {}), ...(LANG ? { LANG } : {}), ONNXRUNTIME_NODE_INSTALL: 'skip' };
+}
+
+/** The first ```ts block of the train README's "Library" section: the example a user copies. */
+async function trainReadmeExample(): Promise<string> {
+  const readme = await readFile(join(WORKSPACE, 'packages', 'train', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Library'));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error("packages/train/README.md has no ```ts block under '## Library'");
+  return match[1];
+}
+
+async function installedVersion(pkg: string): Promise<string> {
+  return JSON.parse(await readFile(join(WORKSPACE, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
+}
+
+describe('a consumer outside the monorepo', () => {
+  let work: string;
+  let app: string;
+  const tarballs = new Map<string, { file: string; files: string[]; manifest: Record<string, unknown>; dir: string }>();
+  const sizes: { pkg: string; files: number; packed: number; unpacked: number }[] = [];
+  const env = consumerEnv();
+  const node = process.execPath;
+  const npx = (bin: string, args: string[]) => run(node, [join(app, 'node_modules', '.bin', bin), ...args], app, env);
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'charrnn-consumer-'));
+    app = join(work, 'app');
+    await mkdir(join(work, 'tarballs'), { recursive: true });
+  });
+
+  afterAll(async () => {
+    if (process.env.CHARRNN_KEEP_CONSUMER) console.log(`consumer app kept in ${app}`);
+    else await rm(work, { recursive: true, force: true });
+  });
+
+  test('npm pack builds each package (prepack) and packs what users need, nothing else', async () => {
+    // Each prepack builds its package with its dependencies through nx; a cache private to this run
+    // lets the later packs reuse the builds of the earlier ones instead of rebuilding every chain.
+    const packEnv = { ...process.env, NX_SKIP_NX_CACHE: 'false', NX_CACHE_DIRECTORY: join(work, 'nx-cache') };
+    for (const pkg of PACKAGES) {
+      const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', join(work, 'tarballs')], join(WORKSPACE, 'packages', pkg), packEnv);
+      // prepack's build output comes first on stdout; npm's JSON report is the last thing printed.
+      const [packed] = JSON.parse(stdout.slice(stdout.lastIndexOf('[\n  {'))) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+      sizes.push({ pkg, files: packed.files.length, packed: packed.size, unpacked: packed.unpackedSize });
+      // Checked below as published: later packs rebuild the workspace's dist/ of the packages they depend on.
+      const file = join(work, 'tarballs', packed.filename);
+      const unpacked = join(work, 'unpacked', pkg);
+      await mkdir(unpacked, { recursive: true });
+      await run('tar', ['-xzf', file, '-C', unpacked], work, env);
+      const manifest = JSON.parse(await readFile(join(unpacked, 'package', 'package.json'), 'utf8')) as Record<string, unknown>;
+      tarballs.set(pkg, { file, files: packed.files.map((f) => f.path), manifest, dir: join(unpacked, 'package') });
+    }
+    const license = await readFile(join(WORKSPACE, 'LICENSE'), 'utf8');
+    for (const [pkg, { files, manifest, dir }] of tarballs) {
+      // Nothing of the workspace's: tests, helpers, benchmarks, examples, sources, declaration maps
+      // (they point at src/), onnxruntime-web's builds and runtimes (onnxruntime-web ships them).
+      const unwanted = files.filter((f) => /\.d\.ts\.map$|\.test\.|test-helpers|bench|examples|\.wasm$|^dist\/browser\/ort|^src\/|^tools\/|tsconfig|project\.json|jest/.test(f));
+      expect([pkg, unwanted]).toEqual([pkg, []]);
+      expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
+      expect(await readFile(join(dir, 'LICENSE'), 'utf8')).toBe(license);
+      expect(manifest).toMatchObject({ license: 'MIT', engines: { node: expect.any(String) }, repository: { directory: `packages/${pkg}` } });
+      expect(String(manifest.description).length).toBeGreaterThan(20);
+      expect((manifest.keywords as string[]).length).toBeGreaterThan(0);
+      for (const [entry, target] of Object.entries(manifest.exports as Record<string, unknown>)) {
+        if (typeof target === 'object' && target !== null) expect([pkg, entry, Object.keys(target).at(-1)]).toEqual([pkg, entry, 'default']);
+      }
+      for (const bin of Object.values((manifest.bin ?? {}) as Record<string, string>)) expect(files).toContain(bin.replace(/^\.\//, ''));
+      // Every .js.map that ships carries its sources (src/ is not published).
+      for (const map of files.filter((f) => f.endsWith('.js.map'))) {
+        const parsed = JSON.parse(await readFile(join(dir, map), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+        expect([map, parsed.sourcesContent?.length, parsed.sourcesContent?.every((c) => typeof c === 'string')]).toEqual([map, parsed.sources.length, true]);
+      }
+    }
+    expect(tarballs.get('infer-web')!.files.filter((f) => f.startsWith('dist/browser/')).sort()).toEqual(
+      ['dist/browser/infer-web.bundler.js', 'dist/browser/infer-web.bundler.js.map', 'dist/browser/infer-web.js', 'dist/browser/infer-web.js.map'],
+    );
+    console.log(`packed (npm pack --json):\n${sizes.map((x) => `${x.pkg}: ${x.files} files, ${x.packed} bytes packed, ${x.unpacked} unpacked`).join('\n')}`);
+    // The largest stays small: infer-web's, about 0.2 MB packed without onnxruntime-web's 58 MB of wasm.
+    expect(Math.max(...sizes.map((x) => x.unpacked))).toBeLessThan(2_000_000);
+  }, 30 * MINUTE);
+
+  test('a plain npm install of the tarballs and onnxruntime-node works offline from the registry', async () => {
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'charrnn-consumer', private: true, type: 'module' }, null, 2) + '\n');
+    for (const file of await readdir(APP_FILES)) await copyFile(join(APP_FILES, file), join(app, file));
+    const ort = `onnxruntime-node@${await installedVersion('onnxruntime-node')}`;
+    // A TypeScript consumer's toolchain beside them, for the type checks below.
+    const tooling = [`typescript@${CURRENT_TYPESCRIPT}`, `@types/node@${await installedVersion('@types/node')}`];
+    const specs = [...[...tarballs.values()].map((t) => t.file), ort, ...tooling];
+    await run('npm', ['install', ...specs], app, env, 15 * MINUTE);
+    const installed = JSON.parse(await readFile(join(app, 'node_modules', '@charrnn', 'train', 'package.json'), 'utf8'));
+    expect(installed.version).toBe(tarballs.get('train')!.manifest.version);
+  }, 20 * MINUTE);
+
+  test("trains from code with the train README's example, as written", async () => {
+    await writeFile(join(app, 'train.mjs'), await trainReadmeExample());
+    await run(node, ['train.mjs'], app, env);
+    const trainer = JSON.parse(await readFile(join(app, 'checkpoints', 'mine', 'trainer.json'), 'utf8'));
+    expect(trainer.history).toHaveLength(1);
+    const [epoch] = trainer.history as { batches: number; trainLoss: number; validLoss: number }[];
+    expect(epoch.batches).toBe(100);
+    // Below the loss of a uniform guess over the vocabulary: it learned something in 100 batches.
+    expect(epoch.validLoss).toBeLessThan(Math.log(60) - 0.5);
+  }, 10 * MINUTE);
+
+  test('exports with the charrnn-export bin, verified on onnxruntime-node', async () => {
+    const { stdout } = await npx('charrnn-export', ['--checkpoint', 'checkpoints/mine', '--out', 'model.onnx']);
+    expect(stdout).toMatch(/verified: 200 chars in \d+ onnxruntime-node calls/);
+    expect(stdout).toMatch(/wrote model\.onnx \(\d+ bytes; fused graph, opset 17, float32\)/);
+  }, 10 * MINUTE);
+
+  test('generates the same seeded text through the bin, import and require()', async () => {
+    const cli = await npx('charrnn-generate', ['--model', 'model.onnx', '--prompt', 'the ', '--max-new-tokens', '60', '--temperature', '0.8', '--seed', '1', '--backend', 'cpu']);
+    const viaImport = JSON.parse((await run(node, ['generate.mjs', 'model.onnx'], app, env)).stdout) as { text: string };
+    const viaRequire = JSON.parse((await run(node, ['generate.cjs', 'model.onnx'], app, env)).stdout) as { text: string };
+    expect(viaImport.text).toHaveLength(60);
+    expect(cli.stdout).toBe(`the ${viaImport.text}\n`);
+    expect(viaRequire.text).toBe(viaImport.text);
+  }, 10 * MINUTE);
+
+  test("every package's bin starts from the install and prints its usage", async () => {
+    const bins = [...tarballs.values()].flatMap(({ manifest }) => Object.keys((manifest.bin ?? {}) as Record<string, string>));
+    expect(bins.sort()).toEqual(['charrnn-export', 'charrnn-fit', 'charrnn-generate', 'charrnn-lr-find', 'charrnn-prepare', 'charrnn-serve', 'charrnn-triton', 'charrnn-web-files']);
+    for (const bin of bins) {
+      // Through the shell as a user types it: the link in node_modules/.bin, its #! line, its mode.
+      const { stdout } = await run(join(app, 'node_modules', '.bin', bin), ['--help'], app, env);
+      expect([bin, stdout.split('\n')[0]]).toEqual([bin, expect.stringMatching(new RegExp(`^Usage: ${bin} `))]);
+    }
+  }, 10 * MINUTE);
+
+  test("charrnn-web-files copies infer-web.js and onnxruntime-web's builds and runtimes from the install into a site folder", async () => {
+    const { stdout } = await npx('charrnn-web-files', ['site/lib']);
+    const listed = stdout.trim().split('\n').map((line) => /^(\S+) \((\d+) bytes\)$/.exec(line)!.slice(1));
+    const names = listed.map(([file]) => basename(file));
+    expect(names).toEqual(expect.arrayContaining(['infer-web.js', 'ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jspi.wasm']));
+    expect(names).toHaveLength(11);
+    const ortDist = join(app, 'node_modules', 'onnxruntime-web', 'dist');
+    for (const [file, bytes] of listed.filter(([file]) => basename(file).startsWith('ort'))) {
+      const original = await readFile(join(ortDist, basename(file)));
+      expect([file, (await readFile(join(app, file))).equals(original), Number(bytes)]).toEqual([file, true, original.byteLength]);
+    }
+  }, 5 * MINUTE);
+
+  const compilers: Record<string, () => string> = {
+    '5.9': () => join(WORKSPACE, 'node_modules', 'typescript', 'bin', 'tsc'),
+    [CURRENT_TYPESCRIPT]: () => join(app, 'node_modules', 'typescript', 'bin', 'tsc'),
+  };
+  const resolutions = { node16: ['--module', 'node16', '--moduleResolution', 'node16'], bundler: ['--module', 'esnext', '--moduleResolution', 'bundler'] };
+  /** tsc's own flags, no tsconfig: strict, the stricter checks `tsc --init` turns on, library checking on. */
+  const typeCheck = async (version: string, resolution: keyof typeof resolutions, file: string): Promise<string[]> => {
+    const tsc = compilers[version]();
+    expect((await run(node, [tsc, '--version'], app, env)).stdout).toContain(`Version ${version}`);
+    const flags = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes', ...resolutions[resolution]];
+    return run(node, [tsc, ...flags, file], app, env).then(
+      () => [],
+      (error: Error) => error.message.split('\n').filter((line) => /error TS\d+/.test(line)),
+    );
+  };
+
+  test.each(['node16', 'bundler'] as const)('TypeScript 5.9: every public entry point type-checks strictly without skipLibCheck (%s resolution)', async (resolution) => {
+    expect(await typeCheck('5.9', resolution, 'types.ts')).toEqual([]);
+  }, 5 * MINUTE);
+
+  test.each(['node16', 'bundler'] as const)(`TypeScript ${CURRENT_TYPESCRIPT}: every entry but @charrnn/train/tfjs type-checks; that one fails only where tfjs-core's @webgpu/types meets TypeScript's DOM library (%s resolution)`, async (resolution) => {
+    expect(await typeCheck(CURRENT_TYPESCRIPT, resolution, 'no-tfjs.ts')).toEqual([]);
+    const errors = await typeCheck(CURRENT_TYPESCRIPT, resolution, 'types.ts');
+    // Not one in our declarations or in the consumer's file: only the two declarations of WebGPU.
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.filter((line) => !/^node_modules\/(@typescript\/typescript-[\w-]+\/lib\/lib\.dom\.d\.ts|@webgpu\/types\/dist\/index\.d\.ts)\(/.test(line))).toEqual([]);
+  }, 5 * MINUTE);
+});
