@@ -123,7 +123,11 @@ describe('the training page in Chromium', () => {
     expect(await page.textContent('#progress-text')).toMatch(/^epoch 3\/3 · batch \d+\/120 · loss \d\.\d{3} · [\d,]+ chars\/s · ETA \d+:\d\d$/);
     expect(await page.$$eval('#chart svg path, #chart svg polyline', (els) => els.length)).toBeGreaterThanOrEqual(2);
     const samples = await messages(page, 'sample');
-    expect(samples.map((s) => s.step)).toEqual([100, 200]);
+    // A sample every 100 steps up to where Stop took effect: 280 or a little after (a loaded
+    // machine can deliver the click 20 steps late, and then there is one at 300 too).
+    const lastStep = progress.at(-1)!.step;
+    expect(lastStep).toBeGreaterThanOrEqual(280);
+    expect(samples.map((s) => s.step)).toEqual(Array.from({ length: Math.floor(lastStep / 100) }, (_, i) => (i + 1) * 100));
     expect(samples[1].text.length).toBeGreaterThan(100);
 
     // Downloads: every file of the checkpoint, and the ONNX model.
