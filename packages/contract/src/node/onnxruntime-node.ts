@@ -11,10 +11,13 @@ export const ONNXRUNTIME_NODE_INSTALL_HINT =
 
 /**
  * Whether an import failed because `specifier` itself is not installed (not because one of its
- * own imports failed, or it threw while loading).
+ * own files or imports is missing, or it threw while loading). Node names the package
+ * ('onnxruntime-node'); a resolver given a path names its folder ('/app/node_modules/onnxruntime-node').
  */
 export function isModuleMissing(error: unknown, specifier: string): boolean {
   const err = error as { code?: unknown; message?: unknown } | null;
   const code = err?.code;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(err?.message ?? '').includes(`'${specifier}'`);
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  const escaped = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return new RegExp(`'(?:[^']*/node_modules/)?${escaped}'`).test(String(err?.message ?? ''));
 }
