@@ -28,3 +28,17 @@ export declare function extractReport(stdout: string): unknown;
 export declare function replaceBlock(text: string, table: string, body: string[]): string;
 export declare function renderTable(table: string, recorded: Recorded[]): string[];
 export declare function renderReadmes(root?: string): { file: string; before: string; after: string }[];
+export declare const MUTATION_DIR: string;
+export declare const MUTATION_TABLE: string;
+/** A package's Stryker report, in the mutation-testing-report-schema's shape (the fields read here). */
+export interface MutationReport {
+  pkg: string;
+  report: {
+    files: Record<
+      string,
+      { mutants: { mutatorName: string; replacement?: string; status: string; statusReason?: string; location: { start: { line: number; column: number } } }[] }
+    >;
+  };
+}
+export declare function mutationTable(reports: MutationReport[]): string[];
+export declare function readMutationReports(root?: string): MutationReport[];
