@@ -43,6 +43,12 @@ describe('encode / decode', () => {
     expect(vocab.encode('')).toHaveLength(0);
   });
 
+  test('id of a token, <unk> for one not in the vocabulary', () => {
+    expect(vocab.id('b')).toBe(3);
+    expect(vocab.id('😀')).toBe(4);
+    expect(vocab.id('zz')).toBe(0);
+  });
+
   test('decode inverts encode for known characters', () => {
     expect(vocab.decode(vocab.encode('ba😀ab'))).toBe('ba😀ab');
     expect(vocab.decode([0, 1])).toBe('<unk><pad>');

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { FileWriteError, writeFileAtomic, writeFilesAtomic } from '@charrnn/data/node';
+import { checkFileTarget, FileWriteError, writeFileAtomic, writeFilesAtomic } from '@charrnn/data/node';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -37,17 +37,26 @@ describe('writeFileAtomic', () => {
     await writeFile(join(dir, 'keep.txt'), 'k');
     await mkdir(join(target, 'child'), { recursive: true });
     await expect(writeFileAtomic(target, 'data')).rejects.toThrow(FileWriteError);
-    await expect(writeFileAtomic(target, 'data')).rejects.toThrow(`cannot write ${target}: it is a directory; give the path of a file`);
+    await expect(writeFileAtomic(target, 'data')).rejects.toMatchObject({ code: 'EISDIR', message: `cannot write ${target}: it is a directory; give the path of a file` });
     expect((await readdir(dir)).sort()).toEqual(['is-a-dir', 'keep.txt']);
   });
 
   test('a path under a regular file names that file', async () => {
     const file = join(dir, 'plain.txt');
     await writeFile(file, 'k');
-    await expect(writeFileAtomic(join(file, 'sub', 'x.onnx'), 'data')).rejects.toThrow(
-      `cannot write ${join(file, 'sub', 'x.onnx')}: ${file} is a file, not a directory`,
-    );
+    await expect(writeFileAtomic(join(file, 'sub', 'x.onnx'), 'data')).rejects.toMatchObject({
+      code: 'ENOTDIR',
+      message: `cannot write ${join(file, 'sub', 'x.onnx')}: ${file} is a file, not a directory`,
+    });
     expect(await readdir(dir)).toEqual(['plain.txt']);
+  });
+
+  test('relative paths are checked up to the working directory', async () => {
+    const file = join(dir, 'plain.txt');
+    await writeFile(file, 'k');
+    const under = relative(process.cwd(), join(file, 'x.onnx'));
+    await expect(checkFileTarget(under)).rejects.toThrow(`cannot write ${under}: ${relative(process.cwd(), file)} is a file, not a directory`);
+    await expect(checkFileTarget(join('no-such-folder-here', 'x.onnx'))).resolves.toBeUndefined();
   });
 
   test('a write that fails part-way (here the file size limit; ENOSPC alike) names the file and says the old one is intact', async () => {
@@ -106,11 +115,39 @@ describe('writeFileAtomic', () => {
   });
 
   test('every file handle is closed (a checkpoint per epoch must not leak descriptors)', async () => {
-    const open = async () => (await readdir('/proc/self/fd')).length;
+    // Counted after each write: a leaked handle is closed only when garbage-collected, which may
+    // happen at any time, but not between one write and the next count.
+    const open = async () => (await readdir('/dev/fd')).length;
     const before = await open();
-    for (let i = 0; i < 10; i++) await writeFileAtomic(join(dir, `f${i}.txt`), 'x');
-    for (let i = 0; i < 5; i++) await writeFilesAtomic(dir, [{ name: 'a', data: 'a' }, { name: 'b', data: 'b' }]);
-    expect((await open()) - before).toBeLessThan(5); // 20 files written: a leak per write shows as ≥ 20
+    const after: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await writeFileAtomic(join(dir, `f${i}.txt`), 'x');
+      after.push((await open()) - before);
+      await writeFilesAtomic(dir, [{ name: 'a', data: 'a' }]);
+      after.push((await open()) - before);
+    }
+    expect(after).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  test('a name too long for the temp file, or a folder name too long to create, is a FileWriteError naming the path', async () => {
+    const long = join(dir, `${'m'.repeat(245)}.onnx`); // 250 bytes: fits, its temp name does not
+    const failure = writeFileAtomic(long, 'x');
+    await expect(failure).rejects.toThrow(FileWriteError);
+    await expect(failure).rejects.toMatchObject({ code: 'ENAMETOOLONG', message: expect.stringMatching(new RegExp(`^could not write ${long} \\(ENAMETOOLONG: .*\\); nothing was written at ${long}$`)) });
+    const many = writeFilesAtomic(dir, [{ name: `${'m'.repeat(245)}.json`, data: 'x' }]);
+    await expect(many).rejects.toMatchObject({ name: 'FileWriteError', code: 'ENAMETOOLONG' });
+    const folder = join(dir, 'f'.repeat(300));
+    await expect(writeFileAtomic(join(folder, 'x.onnx'), 'x')).rejects.toMatchObject({
+      name: 'FileWriteError',
+      code: 'ENAMETOOLONG',
+      message: expect.stringMatching(new RegExp(`^cannot write ${join(folder, 'x.onnx')}: ENAMETOOLONG: `)),
+    });
+    await expect(writeFilesAtomic(folder, [{ name: 'x', data: 'x' }])).rejects.toMatchObject({
+      name: 'FileWriteError',
+      code: 'ENAMETOOLONG',
+      message: expect.stringMatching(new RegExp(`^cannot write into ${folder}: ENAMETOOLONG: `)),
+    });
+    expect(await readdir(dir)).toEqual([]);
   });
 
   test('writeFilesAtomic in process: all replaced, no temp left; one refused write replaces none; bad targets are named', async () => {

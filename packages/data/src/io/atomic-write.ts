@@ -29,7 +29,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     }
     await rename(temp, path);
   } catch (cause) {
-    await rm(temp, { force: true });
+    await removeTemp(temp);
     const previous = (await kindOf(path)) === 'file' ? `the previous ${path} is intact` : `nothing was written at ${path}`;
     throw new FileWriteError(`could not write ${path} (${errnoText(cause)}); ${previous}`, { cause, code: errnoCode(cause) });
   }
@@ -62,7 +62,7 @@ export async function writeFilesAtomic(dir: string, files: readonly { name: stri
         await handle.close();
       }
     } catch (cause) {
-      await Promise.all(temps.map((t) => rm(t, { force: true })));
+      await Promise.all(temps.map(removeTemp));
       throw new FileWriteError(
         `could not write ${path} (${errnoText(cause)}); none of ${files.map((f) => f.name).join(', ')} in ${dir} was replaced, the previous ones are intact`,
         { cause, code: errnoCode(cause) },
@@ -82,6 +82,15 @@ export async function checkFileTarget(path: string): Promise<void> {
   }
   const file = await firstFileAmongAncestors(dirname(path));
   if (file !== undefined) throw new FileWriteError(`cannot write ${path}: ${file} is a file, not a directory`, { code: 'ENOTDIR' });
+}
+
+/**
+ * Removes a temp file that may never have been created. Its failure must not replace the write's
+ * own error: a name too long for the temp file (the target's name plus ~20 characters) fails to
+ * open and to remove alike, with ENAMETOOLONG.
+ */
+async function removeTemp(temp: string): Promise<void> {
+  await rm(temp).catch(() => undefined);
 }
 
 async function kindOf(path: string): Promise<'file' | 'directory' | 'other' | undefined> {
