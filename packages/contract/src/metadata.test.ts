@@ -33,6 +33,12 @@ describe('metadata entries', () => {
     expect(readModelMetadata({ ...onnxMetadataEntries(meta, 'fused'), 'charrnn.step': '7' }).metadata).toEqual(meta);
   });
 
+  test('a lower-cased corpus is written "true" and reads back', () => {
+    const entries = modelMetadataEntries({ ...meta, lower: true });
+    expect(entries['charrnn.lower']).toBe('true');
+    expect(readModelMetadata(entries).metadata?.lower).toBe(true);
+  });
+
   test('an absent dropout reads as 0', () => {
     const config = JSON.stringify({ arch: 'gru', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 1 });
     expect(readModelMetadata({ ...good, 'charrnn.config': config }).metadata?.config.dropout).toBe(0);

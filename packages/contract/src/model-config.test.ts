@@ -34,6 +34,12 @@ describe('validateModelConfig', () => {
     expect((error as ModelConfigError).name).toBe('ModelConfigError');
   });
 
+  test('a number written as a string is refused, dropout included', () => {
+    expect(() => validateModelConfig({ arch: 'gru', vocabSize: '4', embeddingDim: 3, hiddenSize: 8, numLayers: 1, dropout: '0.5' })).toThrow(
+      'model config vocabSize is "4", expected a positive integer; model config dropout is "0.5", expected a number in [0, 1)',
+    );
+  });
+
   test('a config that is not an object is named', () => {
     expect(() => validateModelConfig(null)).toThrow('model config is null, expected a JSON object');
     expect(() => validateModelConfig([1])).toThrow('model config is [1], expected a JSON object');

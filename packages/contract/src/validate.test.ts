@@ -135,6 +135,101 @@ describe('validateContract', () => {
     expect(problemsOf(bytes)).toEqual(["unexpected input 'temperature': a gru model takes only 'tokens', 'h0'"]);
   });
 
+  test('element types are named, including int32, an unset type and a code outside the contract', () => {
+    const bytes = edited((m) => {
+      m.graph!.input!.find((i) => i.name === 'tokens')!.type!.tensorType!.elemType = 6;
+      m.graph!.input!.find((i) => i.name === 'h0')!.type!.tensorType!.elemType = 0;
+      m.graph!.output!.find((o) => o.name === 'hn')!.type!.tensorType!.elemType = 16; // bfloat16
+    });
+    expect(problemsOf(bytes)).toEqual([
+      "input 'tokens' is int32, expected int64",
+      "input 'h0' is no type, expected float32",
+      "output 'hn' is type code 16, expected float32",
+    ]);
+  });
+
+  test('a shape of unknown rank is left to the runtime; a symbolic dim where a size is expected passes', () => {
+    const bytes = edited((m) => {
+      delete m.graph!.input!.find((i) => i.name === 'h0')!.type!.tensorType!.shape;
+      m.graph!.output!.find((o) => o.name === 'hn')!.type!.tensorType!.shape!.dim![2] = { dimParam: 'hidden' };
+    });
+    expect(problemsOf(bytes)).toEqual([]);
+  });
+
+  test('without a config, expected shapes are named by their roles', () => {
+    const bytes = edited((m) => {
+      setMeta(m, 'charrnn.config', undefined);
+      m.graph!.output!.find((o) => o.name === 'logits')!.type!.tensorType!.shape!.dim!.pop();
+      m.graph!.output!.find((o) => o.name === 'hn')!.type!.tensorType!.shape!.dim!.pop();
+    });
+    expect(problemsOf(bytes)).toEqual([
+      "missing metadata 'charrnn.config'",
+      "output 'logits' has rank 2, expected [seq, batch, vocab]",
+      "output 'hn' has rank 2, expected [layers, batch, hidden]",
+    ]);
+  });
+
+  test('a bad arch is checked as a gru signature', () => {
+    const bytes = edited(
+      (m) => {
+        setMeta(m, 'charrnn.config', m.metadataProps.find((p) => p.key === 'charrnn.config')!.value!.replace('"arch":"lstm"', '"arch":7'));
+      },
+      { arch: 'lstm' },
+    );
+    expect(problemsOf(bytes)).toEqual([
+      "metadata 'charrnn.config' arch is 7, expected one of rnn, gru, lstm",
+      "unexpected input 'c0': a gru model takes only 'tokens', 'h0'",
+    ]);
+  });
+
+  test('a model with no state and no outputs is described as float32 with nothing listed', () => {
+    const bytes = edited((m) => {
+      m.graph!.input = m.graph!.input!.filter((i) => i.name === 'tokens');
+      m.graph!.output = [];
+    });
+    expect(problemsOf(bytes)).toEqual([
+      "missing input 'h0' (float32 [2, batch, 12]); inputs are: 'tokens'",
+      "missing output 'logits' (float32 [seq, batch, 15]); outputs are: none",
+      "missing output 'hn' (float32 [2, batch, 12]); outputs are: none",
+    ]);
+  });
+
+  test('float16 precision is decided by the state and float outputs only; a missing one in a mix is either type', () => {
+    const extra = edited(
+      (m) => {
+        m.graph!.output!.push({ name: 'argmax', type: { tensorType: { elemType: 7, shape: { dim: [{ dimParam: 'batch' }] } } } });
+      },
+      { fp16: true },
+    );
+    expect(validateContract(readModelDescription(extra)).precision).toBe('float16');
+    const mixedAndMissing = edited(
+      (m) => {
+        m.graph!.output!.find((o) => o.name === 'cn')!.type!.tensorType!.elemType = 1;
+        m.graph!.input = m.graph!.input!.filter((i) => i.name !== 'c0');
+      },
+      { arch: 'lstm', fp16: true },
+    );
+    expect(problemsOf(mixedAndMissing)).toEqual([
+      "the state inputs and float outputs mix float16 and float32 (input 'h0' float16, output 'logits' float16, output 'hn' float16, output 'cn' float32); expected all float32, or all float16",
+      "missing input 'c0' (float32 or float16 [2, batch, 12]); inputs are: 'tokens', 'h0'",
+    ]);
+  });
+
+  test('float16 beside a type that is neither float is checked as float32, naming each value', () => {
+    const bytes = edited(
+      (m) => {
+        m.graph!.output!.find((o) => o.name === 'hn')!.type!.tensorType!.elemType = 11;
+      },
+      { fp16: true },
+    );
+    expect(problemsOf(bytes)).toEqual(["input 'h0' is float16, expected float32", "output 'logits' is float16, expected float32", "output 'hn' is float64, expected float32"]);
+  });
+
+  test('lower is what the metadata says', () => {
+    const bytes = edited((m) => setMeta(m, 'charrnn.lower', 'false'));
+    expect(validateContract(readModelDescription(bytes)).lower).toBe(false);
+  });
+
   test('the error message lists every problem, one per line', () => {
     const bytes = edited((m) => {
       setMeta(m, 'charrnn.lower', 'maybe');
