@@ -121,6 +121,70 @@ describe('safetensors', () => {
     });
   });
 
+  describe('a malformed file is refused with a message naming what is wrong', () => {
+    // Files put together by hand, the format's rules spelled out here rather than taken from the writer.
+    const file = (header: string, dataBytes: number, headerLength = new TextEncoder().encode(header).length) => {
+      const json = new TextEncoder().encode(header);
+      const out = new Uint8Array(8 + json.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
+      out.set(json, 8);
+      return out;
+    };
+    const f32 = (shape: unknown, offsets: unknown) => JSON.stringify({ dtype: 'F32', shape, data_offsets: offsets });
+
+    test.each([
+      ['7 bytes', new Uint8Array(7), 'safetensors data: file is 7 bytes, too short for the 8-byte header length (truncated?)'],
+      ['a zero header length', new Uint8Array(8), /^safetensors data: header is not valid UTF-8 JSON/],
+      ['a header length over 100 MB', file('{}', 0, 100_000_001), 'safetensors data: header length field says 100000001 bytes, which is not a safetensors file'],
+      ['a 100 MB header in a short file', file('{}', 2, 100_000_000), 'safetensors data: header needs 100000000 bytes but the file has only 4 after the length field (truncated)'],
+      ['invalid UTF-8 in the header', (() => { const f = file('{"__metadata__":{"k":"?"}}', 0); f[8 + 22] = 0xff; return f; })(), /header is not valid UTF-8 JSON \(/],
+      ['an array header', file('[]', 0), 'safetensors data: header is not a JSON object'],
+      ['a null header', file('null', 0), 'safetensors data: header is not a JSON object'],
+      ['a number header', file('3', 0), 'safetensors data: header is not a JSON object'],
+      ['a key twice two levels down', file('{"a":{"dtype":"F32","shape":{"x":1,"x":2},"data_offsets":[0,4]}}', 4), 'header has key "x" twice in "a" → "shape"'],
+      ['__metadata__ null', file('{"__metadata__":null}', 0), 'safetensors data: __metadata__ is not an object of strings'],
+      ['__metadata__ a string', file('{"__metadata__":"k"}', 0), 'safetensors data: __metadata__ is not an object of strings'],
+      ['a metadata value that is a number', file('{"__metadata__":{"k":1}}', 0), 'safetensors data: __metadata__ k is number, expected a string'],
+      ['a tensor entry that is a number', file('{"w":3}', 0), 'safetensors data: tensor w: header entry is not an object'],
+      ['a tensor entry that is null', file('{"w":null}', 0), 'safetensors data: tensor w: header entry is not an object'],
+      ['a fractional dim', file(`{"w":${f32([2.5], [0, 10])}}`, 10), 'safetensors data: tensor w has shape [2.5], expected an array of non-negative integers'],
+      ['a negative dim after a good one', file(`{"w":${f32([1, -1], [0, 0])}}`, 0), 'tensor w has shape [1,-1], expected an array of non-negative integers'],
+      ['a shape that is not an array', file(`{"w":${f32('2', [0, 8])}}`, 8), 'tensor w has shape "2", expected an array of non-negative integers'],
+      ['offsets that are not an array', file(`{"w":${f32([1], '0,4')}}`, 4), 'tensor w has data_offsets "0,4", expected [begin, end] with 0 ≤ begin ≤ end'],
+      ['three offsets', file(`{"w":${f32([1], [0, 4, 4])}}`, 4), 'tensor w has data_offsets [0,4,4], expected [begin, end] with 0 ≤ begin ≤ end'],
+      ['an end before its begin', file(`{"a":${f32([0], [4, 0])},"b":${f32([1], [0, 4])}}`, 4), 'tensor a has data_offsets [4,0], expected [begin, end] with 0 ≤ begin ≤ end'],
+      ['a size that disagrees with a later tensor\'s span', file(`{"a":${f32([1], [0, 4])},"b":${f32([3], [4, 12])}}`, 12), 'tensor b with shape [3] needs 12 bytes, its data_offsets [4,12] span 8'],
+      ['bytes before the first tensor', file(`{"a":${f32([1], [4, 8])}}`, 8), 'data bytes [0,4) belong to no tensor (a gap before tensor a)'],
+    ])('%s', (_what, bytes, message) => {
+      expect(() => readSafetensors(bytes)).toThrow(CheckpointError);
+      expect(() => readSafetensors(bytes)).toThrow(message);
+    });
+
+    test('a header that fills the file exactly, with no tensors, is an empty checkpoint', () => {
+      const { tensors, metadata } = readSafetensors(file('{"__metadata__":{"k":"v"}}', 0));
+      expect(tensors.size).toBe(0);
+      expect(metadata).toEqual({ k: 'v' });
+    });
+
+    test('tensors read back with dtype F32', () => {
+      expect(readSafetensors(file(`{"a":${f32([1], [0, 4])}}`, 4)).tensors.get('a')).toEqual({ dtype: 'F32', shape: [1], data: Float32Array.from([0]) });
+    });
+  });
+
+  test('the writer: no __metadata__ entry for empty metadata, the header padded to the next multiple of 8, __metadata__ refused as a tensor name', () => {
+    for (const metadata of [undefined, {}]) {
+      const bytes = writeSafetensors(sample(), metadata);
+      const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const text = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+      expect(Object.keys(JSON.parse(text))).toEqual(['a', 'b.bias']);
+      expect(text.trimEnd().length).toBe(JSON.stringify(JSON.parse(text)).length);
+      expect(n).toBe(Math.ceil(text.trimEnd().length / 8) * 8);
+    }
+    expect(() => writeSafetensors(new Map([['__metadata__', { shape: [1], data: new Float32Array(1) }]]))).toThrow(
+      'tensor name __metadata__ is reserved by the safetensors format',
+    );
+  });
+
   test('refuses a tensor whose data length does not match its shape', () => {
     expect(() => writeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]]))).toThrow('tensor w has 3 values, shape [2,2] needs 4');
   });

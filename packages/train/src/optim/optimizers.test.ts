@@ -68,6 +68,61 @@ describe('optimizers', () => {
     [straight, first, restored].forEach((o) => o.dispose());
   });
 
+  test('state is named as torch state_dict keys: exp_avg / exp_avg_sq / momentum_buffer per parameter, with the scalars', () => {
+    const adam = new Adam({ beta1: 0.8, beta2: 0.99, eps: 1e-6 });
+    run(adam, GRADS.slice(0, 1), 0.1);
+    const a = adam.getState();
+    expect([...a.slots.keys()].sort()).toEqual(['exp_avg.w', 'exp_avg_sq.w']);
+    expect(a.scalars).toEqual({ step: 1, beta1: 0.8, beta2: 0.99, eps: 1e-6 });
+    const sgd = new Sgd({ momentum: 0.5 });
+    run(sgd, GRADS.slice(0, 1), 0.1);
+    const s = sgd.getState();
+    expect([...s.slots.keys()]).toEqual(['momentum_buffer.w']);
+    expect(s.scalars).toEqual({ momentum: 0.5 });
+    [adam, sgd].forEach((o) => o.dispose());
+  });
+
+  test.each(['adam', 'sgd'] as const)('%s: restored scalars are used, absent ones keep the constructor values', (name) => {
+    const fresh = (): Adam | Sgd => (name === 'adam' ? new Adam({ beta1: 0.8, beta2: 0.99, eps: 1e-6 }) : new Sgd({ momentum: 0.5 }));
+    const expected = run(fresh(), GRADS, 0.05);
+    const absent = fresh();
+    absent.setState({ name, slots: new Map(), scalars: {} });
+    expect(run(absent, GRADS, 0.05)).toEqual(expected);
+    const restored = name === 'adam' ? new Adam() : new Sgd();
+    restored.setState({ name, slots: new Map(), scalars: name === 'adam' ? { step: 0, beta1: 0.8, beta2: 0.99, eps: 1e-6 } : { momentum: 0.5 } });
+    expect(run(restored, GRADS, 0.05)).toEqual(expected);
+  });
+
+  test.each(['adam', 'sgd'] as const)('%s: a parameter without a gradient is left as it is', (name) => {
+    const opt = name === 'adam' ? new Adam() : new Sgd();
+    const w = tf.variable(tf.tensor1d([1, 2]));
+    const frozen = tf.variable(tf.tensor1d([5, 6]));
+    const g = tf.tensor1d([1, 1]);
+    opt.step(new Map([['w', w], ['frozen', frozen]]), new Map([['w', g]]), 0.1);
+    expect(Array.from(frozen.dataSync())).toEqual([5, 6]);
+    expect(Array.from(w.dataSync())).not.toEqual([1, 2]);
+    [w, frozen, g].forEach((t) => t.dispose());
+    opt.dispose();
+  });
+
+  test.each(['adam', 'sgd'] as const)('%s: dispose frees every slot tensor', (name) => {
+    const opt = name === 'adam' ? new Adam() : new Sgd();
+    run(opt, GRADS, 0.1);
+    const held = tf.memory().numTensors;
+    opt.dispose();
+    expect(held - tf.memory().numTensors).toBe(name === 'adam' ? 2 : 1); // exp_avg.w and exp_avg_sq.w, or momentum_buffer.w
+  });
+
+  test('sgd refuses adam state and slots that do not fit the model', () => {
+    const sgd = new Sgd();
+    expect(() => sgd.setState({ name: 'adam', slots: new Map(), scalars: {} })).toThrow('optimizer state is for adam, this optimizer is sgd');
+    sgd.setState({ name: 'sgd', slots: new Map([['momentum_buffer.w', { shape: [2], data: new Float32Array(2) }]]), scalars: {} });
+    const p = tf.variable(tf.zeros([3]));
+    expect(() => sgd.checkAgainst(new Map([['w', p]]))).toThrow('optimizer slot momentum_buffer.w has shape [2], the parameter has [3]');
+    p.dispose();
+    sgd.dispose();
+  });
+
   test('restoring state from another optimizer or model is refused', () => {
     const adam = new Adam();
     expect(() => adam.setState({ name: 'sgd', slots: new Map(), scalars: {} })).toThrow('optimizer state is for sgd, this optimizer is adam');

@@ -1,4 +1,4 @@
-import { formatSchedule, learningRate, parseSchedule, ScheduleError, totalEpochs } from './schedule.js';
+import { formatLearningRate, formatSchedule, learningRate, parseSchedule, ScheduleError, totalEpochs } from './schedule.js';
 
 describe('schedules', () => {
   test("piecewise '6@1e-3,3@1e-4': 9 epochs, 1e-3 for epochs 0–5, then 1e-4", () => {
@@ -27,5 +27,49 @@ describe('schedules', () => {
     expect(() => parseSchedule('6@1e-3,3e-4')).toThrow('part "3e-4" is not <epochs>@<lr>; expected e.g. "6@1e-3,3@1e-4" or "sgdr:3x1x2@1e-3"');
     expect(() => parseSchedule('0@1e-3')).toThrow(/part "0@1e-3"/);
     expect(() => parseSchedule('sgdr:0x1x2@1e-3')).toThrow(/must be ≥ 1/);
+  });
+
+  test('spaces around the spec and its parts, and upper case, are accepted; bounds are inclusive at 1', () => {
+    expect(parseSchedule(' 6@1E-3 , 3@1e-4 ')).toEqual({ kind: 'piecewise', phases: [{ epochs: 6, lr: 1e-3 }, { epochs: 3, lr: 1e-4 }] });
+    expect(parseSchedule(' SGDR:1x1x1@1E-2 ')).toEqual({ kind: 'sgdr', lr: 1e-2, cycles: 1, cycleLen: 1, cycleMult: 1 });
+    expect(parseSchedule('1@0.5')).toEqual({ kind: 'piecewise', phases: [{ epochs: 1, lr: 0.5 }] });
+  });
+
+  test.each(['sgdr:1x0x1@1e-3', 'sgdr:1x1x0@1e-3', 'sgdr:1x1x1@0', '2@0'])('%s is refused (zero length, multiplier or lr)', (spec) => {
+    let error: unknown;
+    try {
+      parseSchedule(spec);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScheduleError);
+    expect((error as Error).name).toBe('ScheduleError');
+    expect((error as Error).message).toMatch(new RegExp(`^schedule "${spec}": `));
+  });
+
+  test('piecewise: each phase in turn over three phases, the last one after the end', () => {
+    const s = parseSchedule('2@1e-1,3@1e-2,4@1e-3');
+    expect([0, 1, 2, 4, 5, 8, 9, 20].map((e) => learningRate(s, e, 0))).toEqual([1e-1, 1e-1, 1e-2, 1e-2, 1e-3, 1e-3, 1e-3, 1e-3]);
+  });
+
+  test('sgdr: 0 after the last cycle; printed back as written', () => {
+    const s = parseSchedule('sgdr:3x1x2@1e-3');
+    expect([7, 8, 15, 100].map((e) => learningRate(s, e, 0))).toEqual([0, 0, 0, 0]);
+    expect(formatSchedule(s)).toBe('sgdr:3x1x2@1e-3');
+  });
+
+  test.each([
+    [0.001, '1e-3'],
+    [0.00999, '9.99e-3'],
+    [0.01, '0.01'],
+    [0.25, '0.25'],
+    [9999, '9999'],
+    [1e4, '1e+4'],
+    [1e20, '1e+20'],
+    [0, '0'],
+    [Infinity, 'Infinity'],
+    [NaN, 'NaN'],
+  ])('formatLearningRate(%p) = %p', (lr, text) => {
+    expect(formatLearningRate(lr)).toBe(text);
   });
 });
