@@ -137,4 +137,51 @@ describe('Sampler', () => {
     const rng = Rng.fromSeed(1);
     for (let i = 0; i < 100; i++) expect(sampleSoftmax(x, rng)).toBe(2);
   });
+
+  // The buffers the generator samples from hold every batch row back to back: each call must read
+  // its own row [offset, offset + length) and nothing past it.
+  test('argmax reads only its row of a batch buffer', () => {
+    const rows = Float32Array.from([1, 2, 3, 9, 0, 0]);
+    expect(argmax(rows, 0, 3)).toBe(2);
+    expect(argmax(rows, 3, 3)).toBe(0);
+    expect(argmax(rows, 3)).toBe(0); // the default length runs to the end of the buffer
+  });
+
+  test('sampleSoftmax reads only its row: a large logit in the next row changes nothing', () => {
+    const rng = Rng.fromSeed(7);
+    const n = 4000;
+    const counts = [0, 0];
+    for (let i = 0; i < n; i++) counts[sampleSoftmax(Float32Array.from([0, 1, 1000]), rng, 0, 2)]++;
+    expect(chiSquare(counts, softmax([0, 1]), n)).toBeLessThan(10.83); // χ², 1 dof, p = 0.001
+    const tail = [0, 0];
+    for (let i = 0; i < n; i++) tail[sampleSoftmax(Float32Array.from([9, 9, 0, 1]), rng, 2)]++; // default length: to the end
+    expect(chiSquare(tail, softmax([0, 1]), n)).toBeLessThan(10.83);
+  });
+
+  test('sampleSoftmax is exact for logits far from 0 (shifted by the max, no overflow)', () => {
+    const rng = Rng.fromSeed(8);
+    const n = 4000;
+    const counts = [0, 0];
+    for (let i = 0; i < n; i++) counts[sampleSoftmax(Float32Array.from([400, 401]), rng)]++;
+    expect(chiSquare(counts, softmax([0, 1]), n)).toBeLessThan(10.83);
+  });
+
+  test('sampleSoftmax with every token masked answers as argmax does (the first)', () => {
+    expect(sampleSoftmax(Float32Array.from([-Infinity, -Infinity, -Infinity]), Rng.fromSeed(1))).toBe(0);
+  });
+
+  test('sampleSoftmax inverts the cumulative sum: u · total on a boundary belongs to the next token', () => {
+    // Token i is drawn when cum(i−1) ≤ u · total < cum(i): two equal weights split [0, 1) at 0.5.
+    const at = (u: number) => ({ nextFloat: () => u }) as unknown as Rng;
+    expect(sampleSoftmax(Float32Array.from([0, 0]), at(0))).toBe(0);
+    expect(sampleSoftmax(Float32Array.from([0, 0]), at(0.4999))).toBe(0);
+    expect(sampleSoftmax(Float32Array.from([0, 0]), at(0.5))).toBe(1);
+    expect(sampleSoftmax(Float32Array.from([0, -Infinity, 0]), at(0.5))).toBe(2);
+  });
+
+  test('top-p keeps the smallest set whose probability reaches p, counting a set that reaches it exactly', () => {
+    const x = Float32Array.from([0, 0, 0, 0]); // four tokens of exactly 1/4
+    new TopPProcessor(0.5).process(x);
+    expect(Array.from(x)).toEqual([0, 0, -Infinity, -Infinity]);
+  });
 });
