@@ -51,6 +51,10 @@ describe('writeFileAtomic', () => {
     expect(await readdir(dir)).toEqual(['plain.txt']);
   });
 
+  test('a path under a device file names it too', async () => {
+    await expect(checkFileTarget('/dev/null/x.onnx')).rejects.toMatchObject({ code: 'ENOTDIR', message: 'cannot write /dev/null/x.onnx: /dev/null is a file, not a directory' });
+  });
+
   test('relative paths are checked up to the working directory', async () => {
     const file = join(dir, 'plain.txt');
     await writeFile(file, 'k');
