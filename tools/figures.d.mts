@@ -36,9 +36,15 @@ export interface MutationReport {
   report: {
     files: Record<
       string,
-      { mutants: { mutatorName: string; replacement?: string; status: string; statusReason?: string; location: { start: { line: number; column: number } } }[] }
+      {
+        source?: string;
+        mutants: { mutatorName: string; replacement?: string; status: string; location: { start: { line: number; column: number }; end?: { line: number; column: number } } }[];
+      }
     >;
   };
 }
-export declare function mutationTable(reports: MutationReport[]): string[];
+/** Per file, the surviving mutants no test can kill, and why. */
+export type Explained = Record<string, { mutator: string; original: string; replacement: string; /** text the mutant's source line must contain, when `original` alone is ambiguous */ within?: string; /** its line, when even that is ambiguous (a stale line leaves the mutant unexplained) */ line?: number; why: string }[]>;
+export declare function mutationTable(reports: MutationReport[], explained?: Explained): string[];
+export declare function readExplained(root?: string): Explained;
 export declare function readMutationReports(root?: string): MutationReport[];

@@ -6,14 +6,27 @@ import path from 'node:path';
 /**
  * @param {string} pkg package folder name, e.g. 'infer-web'
  * @param {string[]} modules files under packages/<pkg>/src to mutate
+ * @param {{ tests?: string[] }} [options] tests: the test files (under packages/<pkg>/src) that
+ *   judge the mutants, when the package's other tests are integration tests too slow to run once
+ *   per mutant
  * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
-export function strykerConfig(pkg, modules) {
+export function strykerConfig(pkg, modules, options = {}) {
   return {
     mutate: modules.map((m) => path.posix.join('packages', pkg, 'src', m)),
     testRunner: 'jest',
     testRunnerNodeArgs: ['--experimental-vm-modules'],
-    jest: { projectType: 'custom', configFile: `packages/${pkg}/jest.config.cjs`, enableFindRelatedTests: true },
+    jest: {
+      projectType: 'custom',
+      configFile: `packages/${pkg}/jest.config.cjs`,
+      // Browser tests run a bundle in Chromium, where no mutant is ever active: they cannot kill
+      // one, cost minutes, and some measure bundle sizes that instrumentation inflates.
+      config: {
+        testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$'],
+        ...(options.tests ? { testMatch: options.tests.map((t) => `<rootDir>/src/${t}`) } : {}),
+      },
+      enableFindRelatedTests: true,
+    },
     // Each mutant runs only the tests that cover it.
     coverageAnalysis: 'perTest',
     // The machine has 2 cores shared with other work: one test process at a time.
