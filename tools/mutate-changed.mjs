@@ -18,7 +18,12 @@ const git = (...args) => execFileSync('git', args, { cwd: WORKSPACE, encoding: '
 
 /** Paths whose change since `base` can change package `pkg`'s mutation results. */
 export function changedSince(base, pkg) {
-  const out = git('diff', '--name-only', base, 'HEAD', '--', `packages/${pkg}/src`, `packages/${pkg}/jest.config.cjs`, 'jest.preset.cjs', 'tools/stryker-config.mjs', `packages/${pkg}/stryker.config.mjs`);
+  let out;
+  try {
+    out = git('diff', '--name-only', base, 'HEAD', '--', `packages/${pkg}/src`, `packages/${pkg}/jest.config.cjs`, 'jest.preset.cjs', 'tools/stryker-config.mjs', `packages/${pkg}/stryker.config.mjs`);
+  } catch {
+    return ['(the baseline commit is not in this clone, e.g. a shallow one)'];
+  }
   return out === '' ? [] : out.split('\n');
 }
 
