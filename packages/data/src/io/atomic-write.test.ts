@@ -7,6 +7,31 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { checkFileTarget, FileWriteError, writeFileAtomic, writeFilesAtomic } from '@charrnn/data/node';
 
+/**
+ * A runner of `call` (an expression of `target` and `size`) in a child process under `ulimit -f 8`
+ * (8 blocks): the limit has to be set before the process starts, so the module is bundled from
+ * source into `dir`/child.mjs. The runner prints 'ok' or the error's name, code and message as JSON.
+ */
+async function underFileSizeLimit(dir: string, call: string, target: string): Promise<(size: number) => Promise<string>> {
+  const script = join(dir, 'child.mjs');
+  await build({
+    stdin: {
+      contents: `import { writeFilesAtomic, writeFileAtomic } from './atomic-write.ts';
+        const target = process.argv[2];
+        const size = Number(process.argv[3]);
+        ${call}.then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: script,
+    logLevel: 'silent',
+  });
+  return async (size) => (await promisify(execFile)('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${script}" "${target}" ${size}`])).stdout.trim();
+}
+
 describe('writeFileAtomic', () => {
   let dir: string;
   beforeEach(async () => {
@@ -64,27 +89,9 @@ describe('writeFileAtomic', () => {
   });
 
   test('a write that fails part-way (here the file size limit; ENOSPC alike) names the file and says the old one is intact', async () => {
-    // The limit has to be set before the process starts: a child under `ulimit -f`, running
-    // writeFileAtomic bundled from source.
-    const script = join(dir, 'child.mjs');
-    await build({
-      stdin: {
-        contents: `import { writeFilesAtomic, writeFileAtomic } from './atomic-write.ts';
-          const [path, size] = process.argv.slice(2);
-          writeFileAtomic(path, new Uint8Array(Number(size))).then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
-        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: script,
-      logLevel: 'silent',
-    });
     const target = join(dir, 'model.safetensors');
     await writeFile(target, 'previous checkpoint');
-    const run = async (size: number): Promise<string> =>
-      (await promisify(execFile)('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${script}" "${target}" ${size}`])).stdout.trim();
+    const run = await underFileSizeLimit(dir, 'writeFileAtomic(target, new Uint8Array(size))', target);
     const failed = JSON.parse(await run(64 * 1024));
     expect(failed).toEqual({
       name: 'FileWriteError',
@@ -181,23 +188,7 @@ describe('writeFileAtomic', () => {
   test('writeFilesAtomic: files that belong together are all replaced, or, when one fails part-way, none is', async () => {
     await writeFilesAtomic(dir, [{ name: 'a.bin', data: 'first a' }, { name: 'b.json', data: 'first b' }]);
     expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
-    const script = join(dir, 'child.mjs');
-    await build({
-      stdin: {
-        contents: `import { writeFilesAtomic } from './atomic-write.ts';
-          const [dir, size] = process.argv.slice(2);
-          writeFilesAtomic(dir, [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: new Uint8Array(Number(size)) }]).then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
-        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: script,
-      logLevel: 'silent',
-    });
-    const run = async (size: number): Promise<string> =>
-      (await promisify(execFile)('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${script}" "${dir}" ${size}`])).stdout.trim();
+    const run = await underFileSizeLimit(dir, "writeFilesAtomic(target, [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: new Uint8Array(size) }])", dir);
     // The second file exceeds the size limit: the first, already written to its temp file, is not renamed either.
     expect(JSON.parse(await run(64 * 1024))).toEqual({
       name: 'FileWriteError',
