@@ -16,6 +16,7 @@ import { Rng } from '@charrnn/data';
 import { OrtEngine, randomWeights, type ModelConfig, type OrtApi, type Weights } from '@charrnn/train/browser';
 import { workspaceSources } from '../../../tools/esbuild-workspace-sources.mjs';
 import { startStaticServer, type StaticServer } from '../../infer-web/tools/static-server.js';
+import { relativeErrorOf } from '../../train/src/fast/test-helpers/relative-error.js';
 import { ORT_WASM_FILES } from '../tools/bundle.js';
 import type { EngineStepRequest, EngineStepResult } from './test-helpers/engine-step-page.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './test-helpers/chromium.js';
@@ -34,19 +35,8 @@ function serialise(weights: Weights): EngineStepRequest['weights'] {
   return Object.fromEntries([...weights].map(([name, t]) => [name, { shape: t.shape, data: Array.from(t.data) }]));
 }
 
-/** max |a − b| / max |b| over one tensor. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 function worstError(a: EngineStepResult['weights'], b: Record<string, ArrayLike<number>>): number {
-  return Math.max(...Object.keys(b).map((name) => relativeError(a[name], b[name])));
+  return Math.max(...Object.keys(b).map((name) => relativeErrorOf(a[name], b[name])));
 }
 
 /** The same steps on onnxruntime-node's CPU provider. */
