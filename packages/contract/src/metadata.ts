@@ -105,25 +105,21 @@ export function readModelMetadata(entries: Readonly<Record<string, string>>, fil
     if (value === undefined) problems.push(`missing ${named(key)}`);
     return value;
   };
+  /** The value of `key` when it is one of `valid`; a problem naming them otherwise. */
+  const oneOf = <T extends string>(key: string, text: string | undefined, valid: readonly T[]): T | undefined => {
+    if (text === undefined || (valid as readonly string[]).includes(text)) return text as T | undefined;
+    problems.push(`${named(key)} is ${shown(text)}, expected ${valid.map((v) => `"${v}"`).join(' or ')}`);
+    return undefined;
+  };
   const onnx = file === 'onnx';
-  const format = onnx ? need(METADATA_KEYS.format) : METADATA_FORMAT;
-  if (format !== undefined && format !== METADATA_FORMAT) {
-    problems.push(`${named(METADATA_KEYS.format)} is ${shown(format)}, expected "${METADATA_FORMAT}"`);
-  }
+  if (onnx) oneOf(METADATA_KEYS.format, need(METADATA_KEYS.format), [METADATA_FORMAT]);
   const configText = need(METADATA_KEYS.config);
   const config = configText === undefined ? {} : readModelConfig(jsonOrText(configText), named(METADATA_KEYS.config), problems);
   const vocabText = need(METADATA_KEYS.vocab);
   const vocab = vocabText === undefined ? undefined : readVocab(jsonOrText(vocabText), config.vocabSize, named(METADATA_KEYS.vocab), problems);
-  const lowerText = need(METADATA_KEYS.lower);
-  const lower = lowerText === 'true' ? true : lowerText === 'false' ? false : undefined;
-  if (lowerText !== undefined && lower === undefined) {
-    problems.push(`${named(METADATA_KEYS.lower)} is ${shown(lowerText)}, expected "true" or "false"`);
-  }
-  const graphText = onnx ? need(METADATA_KEYS.graph) : undefined;
-  const graph = (GRAPH_KINDS as readonly (string | undefined)[]).includes(graphText) ? (graphText as GraphKind) : undefined;
-  if (graphText !== undefined && graph === undefined) {
-    problems.push(`${named(METADATA_KEYS.graph)} is ${shown(graphText)}, expected one of ${GRAPH_KINDS.join(', ')}`);
-  }
+  const lowerText = oneOf(METADATA_KEYS.lower, need(METADATA_KEYS.lower), ['true', 'false']);
+  const lower = lowerText === undefined ? undefined : lowerText === 'true';
+  const graph = onnx ? oneOf(METADATA_KEYS.graph, need(METADATA_KEYS.graph), GRAPH_KINDS) : undefined;
   const metadata = problems.length === 0 ? ({ config, vocab, lower } as ModelMetadata) : undefined;
   return { problems, metadata, config, vocab, lower, graph };
 }

@@ -13,10 +13,17 @@ export interface ModelConfig {
   dropout: number;
 }
 
-const SIZES = ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers'] as const;
+/** The numeric fields: each one's test and what it must be. `dropout` may be absent (0). */
+const NUMBERS: readonly [key: Exclude<keyof ModelConfig, 'arch'>, valid: (value: number) => boolean, expected: string][] = [
+  ['vocabSize', isPositiveInteger, 'a positive integer'],
+  ['embeddingDim', isPositiveInteger, 'a positive integer'],
+  ['hiddenSize', isPositiveInteger, 'a positive integer'],
+  ['numLayers', isPositiveInteger, 'a positive integer'],
+  ['dropout', (p) => p >= 0 && p < 1, 'a number in [0, 1)'],
+];
 
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value > 0;
 }
 
 /**
@@ -33,14 +40,11 @@ export function readModelConfig(raw: unknown, subject: string, problems: string[
   const config: Partial<ModelConfig> = {};
   if (typeof r.arch === 'string' && (ARCHS as readonly string[]).includes(r.arch)) config.arch = r.arch as Arch;
   else problems.push(`${subject} arch is ${shown(r.arch)}, expected one of ${ARCHS.join(', ')}`);
-  for (const key of SIZES) {
-    const value = r[key];
-    if (isPositiveInteger(value)) config[key] = value;
-    else problems.push(`${subject} ${key} is ${shown(value)}, expected a positive integer`);
+  for (const [key, valid, expected] of NUMBERS) {
+    const value = key === 'dropout' ? (r.dropout ?? 0) : r[key];
+    if (typeof value === 'number' && valid(value)) config[key] = value;
+    else problems.push(`${subject} ${key} is ${shown(value)}, expected ${expected}`);
   }
-  const dropout = r.dropout ?? 0;
-  if (typeof dropout === 'number' && dropout >= 0 && dropout < 1) config.dropout = dropout;
-  else problems.push(`${subject} dropout is ${shown(dropout)}, expected a number in [0, 1)`);
   return config;
 }
 

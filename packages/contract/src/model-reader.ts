@@ -8,13 +8,8 @@
  * protobufjs-generated CommonJS of ~330 kB for the whole ONNX schema plus protobufjs itself,
  * which would outweigh the rest of infer-web in a browser bundle many times over. The protobuf
  * wire format (varint tags, length-delimited fields) is small and frozen, and we only skip over
- * the weights, so these 100 lines are the lighter dependency.
- *
- * Field numbers are those of onnx.proto3: ModelProto ir_version = 1, opset_import = 8, graph = 7,
- * metadata_props = 14; GraphProto initializer = 5, input = 11, output = 12; TensorProto name = 8;
- * ValueInfoProto name = 1, type = 2; TypeProto tensor_type = 1; TypeProto.Tensor elem_type = 1,
- * shape = 2; TensorShapeProto dim = 1; Dimension dim_value = 1, dim_param = 2;
- * StringStringEntryProto key = 1, value = 2; OperatorSetIdProto domain = 1, version = 2.
+ * the weights, so this reader (a table of the fields it reads, and one loop) is the lighter
+ * dependency.
  */
 import { ModelFormatError } from './errors.js';
 
@@ -38,173 +33,135 @@ export interface ModelDescription {
   initializers: Set<string>;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads one message's bytes [start, end): its fields in order, and the values inside them. */
-interface WireReader {
-  varint(): number;
-  string(): string;
-  /** The reader of a length-delimited field holding a message. */
-  message(): WireReader;
-  skip(wireType: number): void;
-  /** (field number, wire type) of each field in turn; the caller reads or skips its value. */
-  fields(): Generator<[number, number]>;
+/**
+ * The fields read, by their onnx.proto3 numbers: each gives the name it is read into and how its
+ * value is read (a varint, a UTF-8 string, or a message with its own fields); `true` marks a
+ * repeated field, read into an array. Every other field (the weights among them) is skipped unread.
+ */
+interface Fields {
+  [field: number]: [name: string, read: 'varint' | 'string' | Fields, repeated?: true];
 }
 
-function wireReader(bytes: Uint8Array, start: number, end: number): WireReader {
-  let pos = start;
+/** ValueInfoProto: name = 1, type = 2 → TypeProto.tensor_type = 1 → TypeProto.Tensor elem_type = 1, shape = 2 → TensorShapeProto.dim = 1 → Dimension dim_value = 1 | dim_param = 2. */
+const VALUE_INFO: Fields = {
+  1: ['name', 'string'],
+  2: ['type', { 1: ['tensor', { 1: ['elemType', 'varint'], 2: ['shape', { 1: ['dims', { 1: ['dim', 'varint'], 2: ['dim', 'string'] }, true] }] }] }],
+};
 
+/**
+ * ModelProto: ir_version = 1, graph = 7 (GraphProto initializer = 5 → TensorProto name = 8; input = 11,
+ * output = 12), opset_import = 8 (OperatorSetIdProto domain = 1, version = 2), metadata_props = 14
+ * (StringStringEntryProto key = 1, value = 2).
+ */
+const MODEL: Fields = {
+  1: ['irVersion', 'varint'],
+  7: ['graph', { 5: ['initializers', { 8: ['name', 'string'] }, true], 11: ['inputs', VALUE_INFO, true], 12: ['outputs', VALUE_INFO, true] }],
+  8: ['opsets', { 1: ['domain', 'string'], 2: ['version', 'varint'] }, true],
+  14: ['metadata', { 1: ['key', 'string'], 2: ['value', 'string'] }, true],
+};
+
+/** What reading with VALUE_INFO gives. */
+interface ValueInfoMessage {
+  name?: string;
+  type?: { tensor?: { elemType?: number; shape?: { dims?: { dim?: number | string }[] } } };
+}
+
+/** What reading with MODEL gives. */
+interface ModelMessage {
+  irVersion?: number;
+  graph?: { initializers?: { name?: string }[]; inputs?: ValueInfoMessage[]; outputs?: ValueInfoMessage[] };
+  opsets?: { domain?: string; version?: number }[];
+  metadata?: { key?: string; value?: string }[];
+}
+
+type Message = Record<string, unknown>;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The string a field holds; protobuf strings are UTF-8. */
+function utf8(bytes: Uint8Array, offset: number): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new ModelFormatError(`ONNX model has a string field at offset ${offset} that is not UTF-8`);
+  }
+}
+
+/**
+ * Reads the fields `fields` names from the message in bytes [start, end) into `into`. A message
+ * field that occurs twice is merged into one (its repeated fields appended), as protobuf reads it.
+ */
+function readMessage(bytes: Uint8Array, start: number, end: number, fields: Fields, into: Message = {}): Message {
+  let pos = start;
+  /** Fails unless the field that starts at `from` ends inside the message. */
+  const within = (from: number): void => {
+    if (pos > end) throw new ModelFormatError(`ONNX model is truncated: the field at offset ${from} runs past the end`);
+  };
   const varint = (): number => {
     let result = 0;
     let scale = 1;
+    const from = pos;
     for (let i = 0; i < 10; i++) {
-      if (pos >= end) throw new ModelFormatError('ONNX model is truncated inside a varint');
       const byte = bytes[pos++];
+      within(from);
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 128;
     }
     throw new ModelFormatError('ONNX model has a varint longer than 10 bytes');
   };
-
-  /** Bounds of a length-delimited field's payload; advances past it. */
-  const span = (): [number, number] => {
-    const length = varint();
-    const from = pos;
-    if (from + length > end) {
-      throw new ModelFormatError(`ONNX model is truncated: a field of ${length} bytes at offset ${from} runs past the end`);
+  while (pos < end) {
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    // No field is numbered 0; wire types 3 and 4 (groups) are not used by ONNX, 6 and 7 do not exist.
+    if (field === 0 || ![0, 1, 2, 5].includes(wireType)) {
+      throw new ModelFormatError(`ONNX model has field ${field} with wire type ${wireType} at offset ${pos}: not a ModelProto`);
     }
-    pos = from + length;
-    return [from, pos];
-  };
-
-  return {
-    varint,
-    string() {
-      const [s, e] = span();
-      return decoder.decode(bytes.subarray(s, e));
-    },
-    message() {
-      const [s, e] = span();
-      return wireReader(bytes, s, e);
-    },
-    skip(wireType) {
-      if (wireType === 0) varint();
-      else if (wireType === 1) pos += 8;
-      else if (wireType === 2) span();
-      else if (wireType === 5) pos += 4;
-      else throw new ModelFormatError(`ONNX model has unsupported protobuf wire type ${wireType} at offset ${pos}`);
-      if (pos > end) throw new ModelFormatError('ONNX model is truncated inside a fixed-width field');
-    },
-    *fields() {
-      while (pos < end) {
-        const tag = varint();
-        const field = Math.floor(tag / 8);
-        if (field === 0) throw new ModelFormatError(`ONNX model has field number 0 at offset ${pos}: not a ModelProto`);
-        yield [field, tag & 7];
-      }
-    },
-  };
-}
-
-function readEntry(r: WireReader): [string, string] {
-  let key = '';
-  let value = '';
-  for (const [f, w] of r.fields()) {
-    if (f === 1 && w === 2) key = r.string();
-    else if (f === 2 && w === 2) value = r.string();
-    else r.skip(w);
-  }
-  return [key, value];
-}
-
-function readShape(r: WireReader): (number | string | null)[] {
-  const dims: (number | string | null)[] = [];
-  for (const [f, w] of r.fields()) {
-    if (f !== 1 || w !== 2) {
-      r.skip(w);
-      continue;
+    const spec = fields[field];
+    if (wireType === 0) {
+      const value = varint();
+      if (spec?.[1] === 'varint') into[spec[0]] = value;
+    } else if (wireType === 2) {
+      const length = varint();
+      const from = pos;
+      pos += length;
+      within(from);
+      if (spec === undefined || spec[1] === 'varint') continue;
+      const [name, read, repeated] = spec;
+      const value = read === 'string' ? utf8(bytes.subarray(from, pos), from) : readMessage(bytes, from, pos, read, repeated ? {} : (into[name] as Message | undefined));
+      if (repeated) ((into[name] ??= []) as unknown[]).push(value);
+      else into[name] = value;
+    } else {
+      // fixed64 (wire type 1) or fixed32 (5)
+      const from = pos;
+      pos += wireType === 1 ? 8 : 4;
+      within(from);
     }
-    const d = r.message();
-    let dim: number | string | null = null;
-    for (const [df, dw] of d.fields()) {
-      if (df === 1 && dw === 0) dim = d.varint();
-      else if (df === 2 && dw === 2) dim = d.string();
-      else d.skip(dw);
-    }
-    dims.push(dim);
   }
-  return dims;
+  return into;
 }
 
-function readValueInfo(r: WireReader): ValueInfo {
-  const info: ValueInfo = { name: '', elemType: 0, shape: null };
-  for (const [f, w] of r.fields()) {
-    if (f === 1 && w === 2) info.name = r.string();
-    else if (f === 2 && w === 2) {
-      const type = r.message();
-      for (const [tf, tw] of type.fields()) {
-        if (tf !== 1 || tw !== 2) {
-          type.skip(tw);
-          continue;
-        }
-        const tensor = type.message();
-        for (const [xf, xw] of tensor.fields()) {
-          if (xf === 1 && xw === 0) info.elemType = tensor.varint();
-          else if (xf === 2 && xw === 2) info.shape = readShape(tensor.message());
-          else tensor.skip(xw);
-        }
-      }
-    } else r.skip(w);
-  }
-  return info;
-}
-
-function readTensorName(r: WireReader): string {
-  for (const [f, w] of r.fields()) {
-    if (f === 8 && w === 2) return r.string();
-    r.skip(w);
-  }
-  return '';
+function valueInfo({ name = '', type }: ValueInfoMessage): ValueInfo {
+  const shape = type?.tensor?.shape;
+  return { name, elemType: type?.tensor?.elemType ?? 0, shape: shape === undefined ? null : (shape.dims ?? []).map((d) => d.dim ?? null) };
 }
 
 /** Reads metadata, opset and graph inputs/outputs from serialized ModelProto bytes. */
 export function readModelDescription(bytes: Uint8Array): ModelDescription {
-  const description: ModelDescription = { metadata: {}, irVersion: 0, opset: 0, inputs: [], outputs: [], initializers: new Set() };
-  if (bytes.byteLength === 0) throw new ModelFormatError('ONNX model is empty (0 bytes)');
-  let sawGraph = false;
-  const model = wireReader(bytes, 0, bytes.byteLength);
-  try {
-    for (const [f, w] of model.fields()) {
-      if (f === 1 && w === 0) description.irVersion = model.varint();
-      else if (f === 14 && w === 2) {
-        const [key, value] = readEntry(model.message());
-        description.metadata[key] = value;
-      } else if (f === 8 && w === 2) {
-        const set = model.message();
-        let domain = '';
-        let version = 0;
-        for (const [sf, sw] of set.fields()) {
-          if (sf === 1 && sw === 2) domain = set.string();
-          else if (sf === 2 && sw === 0) version = set.varint();
-          else set.skip(sw);
-        }
-        if (domain === '' || domain === 'ai.onnx') description.opset = version;
-      } else if (f === 7 && w === 2) {
-        sawGraph = true;
-        const graph = model.message();
-        for (const [gf, gw] of graph.fields()) {
-          if (gf === 11 && gw === 2) description.inputs.push(readValueInfo(graph.message()));
-          else if (gf === 12 && gw === 2) description.outputs.push(readValueInfo(graph.message()));
-          else if (gf === 5 && gw === 2) description.initializers.add(readTensorName(graph.message()));
-          else graph.skip(gw);
-        }
-      } else model.skip(w);
-    }
-  } catch (error) {
-    if (error instanceof ModelFormatError) throw error;
-    throw new ModelFormatError(`ONNX model bytes are not a valid ModelProto: ${(error as Error).message}`);
-  }
-  if (!sawGraph) throw new ModelFormatError(`ONNX model (${bytes.byteLength} bytes) has no graph: not an ONNX ModelProto`);
-  return description;
+  const model = readMessage(bytes, 0, bytes.byteLength, MODEL) as ModelMessage;
+  const { graph } = model;
+  if (graph === undefined) throw new ModelFormatError(`ONNX model (${bytes.byteLength} bytes) has no graph: not an ONNX ModelProto`);
+  const metadata: Record<string, string> = {};
+  for (const { key = '', value = '' } of model.metadata ?? []) metadata[key] = value;
+  let opset = 0;
+  for (const { domain = '', version = 0 } of model.opsets ?? []) if (domain === '' || domain === 'ai.onnx') opset = version;
+  return {
+    metadata,
+    irVersion: model.irVersion ?? 0,
+    opset,
+    inputs: (graph.inputs ?? []).map(valueInfo),
+    outputs: (graph.outputs ?? []).map(valueInfo),
+    initializers: new Set((graph.initializers ?? []).map((t) => t.name ?? '')),
+  };
 }

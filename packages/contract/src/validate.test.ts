@@ -62,7 +62,7 @@ describe('validateContract', () => {
       'metadata \'charrnn.format\' is "2", expected "1"',
       "metadata 'charrnn.vocab' has 14 entries, expected 15 strings (charrnn.config vocabSize)",
       'metadata \'charrnn.lower\' is "yes", expected "true" or "false"',
-      'metadata \'charrnn.graph\' is "unrolled", expected one of fused, step',
+      'metadata \'charrnn.graph\' is "unrolled", expected "fused" or "step"',
     ]);
   });
 
@@ -75,8 +75,8 @@ describe('validateContract', () => {
       "metadata 'charrnn.config' numLayers is 0, expected a positive integer",
       "metadata 'charrnn.config' dropout is 2, expected a number in [0, 1)",
       // hiddenSize 16 is valid, so the state dims are checked against it (numLayers is unknown).
-      "input 'h0' dim 2 is 12, expected 16 (shape [layers, batch, 16])",
-      "output 'hn' dim 2 is 12, expected 16 (shape [layers, batch, 16])",
+      "input 'h0' has shape [2, batch, 12], expected [layers, batch, 16]",
+      "output 'hn' has shape [2, batch, 12], expected [layers, batch, 16]",
     ]);
   });
 
@@ -103,17 +103,19 @@ describe('validateContract', () => {
       m.graph!.output![0].type!.tensorType!.shape!.dim!.pop();
     });
     expect(problemsOf(bytes)).toEqual([
-      "input 'h0' dim 2 is 12, expected 16 (shape [2, batch, 16])",
-      "output 'logits' has rank 2, expected [seq, batch, 15]",
-      "output 'hn' dim 2 is 12, expected 16 (shape [2, batch, 16])",
+      "input 'h0' has shape [2, batch, 12], expected [2, batch, 16]",
+      "output 'logits' has shape [seq, batch], expected [seq, batch, 15]",
+      "output 'hn' has shape [2, batch, 12], expected [2, batch, 16]",
     ]);
     const step = edited(
       (m) => {
         m.graph!.input![0].type!.tensorType!.shape!.dim![0].dimValue = 4;
+        // An unknown dim (neither size nor name) fits any size, and is shown as '?'.
+        m.graph!.input![0].type!.tensorType!.shape!.dim![1] = {};
       },
       { graph: 'step' },
     );
-    expect(problemsOf(step)).toEqual(["input 'tokens' dim 0 is 4, expected 1 (shape [1, batch])"]);
+    expect(problemsOf(step)).toEqual(["input 'tokens' has shape [4, ?], expected [1, batch]"]);
   });
 
   test('a mix of float16 and float32 state and outputs is one problem naming each type', () => {
@@ -164,8 +166,8 @@ describe('validateContract', () => {
     });
     expect(problemsOf(bytes)).toEqual([
       "missing metadata 'charrnn.config'",
-      "output 'logits' has rank 2, expected [seq, batch, vocab]",
-      "output 'hn' has rank 2, expected [layers, batch, hidden]",
+      "output 'logits' has shape [seq, batch], expected [seq, batch, vocab]",
+      "output 'hn' has shape [2, batch], expected [layers, batch, hidden]",
     ]);
   });
 

@@ -35,19 +35,16 @@ function elemName(code: number): string {
 
 type Kind = 'input' | 'output';
 
-/** A dim is fine if it is symbolic/unknown, or a number equal to the expected size. */
-function checkShape(problems: string[], kind: Kind, info: ValueInfo, expected: readonly (number | string)[]): void {
-  if (info.shape === null) return; // rank unknown: the runtime will check at run time
-  if (info.shape.length !== expected.length) {
-    problems.push(`${kind} '${info.name}' has rank ${info.shape.length}, expected [${expected.join(', ')}]`);
-    return;
-  }
-  info.shape.forEach((dim, i) => {
-    const want = expected[i];
-    if (typeof want === 'number' && typeof dim === 'number' && dim !== want) {
-      problems.push(`${kind} '${info.name}' dim ${i} is ${dim}, expected ${want} (shape [${expected.join(', ')}])`);
-    }
-  });
+/** A shape as problems show it: a symbolic dim by its name, an unknown one as '?'. */
+function shapeText(shape: readonly (number | string | null)[]): string {
+  return `[${shape.map((dim) => dim ?? '?').join(', ')}]`;
+}
+
+/** A shape fits when its rank is right and each fixed size is; a symbolic or unknown dim fits any size. */
+function checkShape(problems: string[], kind: Kind, { name, shape }: ValueInfo, expected: readonly (number | string)[]): void {
+  if (shape === null) return; // rank unknown: the runtime will check at run time
+  const fits = shape.length === expected.length && shape.every((dim, i) => typeof dim !== 'number' || typeof expected[i] !== 'number' || dim === expected[i]);
+  if (!fits) problems.push(`${kind} '${name}' has shape ${shapeText(shape)}, expected ${shapeText(expected)}`);
 }
 
 function checkValue(
@@ -61,7 +58,7 @@ function checkValue(
   const info = values.find((v) => v.name === name);
   if (info === undefined) {
     const type = elemType === undefined ? 'float32 or float16' : elemName(elemType);
-    problems.push(`missing ${kind} '${name}' (${type} [${shape.join(', ')}]); ${kind}s are: ${values.map((v) => `'${v.name}'`).join(', ') || 'none'}`);
+    problems.push(`missing ${kind} '${name}' (${type} ${shapeText(shape)}); ${kind}s are: ${values.map((v) => `'${v.name}'`).join(', ') || 'none'}`);
     return;
   }
   if (elemType !== undefined && info.elemType !== elemType) {
@@ -71,24 +68,23 @@ function checkValue(
 }
 
 /**
- * The float inputs and outputs must be all float32 or all float16. A mix is one problem naming
- * each value's type, and leaves their types unchecked (floatType undefined) so it is not repeated.
+ * The element type of the float inputs and outputs: float32 or float16 when they agree (any
+ * other type is checked as a float32 model's). A float16/float32 mix is one problem naming each
+ * value's type, and gives undefined, so their types are not checked again one by one.
  */
-function floatPrecision(problems: string[], model: ModelDescription, arch: Arch): { precision: Precision; floatType: number | undefined } {
-  const inputs = stateInputs(arch);
-  const outputs = floatOutputs(arch);
+function floatType(problems: string[], model: ModelDescription, arch: Arch): number | undefined {
   const present = [
-    ...model.inputs.filter((v) => inputs.includes(v.name)).map((v) => ({ kind: 'input', v })),
-    ...model.outputs.filter((v) => outputs.includes(v.name)).map((v) => ({ kind: 'output', v })),
+    ...model.inputs.filter((v) => stateInputs(arch).includes(v.name)).map((v) => ['input', v] as const),
+    ...model.outputs.filter((v) => floatOutputs(arch).includes(v.name)).map((v) => ['output', v] as const),
   ];
-  const halves = present.filter(({ v }) => v.elemType === ELEM_TYPE.float16).length;
-  if (halves > 0 && halves === present.length) return { precision: 'float16', floatType: ELEM_TYPE.float16 };
-  if (halves > 0 && present.every(({ v }) => v.elemType === ELEM_TYPE.float16 || v.elemType === ELEM_TYPE.float32)) {
-    const types = present.map(({ kind, v }) => `${kind} '${v.name}' ${elemName(v.elemType)}`).join(', ');
-    problems.push(`the state inputs and float outputs mix float16 and float32 (${types}); expected all float32, or all float16`);
-    return { precision: 'float32', floatType: undefined };
-  }
-  return { precision: 'float32', floatType: ELEM_TYPE.float32 };
+  const types = new Set(present.map(([, v]) => v.elemType));
+  if (!types.has(ELEM_TYPE.float16)) return ELEM_TYPE.float32;
+  if (types.size === 1) return ELEM_TYPE.float16;
+  // float16 beside a type that is neither float: checked as a float32 model, naming each value.
+  if (types.size > 2 || !types.has(ELEM_TYPE.float32)) return ELEM_TYPE.float32;
+  const each = present.map(([kind, v]) => `${kind} '${v.name}' ${elemName(v.elemType)}`).join(', ');
+  problems.push(`the state inputs and float outputs mix float16 and float32 (${each}); expected all float32, or all float16`);
+  return undefined;
 }
 
 /**
@@ -105,12 +101,12 @@ export function validateContract(model: ModelDescription): ModelInfo {
   const H = hiddenSize || 'hidden';
   const V = vocabSize || 'vocab';
   const seq = graph === 'step' ? 1 : 'seq';
-  const { precision, floatType } = floatPrecision(problems, model, arch);
+  const floats = floatType(problems, model, arch);
   checkValue(problems, 'input', model.inputs, IO.tokens, ELEM_TYPE.int64, [seq, 'batch']);
   const known: string[] = [IO.tokens, ...stateInputs(arch)];
-  for (const name of stateInputs(arch)) checkValue(problems, 'input', model.inputs, name, floatType, [L, 'batch', H]);
+  for (const name of stateInputs(arch)) checkValue(problems, 'input', model.inputs, name, floats, [L, 'batch', H]);
   for (const name of floatOutputs(arch)) {
-    checkValue(problems, 'output', model.outputs, name, floatType, name === IO.logits ? [seq, 'batch', V] : [L, 'batch', H]);
+    checkValue(problems, 'output', model.outputs, name, floats, name === IO.logits ? [seq, 'batch', V] : [L, 'batch', H]);
   }
   for (const input of model.inputs) {
     if (!known.includes(input.name) && !model.initializers.has(input.name)) {
@@ -120,5 +116,5 @@ export function validateContract(model: ModelDescription): ModelInfo {
 
   if (problems.length > 0) throw new ModelContractError(problems);
   const vocab = reading.vocab as string[];
-  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: reading.lower === true, graph, opset: model.opset, precision };
+  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: reading.lower === true, graph, opset: model.opset, precision: floats === ELEM_TYPE.float16 ? 'float16' : 'float32' };
 }

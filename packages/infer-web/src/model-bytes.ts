@@ -2,7 +2,7 @@
  * What bytes that should be an ONNX model are instead. An ONNX ModelProto is binary protobuf and
  * starts with a field tag (0x08 for ir_version), never with printable text; a download of the
  * wrong URL (a repository's web page, a Git LFS pointer, a JSON error) is text, and the protobuf
- * reader would only say "unsupported protobuf wire type 4".
+ * reader would only say "field 7 with wire type 4 at offset 1: not a ModelProto".
  */
 
 /** "starts with `<!doctype html>`" and a hint, when the first bytes are text; undefined otherwise. */
