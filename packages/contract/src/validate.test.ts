@@ -225,6 +225,15 @@ describe('validateContract', () => {
       { fp16: true },
     );
     expect(problemsOf(bytes)).toEqual(["input 'h0' is float16, expected float32", "output 'logits' is float16, expected float32", "output 'hn' is float64, expected float32"]);
+    // float16, float32 and float64 together: not a float16/float32 mix either; checked as float32.
+    const three = edited(
+      (m) => {
+        m.graph!.output!.find((o) => o.name === 'logits')!.type!.tensorType!.elemType = 1;
+        m.graph!.output!.find((o) => o.name === 'hn')!.type!.tensorType!.elemType = 11;
+      },
+      { fp16: true },
+    );
+    expect(problemsOf(three)).toEqual(["input 'h0' is float16, expected float32", "output 'hn' is float64, expected float32"]);
   });
 
   test('lower is what the metadata says', () => {
