@@ -180,7 +180,7 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     await new Promise<void>((resolve) => socket.on('data', (d: Buffer) => ((received += d.toString()), received.includes('data: ') && resolve())));
     expect(received).toMatch(/^HTTP\/1\.1 200/);
     socket.destroy();
-    await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 2000, 'the slot to be freed');
+    await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 10_000, 'the slot to be freed');
   });
 });
 
@@ -246,9 +246,10 @@ describe('limits', () => {
       // Reading again lets it continue.
       socket.resume();
       socket.on('data', () => undefined);
-      await until(async () => (await generated()) > last + 1000, 5000, 'generation to resume');
+      // Generous waits: this failed once at load 13, where 1,000 characters took longer than 5 s.
+      await until(async () => (await generated()) > last + 1000, 20_000, 'generation to resume');
       socket.destroy();
-      await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 2000, 'the slot to be freed');
+      await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 10_000, 'the slot to be freed');
     } finally {
       await server.close();
     }
