@@ -337,4 +337,15 @@ describe('CharGenerator over a fake session', () => {
     expect(() => gen.generate('a', { tempurature: 1 } as never)).toThrow(/unknown generation option 'tempurature'/);
     expect(() => gen.generateBatch([])).toThrow(InvalidPromptError);
   });
+
+  test('a prompt that is not a string is refused, naming it', () => {
+    const { gen } = make();
+    expect(() => gen.generate(5 as unknown as string)).toThrow(InvalidPromptError);
+    expect(() => gen.generate(5 as unknown as string)).toThrow('prompt is number; expected a string');
+    expect(() => gen.generateBatch(['a', null as unknown as string])).toThrow(InvalidPromptError);
+    expect(() => gen.generateBatch(['a', null as unknown as string])).toThrow('prompts[1] is object; expected a string');
+    for (const prompts of [[], 'ab', undefined]) {
+      expect(() => gen.generateBatch(prompts as unknown as string[])).toThrow(new InvalidPromptError('generateBatch needs a non-empty array of prompt strings'));
+    }
+  });
 });

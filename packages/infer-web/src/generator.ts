@@ -126,7 +126,8 @@ export class CharGenerator {
    * generate() with the same seed). The generator's own state is left unchanged.
    */
   generateBatch(prompts: readonly string[], options: GenerationOptions = {}): GenerationStream<string[], GenerationResult[], string[]> {
-    if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => typeof p === 'string')) {
+    // A prompt that is not a string is named by encodePrompt below (prompts[i]).
+    if (!Array.isArray(prompts) || prompts.length === 0) {
       throw new InvalidPromptError('generateBatch needs a non-empty array of prompt strings');
     }
     this.assertOpen();
@@ -358,7 +359,7 @@ export class CharGenerator {
         }
         fed = false;
         for (let b = 0; b < B; b++) {
-          if (done[b] !== null || chunk[b] === '') continue;
+          if (done[b] !== null) continue;
           for (const criterion of criteria) {
             const reason = criterion.check(b, chunk[b], counts[b]);
             if (reason !== null) {
