@@ -1,12 +1,77 @@
+import type { ModelInfo } from '@charrnn/contract';
 import { CharGenerator } from './generator.js';
-import { InvalidOptionError, InvalidPromptError, InvalidStateError, NonFiniteOutputError } from './errors.js';
+import { InvalidOptionError, InvalidPromptError, InvalidStateError, ModelFormatError, NonFiniteOutputError } from './errors.js';
+import type { LogitsContext } from './logits-processors.js';
+import { PRIME_CHUNK_CHARS } from './priming.js';
+import { Rng } from './rng.js';
+import type { RecurrentOutputs, RecurrentSession, Runtime } from './session.js';
 import type { GeneratorSnapshot } from './state.js';
 import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
+import { testModel, TEST_VOCAB } from './test-helpers/models.js';
+import { Tokenizer } from './tokenizer.js';
 
 function make(seed = 7, info = fakeInfo()): { gen: CharGenerator; session: FakeSession } {
   const session = new FakeSession(info);
   return { gen: new CharGenerator(session, info, { seed }), session };
 }
+
+/** The fake model with a hook before and after each run (numbered from 1): to fail, abort or poison one. */
+class HookedSession extends FakeSession {
+  private runs = 0;
+  constructor(
+    info: ModelInfo,
+    readonly hooks: { before?: (run: number) => void; after?: (run: number, out: RecurrentOutputs, batch: number) => void },
+  ) {
+    super(info);
+  }
+  override async run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
+    const run = ++this.runs;
+    this.hooks.before?.(run);
+    const out = await super.run(tokens, seq, batch, h0, c0);
+    this.hooks.after?.(run, out, batch);
+    return out;
+  }
+}
+
+/** The greedy continuation of `prompt` by the fake model, computed without the generator. */
+function greedy(info: ModelInfo, prompt: string, n: number): string {
+  const tokenizer = new Tokenizer(info.vocab, info.lower);
+  return tokenizer.decode(referenceGreedy(info, tokenizer.encode(prompt), n));
+}
+
+/** What a promise rejects with; fails when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+/** A runtime that hands out the same model bytes for any path or URL and opens fake sessions, recording both. */
+function stubRuntime(model: Uint8Array): Runtime & { reads: unknown[][]; opened: Uint8Array[]; sessions: FakeSession[] } {
+  const reads: unknown[][] = [];
+  const opened: Uint8Array[] = [];
+  const sessions: FakeSession[] = [];
+  return {
+    name: 'stub',
+    reads,
+    opened,
+    sessions,
+    async readModel(source, onProgress, options) {
+      reads.push([source, onProgress, options]);
+      return model;
+    },
+    async createSession(bytes: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
+      opened.push(bytes);
+      sessions.push(new FakeSession(info));
+      return sessions[sessions.length - 1];
+    },
+  };
+}
+
+const ABORTED = { text: '', newTokens: 0, finishReason: 'abort' } as const;
 
 describe('CharGenerator over a fake session', () => {
   test('greedy generation equals an independent argmax loop', async () => {
@@ -113,7 +178,7 @@ describe('CharGenerator over a fake session', () => {
 
   test('maxNewTokens 0 primes only; the next empty prompt samples from the primed logits', async () => {
     const a = make(2).gen;
-    expect(await a.generate('abcd', { maxNewTokens: 0, temperature: 0 })).toBe('');
+    expect(await a.generate('abcd', { maxNewTokens: 0, temperature: 0 }).result()).toEqual({ text: '', newTokens: 0, finishReason: 'length' });
     const rest = await a.generate('', { maxNewTokens: 10, temperature: 0 });
     expect(rest).toBe(a.tokenizer.decode(referenceGreedy(a.info, a.tokenizer.encode('abcd'), 10)));
   });
@@ -154,10 +219,12 @@ describe('CharGenerator over a fake session', () => {
   test('breaking out of the loop keeps what was produced as state', async () => {
     const a = make(8).gen;
     let seen = '';
-    for await (const chunk of a.generate('abc', { temperature: 0, maxNewTokens: 50 })) {
+    const stream = a.generate('abc', { temperature: 0, maxNewTokens: 50 });
+    for await (const chunk of stream) {
       seen += chunk;
       if (seen.length === 7) break;
     }
+    expect(await stream.result()).toEqual({ text: '', newTokens: 7, finishReason: 'abort' });
     const rest = await a.generate('', { temperature: 0, maxNewTokens: 5 });
     expect(seen + rest).toBe(a.tokenizer.decode(referenceGreedy(a.info, a.tokenizer.encode('abc'), 12)));
   });
@@ -324,6 +391,20 @@ describe('CharGenerator over a fake session', () => {
       { text: 'adccxa', newTokens: 6, finishReason: 'stop' },
     ]);
     expect(gen.getState()).toEqual(before); // greedy: not even the random stream moved
+    // Iterated: a row that stopped gives '' from then on, and the streamer never gets an empty chunk.
+    const puts: [string, number][] = [];
+    const streamer = { put: (text: string, row: number) => puts.push([text, row]), end: () => undefined };
+    const iterated = gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 20, stop: ['xa', '\n'], streamer });
+    const chunks: string[][] = [];
+    for await (const chunk of iterated) chunks.push(chunk);
+    expect(chunks).toHaveLength(20);
+    expect(chunks.map((c) => c[1])).toEqual([...'d.cxa', ...new Array<string>(15).fill('')]);
+    prompts.forEach((_, b) => {
+      expect(chunks.map((c) => c[b]).join('')).toBe(results[b].text);
+      expect(puts.filter(([, row]) => row === b).map(([text]) => text)).toEqual(chunks.map((c) => c[b]).filter((t) => t !== ''));
+    });
+    expect(puts).toHaveLength(20 + 5 + 6 + 6);
+    expect(await iterated.result()).toEqual(results.map((r) => ({ ...r, text: '' })));
   });
 
   test('bad options are refused synchronously with the option named', () => {
@@ -347,5 +428,282 @@ describe('CharGenerator over a fake session', () => {
     for (const prompts of [[], 'ab', undefined]) {
       expect(() => gen.generateBatch(prompts as unknown as string[])).toThrow(new InvalidPromptError('generateBatch needs a non-empty array of prompt strings'));
     }
+  });
+});
+
+describe('CharGenerator: inputs, concurrency and release', () => {
+  test('the constructor refuses a seed that is not a non-negative safe integer, naming it; 0 is a seed', async () => {
+    const info = fakeInfo();
+    for (const seed of [-1, 1.5, 2 ** 53, NaN]) {
+      expect(() => new CharGenerator(new FakeSession(info), info, { seed })).toThrow(InvalidOptionError);
+      expect(() => new CharGenerator(new FakeSession(info), info, { seed })).toThrow(`option seed is ${seed}; expected a non-negative safe integer`);
+    }
+    const zero = new CharGenerator(new FakeSession(info), info, { seed: 0 });
+    const again = new CharGenerator(new FakeSession(info), info, { seed: 0 });
+    expect(await zero.generate('ab', { maxNewTokens: 30 })).toBe(await again.generate('ab', { maxNewTokens: 30 }));
+  });
+
+  test('generate() with no arguments continues without new input, with the default options', async () => {
+    const a = make(5).gen;
+    const b = make(5).gen;
+    await a.generate('abc', { maxNewTokens: 0 });
+    await b.generate('abc', { maxNewTokens: 0 });
+    const text = await a.generate();
+    expect(text).toHaveLength(200);
+    expect(text).toBe(await b.generate('', { maxNewTokens: 200, temperature: 1 }));
+  });
+
+  test('reset and setState are refused while a generation runs, saying what to do; allowed once it ended', async () => {
+    const { gen } = make(6);
+    const snapshot = gen.getState();
+    const chunks = gen.generate('abc', { temperature: 0, maxNewTokens: 50 })[Symbol.asyncIterator]();
+    expect((await chunks.next()).value).toBe(greedy(gen.info, 'abc', 1));
+    expect(() => gen.reset()).toThrow(InvalidStateError);
+    expect(() => gen.reset()).toThrow(new InvalidStateError('cannot reset while a generation is running; abort it (options.signal) and await it first'));
+    expect(() => gen.setState(snapshot)).toThrow(new InvalidStateError('cannot setState while a generation is running; abort it (options.signal) and await it first'));
+    await chunks.return!();
+    gen.setState(snapshot);
+    expect(await gen.generate('abc', { temperature: 0, maxNewTokens: 5 })).toBe(greedy(gen.info, 'abc', 5));
+    gen.reset();
+    expect(await gen.generate('abc', { temperature: 0, maxNewTokens: 5 })).toBe(greedy(gen.info, 'abc', 5));
+  });
+
+  test('release() twice counts once: the session stays open for the forks; a released generator refuses every call', async () => {
+    const { gen, session } = make(2);
+    await gen.generate('ab', { maxNewTokens: 3 });
+    const child = gen.fork();
+    await gen.release();
+    await gen.release();
+    expect(session.released).toBe(false);
+    expect(await child.generate('', { maxNewTokens: 4 })).toHaveLength(4);
+    const released = new InvalidStateError('this CharGenerator was released; load the model again');
+    expect(() => gen.generate('a')).toThrow(released);
+    expect(() => gen.generateBatch(['a'])).toThrow(released);
+    expect(() => gen.fork()).toThrow(released);
+    expect(() => gen.reset()).toThrow(released);
+    expect(() => gen.setState(child.getState())).toThrow(released);
+    await child.release();
+    expect(session.released).toBe(true);
+  });
+
+  test('logits processors see the step within the call and the row', async () => {
+    const seen: [number, number][] = [];
+    const recorder = { process: (_logits: Float32Array, context: LogitsContext) => void seen.push([context.step, context.row]) };
+    const { gen } = make(4);
+    await gen.generate('ab', { maxNewTokens: 3, logitsProcessors: [recorder] });
+    await gen.generate('', { maxNewTokens: 2, logitsProcessors: [recorder] });
+    await gen.generateBatch(['a', 'bc'], { maxNewTokens: 2, logitsProcessors: [recorder] });
+    expect(seen).toEqual([[0, 0], [1, 0], [2, 0], [0, 0], [1, 0], [0, 0], [0, 1], [1, 0], [1, 1]]);
+  });
+
+  test("a batch without a seed takes its seed from the generator's random stream, which moves on", async () => {
+    const { gen } = make(5);
+    const own = Rng.fromSeed(5); // the generator's stream: make() seeds it with 5
+    const seeds = [own.nextUint32(), own.nextUint32()];
+    const first = await gen.generateBatch(['ab', 'cd'], { maxNewTokens: 25 });
+    expect(first).toEqual(await make(99).gen.generateBatch(['ab', 'cd'], { seed: seeds[0], maxNewTokens: 25 }));
+    expect(first[0]).toBe(await make(99).gen.generate('ab', { seed: seeds[0], maxNewTokens: 25 }));
+    const second = await gen.generateBatch(['ab', 'cd'], { maxNewTokens: 25 });
+    expect(second).toEqual(await make(99).gen.generateBatch(['ab', 'cd'], { seed: seeds[1], maxNewTokens: 25 }));
+    expect(second).not.toEqual(first);
+  });
+
+  test('an LSTM carries its cell state: single and batch greedy runs equal the reference, and a split call equals one call', async () => {
+    const info = fakeInfo({ arch: 'lstm' });
+    const { gen, session } = make(3, info);
+    expect(await gen.generate('abc', { temperature: 0, maxNewTokens: 20 })).toBe(greedy(info, 'abc', 20));
+    expect(greedy(info, 'abc', 20)).not.toBe(greedy(fakeInfo(), 'abc', 20)); // the cell state changes the text
+    gen.reset();
+    const first = await gen.generate('abc', { temperature: 0, maxNewTokens: 8 });
+    expect(first + (await gen.generate('', { temperature: 0, maxNewTokens: 12 }))).toBe(greedy(info, 'abc', 20));
+    gen.reset();
+    const prompts = ['abc', 'e', 'dd. a'];
+    expect(await gen.generateBatch(prompts, { temperature: 0, maxNewTokens: 15 })).toEqual(prompts.map((p) => greedy(info, p, 15)));
+    expect(session.calls.at(-1)?.batch).toBe(3);
+  });
+});
+
+describe('CharGenerator: aborts and failures', () => {
+  test('an already-aborted signal primes nothing and reports abort for every row, even for an empty prompt on a fresh state', async () => {
+    const { gen, session } = make(3);
+    const signal = AbortSignal.abort();
+    expect(await gen.generate('', { signal }).result()).toEqual(ABORTED);
+    expect(await gen.generate('abc', { signal }).result()).toEqual(ABORTED);
+    // (greedy: a sampled batch would draw its seed from the generator's random stream first)
+    expect(await gen.generateBatch(['abc', '', 'e'], { signal, temperature: 0 }).result()).toEqual([ABORTED, ABORTED, ABORTED]);
+    expect(session.calls).toEqual([]);
+    expect(gen.getState()).toEqual(make(3).gen.getState());
+  });
+
+  test('an abort while priming stops at the next chunk (or group of a batch): abort for every row, the rest of the prompt kept pending', async () => {
+    const info = fakeInfo();
+    const controller = new AbortController();
+    const session = new HookedSession(info, { before: (run) => run === 1 && controller.abort() });
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    const prompt = 'abc de.x'.repeat(80); // 640 characters: two chunks
+    expect(await gen.generate(prompt, { signal: controller.signal, maxNewTokens: 5 }).result()).toEqual(ABORTED);
+    expect(session.calls.map((c) => c.seq)).toEqual([PRIME_CHUNK_CHARS]);
+    expect(gen.getState().pending).toEqual(gen.tokenizer.encode(prompt).slice(PRIME_CHUNK_CHARS));
+    expect(await gen.generate('', { temperature: 0, maxNewTokens: 6 })).toBe(greedy(info, prompt, 6));
+    // Prompts of different lengths prime in separate runs; the abort comes between them.
+    const batchController = new AbortController();
+    const batchSession = new HookedSession(info, { before: (run) => run === 1 && batchController.abort() });
+    const batch = new CharGenerator(batchSession, info, { seed: 1 });
+    expect(await batch.generateBatch(['ab', 'abc'], { signal: batchController.signal }).result()).toEqual([ABORTED, ABORTED]);
+    expect(batchSession.calls.map((c) => [c.seq, c.batch])).toEqual([[2, 1]]);
+  });
+
+  test('a run that fails rejects the iterated stream and its result(); the state continues from the last good run', async () => {
+    const info = fakeInfo();
+    const lost = (failing: number) => (run: number) => {
+      if (run === failing) throw new Error('device lost');
+    };
+    // Run 1 primes 'abc', runs 2–4 feed characters 1–3, run 5 (feeding character 4) fails.
+    const gen = new CharGenerator(new HookedSession(info, { before: lost(5) }), info, { seed: 1 });
+    const stream = gen.generate('abc', { temperature: 0, maxNewTokens: 20 });
+    const chunks: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of stream) chunks.push(chunk);
+      })(),
+    ).rejects.toThrow('device lost');
+    await expect(stream.result()).rejects.toThrow('device lost');
+    expect(chunks.join('')).toBe(greedy(info, 'abc', 4));
+    expect(gen.getState().pending).toEqual(gen.tokenizer.encode(greedy(info, 'abc', 4).slice(3)));
+    expect(chunks.join('') + (await gen.generate('', { temperature: 0, maxNewTokens: 6 }))).toBe(greedy(info, 'abc', 10));
+    // A batch alike (runs 1–2 prime the two lengths, run 4 feeds the second characters); its generator's state is untouched.
+    const batch = new CharGenerator(new HookedSession(info, { before: lost(4) }), info, { seed: 1 });
+    const before = batch.getState();
+    const batchStream = batch.generateBatch(['abc', 'e'], { temperature: 0, maxNewTokens: 20 });
+    const rows: string[][] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of batchStream) rows.push(chunk);
+      })(),
+    ).rejects.toThrow('device lost');
+    await expect(batchStream.result()).rejects.toThrow('device lost');
+    expect(rows).toEqual([0, 1].map((i) => [greedy(info, 'abc', 2)[i], greedy(info, 'e', 2)[i]]));
+    expect(batch.getState()).toEqual(before);
+  });
+
+  test('a run that fails while priming keeps what was primed, and the rest of the prompt stays pending', async () => {
+    const info = fakeInfo();
+    const gen = new CharGenerator(
+      new HookedSession(info, {
+        before: (run) => {
+          if (run === 2) throw new Error('device lost');
+        },
+      }),
+      info,
+      { seed: 1 },
+    );
+    const prompt = 'abc de.x'.repeat(80);
+    expect((await rejectionOf(gen.generate(prompt, { temperature: 0, maxNewTokens: 5 }).result())).message).toBe('device lost');
+    const state = gen.getState({ encoding: 'array' });
+    expect(state.pending).toEqual(gen.tokenizer.encode(prompt).slice(PRIME_CHUNK_CHARS));
+    expect(state.logits).toBeUndefined();
+    expect(await gen.generate('', { temperature: 0, maxNewTokens: 8 })).toBe(greedy(info, prompt, 8));
+  });
+
+  test('non-finite logits are counted by kind over the whole row, and named by row in a batch', async () => {
+    const info = fakeInfo();
+    const V = info.vocabSize;
+    // Run 3 (feeding the second character) gives +Infinity at id 4 and NaN at ids 5 and 9 of row `row`.
+    const poisoned = (row: number) =>
+      new HookedSession(info, {
+        after: (run, out) => {
+          if (run !== 3) return;
+          out.logits[row * V + 4] = Infinity;
+          out.logits[row * V + 5] = NaN;
+          out.logits[row * V + V - 1] = NaN;
+        },
+      });
+    const rest = 'its weights or its state hold NaN or ±Inf: reset() or setState() a good state, or re-export the model';
+    const single = new CharGenerator(poisoned(0), info, { seed: 1 });
+    const error = await rejectionOf(single.generate('ab', { maxNewTokens: 10 }).result());
+    expect(error).toBeInstanceOf(NonFiniteOutputError);
+    expect(error.message).toBe(`the model produced non-finite logits for the next character (Infinity ×1, NaN ×2 of 10); ${rest}`);
+    const batch = new CharGenerator(poisoned(1), info, { seed: 1 });
+    expect((await rejectionOf(batch.generateBatch(['ab', 'cd'], { maxNewTokens: 10 }).result())).message).toBe(
+      `the model produced non-finite logits for the next character of row 1 (Infinity ×1, NaN ×2 of 10); ${rest}`,
+    );
+  });
+
+  test('a row that has stopped is not checked any more: its logits may go bad while the other rows continue', async () => {
+    const info = fakeInfo();
+    const V = info.vocabSize;
+    // Runs 1–2 prime 'e' and 'abc'; 'e' stops at its 5th character ('d.cxa'), sampled before run 7.
+    let poisoned = 0;
+    const session = new HookedSession(info, {
+      after: (run, out) => {
+        if (run < 7) return;
+        out.logits.fill(NaN, 0, V);
+        poisoned++;
+      },
+    });
+    const gen = new CharGenerator(session, info, { seed: 1 });
+    expect(await gen.generateBatch(['e', 'abc'], { temperature: 0, maxNewTokens: 12, stop: ['xa'] }).result()).toEqual([
+      { text: 'd.cxa', newTokens: 5, finishReason: 'stop' },
+      { text: greedy(info, 'abc', 12), newTokens: 12, finishReason: 'length' },
+    ]);
+    expect(poisoned).toBe(7); // runs 7–13
+  });
+});
+
+describe('CharGenerator.load through a runtime (a stub that opens fake sessions)', () => {
+  const model = testModel('gru', { hiddenSize: 4, numLayers: 1 });
+
+  test('a path or URL is read through the runtime with the idle timeout (default 30 s) and the progress callback; bytes are used as they are', async () => {
+    const runtime = stubRuntime(model);
+    const onProgress = (): void => undefined;
+    const gen = await CharGenerator.load('https://site.test/m.onnx', { runtime, onProgress, seed: 3 });
+    expect(runtime.reads).toEqual([['https://site.test/m.onnx', onProgress, { idleTimeoutMs: 30_000 }]]);
+    expect(runtime.opened).toEqual([model]);
+    expect(gen.backend).toBe('fake');
+    expect(gen.info).toMatchObject({ arch: 'gru', vocab: TEST_VOCAB, vocabSize: TEST_VOCAB.length, hiddenSize: 4, numLayers: 1 });
+    // The generator runs the session the runtime opened, with the seed given.
+    const direct = new CharGenerator(new FakeSession(gen.info), gen.info, { seed: 3 });
+    expect(await gen.generate('hat', { maxNewTokens: 30 })).toBe(await direct.generate('hat', { maxNewTokens: 30 }));
+    expect(runtime.sessions[0].calls).toHaveLength(30); // one priming run, 29 feeding runs
+    const url = new URL('https://site.test/n.onnx');
+    await CharGenerator.load(url, { runtime, idleTimeoutMs: 1.5 });
+    expect(runtime.reads[1]).toEqual([url, undefined, { idleTimeoutMs: 1.5 }]);
+    await CharGenerator.load(model, { runtime });
+    await CharGenerator.load(new Uint8Array(model).buffer, { runtime }); // (testModel gives a Buffer, a view into a pool)
+    expect(runtime.reads).toHaveLength(2);
+    expect(runtime.opened).toEqual([model, model, model, model]);
+  });
+
+  test('bad options are refused before anything is read, naming the option', async () => {
+    const runtime = stubRuntime(model);
+    const noRuntime = await rejectionOf(CharGenerator.load(model));
+    expect(noRuntime).toBeInstanceOf(InvalidOptionError);
+    expect(noRuntime.message).toBe("no runtime: import CharGenerator from '@charrnn/infer-web' (browsers) or '@charrnn/infer-web/node', or pass options.runtime");
+    for (const idleTimeoutMs of [0, -5, NaN, Infinity, '5']) {
+      const error = await rejectionOf(CharGenerator.load('m.onnx', { runtime, idleTimeoutMs: idleTimeoutMs as number }));
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(error.message).toBe(`option idleTimeoutMs is ${String(idleTimeoutMs)}; expected a positive number of milliseconds`);
+    }
+    const seed = await rejectionOf(CharGenerator.load('m.onnx', { runtime, seed: -2 }));
+    expect([seed.constructor, seed.message]).toEqual([InvalidOptionError, 'option seed is -2; expected a non-negative safe integer']);
+    expect([runtime.reads, runtime.opened]).toEqual([[], []]);
+  });
+
+  test('text where the model should be is refused, naming the source and what the text looks like', async () => {
+    const page = new TextEncoder().encode('<!DOCTYPE html>\n<html><body>Not found</body></html>');
+    const pointer = new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n');
+    const runtime = stubRuntime(page);
+    const cases: [Promise<CharGenerator>, string][] = [
+      [CharGenerator.load('https://site.test/model', { runtime }), 'model https://site.test/model starts with `<!DOCTYPE html>`: not an ONNX file (a web page: use the URL of the file itself)'],
+      [CharGenerator.load(new URL('https://site.test/m.onnx'), { runtime }), 'model https://site.test/m.onnx starts with `<!DOCTYPE html>`: not an ONNX file (a web page: use the URL of the file itself)'],
+      [CharGenerator.load(pointer, { runtime }), 'model bytes start with `version https://git-lfs.github.com/spec/v1`: not an ONNX file (a Git LFS pointer: fetch the file it points to)'],
+      [CharGenerator.load(new TextEncoder().encode('{"error": "no such file"}'), { runtime }), 'model bytes start with `{"error": "no such file"}`: not an ONNX file'],
+    ];
+    for (const [loading, message] of cases) {
+      const error = await rejectionOf(loading);
+      expect(error).toBeInstanceOf(ModelFormatError);
+      expect(error.message).toBe(message);
+    }
+    expect(runtime.opened).toEqual([]);
   });
 });
