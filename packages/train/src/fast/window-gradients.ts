@@ -58,8 +58,15 @@ export function windowGradients(
   if (tokens.input.length !== seqLen * batchSize || tokens.target.length !== seqLen * batchSize) {
     throw new ModelInputError(`window tokens have ${tokens.input.length} inputs and ${tokens.target.length} targets, expected seqLen·batchSize = ${seqLen * batchSize}`);
   }
-  if (state.h.shape[0] !== numLayers || state.h.shape[1] !== batchSize) {
-    throw new ModelInputError(`recurrent state has shape [${state.h.shape}], expected [${numLayers},${batchSize},${config.hiddenSize}]`);
+  const stateShape = [numLayers, batchSize, config.hiddenSize];
+  const wrongShape = (t: tf.Tensor) => t.rank !== 3 || t.shape.some((n, i) => n !== stateShape[i]);
+  if (wrongShape(state.h)) {
+    throw new ModelInputError(`recurrent state has shape [${state.h.shape}], expected [${stateShape}]`);
+  }
+  // The tape's path (recurrentLayer) refuses a missing cell state too; without this check the
+  // window would fail inside tfjs on an undefined operand.
+  if (arch === 'lstm' && (!state.c || wrongShape(state.c))) {
+    throw new ModelInputError(`an lstm's recurrent state needs a cell state c of shape [${stateShape}], got ${state.c ? `[${state.c.shape}]` : 'none'}`);
   }
   const p = (name: string) => params.get(name)! as tf.Tensor2D;
   // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
