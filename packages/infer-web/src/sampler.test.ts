@@ -179,6 +179,15 @@ describe('Sampler', () => {
     expect(sampleSoftmax(Float32Array.from([0, -Infinity, 0]), at(0.5))).toBe(2);
   });
 
+  test('where u · total reaches the final sum, the draw is the last token of nonzero weight, never a masked one after it', () => {
+    // An Rng's u is below 1, so u · total < total; u = 1 stands for float rounding that reaches the sum.
+    const top = { nextFloat: () => 1 } as unknown as Rng;
+    expect(sampleSoftmax(Float32Array.from([0, 1, -Infinity, -Infinity]), top)).toBe(1);
+    expect(sampleSoftmax(Float32Array.from([0, 1, -Infinity, 5, 9]), top, 0, 3)).toBe(1);
+    const s = new Sampler(4, { temperature: 1, topK: 0, topP: 1, logitsProcessors: [], suppressTokens: [3] });
+    expect(s.sample(Float32Array.from([2, 0, 1, 50]), 0, top, 0, 0)).toBe(2);
+  });
+
   test('top-p keeps the smallest set whose probability reaches p, counting a set that reaches it exactly', () => {
     const x = Float32Array.from([0, 0, 0, 0]); // four tokens of exactly 1/4
     new TopPProcessor(0.5).process(x);
