@@ -8,7 +8,7 @@
 import { readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError, InvalidPromptError, InvalidStateError, ModelFormatError, NonFiniteOutputError } from './errors.js';
 import { textInsteadOfModel } from './model-bytes.js';
-import { interleave, primeRows, scatter } from './priming.js';
+import { interleave, primeRows } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';
 import { Sampler } from './sampler.js';
@@ -259,8 +259,10 @@ export class CharGenerator {
 
   /**
    * The decoding loop for B rows. Per row, either the last sampled id is not yet fed (`fed` false)
-   * or the logits are current; whenever a row ends (or the loop is left early) its state is
-   * written back in that form, so that the next call continues exactly.
+   * or the logits are current. A single row (generate) is the generator's own stream: when it ends
+   * (or the loop is left early) its state is written back in that form, so that the next call
+   * continues exactly. The rows of a batch are copies that generateBatch discards, so their states
+   * are not written back.
    */
   private async *decode<Chunk>(
     rows: StreamState[],
@@ -286,16 +288,15 @@ export class CharGenerator {
     const finish = (b: number, reason: FinishReason): void => {
       done[b] = reason;
       results[b] = { text: texts[b], newTokens: counts[b], finishReason: reason };
-      const row = rows[b];
-      if (B > 1) {
-        scatter(h, row.h, b, B, L, H);
-        if (row.c !== undefined && c !== undefined) scatter(c, row.c, b, B, L, H);
-      }
+      if (B > 1) return;
+      // One row: h and c are its own arrays (nothing interleaved), already up to date.
+      const row = rows[0];
       if (fed) {
         row.pending = [];
-        row.logits = logits.slice(b * V, (b + 1) * V);
+        // This call's own buffer (one row: V logits), which nothing writes once the row has ended.
+        row.logits = logits;
       } else {
-        row.pending = [last[b]];
+        row.pending = [last[0]];
         row.logits = undefined;
       }
     };
