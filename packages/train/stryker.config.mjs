@@ -16,7 +16,8 @@ const FAST_WINDOWS = ['window.ts', 'gru-window.ts', 'rnn-window.ts', 'lstm-windo
 // engine tests take seconds to minutes each and would run once per mutant. The windows are judged
 // by fast/loss-and-gradients.test.ts (the loss, final state and every gradient against tfjs' tape
 // on tiny sizes, cpu and wasm, ~4 s for the file), fast/window-gradients.test.ts, heap.test.ts and
-// input-projection.test.ts.
-export default strykerConfig('train', ['checkpoint/safetensors.ts', 'schedule/schedule.ts', 'optim/adam.ts', 'optim/sgd.ts', ...FAST_WINDOWS], {
-  tests: ['checkpoint/safetensors.test.ts', 'checkpoint/checkpoint.test.ts', 'schedule/schedule.test.ts', 'optim/optimizers.test.ts', 'fast/loss-and-gradients.test.ts', 'fast/window-gradients.test.ts', 'fast/heap.test.ts', 'fast/input-projection.test.ts'],
+// input-projection.test.ts. The recurrent-state check both paths make (model/state-check.ts) is
+// judged by those and model/char-model.test.ts.
+export default strykerConfig('train', ['checkpoint/safetensors.ts', 'schedule/schedule.ts', 'optim/adam.ts', 'optim/sgd.ts', ...FAST_WINDOWS, 'model/state-check.ts'], {
+  tests: ['checkpoint/safetensors.test.ts', 'checkpoint/checkpoint.test.ts', 'schedule/schedule.test.ts', 'optim/optimizers.test.ts', 'fast/loss-and-gradients.test.ts', 'fast/window-gradients.test.ts', 'fast/heap.test.ts', 'fast/input-projection.test.ts', 'model/char-model.test.ts'],
 });

@@ -99,7 +99,7 @@ describe.each(['cpu', 'wasm'] as const)('fastLossAndGradients on %s', (backend) 
     expect(() => fastLossAndGradients(model, short, state, { training: false })).toThrow(ModelInputError);
     expect(() => fastLossAndGradients(model, short, state, { training: false })).toThrow(`window tokens have ${SEQ * BATCH - 1} inputs and ${SEQ * BATCH} targets, expected seqLen·batchSize = ${SEQ * BATCH}`);
     const wrongState = model.zeroState(BATCH + 1);
-    expect(() => fastLossAndGradients(model, batch, wrongState, { training: false })).toThrow(`recurrent state has shape [2,${BATCH + 1},8], expected [2,${BATCH},8]`);
+    expect(() => fastLossAndGradients(model, batch, wrongState, { training: false })).toThrow(`recurrent state h has shape [2,${BATCH + 1},8], expected [2,${BATCH},8]`);
     disposeState(state);
     disposeState(wrongState);
     model.dispose();

@@ -84,14 +84,14 @@ describe('bad input is a ModelInputError naming what was expected', () => {
   });
 
   test('a state of the wrong hidden size or rank', () => {
-    expect(refusal(gru, tokens(7), { h: tf.zeros([2, BATCH, 6]) })).toBe(`recurrent state has shape [2,${BATCH},6], expected [2,${BATCH},5]`);
-    expect(refusal(gru, tokens(7), { h: tf.zeros([2, BATCH]) as unknown as tf.Tensor3D })).toBe(`recurrent state has shape [2,${BATCH}], expected [2,${BATCH},5]`);
+    expect(refusal(gru, tokens(7), { h: tf.zeros([2, BATCH, 6]) })).toBe(`recurrent state h has shape [2,${BATCH},6], expected [2,${BATCH},5]`);
+    expect(refusal(gru, tokens(7), { h: tf.zeros([2, BATCH]) as unknown as tf.Tensor3D })).toBe(`recurrent state h has shape [2,${BATCH}], expected [2,${BATCH},5]`);
   });
 
   test("an lstm's state without its cell state, or with one of the wrong shape", () => {
-    expect(refusal(lstm, tokens(7), { h: tf.zeros([2, BATCH, 5]) })).toBe(`an lstm's recurrent state needs a cell state c of shape [2,${BATCH},5], got none`);
+    expect(refusal(lstm, tokens(7), { h: tf.zeros([2, BATCH, 5]) })).toBe(`lstm state needs c [2,${BATCH},5] besides h`);
     expect(refusal(lstm, tokens(7), { h: tf.zeros([2, BATCH, 5]), c: tf.zeros([1, BATCH, 5]) })).toBe(
-      `an lstm's recurrent state needs a cell state c of shape [2,${BATCH},5], got [1,${BATCH},5]`,
+      `recurrent state c has shape [1,${BATCH},5], expected [2,${BATCH},5]`,
     );
   });
 

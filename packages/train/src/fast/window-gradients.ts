@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { RecurrentState } from '../model/recurrent.js';
+import { checkRecurrentState } from '../model/state-check.js';
 import { gruWindow } from './gru-window.js';
 import { lstmWindow } from './lstm-window.js';
 import { rnnWindow } from './rnn-window.js';
@@ -58,16 +59,9 @@ export function windowGradients(
   if (tokens.input.length !== seqLen * batchSize || tokens.target.length !== seqLen * batchSize) {
     throw new ModelInputError(`window tokens have ${tokens.input.length} inputs and ${tokens.target.length} targets, expected seqLen·batchSize = ${seqLen * batchSize}`);
   }
-  const stateShape = [numLayers, batchSize, config.hiddenSize];
-  const wrongShape = (t: tf.Tensor) => t.rank !== 3 || t.shape.some((n, i) => n !== stateShape[i]);
-  if (wrongShape(state.h)) {
-    throw new ModelInputError(`recurrent state has shape [${state.h.shape}], expected [${stateShape}]`);
-  }
-  // The tape's path (recurrentLayer) refuses a missing cell state too; without this check the
-  // window would fail inside tfjs on an undefined operand.
-  if (arch === 'lstm' && (!state.c || wrongShape(state.c))) {
-    throw new ModelInputError(`an lstm's recurrent state needs a cell state c of shape [${stateShape}], got ${state.c ? `[${state.c.shape}]` : 'none'}`);
-  }
+  // The same check as the tape's path (CharModel.forward): without it a missing cell state or a
+  // wrong hidden size would fail inside tfjs, on an undefined operand or in a matmul.
+  checkRecurrentState(config, batchSize, state);
   const p = (name: string) => params.get(name)! as tf.Tensor2D;
   // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
   const kept = tf.tidy(() => {

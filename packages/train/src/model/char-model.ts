@@ -6,6 +6,7 @@ import { ModelInputError } from './errors.js';
 import { registerModelGradients } from './gradients.js';
 import { matMul } from './matmul.js';
 import { recurrentStack, type LayerParams, type RecurrentState } from './recurrent.js';
+import { checkRecurrentState } from './state-check.js';
 import { validateWeights, type Weights } from './weights.js';
 import { dropoutMask } from './dropout.js';
 
@@ -60,18 +61,11 @@ export class CharModel {
 
   forward(tokens: tf.Tensor2D, state: RecurrentState, opts: ForwardOptions = {}): ForwardResult {
     const [seqLen, batch] = tokens.shape;
-    const { vocabSize, numLayers, hiddenSize, dropout, arch } = this.config;
+    const { vocabSize, numLayers, dropout, arch } = this.config;
     if (tokens.rank !== 2 || tokens.dtype !== 'int32') {
       throw new ModelInputError(`tokens are ${tokens.dtype} of shape [${tokens.shape}], expected int32 [seq, batch]`);
     }
-    const expected = `[${numLayers},${batch},${hiddenSize}]`;
-    for (const [key, t] of [['h', state.h], ['c', state.c]] as const) {
-      if (key === 'c' && arch !== 'lstm') continue;
-      if (!t) throw new ModelInputError(`lstm state needs c ${expected} besides h`);
-      if (t.shape.join(',') !== expected.slice(1, -1)) {
-        throw new ModelInputError(`recurrent state ${key} has shape [${t.shape}], expected ${expected} for tokens [${tokens.shape}] (use zeroState(${batch}))`);
-      }
-    }
+    checkRecurrentState(this.config, batch, state, ` for tokens [${tokens.shape}] (use zeroState(${batch}))`);
     const p = (name: string) => this.parameters.get(name)!;
     const layers: LayerParams[] = [];
     for (let k = 0; k < numLayers; k++) {
