@@ -5,10 +5,4 @@ export interface CliRun {
   stderr: string;
 }
 export function bundleCli(entry: string): Promise<string>;
-export function runCli(cli: string, args: string[], options?: { cwd?: string; input?: string; timeout?: number }): Promise<CliRun>;
-export function interruptCli(
-  cli: string,
-  args: string[],
-  when: (stdout: string, stderr: string) => boolean,
-  options?: { cwd?: string; timeout?: number },
-): Promise<CliRun & { interrupted: boolean }>;
+export function runCli(cli: string, args: string[], options?: { cwd?: string; input?: string; timeout?: number; env?: Record<string, string> }): Promise<CliRun>;

@@ -2,7 +2,7 @@
 // workspace's own packages from their sources too, so no build is needed first) into the
 // package's .cache/, where its npm dependencies resolve from node_modules, and run in a child
 // process with its exit code, signal, stdout and stderr collected.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -18,39 +18,16 @@ export async function bundleCli(entry) {
   return outfile;
 }
 
-/** Runs `node cli ...args` to its end; never rejects (a non-zero exit is a result to assert). */
+/**
+ * Runs `node cli ...args` to its end; never rejects (a non-zero exit is a result to assert).
+ * `options.env` adds variables to this process's environment.
+ */
 export function runCli(cli, args, options = {}) {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cli, ...args], { cwd: options.cwd, timeout: options.timeout ?? 120_000, maxBuffer: 64 << 20 }, (_error, stdout, stderr) =>
+    const env = options.env ? { ...process.env, ...options.env } : undefined;
+    const child = execFile(process.execPath, [cli, ...args], { cwd: options.cwd, env, timeout: options.timeout ?? 120_000, maxBuffer: 64 << 20 }, (_error, stdout, stderr) =>
       resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
     );
     child.stdin.end(options.input ?? '');
-  });
-}
-
-/**
- * Starts `node cli ...args`, calls `when(stdout, stderr)` on every output chunk and sends SIGINT
- * the first time it returns true; resolves with the whole run.
- */
-export function interruptCli(cli, args, when, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 120_000);
-    const check = () => {
-      if (!sent && when(stdout, stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    };
-    child.stdout.on('data', (d) => ((stdout += d.toString()), check()));
-    child.stderr.on('data', (d) => ((stderr += d.toString()), check()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, interrupted: sent });
-    });
   });
 }

@@ -44,6 +44,18 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
+// CHARRNN_FIT_SIGINT_AT_STEP=K sends this process SIGINT after optimizer step K, as a Ctrl-C
+// pressed then would: a test interrupts at a known batch however fast or busy the machine is.
+const SIGINT_AT_STEP = 'CHARRNN_FIT_SIGINT_AT_STEP';
+const sigintAt = process.env[SIGINT_AT_STEP];
+if (sigintAt !== undefined && !/^[1-9]\d*$/.test(sigintAt)) program.error(`error: ${SIGINT_AT_STEP} is ${JSON.stringify(sigintAt)}; expected a step number (an integer ≥ 1)`);
+const onBatch =
+  sigintAt === undefined
+    ? undefined
+    : ({ step }: { step: number }) => {
+        if (step === Number(sigintAt)) process.kill(process.pid, 'SIGINT');
+      };
+
 try {
   const result = await runFit({
     options,
@@ -55,6 +67,7 @@ try {
     backend: given('backend') ? flags.backend : undefined,
     workers: flags.workers,
     signal: controller.signal,
+    onBatch,
   });
   if (!result.interrupted) console.log(`done: ${result.step} steps; checkpoint in ${result.outDir}`);
   process.exit(result.interrupted ? 130 : 0);

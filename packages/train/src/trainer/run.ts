@@ -9,7 +9,7 @@ import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
-import { fit, modelConfigFor, type FitResult } from './fit.js';
+import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 
@@ -30,6 +30,8 @@ export interface RunFitRequest {
   backend?: BackendChoice;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Called after every optimizer step. */
+  onBatch?: FitRun['onBatch'];
   /**
    * Threads computing each batch: the ONNX Runtime engine's intra-op threads (default
    * ORT_DEFAULT_THREADS), or the tfjs engine's data-parallel worker threads over streams
@@ -143,7 +145,7 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   try {
     // The run records the options it was trained with, engine choice included.
     const run = resume ? { ...resume, trainer: { ...resume.trainer, options } } : undefined;
-    return await fit({ corpus, options, outDir, resume: run, log, signal: req.signal, progress: createProgress({ unit: 'batches' }), engine: engine.factory });
+    return await fit({ corpus, options, outDir, resume: run, log, signal: req.signal, onBatch: req.onBatch, progress: createProgress({ unit: 'batches' }), engine: engine.factory });
   } finally {
     await engine.dispose?.();
   }
