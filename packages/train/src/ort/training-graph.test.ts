@@ -11,7 +11,7 @@ import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import { randomWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
-import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
+import { APPLY_PARAM, TRAINING_IO as IO, buildApplyGraph, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 
 const SEQ = 5;
 const BATCH = 4;
@@ -156,5 +156,57 @@ describe('ONNX training graphs against the tfjs engine', () => {
     console.log(`ort optimizer step ${_label}: worst weight relative error ${worst.toExponential(2)}`);
     reference.dispose();
     model.dispose();
+  });
+  test.each(OPTIMIZERS)('the "apply" graph on two flat slices of the gradients graph\'s output updates as a "train" graph does (%s)', async (_label, optimizer, clip) => {
+    const config: ModelConfig = { arch: 'lstm', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
+    const weights = randomWeights(config, 4);
+    const rng = new Rng(8);
+    const batch = randomBatch(rng, config.vocabSize);
+    const state = randomState(rng, config);
+    const masks = masksFor(config, 12);
+    const train = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true }));
+    const gradients = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', dropout: true }));
+    const apply = await ort.InferenceSession.create(buildApplyGraph({ optimizer, clip }));
+    const slotNames = optimizer.name === 'adam' ? [IO.m, IO.v] : [IO.m];
+    // Slots part-way through training (random), and Adam's step 3.
+    const slotValues = new Map<string, Float32Array>();
+    for (const [name, t] of weights) for (const slot of slotNames) slotValues.set(slot(name), Float32Array.from(t.data, () => (slot === IO.v ? 0.01 * rng.next() : rng.next() - 0.5)));
+    const scalars: Record<string, ort.Tensor> = { [IO.lr]: new ort.Tensor('float32', Float32Array.of(0.01), []) };
+    if (optimizer.name === 'adam') {
+      scalars[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(1 - 0.9 ** 3), []);
+      scalars[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(Math.sqrt(1 - 0.999 ** 3)), []);
+    }
+    const f = feeds(config, weights, batch, state, masks);
+    for (const [name, t] of weights) for (const slot of slotNames) f[slot(name)] = new ort.Tensor('float32', slotValues.get(slot(name))!, t.shape);
+    const want = await train.run({ ...f, ...scalars });
+    const grads = await gradients.run(feeds(config, weights, batch, state, masks));
+
+    // All parameters end to end in state_dict order, cut in two slices at an arbitrary point.
+    const flat = (pick: (name: string) => Float32Array) => {
+      const parts = [...weights.keys()].map(pick);
+      const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      return out;
+    };
+    const param = flat((name) => weights.get(name)!.data);
+    const grad = flat((name) => grads[IO.grad(name)].data as Float32Array);
+    const slots = slotNames.map((slot) => flat((name) => slotValues.get(slot(name))!));
+    const expected = {
+      param: flat((name) => want[IO.updated(name)].data as Float32Array),
+      slots: slotNames.map((slot) => flat((name) => want[IO.updated(slot(name))].data as Float32Array)),
+    };
+    const cut = 301;
+    for (const [from, to] of [[0, cut], [cut, param.length]]) {
+      const slice = (a: Float32Array) => new ort.Tensor('float32', a.slice(from, to), [to - from]);
+      const applyFeeds: Record<string, ort.Tensor> = { ...scalars, [APPLY_PARAM]: slice(param), [IO.grad(APPLY_PARAM)]: slice(grad) };
+      slotNames.forEach((slot, i) => (applyFeeds[slot(APPLY_PARAM)] = slice(slots[i])));
+      if (clip !== null) applyFeeds[IO.gradNorm] = want[IO.gradNorm];
+      const out = await apply.run(applyFeeds);
+      expect(relativeErrorOf(out[IO.updated(APPLY_PARAM)].data as Float32Array, expected.param.subarray(from, to))).toBeLessThan(1e-6);
+      slotNames.forEach((slot, i) => expect(relativeErrorOf(out[IO.updated(slot(APPLY_PARAM))].data as Float32Array, expected.slots[i].subarray(from, to))).toBeLessThan(1e-6));
+    }
+    // The step moved the weights, and clipping (where asked for) was in effect.
+    expect(relativeErrorOf(expected.param, param)).toBeGreaterThan(1e-4);
+    if (clip !== null) expect((want[IO.gradNorm].data as Float32Array)[0]).toBeGreaterThan(clip);
   });
 });

@@ -282,16 +282,53 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const sumSquares = squares.reduce((acc, sq, i) => (i === 0 ? sq : g.op('Add', [acc, sq], `grad_sq_sum.${i}`)));
   const norm = g.op('Sqrt', [sumSquares], io.gradNorm);
   g.output(io.gradNorm, 'float32', []);
-  let gradient = (name: string) => grads.get(name) as string;
-  if (spec.clip !== undefined && spec.clip !== null) {
-    const maxNorm = g.constant('float32', [], [spec.clip]);
-    const scaled = g.op('Div', [maxNorm, g.op('Add', [norm, g.constant('float32', [], [1e-6])], 'norm_eps')], 'clip_ratio');
-    const scale = g.op('Where', [g.op('Greater', [norm, maxNorm], 'clipping'), scaled, g.constant('float32', [], [1])], 'clip_scale');
-    gradient = (name: string) => g.op('Mul', [grads.get(name) as string, scale], `grad.${name}.clipped`);
-  }
+  appendUpdate(g, spec.optimizer as GraphOptimizer, shapes, clippedGradients(g, grads, norm, spec.clip));
+  return encode(g);
+}
 
+/** The flat slice of the parameters an "apply" graph updates. */
+export const APPLY_PARAM = 'param';
+
+export interface ApplyGraphSpec {
+  optimizer: GraphOptimizer;
+  /** Max global gradient norm; the graph then takes the norm of the whole gradient as `grad_norm`. */
+  clip?: number | null;
+}
+
+/**
+ * The optimizer step alone, on a flat slice of all parameters (`param`, [size], symbolic): given
+ * its gradient `grad.param` (and, with clipping, the norm of the whole gradient `grad_norm`), the
+ * same update as a "train" graph's, with its slots `m.param` (`v.param`) and scalars. The
+ * data-parallel engine's workers each update their own slice with it.
+ */
+export function buildApplyGraph(spec: ApplyGraphSpec): Uint8Array {
+  const io = TRAINING_IO;
+  const g = new GraphBuilder(`charrnn_apply_${spec.optimizer.name}`);
+  const size = ['size'];
+  g.input(APPLY_PARAM, 'float32', size);
+  const grads = new Map([[APPLY_PARAM, g.input(io.grad(APPLY_PARAM), 'float32', size)]]);
+  const clip = spec.clip ?? null;
+  const norm = clip === null ? null : g.input(io.gradNorm, 'float32', []);
+  appendUpdate(g, spec.optimizer, new Map([[APPLY_PARAM, size]]), clippedGradients(g, grads, norm, clip));
+  return encode(g);
+}
+
+/** The gradients the update reads: scaled by c / (norm + 1e-6) when norm > c (torch.nn.utils.clip_grad_norm_), else as they are. */
+function clippedGradients(g: GraphBuilder, grads: ReadonlyMap<string, string>, norm: string | null, clip: number | null | undefined): (name: string) => string {
+  if (clip === undefined || clip === null || norm === null) return (name) => grads.get(name) as string;
+  const maxNorm = g.constant('float32', [], [clip]);
+  const scaled = g.op('Div', [maxNorm, g.op('Add', [norm, g.constant('float32', [], [1e-6])], 'norm_eps')], 'clip_ratio');
+  const scale = g.op('Where', [g.op('Greater', [norm, maxNorm], 'clipping'), scaled, g.constant('float32', [], [1])], 'clip_scale');
+  return (name) => g.op('Mul', [grads.get(name) as string, scale], `grad.${name}.clipped`);
+}
+
+/**
+ * The optimizer update of every parameter in `shapes`: inputs `lr` (Adam: the bias corrections)
+ * and each parameter's slots; outputs `new.<name>` and its updated slots.
+ */
+function appendUpdate(g: GraphBuilder, optimizer: GraphOptimizer, shapes: ReadonlyMap<string, (number | string)[]>, gradient: (name: string) => string): void {
+  const io = TRAINING_IO;
   const lr = g.input(io.lr, 'float32', []);
-  const optimizer = spec.optimizer as GraphOptimizer;
   if (optimizer.name === 'adam') {
     // torch.optim.Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
     // p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The corrections come in as float32 scalars,
@@ -329,7 +366,6 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       for (const out of [io.updated(name), io.updated(io.m(name))]) g.output(out, 'float32', shape);
     }
   }
-  return encode(g);
 }
 
 function encode(g: GraphBuilder): Uint8Array {
