@@ -20,6 +20,7 @@ export {
   type TokenBatch,
   type TrainStepResult,
 } from './engine/engine.js';
+export { type Regularization, NO_REGULARIZATION, RegularizationError, regularizationOf } from './engine/regularization.js';
 export { type TrainingRun, type TrainingResult, TrainingDivergedError, modelConfigFor, trainingLoop } from './trainer/loop.js';
 export { OrtEngine, ortEngine, type OrtApi, type OrtEngineOptions } from './ort/ort-engine.js';
 export { type Placement, PlacementError, placementOf, requireProvider } from './ort/placement.js';

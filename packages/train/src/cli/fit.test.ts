@@ -41,6 +41,11 @@ describe('train:fit', () => {
       [['--schedule', '6@1e-3', '--epochs', '2'], /give either --schedule or --epochs\/--lr, not both/],
       [['--schedule', 'six@fast'], /option '--schedule <spec>' argument 'six@fast' is invalid/],
       [['--no-such-flag'], /unknown option '--no-such-flag'/],
+      [['--embed-dropout', '1'], /option '--embed-dropout <p>' argument '1' is invalid\. expected a number in \[0, 1\)/],
+      [['--weight-drop', '-0.1'], /option '--weight-drop <p>' argument '-0.1' is invalid/],
+      [['--weight-decay', 'lots'], /option '--weight-decay <λ>' argument 'lots' is invalid\. expected a number ≥ 0/],
+      [['--tie', 'yes'], /option '--tie \[bool\]' argument 'yes' is invalid\. expected true or false/],
+      [['--tie', '--embed', '8', '--hidden', '16'], /tie needs the embedding size to equal the hidden size .* got embed 8 and hidden 16/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(cli, [...args, '--out', out]);

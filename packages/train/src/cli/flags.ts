@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { integerFlag, numberFlag, positiveFlag } from '@charrnn/data/node';
+import { booleanFlag, integerFlag, numberFlag, positiveFlag } from '@charrnn/data/node';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
@@ -18,7 +18,13 @@ export function addTrainingFlags(cmd: Command): Command {
     .option('--embed <n>', 'embedding size', int(1), D.embed)
     .option('--hidden <n>', 'hidden size', int(1), D.hidden)
     .option('--layers <n>', 'recurrent layers', int(1), D.layers)
-    .option('--dropout <p>', 'dropout between recurrent layers', num(0, 1), D.dropout)
+    .option('--dropout <p>', 'dropout between recurrent layers (locked over each BPTT window)', num(0, 1), D.dropout)
+    .option('--embed-dropout <p>', 'locked dropout on the embedding output', num(0, 1), D.embedDropout)
+    .option('--output-dropout <p>', "locked dropout on the last layer's output, before the decoder", num(0, 1), D.outputDropout)
+    .option('--weight-drop <p>', 'DropConnect on the recurrent matrices weight_hh, one mask per batch', num(0, 1), D.weightDrop)
+    // An optional value, so that nx's forwarded spelling `--tie=true` parses as well as `--tie`.
+    .addOption(new Option('--tie [bool]', 'tie the decoder weight to the embedding (needs --embed equal to --hidden)').argParser(booleanFlag))
+    .option('--weight-decay <λ>', 'AdamW decoupled weight decay on weights, not biases', num(0, Infinity), D.weightDecay)
     .option('--bs <n>', 'batch size (parallel streams)', int(1), D.bs)
     .option('--bptt <n>', 'BPTT length', int(1), D.bptt)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default(D.optimizer))
@@ -34,7 +40,7 @@ export function addTrainingFlags(cmd: Command): Command {
 }
 
 /** What the shared flags parse to: FitOptions less what each CLI sets itself; commander leaves an unset --clip undefined. */
-export type TrainingFlags = Omit<FitOptions, 'schedule' | 'maxBatches' | 'validFraction' | 'clip'> & { clip?: number };
+export type TrainingFlags = Omit<FitOptions, 'schedule' | 'maxBatches' | 'validFraction' | 'clip' | 'tie'> & { clip?: number; tie?: boolean };
 
 export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; maxBatches: number | null }): FitOptions {
   return {
@@ -44,6 +50,11 @@ export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; m
     hidden: flags.hidden,
     layers: flags.layers,
     dropout: flags.dropout,
+    embedDropout: flags.embedDropout,
+    outputDropout: flags.outputDropout,
+    weightDrop: flags.weightDrop,
+    tie: flags.tie ?? false,
+    weightDecay: flags.weightDecay,
     bs: flags.bs,
     bptt: flags.bptt,
     schedule: rest.schedule,

@@ -2,6 +2,7 @@ import type { Rng } from '@charrnn/data';
 import type { ModelConfig } from '../model/config.js';
 import type { NamedTensor, Weights } from '../model/weights.js';
 import type { OptimizerName, OptimizerState } from '../optim/optimizer.js';
+import type { Regularization } from './regularization.js';
 
 export interface TokenBatch {
   /** int32, time-major [seqLen, batchSize] flattened (index t·batchSize + b). */
@@ -36,6 +37,8 @@ export interface EngineInit {
   clip: number | null;
   /** A saved optimizer state to continue from (resume). */
   optimizerState?: OptimizerState;
+  /** Regularisation beyond the config's between-layer dropout; absent = none. */
+  regularization?: Regularization;
 }
 
 export interface TrainStepResult {

@@ -9,6 +9,7 @@ import { createOptimizer } from '../optim/create.js';
 import type { Optimizer } from '../optim/tfjs-optimizer.js';
 import { evaluate } from '../trainer/evaluate.js';
 import { clipGradNorm, type lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
+import { refuseUnsupported } from './regularization.js';
 import type { EngineFactory, EngineInit, StateData, TrainingEngine, TrainStepResult } from './engine.js';
 
 export interface TfjsEngineOptions {
@@ -29,6 +30,7 @@ export class TfjsEngine implements TrainingEngine {
   ) {}
 
   static create(init: EngineInit, options: TfjsEngineOptions = {}): TfjsEngine {
+    refuseUnsupported(init.regularization, 'the tfjs engine');
     const model = CharModel.fromWeights(init.config, init.weights);
     const optimizer = createOptimizer(init.optimizer, { momentum: init.momentum });
     if (init.optimizerState) {

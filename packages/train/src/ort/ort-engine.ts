@@ -6,6 +6,7 @@
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
+import { refuseUnsupported } from '../engine/regularization.js';
 import { dropoutMask } from '../model/dropout.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
@@ -96,6 +97,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   static async create(init: EngineInit, options: OrtEngineOptions): Promise<OrtEngine> {
+    refuseUnsupported(init.regularization, 'the ONNX Runtime engine');
     const engine = new OrtEngine(init.config, init, options);
     // The shortest graph is built and loaded at once, so an engine that cannot run fails here.
     await engine.session('eval', 1);

@@ -11,7 +11,18 @@ export interface FitOptions {
   embed: number;
   hidden: number;
   layers: number;
+  /** Dropout between recurrent layers, one mask per stream held over each BPTT window. */
   dropout: number;
+  /** Locked dropout on the embedding output (one mask per stream held over each window); absent = 0. */
+  embedDropout?: number;
+  /** Locked dropout on the last layer's output, before the decoder; absent = 0. */
+  outputDropout?: number;
+  /** DropConnect on the recurrent matrices weight_hh (one mask per batch); absent = 0. */
+  weightDrop?: number;
+  /** decoder.weight = encoder.weight (needs embed = hidden); absent = false. */
+  tie?: boolean;
+  /** AdamW's decoupled weight decay, applied to weights and not to biases; absent = 0. */
+  weightDecay?: number;
   bs: number;
   bptt: number;
   /** "6@1e-3,3@1e-4" or "sgdr:3x1x2@1e-3" (see schedule.ts). */
@@ -47,6 +58,11 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   hidden: 256,
   layers: 1,
   dropout: 0,
+  embedDropout: 0,
+  outputDropout: 0,
+  weightDrop: 0,
+  tie: false,
+  weightDecay: 0,
   bs: 64,
   bptt: 8,
   schedule: '6@1e-3,3@1e-4',

@@ -9,6 +9,7 @@ import type { ProgressSink } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
 import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
 import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
+import { regularizationOf } from '../engine/regularization.js';
 import type { ModelConfig } from '../model/config.js';
 import { randomWeights } from '../model/weights.js';
 import { formatLearningRate, learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
@@ -116,6 +117,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
     momentum: options.momentum,
     clip: options.clip,
     optimizerState: run.resume?.optimizer,
+    regularization: regularizationOf(options, config),
   });
   const rng = new Rng(options.seed, 1);
   const record = run.resume?.trainer;

@@ -12,6 +12,7 @@ import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { CheckpointError } from '../checkpoint/errors.js';
+import { regularizationOf } from '../engine/regularization.js';
 
 export interface RunFitRequest {
   options: FitOptions;
@@ -128,6 +129,7 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
     : req.options;
   // Fail on bad options before any slow work.
   const schedule = parseSchedule(options.schedule);
+  regularizationOf(options, { embeddingDim: options.embed, hiddenSize: options.hidden });
   if (!ENGINE_CHOICES.includes(options.engine)) throw new OrtRuntimeError(`engine ${JSON.stringify(options.engine)} is not one of ${ENGINE_CHOICES.join(', ')}`);
   if (!ORT_DEVICES.includes(options.device)) throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
   const corpus = await prepareFor(options, log);
