@@ -1,5 +1,5 @@
 /** The runtime-free core, shared by both entry points. */
-export { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
+export { CharGenerator as CoreCharGenerator, checkLogits, type LoadOptions } from './generator.js';
 export { PRIME_CHUNK_CHARS } from './priming.js';
 export {
   validateContract,

@@ -399,7 +399,7 @@ function checkSeed(seed: number | undefined): void {
  * Sampling from NaN logits gives noise at temperature 1 and one fixed character at 0, so a model
  * (or state) that has gone non-finite stops generation with an error instead.
  */
-function checkLogits(logits: Float32Array, b: number, V: number, B: number): void {
+export function checkLogits(logits: Float32Array, b: number, V: number, B: number): void {
   let bad = 0;
   for (let i = b * V; i < (b + 1) * V; i++) if (!Number.isFinite(logits[i])) bad++;
   if (bad === 0) return;

@@ -3,7 +3,10 @@
  * registry, so several servers in one process (tests) never share counters.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SchedulerObserver } from './scheduler/scheduler.js';
+import type { CutReason, SchedulerObserver } from './scheduler/scheduler.js';
+
+/** The `reason` label of charrnn_cancelled_streams_total. */
+const CUT_LABELS: Readonly<Record<CutReason, string>> = { cancelled: 'client_closed', timeout: 'timeout', error: 'error' };
 
 /** Live figures read when /metrics is scraped. */
 export interface MetricsSource {
@@ -15,6 +18,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'status'>;
   private readonly characters: Counter<'model'>;
+  private readonly cancelled: Counter<'model' | 'reason'>;
   private readonly batchSize: Histogram<'model'>;
   private readonly stepSeconds: Histogram<'model'>;
 
@@ -22,7 +26,7 @@ export class ServerMetrics {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'charrnn_requests_total',
-      help: 'HTTP requests answered, by route and status code',
+      help: 'HTTP requests, by route and status code (499: the client closed the connection first)',
       labelNames: ['route', 'status'],
       registers,
     });
@@ -30,6 +34,12 @@ export class ServerMetrics {
       name: 'charrnn_generated_characters_total',
       help: 'Characters generated, by model',
       labelNames: ['model'],
+      registers,
+    });
+    this.cancelled = new Counter({
+      name: 'charrnn_cancelled_streams_total',
+      help: 'Streams ended before their length or stop string, by model and reason (client_closed, timeout, error)',
+      labelNames: ['model', 'reason'],
       registers,
     });
     new Gauge({
@@ -83,7 +93,11 @@ export class ServerMetrics {
     const batch = this.batchSize.labels(model);
     const seconds = this.stepSeconds.labels(model);
     const chars = this.characters.labels(model);
+    const cancelled = this.cancelled;
     return {
+      cut(reason) {
+        cancelled.inc({ model, reason: CUT_LABELS[reason] });
+      },
       step(size, elapsed) {
         batch.observe(size);
         seconds.observe(elapsed);

@@ -146,6 +146,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       limits[key as keyof ServerLimits] = integer(`limits.${key}`, value, key === 'maxQueue' ? 0 : 1);
     }
   }
+  // A request's choices run side by side, so they cannot outnumber the slots; unless given, the
+  // default follows a smaller maxStreams down.
+  if (options.limits?.maxChoices === undefined) limits.maxChoices = Math.min(limits.maxChoices, limits.maxStreams);
   if (limits.maxChoices > limits.maxStreams) bad('limits.maxChoices', limits.maxChoices, `at most limits.maxStreams (${limits.maxStreams})`);
   const backend = options.backend ?? 'auto';
   if (!BACKENDS.includes(backend)) bad('backend', backend, BACKENDS.join(', '));

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { createServer, type CharServer } from './index.js';
 import { getJson, metricValue, postBytes, postJson, rawStreamingRequest, sseEvents, until } from './test-helpers/http.js';
-import { demoModel, DEMO_MODEL_PATH, referenceTexts } from './test-helpers/models.js';
+import { demoModel, DEMO_MODEL_PATH, referenceTexts, smallModel } from './test-helpers/models.js';
 import type { CompletionResponse, OpenAIErrorBody } from './index.js';
 
 const quiet = { warn: () => undefined };
@@ -80,10 +80,19 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     expect(response.body.usage.completion_tokens).toBe(240);
 
     const [withStop] = await referenceTexts(bytes, [{ prompt: 'the ', seed: 3, maxNewTokens: 400, stop: ['e '] }]);
+    // The stop string is left out of the text, as OpenAI and vLLM do, streamed or not.
+    expect(withStop.endsWith('e ')).toBe(true);
     const stopped = await client.completions.create({ model: 'nietzsche-gru', prompt: 'the ', max_tokens: 400, seed: 3, stop: 'e ' });
-    expect(stopped.choices[0].text).toBe(withStop);
-    expect(stopped.choices[0].text.endsWith('e ')).toBe(true);
+    expect(stopped.choices[0].text).toBe(withStop.slice(0, -2));
     expect(stopped.choices[0].finish_reason).toBe('stop');
+    const streamed = await client.completions.create({ model: 'nietzsche-gru', prompt: 'the ', max_tokens: 400, seed: 3, stop: ['e ', 'zzz'], stream: true });
+    let text = '';
+    for await (const chunk of streamed) text += chunk.choices[0]?.text ?? '';
+    expect(text).toBe(withStop.slice(0, -2));
+    // vLLM's include_stop_str_in_output keeps it.
+    const kept = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', max_tokens: 400, seed: 3, stop: 'e ', include_stop_str_in_output: true });
+    expect(kept.body.choices[0].text).toBe(withStop);
+    expect(kept.body.usage.completion_tokens).toBe(withStop.length);
   });
 
   it('counts requests, characters, batch sizes and step times in /metrics', async () => {
@@ -141,7 +150,8 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     ['an unknown model', { prompt: 'a', model: 'gpt-4' }, 404, 'model', /model "gpt-4" does not exist; this server has "nietzsche-gru"/],
     ['a JSON array body', [1, 2], 400, null, /must be a JSON object/],
     ['a JSON null body', null, 400, null, /must be a JSON object/],
-    ['__proto__ in the body', '{"prompt":"a","__proto__":{"x":1}}', 400, null, /./],
+    ['__proto__ in the body', '{"prompt":"a","__proto__":{"x":1}}', 400, '__proto__', /the key '__proto__' is not allowed/],
+    ['constructor.prototype in the body', '{"prompt":"a","constructor":{"prototype":{"x":1}}}', 400, 'constructor.prototype', /the key 'constructor.prototype' is not allowed/],
     ['invalid JSON', '{"prompt": "a",', 400, null, /not valid JSON/],
     ['an empty body', '', 400, null, /empty/],
     ['deeply nested JSON', '['.repeat(200_000), 400, null, /not valid JSON/],
@@ -160,9 +170,12 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     const invalid = await postBytes(`${url}/v1/completions`, Uint8Array.from([0x7b, 0x22, 0x70, 0x72, 0x6f, 0x6d, 0x70, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), 'application/json');
     expect(invalid.status).toBe(400);
     expect(JSON.parse(invalid.body).error.code).toBe('invalid_utf8');
-    const form = await postBytes(`${url}/v1/completions`, Buffer.from('prompt=a'), 'application/x-www-form-urlencoded');
-    expect(form.status).toBe(415);
-    expect(JSON.parse(form.body).error.message).toMatch(/Content-Type: application\/json/);
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8']) {
+      const form = await postBytes(`${url}/v1/completions`, Buffer.from('{"prompt":"a"}'), type);
+      expect(form.status).toBe(415);
+      expect(JSON.parse(form.body).error.code).toBe('unsupported_media_type');
+      expect(JSON.parse(form.body).error.message).toMatch(/Content-Type: application\/json/);
+    }
     const big = await postBytes(`${url}/v1/completions`, Buffer.from(JSON.stringify({ prompt: 'a'.repeat(2 << 20) })), 'application/json');
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body).error.code).toBe('body_too_large');
@@ -174,13 +187,20 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     expect(ok.body.choices[0].text).toHaveLength(5);
   });
 
-  it('frees the slot at once when a streaming client disconnects', async () => {
+  it('frees the slot at once when a streaming client disconnects, and counts the request and the cut stream', async () => {
+    const metrics = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+    const closed = (text: string): number => metricValue(text, 'charrnn_requests_total{route="/v1/completions",status="499"}') ?? 0;
+    const cut = (text: string): number => metricValue(text, 'charrnn_cancelled_streams_total{model="nietzsche-gru",reason="client_closed"}') ?? 0;
+    const before = await metrics();
     const socket = rawStreamingRequest(url, { prompt: 'the ', max_tokens: 4096, stream: true });
     let received = '';
     await new Promise<void>((resolve) => socket.on('data', (d: Buffer) => ((received += d.toString()), received.includes('data: ') && resolve())));
     expect(received).toMatch(/^HTTP\/1\.1 200/);
     socket.destroy();
     await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 10_000, 'the slot to be freed');
+    // 499 is nginx's "client closed request": the request is counted, not lost.
+    await until(async () => closed(await metrics()) === closed(before) + 1, 10_000, 'the closed request to be counted');
+    expect(cut(await metrics())).toBe(cut(before) + 1);
   });
 });
 
@@ -250,6 +270,29 @@ describe('limits', () => {
       await until(async () => (await generated()) > last + 1000, 20_000, 'generation to resume');
       socket.destroy();
       await until(async () => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams === 0, 10_000, 'the slot to be freed');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a model whose logits are not finite', () => {
+  it('answers 500 naming the non-finite logits, streamed or not, instead of text sampled from NaN', async () => {
+    const server = await createServer({ models: [{ source: smallModel('gru', 'fused', 1, true), name: 'nan' }], port: 0, backend: 'cpu', logger: quiet });
+    const url = await server.listen();
+    try {
+      for (const seed of [1, 2]) {
+        const response = await postJson<OpenAIErrorBody>(`${url}/v1/completions`, { prompt: 'the ', max_tokens: 20, seed });
+        expect(response.status).toBe(500);
+        expect(response.body.error.code).toBe('non_finite_logits');
+        expect(response.body.error.message).toMatch(/non-finite logits .*NaN ×1 of 15/);
+      }
+      const stream = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'the ', max_tokens: 20, stream: true }) });
+      const events = sseEvents(await stream.text());
+      expect(events.at(-1)).toBe('[DONE]');
+      expect(JSON.parse(events.at(-2)!).error.code).toBe('non_finite_logits');
+      // No chunk claims the text ended normally.
+      expect(events.slice(0, -2).some((e) => /"finish_reason":"(length|stop)"/.test(e))).toBe(false);
     } finally {
       await server.close();
     }

@@ -41,6 +41,29 @@ export interface CharServer {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** nginx's status for "client closed request". */
+const CLIENT_CLOSED = 499;
+
+/**
+ * The first key of a parsed body that would poison a prototype if the body were merged into an
+ * object (`__proto__`, or `prototype` inside `constructor`), as a path; undefined if none.
+ * Iterative, so a deeply nested body cannot overflow the stack.
+ */
+export function poisonedKey(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      const at = Array.isArray(node) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+      if (key === '__proto__') return at;
+      if (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype')) return `${at}.prototype`;
+      stack.push([child, at]);
+    }
+  }
+  return undefined;
+}
 
 type IdParams = { Params: { id: string } };
 
@@ -86,19 +109,26 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     return503OnClosing: true,
   });
 
-  // JSON only, and only valid UTF-8: a decoder that replaced bad bytes with U+FFFD would feed the
-  // model text the client never sent.
-  app.removeContentTypeParser('application/json');
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
+  // JSON only (Fastify's text/plain parser removed too: any other type is a 415), and only valid
+  // UTF-8: a decoder that replaced bad bytes with U+FFFD would feed the model text the client
+  // never sent. A key that could poison a prototype is named, rather than called invalid JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    let value: unknown;
     try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(new InvalidRequestError('the request body is not valid UTF-8', null, 'invalid_utf8'), undefined);
+      value = JSON.parse(utf8.decode(body as Buffer));
+    } catch (error) {
+      if (error instanceof SyntaxError && (body as Buffer).length === 0) done(new InvalidRequestError('the request body is empty; send a JSON object', null, 'invalid_json'), undefined);
+      else if (error instanceof SyntaxError || error instanceof RangeError) done(new InvalidRequestError('the request body is not valid JSON', null, 'invalid_json'), undefined);
+      else done(new InvalidRequestError('the request body is not valid UTF-8', null, 'invalid_utf8'), undefined);
       return;
     }
-    parseJson(request, text, done);
+    const key = poisonedKey(value);
+    if (key !== undefined) {
+      done(new InvalidRequestError(`the key '${key}' is not allowed in a request body (it could poison an object's prototype); remove it`, key, 'forbidden_key'), undefined);
+      return;
+    }
+    done(null, value);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -110,8 +140,10 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     const error = new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`, 'route_not_found');
     void reply.code(404).send(error.toBody());
   });
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
-    metrics.request(request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  // Counted when the connection is done with the response, so that a request whose client went
+  // away first (which never 'finish'es, and whose reply may be hijacked for SSE) is counted too.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    reply.raw.once('close', () => metrics.request(request.routeOptions.url ?? 'unmatched', reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED));
     done();
   });
 
@@ -131,7 +163,11 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   app.get<IdParams>('/v1/models/:id', { schema: { params: sessionParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
   app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request, reply));
 
-  app.post<{ Body: CreateSessionRequest | undefined }>('/v1/sessions', { schema: { body: createSessionSchema } }, async (request, reply) => {
+  // Both fields are optional, so no body at all is a valid request.
+  const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
+    request.body ??= {};
+  };
+  app.post<{ Body: CreateSessionRequest | undefined }>('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
     if (ctx.closing) throw new ServerClosingError();
     return reply.code(201).send(createSession(ctx, request.body));
   });

@@ -133,6 +133,39 @@ describe('sessions', () => {
     expect((await complete({ prompt: 'x', max_tokens: 3, session: id })).status).toBe(200);
   });
 
+  it('counts the characters a session has read and written, and changes only when a request completes', async () => {
+    // Both fields of POST /v1/sessions are optional: no body at all is a new session of the first model.
+    const bare = await fetch(`${url}/v1/sessions`, { method: 'POST' });
+    expect(bare.status).toBe(201);
+    const created = (await bare.json()) as SessionObject;
+    expect(created.model).toBe('demo');
+    expect(created.length).toBe(0);
+    const id = created.id;
+    const generator = await CharGenerator.load(bytes, { backend: 'cpu' });
+    await generator.generate('the will ', { seed: 4, maxNewTokens: 25 });
+    const first = await complete({ prompt: 'the will ', seed: 4, max_tokens: 25, session: id });
+    expect(first.status).toBe(200);
+    expect((await getJson<SessionObject>(`${url}/v1/sessions/${id}`)).body.length).toBe(9 + 25);
+    const saved = (await getJson<GeneratorSnapshot>(`${url}/v1/sessions/${id}/state`)).body;
+    expect(saved.h).toEqual(generator.getState().h);
+
+    // A streaming request cut by the client: whatever was generated before the server saw the
+    // disconnect, the session stays where the last complete request left it.
+    const socket = rawStreamingRequest(url, { prompt: ' to ', seed: 9, max_tokens: 4096, stream: true, session: id });
+    let received = '';
+    await new Promise<void>((resolve) => socket.on('data', (d: Buffer) => ((received += d.toString()), /"text":"[^"]/.test(received) && resolve())));
+    socket.destroy();
+    await until(async () => !(await getJson<SessionObject>(`${url}/v1/sessions/${id}`)).body.busy, 5000, 'the session to be released');
+    expect((await getJson<SessionObject>(`${url}/v1/sessions/${id}`)).body.length).toBe(34);
+    expect((await getJson<GeneratorSnapshot>(`${url}/v1/sessions/${id}/state`)).body).toEqual(saved);
+    // So a retry continues from there, as the generator does.
+    const expected = await generator.generate(' to ', { seed: 9, maxNewTokens: 40 });
+    const retried = await complete({ prompt: ' to ', seed: 9, max_tokens: 40, session: id });
+    expect(retried.body.choices[0].text).toBe(expected);
+    expect((await getJson<SessionObject>(`${url}/v1/sessions/${id}`)).body.length).toBe(34 + 4 + 40);
+    await generator.release();
+  });
+
   it('deletes sessions, expires idle ones, and never hands out the same id twice', async () => {
     const id = (await postJson<SessionObject>(`${url}/v1/sessions`, {})).body.id;
     const del = await fetch(`${url}/v1/sessions/${id}`, { method: 'DELETE' });

@@ -37,6 +37,31 @@ describe('serve:start (the built CLI)', () => {
     }
   });
 
+  it('starts with --max-streams below the default --max-choices, and names flags (not option keys) when two disagree', async () => {
+    const child = spawn(process.execPath, [cli, '--port', '0', '--backend', 'cpu', '--max-streams', '4'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const look = (d: Buffer): void => {
+          out += d.toString();
+          if (/listening on http/.test(out)) resolve();
+        };
+        child.stdout.on('data', look);
+        child.stderr.on('data', look);
+        child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const bad = spawn(process.execPath, [cli, '--port', '0', '--backend', 'cpu', '--max-streams', '4', '--max-choices', '8'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/--max-choices is 8; expected at most --max-streams \(4\)/);
+    expect(err).not.toMatch(/limits\./);
+  });
+
   it('rejects a bad flag with a message naming it', async () => {
     const child = spawn(process.execPath, [cli, '--port', 'ninety'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

@@ -8,6 +8,13 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** Server option → the flag that sets it, so that an option error names the flag. */
+const OPTION_FLAGS: Record<string, string> = {
+  largeRunThreads: '--large-run-threads',
+  primeChars: '--prime-chars',
+  flushIntervalMs: '--flush-interval-ms',
+};
+
 const LIMIT_FLAGS: [keyof ServerLimits, string, string][] = [
   ['maxStreams', '--max-streams <n>', 'streams stepped together per model'],
   ['maxQueue', '--max-queue <n>', 'streams that may wait per model (then 429)'],
@@ -31,6 +38,7 @@ const program = new Command('charrnn-serve')
   .option('--flush-interval-ms <n>', 'generated text goes out at most this often', integerFlag(0, 1000), 4)
   .option('--access-log', 'log every request as a JSON line', false);
 for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
+for (const [key, flag] of LIMIT_FLAGS) OPTION_FLAGS[`limits.${key}`] = flag.split(' ')[0];
 program.showHelpAfterError();
 program.parse();
 
@@ -49,7 +57,9 @@ try {
     console.log(`no --model given: serving the ${found.kind === 'demo' ? 'demo model' : 'newest exported model'} ${found.path}`);
     models = [{ source: found.path }];
   }
-  const limits = Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, flags[key]])) as unknown as ServerLimits;
+  // Only the limits given on the command line: the library's defaults (some of which follow
+  // others, as --max-choices follows --max-streams) decide the rest.
+  const limits = Object.fromEntries(LIMIT_FLAGS.filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([key]) => [key, flags[key]])) as Partial<ServerLimits>;
   const server = await createServer({
     models,
     host: flags.host,
@@ -75,6 +85,7 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
-  console.error(`serve:start failed: ${(error as Error).message}`);
+  const message = (error as Error).message.replace(/\b(?:limits\.)?\w+\b/g, (word) => OPTION_FLAGS[word] ?? word).replace(/\boption (--)/g, '$1');
+  console.error(`serve:start failed: ${message}`);
   process.exit(1);
 }

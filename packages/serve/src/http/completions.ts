@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { emptyStreamState, cloneStreamState, InvalidPromptError, Rng, type StreamState } from '@charrnn/infer-web/node';
+import { emptyStreamState, cloneStreamState, InvalidPromptError, NonFiniteOutputError, Rng, type StreamState } from '@charrnn/infer-web/node';
 import { InvalidRequestError, RequestTimeoutError, ServeError, ServerClosingError } from '../errors.js';
 import type { ServedModel } from '../model-registry.js';
 import type { LiveStream, StreamResult, StreamSink, StreamSpec } from '../scheduler/stream.js';
@@ -60,6 +60,8 @@ class CompletionJob {
     readonly choices: number,
     readonly session: Session | undefined,
     private readonly ctx: ServerContext,
+    /** Characters of prompt this request feeds its session. */
+    private readonly sessionPromptChars = 0,
   ) {
     this.results = new Array<StreamResult | undefined>(choices).fill(undefined);
     this.remaining = choices;
@@ -112,7 +114,13 @@ class CompletionJob {
   private end(index: number, result: StreamResult): void {
     this.results[index] = result;
     this.remaining--;
-    if (this.session !== undefined) this.ctx.sessions.release(this.session, result.state, result.rng);
+    if (this.session !== undefined) {
+      // All or nothing: only a request that completed moves its session on, so one cut short
+      // (disconnect, timeout, shutdown, error) can be retried from where the session was.
+      const completed = result.reason === 'length' || result.reason === 'stop';
+      if (completed) this.ctx.sessions.release(this.session, result.state, result.rng, this.session.length + this.sessionPromptChars + result.tokens);
+      else this.ctx.sessions.release(this.session, this.session.state, this.session.rng, this.session.length);
+    }
     if (this.sse !== undefined && (result.reason === 'length' || result.reason === 'stop')) {
       this.sse.send(this.chunk(index, '', result.reason));
     }
@@ -131,6 +139,7 @@ class CompletionJob {
   failure(): ServeError | undefined {
     if (this.results.some((r) => r?.reason === 'timeout')) return new RequestTimeoutError(this.ctx.options.limits.requestTimeoutMs);
     const broken = this.results.find((r) => r?.reason === 'error');
+    if (broken?.error instanceof NonFiniteOutputError) return new ServeError(500, broken.error.message, 'server_error', 'non_finite_logits');
     if (broken !== undefined) {
       this.ctx.options.logger.warn(`@charrnn/serve: generation failed: ${broken.error?.stack ?? broken.error?.message}`);
       return new ServeError(500, 'the model failed while generating; see the server log', 'server_error', 'generation_failed');
@@ -173,7 +182,7 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
         : ctx.sessions.acquire(body.session, model.name);
   }
 
-  const job = new CompletionJob(model, choices, session, ctx);
+  const job = new CompletionJob(model, choices, session, ctx, promptIds[0].length);
   try {
     const seed = body.seed ?? Rng.randomSeed();
     const specs: StreamSpec[] = [];
@@ -192,13 +201,13 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
         }
         // Without a seed a session continues its own random stream, as infer-web's generator does.
         const rng = session !== undefined && body.seed === undefined ? Rng.fromState(session.rng.state()) : Rng.fromSeed(seed, index);
-        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, sink: job.sink(index) });
+        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, includeStop: body.include_stop_str_in_output === true, sink: job.sink(index) });
       }
     }
     job.streams = model.scheduler.submit(specs);
   } catch (error) {
     if (session !== undefined) {
-      ctx.sessions.release(session, session.state, session.rng);
+      ctx.sessions.release(session, session.state, session.rng, session.length);
       // A session this request created and could not use would only wait for its TTL.
       if (body.session === true) ctx.sessions.delete(session.id);
     }

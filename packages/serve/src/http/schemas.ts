@@ -21,6 +21,7 @@ export interface CompletionRequest {
   /** A session id to continue, or true to start a new session. */
   session?: string | true;
   user?: string;
+  include_stop_str_in_output?: boolean;
 }
 
 export interface CreateSessionRequest {
@@ -86,6 +87,7 @@ export function completionSchema(limits: ServerLimits): object {
       },
       session: { anyOf: [{ type: 'string', minLength: 1, maxLength: NAME_CHARS }, { const: true }] },
       user: { type: 'string', maxLength: NAME_CHARS },
+      include_stop_str_in_output: { type: 'boolean' },
     },
   };
 }

@@ -19,6 +19,8 @@ export interface SessionObject {
   created: number;
   last_used: number;
   expires_at: number;
+  /** Characters read and written since the session was created or its state was set. */
+  length: number;
   /** A request is generating from it now. */
   busy: boolean;
 }
@@ -31,6 +33,7 @@ export function describeSession(ctx: ServerContext, session: Session): SessionOb
     created: Math.floor(session.created / 1000),
     last_used: Math.floor(session.lastUsed / 1000),
     expires_at: ctx.sessions.expiresAt(session),
+    length: session.length,
     busy: session.busy,
   };
 }

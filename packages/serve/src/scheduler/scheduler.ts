@@ -16,7 +16,7 @@
  * for a row whatever the batch size or chunking (tested), so a request's text is the same alone or
  * among 63 others, and the same as infer-web's generate() with the same seed.
  */
-import type { ModelInfo, RecurrentSession, Tokenizer } from '@charrnn/infer-web/node';
+import { checkLogits, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { BatchState } from './batch-state.js';
 import { LiveStream, type StreamEnd, type StreamResult, type StreamSpec } from './stream.js';
@@ -41,7 +41,12 @@ export interface SchedulerObserver {
   step(batch: number, seconds: number): void;
   /** `chars` characters were generated. */
   generated(chars: number): void;
+  /** A stream ended before its length or stop string: why. */
+  cut(reason: CutReason): void;
 }
+
+/** Why a stream was cut short. */
+export type CutReason = Exclude<StreamEnd, 'length' | 'stop'>;
 
 /**
  * Each flush is one socket write per stream with new text (about 10-20 µs each with its SSE
@@ -69,7 +74,7 @@ export class Scheduler {
     readonly info: ModelInfo,
     private readonly tokenizer: Tokenizer,
     readonly options: SchedulerOptions,
-    private readonly observer: SchedulerObserver = { step: () => undefined, generated: () => undefined },
+    private readonly observer: SchedulerObserver = { step: () => undefined, generated: () => undefined, cut: () => undefined },
   ) {
     this.batch = new BatchState(info.numLayers, info.hiddenSize, info.arch === 'lstm');
     this.bigIds = info.vocab.map((_, i) => BigInt(i));
@@ -201,6 +206,14 @@ export class Scheduler {
         this.leave(i, 'length');
         continue;
       }
+      try {
+        checkLogits(s.logits, 0, s.logits.length, 1);
+      } catch (error) {
+        // A model (or an imported state) gone non-finite: sampling would give noise.
+        s.error = error as Error;
+        this.leave(i, 'error');
+        continue;
+      }
       const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0);
       chars++;
       const reason = s.accept(id, this.tokenizer.decodeOne(id));
@@ -281,10 +294,8 @@ export class Scheduler {
   /** Hands each stream's new text to its sink; a sink that is full pauses its stream. */
   private flush(): void {
     for (const s of this.live) {
-      if (s.unsent === '') continue;
-      const text = s.unsent;
-      s.unsent = '';
-      if (!s.sink.push(text)) s.blocked = true;
+      const text = s.takeUnsent(false);
+      if (text !== '' && !s.sink.push(text)) s.blocked = true;
     }
   }
 
@@ -327,10 +338,10 @@ export class Scheduler {
   private end(s: LiveStream, reason: StreamEnd): void {
     if (s.ended) return;
     s.ended = true;
-    if (s.unsent !== '') {
-      s.sink.push(s.unsent);
-      s.unsent = '';
-    }
+    if (reason === 'stop') s.cutStop();
+    else if (reason !== 'length') this.observer.cut(reason);
+    const rest = s.takeUnsent(true);
+    if (rest !== '') s.sink.push(rest);
     const result: StreamResult = { text: s.text, tokens: s.count, reason, state: s.finalState(), rng: s.rng };
     if (s.error !== undefined) result.error = s.error;
     s.sink.end(result);

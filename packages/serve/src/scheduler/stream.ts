@@ -63,6 +63,8 @@ export interface StreamSpec {
   sampling: SamplingSettings;
   maxTokens: number;
   stop: readonly string[];
+  /** Keep the stop string at the end of the text (vLLM's include_stop_str_in_output). Default false. */
+  includeStop?: boolean;
   sink: StreamSink;
 }
 
@@ -86,8 +88,10 @@ export class LiveStream implements BatchRow {
   cancelled: Exclude<StreamEnd, 'length' | 'stop'> | null = null;
   error: Error | undefined;
   count = 0;
+  /** Everything generated (the stop string is cut off when the stream ends on one). */
   text = '';
-  unsent = '';
+  /** Characters of `text` handed to the sink so far. */
+  private sent = 0;
   ended = false;
   readonly rng: Rng;
   readonly sampler: Sampler;
@@ -126,7 +130,6 @@ export class LiveStream implements BatchRow {
   accept(id: number, text: string): 'length' | 'stop' | null {
     this.count++;
     this.text += text;
-    this.unsent += text;
     this.feed = [id];
     this.cursor = 0;
     this.ready = false;
@@ -135,6 +138,40 @@ export class LiveStream implements BatchRow {
       if (reason === 'length' || reason === 'stop') return reason;
     }
     return null;
+  }
+
+  /**
+   * The text not yet handed to the sink. While the stream runs, a tail that could be the start
+   * of a stop string is held back (it would be cut if the stop string completes), so the
+   * streamed text never holds more than the final text; `final` releases everything.
+   */
+  takeUnsent(final: boolean): string {
+    const end = final || this.spec.includeStop === true ? this.text.length : this.text.length - this.partialStop();
+    if (end <= this.sent) return '';
+    const text = this.text.slice(this.sent, end);
+    this.sent = end;
+    return text;
+  }
+
+  /** Cuts the stop string that ended the stream off the text (the longest, if several match). */
+  cutStop(): void {
+    if (this.spec.includeStop === true) return;
+    const stop = this.spec.stop.filter((s) => this.text.endsWith(s)).reduce((a, b) => (b.length > a.length ? b : a), '');
+    this.text = this.text.slice(0, this.text.length - stop.length);
+  }
+
+  /** Length of the longest tail of the text that is a proper prefix of a stop string. */
+  private partialStop(): number {
+    let longest = 0;
+    for (const stop of this.spec.stop) {
+      for (let k = Math.min(stop.length - 1, this.text.length); k > longest; k--) {
+        if (this.text.endsWith(stop.slice(0, k))) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
   }
 
   /** The state to continue from: ids not yet run stay pending, fresh logits are kept. */

@@ -25,6 +25,8 @@ export interface Session {
   lastUsed: number;
   state: StreamState;
   rng: Rng;
+  /** Characters read (prompts) and written (completions) since it was created or its state set. */
+  length: number;
   /** A request is generating from it right now. */
   busy: boolean;
 }
@@ -71,7 +73,7 @@ export class SessionStore {
       );
     }
     const now = this.now();
-    const session: Session = { id: newSessionId(), model, created: now, lastUsed: now, state, rng, busy };
+    const session: Session = { id: newSessionId(), model, created: now, lastUsed: now, state, rng, length: 0, busy };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -98,10 +100,11 @@ export class SessionStore {
     return session;
   }
 
-  /** Gives the session back with the state the request left. */
-  release(session: Session, state: StreamState, rng: Rng): void {
+  /** Gives the session back with the state the request left and its new length. */
+  release(session: Session, state: StreamState, rng: Rng, length: number): void {
     session.state = state;
     session.rng = rng;
+    session.length = length;
     session.busy = false;
     session.lastUsed = this.now();
   }
@@ -112,6 +115,7 @@ export class SessionStore {
     if (session.busy) throw new SessionBusyError(id);
     session.state = cloneStreamState(state);
     session.rng = Rng.fromState(rng.state());
+    session.length = 0;
     return session;
   }
 

@@ -26,12 +26,23 @@ export function demoModel(): Uint8Array {
 
 const SMALL_VOCAB = ['<unk>', '\n', ' ', '.', 'a', 'b', 'c', 'd', 'e', 'h', 'i', 'n', 'o', 's', 't'];
 
-export function smallModel(arch: Arch, graph: 'fused' | 'step' = 'fused', numLayers = 2): Uint8Array {
+export function smallModel(arch: Arch, graph: 'fused' | 'step' = 'fused', numLayers = 2, nanBias = false): Uint8Array {
   const config = { arch, vocabSize: SMALL_VOCAB.length, embeddingDim: 5, hiddenSize: 12, numLayers, dropout: 0 };
   const weights = randomWeights(config, 3);
   // A larger decoder gives peaked, prompt-dependent distributions (as infer-web's test models).
   for (const [name, t] of weights) if (name.startsWith('decoder')) t.data.forEach((v, i) => (t.data[i] = v * 3));
-  return buildOnnxModel({ config, vocab: SMALL_VOCAB, lower: true, weights }, { graph });
+  // One NaN in decoder.bias, so every logits row holds one NaN (a model whose training diverged).
+  // export refuses non-finite weights, so a marker value is written and its bytes replaced.
+  const marker = 1234.5;
+  if (nanBias) weights.get('decoder.bias')!.data[4] = marker;
+  const bytes = buildOnnxModel({ config, vocab: SMALL_VOCAB, lower: true, weights }, { graph });
+  if (nanBias) {
+    const find = new Uint8Array(Float32Array.of(marker).buffer);
+    const at = Buffer.from(bytes).indexOf(Buffer.from(find));
+    if (at < 0 || Buffer.from(bytes).indexOf(Buffer.from(find), at + 1) >= 0) throw new Error('the NaN marker is not unique in the model bytes');
+    bytes.set(new Uint8Array(Float32Array.of(NaN).buffer), at);
+  }
+  return bytes;
 }
 
 export interface OpenModel {
