@@ -8,7 +8,11 @@ max(5, floor(N(base, 5)))), same model (embedding -> nn.RNN/GRU/LSTM -> linear) 
 random streams are NumPy's and PyTorch's, so losses agree with ours to within the seed spread,
 not digit for digit.
 
-Prints one line per epoch:
+Prints, before training, what torch multiplies with (one line, JSON after the word):
+  anchor {"torch": ..., "blas_info": ..., "blas": [paths], "blas_threads": N, "torch_threads": N, "env": {...}}
+the BLAS libraries mapped into this process (/proc/self/maps), the thread count the BLAS itself
+reports, and the thread settings it was started with; train:bench refuses a figure whose anchor
+is a crippled PyTorch. Then one line per epoch:
   epoch N trn_loss X val_loss Y train_chars_per_s Z train_chars_per_cpu_s W (Ts)
 train_chars_per_s counts trained targets per wall second; train_chars_per_cpu_s per second of
 this process's CPU time, which a busy machine disturbs less.
@@ -20,7 +24,11 @@ fight over the cores.
 """
 import argparse
 import collections
+import ctypes
+import json
 import math
+import os
+import re
 import time
 
 import numpy as np
@@ -105,6 +113,44 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
+def blas_anchor():
+    """What this torch multiplies with, and with how many threads.
+
+    Debian's torch links libblas.so.3, which the alternatives system points at OpenBLAS when
+    libopenblas0-pthread is installed and at the reference BLAS (5-6x slower here) when it is not;
+    a wheel's torch links MKL statically (BLAS_INFO=mkl, nothing mapped). `blas` is the mapped
+    libblas.so* torch calls (else the first OpenBLAS/MKL/BLIS library mapped), as a real path."""
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    try:
+        with open('/proc/self/maps') as f:
+            paths = sorted({fields[5].strip() for fields in (line.split(None, 5) for line in f) if len(fields) == 6})
+    except OSError:
+        paths = []
+    libraries = [p for p in paths if re.search(r'blas|lapack|mkl|blis', os.path.basename(p), re.I)]
+    named = [p for p in libraries if os.path.basename(p).startswith('libblas.so')]
+    others = [p for p in libraries if re.search(r'openblas|mkl|blis', os.path.basename(p), re.I)]
+    threads = None
+    for path in others:
+        for symbol in ('openblas_get_num_threads', 'mkl_get_max_threads', 'bli_thread_get_num_threads'):
+            try:
+                threads = int(getattr(ctypes.CDLL(path), symbol)())
+                break
+            except (OSError, AttributeError):
+                continue
+        if threads is not None:
+            break
+    info = re.search(r'BLAS_INFO=(\w+)', torch.__config__.show())
+    return {
+        'torch': torch.__version__,
+        'blas_info': info.group(1) if info else None,
+        'blas': (named or others or [None])[0],
+        'libraries': libraries,
+        'blas_threads': threads,
+        'torch_threads': torch.get_num_threads(),
+        'env': {k: os.environ.get(k) for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'MKL_NUM_THREADS')},
+    }
+
+
 def main():
     a = parse_args()
     torch.set_num_threads(a.threads)
@@ -119,6 +165,7 @@ def main():
     train = stream_matrix([stoi[t] for t in train_tokens], a.bs)
     valid = stream_matrix([stoi[t] for t in valid_tokens], a.bs)
     print(f'vocab {len(itos)} train tokens {len(train_tokens)} valid tokens {len(valid_tokens)} threads {torch.get_num_threads()}', flush=True)
+    print(f'anchor {json.dumps(blas_anchor())}', flush=True)
 
     model = CharModel(a.arch, len(itos), a.embed, a.hidden, a.layers)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)

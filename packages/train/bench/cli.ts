@@ -40,6 +40,7 @@ const program = new Command('train:bench')
   .option('--pytorch-script <path>', 'the PyTorch reference script', defaultScript)
   .option('--python <path>', 'python with torch', '/usr/bin/python3')
   .option('--pytorch-batches <n>', 'batches of the PyTorch run (--max-batches)', int(1), 200)
+  .option('--pytorch-floor <n>', "PyTorch's lesson-GRU chars per CPU-second at 1 thread below which it is refused as an anchor (default: this CPU class's)", (v: string) => int(1)(v))
   .option('--pytorch-threads <list>', 'torch.set_num_threads values, each run every round', (v: string) => v.split(',').map((x) => int(1)(x)), [1, 2])
   .option('--seed <n>', 'seed', int(0), 0)
   .showHelpAfterError();
@@ -48,7 +49,7 @@ program.parse();
 const f = program.opts<{
   engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
-  python: string; pytorchBatches: number; pytorchThreads: number[]; seed: number;
+  python: string; pytorchBatches: number; pytorchThreads: number[]; pytorchFloor?: number; seed: number;
 }>();
 
 try {
@@ -71,7 +72,15 @@ try {
       batchesPerWindow: f.windowBatches,
       rounds: f.rounds,
       pytorch: f.pytorch
-        ? { python: f.python, script: f.pytorchScript, corpusFile: f.corpus ?? EMBEDDED_CORPUS_PATH, maxBatches: f.pytorchBatches, threads: f.pytorchThreads }
+        ? {
+            python: f.python,
+            script: f.pytorchScript,
+            corpusFile: f.corpus ?? EMBEDDED_CORPUS_PATH,
+            maxBatches: f.pytorchBatches,
+            threads: f.pytorchThreads,
+            floorCorpus: EMBEDDED_CORPUS_PATH,
+            ...(f.pytorchFloor !== undefined ? { floor: f.pytorchFloor } : {}),
+          }
         : null,
       seed: f.seed,
     },

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { parseAnchor, type TorchAnchor } from './anchor.js';
 
 export interface PytorchRun {
   python: string;
@@ -22,6 +23,8 @@ export interface PytorchResult {
   charsPerCpuSecond: number | null;
   /** The epoch line as printed. */
   line: string;
+  /** What it multiplied with, from the script's `anchor` line (null when it printed none). */
+  anchor: TorchAnchor | null;
 }
 
 export class PytorchError extends Error {
@@ -33,13 +36,13 @@ export function pytorchAvailable(python: string, script: string): boolean {
   return existsSync(python) && existsSync(script);
 }
 
-/** Pulls `train_chars_per_s N` (and `train_chars_per_cpu_s N`) out of the reference script's epoch line. */
+/** Pulls `train_chars_per_s N` (and `train_chars_per_cpu_s N`) out of the reference script's epoch line, and its anchor line. */
 export function parsePytorchOutput(stdout: string): PytorchResult {
   const line = stdout.split('\n').find((l) => /train_chars_per_s\s+\d/.test(l));
   const m = line?.match(/train_chars_per_s\s+(\d+(?:\.\d+)?)/);
   if (!line || !m) throw new PytorchError(`the PyTorch reference printed no "train_chars_per_s N" line; its output was: ${stdout.slice(-500)}`);
   const cpu = line.match(/train_chars_per_cpu_s\s+(\d+(?:\.\d+)?)/);
-  return { charsPerSecond: Number(m[1]), charsPerCpuSecond: cpu ? Number(cpu[1]) : null, line: line.trim() };
+  return { charsPerSecond: Number(m[1]), charsPerCpuSecond: cpu ? Number(cpu[1]) : null, line: line.trim(), anchor: parseAnchor(stdout) };
 }
 
 /**
@@ -66,7 +69,9 @@ export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
     // does not size: left alone it starts one thread per core beside torch's own, and at 2 threads
     // their busy-waiting pools fight (measured: RNN 13.6k chars/s, 53.8k with a passive OpenMP wait).
     // So N threads means N in both pools, and OpenMP's idle threads sleep: PyTorch at its best here.
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(run.threads), OMP_WAIT_POLICY: 'PASSIVE' };
+    // The script reports back what it saw (anchor.ts checks it).
+    const n = String(run.threads);
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, OMP_WAIT_POLICY: 'PASSIVE' };
     const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';

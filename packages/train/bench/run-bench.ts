@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { prepareCorpus } from '@charrnn/data';
@@ -6,6 +7,7 @@ import { ortNodeEngine, selectBackend, type Arch, type BackendChoice, type Engin
 import { ParallelGradients, fastLossAndGradients, lossAndGradients, tfjsEngine } from '@charrnn/train/tfjs';
 import { median, measureThroughput, type Throughput } from './throughput.js';
 import { pytorchAvailable, runPytorch, type PytorchResult } from './pytorch.js';
+import { AnchorError, FLOORS, FLOOR_BATCHES, LESSON_GRU, anchorProblems, blasKind, floorFor, floorProblem, type BlasKind, type Floor } from './anchor.js';
 
 export type GradientsImpl = 'fast' | 'reference';
 export type BenchEngine = 'ort' | 'tfjs';
@@ -32,8 +34,12 @@ export interface BenchOptions {
   batchesPerWindow: number;
   /** Rounds of (ours, PyTorch at each thread count), run one after the other so all see the same machine load. */
   rounds: number;
-  /** The PyTorch reference; null = don't run it. */
-  pytorch: { python: string; script: string; corpusFile: string; maxBatches: number; threads: number[] } | null;
+  /**
+   * The PyTorch reference; null = don't run it. `floor` overrides the floor of this CPU class
+   * (chars per CPU-second of the lesson GRU at 1 thread); `floorCorpus` is the embedded corpus the
+   * floor is measured on.
+   */
+  pytorch: { python: string; script: string; corpusFile: string; maxBatches: number; threads: number[]; floor?: number; floorCorpus: string } | null;
   seed: number;
 }
 
@@ -56,10 +62,51 @@ export interface BenchReport {
   pytorch: { threads: number; charsPerSecond: number; charsPerCpuSecond: number | null }[] | { note: string } | null;
   /** Median over rounds of ours / the faster PyTorch of that round, each measured back to back. */
   ratio: number | null;
+  /** Why PyTorch is a fair anchor: its BLAS, and the lesson GRU at 1 thread against this CPU class's floor. */
+  anchor: PytorchAnchorReport | null;
   peakRssMB: number;
   loadAverage: { before: number[]; after: number[] };
   cpus: number;
   date: string;
+}
+
+export interface PytorchAnchorReport {
+  torch: string;
+  blas: string | null;
+  blasKind: BlasKind;
+  floor: Floor & { explicit: boolean };
+  lessonGru: { charsPerSecond: number; charsPerCpuSecond: number | null };
+}
+
+/** The CPU's feature flags (/proc/cpuinfo), [] where there is none. */
+function cpuFlags(): string[] {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs the lesson GRU on PyTorch at 1 thread and checks its BLAS, thread sizing and speed against
+ * the floor; throws an AnchorError naming every problem, so that no ratio is reported against a
+ * crippled reference.
+ */
+async function checkAnchor(pytorch: NonNullable<BenchOptions['pytorch']>, log: (line: string) => void): Promise<PytorchAnchorReport> {
+  const known = floorFor(cpuFlags());
+  const floor = pytorch.floor !== undefined ? { cpuClass: 'this CPU', charsPerCpuSecond: pytorch.floor, source: 'given with --pytorch-floor', explicit: true } : known && { ...known, explicit: false };
+  if (!floor) {
+    throw new AnchorError(
+      `no PyTorch floor is known for this CPU class (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}; floors exist for ${FLOORS.map((f) => f.cpuClass).join(', ')}), so a ratio against PyTorch cannot be checked: ` +
+        'pass --pytorch-floor <chars per CPU-second of the lesson GRU at 1 thread> measured with a PyTorch you trust, or --no-pytorch',
+    );
+  }
+  const run = await runPytorch({ ...pytorch, ...LESSON_GRU, corpus: pytorch.floorCorpus, maxBatches: FLOOR_BATCHES, threads: 1 });
+  log(`anchor: pytorch lesson GRU, 1 thread: ${run.line}`);
+  const problems = [...anchorProblems(run.anchor, 1), ...[floorProblem(run.charsPerCpuSecond, floor)].filter((p): p is string => p !== null)];
+  if (problems.length) throw new AnchorError(`the PyTorch reference is not a fair anchor, so no figure is written: ${problems.join('; ')}`);
+  return { torch: run.anchor!.torch, blas: run.anchor!.blas, blasKind: blasKind(run.anchor!), floor, lessonGru: { charsPerSecond: run.charsPerSecond, charsPerCpuSecond: run.charsPerCpuSecond } };
 }
 
 async function engineFor(o: BenchOptions, config: ModelConfig): Promise<{ name: string; log: string[]; factory: EngineFactory; wasm: BenchReport['wasm']; dispose?: () => Promise<void> }> {
@@ -95,29 +142,35 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
       pytorch = null;
     }
   }
+  const anchor = pytorch ? await checkAnchor(pytorch, log) : null;
   const engine = await engineFor(o, config);
   for (const line of engine.log) log(`engine: ${line}`);
   const rounds: BenchReport['rounds'] = [];
-  for (let r = 0; r < o.rounds; r++) {
-    const ours = await measureThroughput(config, corpus.train, engine.factory, {
-      warmupBatches: o.warmupBatches,
-      windows: o.windows,
-      batchesPerWindow: o.batchesPerWindow,
-      batchSize: o.batchSize,
-      bptt: o.bptt,
-      seed: o.seed,
-    });
-    log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
-    const torch: PytorchRound[] = [];
-    for (const threads of pytorch?.threads ?? []) {
-      const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch, embed: o.embed, hidden: o.hidden, layers: o.layers, batchSize: o.batchSize, bptt: o.bptt });
-      log(`round ${r + 1}/${o.rounds}: pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${result.line}`);
-      torch.push({ threads, result });
+  try {
+    for (let r = 0; r < o.rounds; r++) {
+      const ours = await measureThroughput(config, corpus.train, engine.factory, {
+        warmupBatches: o.warmupBatches,
+        windows: o.windows,
+        batchesPerWindow: o.batchesPerWindow,
+        batchSize: o.batchSize,
+        bptt: o.bptt,
+        seed: o.seed,
+      });
+      log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
+      const torch: PytorchRound[] = [];
+      for (const threads of pytorch?.threads ?? []) {
+        const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch, embed: o.embed, hidden: o.hidden, layers: o.layers, batchSize: o.batchSize, bptt: o.bptt });
+        log(`round ${r + 1}/${o.rounds}: pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${result.line}`);
+        const problems = anchorProblems(result.anchor, threads);
+        if (problems.length) throw new AnchorError(`the PyTorch reference at ${threads} threads is not a fair anchor, so no figure is written: ${problems.join('; ')}`);
+        torch.push({ threads, result });
+      }
+      const best = torch.length ? Math.max(...torch.map((t) => t.result.charsPerSecond)) : null;
+      rounds.push({ ours, pytorch: torch, ratio: best ? ours.charsPerSecond / best : null });
     }
-    const best = torch.length ? Math.max(...torch.map((t) => t.result.charsPerSecond)) : null;
-    rounds.push({ ours, pytorch: torch, ratio: best ? ours.charsPerSecond / best : null });
+  } finally {
+    await engine.dispose?.();
   }
-  await engine.dispose?.();
   const ratios = rounds.flatMap((x) => (x.ratio === null ? [] : [x.ratio]));
   return {
     engine: engine.name,
@@ -137,6 +190,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
         ? { note: pytorchNote }
         : null,
     ratio: ratios.length ? median(ratios) : null,
+    anchor,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: { before: loadBefore, after: os.loadavg() },
     cpus: os.cpus().length,
