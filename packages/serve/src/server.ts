@@ -1,9 +1,11 @@
 /**
  * createServer(): the models, their schedulers, the session store and the HTTP API on Fastify.
- * Fastify validates every body against its JSON schema (Ajv, with type coercion and silent
- * removal of unknown fields turned off: a wrong type or an unknown field is a 400 naming it),
- * parses JSON with prototype-poisoning protection, and enforces the body size limit.
+ * Fastify validates every body against its TypeBox schema (http/schemas.ts; Ajv, with type
+ * coercion and silent removal of unknown fields turned off: a wrong type or an unknown field is a
+ * 400 naming it), and enforces the body size limit; JSON is parsed here, refusing invalid UTF-8
+ * and prototype-poisoning keys.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nodeRuntime } from '@charrnn/infer-web/node';
 import { InvalidRequestError, NotFoundError, ServerClosingError } from './errors.js';
@@ -11,15 +13,7 @@ import { handleCompletion } from './http/completions.js';
 import type { ServerContext } from './http/context.js';
 import { toServeError } from './http/error-mapping.js';
 import { describeModel } from './http/models.js';
-import {
-  completionSchema,
-  createSessionSchema,
-  fieldRules,
-  sessionParamsSchema,
-  stateQuerySchema,
-  stateSchema,
-  type CreateSessionRequest,
-} from './http/schemas.js';
+import { completionSchema, createSessionSchema, idParamsSchema, stateQuerySchema, stateSchema } from './http/schemas.js';
 import { createSession, describeSession, getSessionState, putSessionState } from './http/sessions.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelRegistry, type ServedModel } from './model-registry.js';
@@ -65,20 +59,6 @@ export function poisonedKey(value: unknown): string | undefined {
   return undefined;
 }
 
-type IdParams = { Params: { id: string } };
-
-interface ObjectSchema {
-  properties?: Record<string, ObjectSchema & { anyOf?: ObjectSchema[] }>;
-}
-
-/** The property names a route's schema allows at `parent` ('' = top level; one level of nesting). */
-function schemaFields(schema: unknown, context: string | undefined, parent: string): string[] {
-  const root = (schema as Record<string, ObjectSchema> | undefined)?.[context ?? 'body'];
-  if (parent === '') return Object.keys(root?.properties ?? {});
-  const child = root?.properties?.[parent];
-  const object = child?.anyOf?.find((s) => s.properties !== undefined) ?? child;
-  return Object.keys(object?.properties ?? {});
-}
 
 export async function createServer(options: ServerOptions): Promise<CharServer> {
   const resolved = resolveServerOptions(options);
@@ -100,14 +80,14 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     },
     metrics,
   );
-  const ctx: ServerContext = { models, sessions, options: resolved, metrics, rules: fieldRules(resolved.limits), closing: false };
+  const ctx: ServerContext = { models, sessions, options: resolved, metrics, closing: false };
 
   const app = Fastify({
     logger: resolved.accessLog,
     bodyLimit: resolved.limits.maxBodyBytes,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only (Fastify's text/plain parser removed too: any other type is a 415), and only valid
   // UTF-8: a decoder that replaced bad bytes with U+FFFD would feed the model text the client
@@ -132,7 +112,7 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const serveError = toServeError(error, request.body, ctx.rules, (context, parent) => schemaFields(request.routeOptions.schema, context, parent));
+    const serveError = toServeError(error, request.body, (context) => (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context ?? 'body']);
     if (serveError.status >= 500) resolved.logger.warn(`@charrnn/serve: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
     void reply.code(serveError.status).headers(serveError.headers).send(serveError.toBody());
   });
@@ -160,30 +140,26 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     return reply.type(metrics.contentType).send(text);
   });
   app.get('/v1/models', async () => ({ object: 'list', data: ctx.models.all.map(describeModel) }));
-  app.get<IdParams>('/v1/models/:id', { schema: { params: sessionParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
-  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request, reply));
+  app.get('/v1/models/:id', { schema: { params: idParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
+  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request.body, request, reply));
 
   // Both fields are optional, so no body at all is a valid request.
   const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
     request.body ??= {};
   };
-  app.post<{ Body: CreateSessionRequest | undefined }>('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
+  app.post('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
     if (ctx.closing) throw new ServerClosingError();
     return reply.code(201).send(createSession(ctx, request.body));
   });
-  app.get<IdParams>('/v1/sessions/:id', { schema: { params: sessionParamsSchema } }, async (request) => describeSession(ctx, sessions.get(request.params.id)));
-  app.delete<IdParams>('/v1/sessions/:id', { schema: { params: sessionParamsSchema } }, async (request) => {
+  app.get('/v1/sessions/:id', { schema: { params: idParamsSchema } }, async (request) => describeSession(ctx, sessions.get(request.params.id)));
+  app.delete('/v1/sessions/:id', { schema: { params: idParamsSchema } }, async (request) => {
     sessions.delete(request.params.id);
     return { id: request.params.id, object: 'session', deleted: true };
   });
-  app.get<IdParams & { Querystring: { encoding?: 'base64' | 'array' } }>(
-    '/v1/sessions/:id/state',
-    { schema: { params: sessionParamsSchema, querystring: stateQuerySchema } },
-    async (request) => getSessionState(ctx, request.params.id, request.query.encoding),
+  app.get('/v1/sessions/:id/state', { schema: { params: idParamsSchema, querystring: stateQuerySchema } }, async (request) =>
+    getSessionState(ctx, request.params.id, request.query.encoding),
   );
-  app.put<IdParams & { Body: unknown }>('/v1/sessions/:id/state', { schema: { params: sessionParamsSchema, body: stateSchema } }, async (request) =>
-    putSessionState(ctx, request.params.id, request.body),
-  );
+  app.put('/v1/sessions/:id/state', { schema: { params: idParamsSchema, body: stateSchema } }, async (request) => putSessionState(ctx, request.params.id, request.body));
 
   await app.ready();
   sessions.start();

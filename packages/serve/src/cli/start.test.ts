@@ -69,5 +69,11 @@ describe('serve:start (the built CLI)', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).not.toBe(0);
     expect(err).toMatch(/--port.*expected an integer from 0 to 65535, got "ninety"/);
+    // A server default is checked by the schema of the request parameter it stands for.
+    const hot = spawn(process.execPath, [cli, '--port', '0', '--default-temperature', '5'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    let hotErr = '';
+    hot.stderr.on('data', (d: Buffer) => (hotErr += d.toString()));
+    expect(await new Promise<number | null>((resolve) => hot.on('exit', resolve))).not.toBe(0);
+    expect(hotErr).toMatch(/--default-temperature is 5; expected a number from 0 to 2/);
   });
 });

@@ -2,7 +2,7 @@
 // `nx run serve:start` (charrnn-serve): parses flags, calls createServer, prints the URL.
 import { Command, Option } from 'commander';
 import { integerFlag } from '@charrnn/data/node';
-import { createServer, DEFAULT_LIMITS, findDefaultModel, type ServerLimits } from '../index.js';
+import { createServer, DEFAULT_LIMITS, DEFAULT_PARAMETERS, findDefaultModel, type SamplingDefaults, type ServerLimits } from '../index.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -39,10 +39,16 @@ const program = new Command('charrnn-serve')
   .option('--access-log', 'log every request as a JSON line', false);
 for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
 for (const [key, flag] of LIMIT_FLAGS) OPTION_FLAGS[`limits.${key}`] = flag.split(' ')[0];
+// --default-temperature …: the value a request's parameter takes when it is left out or null.
+const DEFAULT_FLAGS = Object.entries(DEFAULT_PARAMETERS).map(([key, parameter]) => [key as keyof SamplingDefaults, `--default-${parameter.replace(/_/g, '-')}`] as const);
+for (const [key, flag] of DEFAULT_FLAGS) {
+  program.option(`${flag} <value>`, `the request's ${DEFAULT_PARAMETERS[key]} when it gives none`, (v: string) => (v.trim() === '' ? NaN : Number(v)));
+  OPTION_FLAGS[`defaults.${key}`] = flag;
+}
 program.showHelpAfterError();
 program.parse();
 
-type Flags = { model?: string[]; host: string; port: number; backend: 'auto' | 'cuda' | 'cpu'; largeRunThreads: number; primeChars: number; flushIntervalMs: number; accessLog: boolean } & ServerLimits;
+type Flags = { model?: string[]; host: string; port: number; backend: 'auto' | 'cuda' | 'cpu'; largeRunThreads: number; primeChars: number; flushIntervalMs: number; accessLog: boolean } & ServerLimits & Record<string, unknown>;
 const flags = program.opts<Flags>();
 
 try {
@@ -66,6 +72,7 @@ try {
     port: flags.port,
     backend: flags.backend,
     limits,
+    defaults: Object.fromEntries(DEFAULT_FLAGS.map(([key]) => [key, flags[`default${key[0].toUpperCase()}${key.slice(1)}`]]).filter(([, v]) => v !== undefined)) as Partial<SamplingDefaults>,
     largeRunThreads: flags.largeRunThreads,
     primeChars: flags.primeChars,
     flushIntervalMs: flags.flushIntervalMs,
@@ -85,7 +92,7 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
-  const message = (error as Error).message.replace(/\b(?:limits\.)?\w+\b/g, (word) => OPTION_FLAGS[word] ?? word).replace(/\boption (--)/g, '$1');
+  const message = (error as Error).message.replace(/\b(?:limits\.|defaults\.)?\w+\b/g, (word) => OPTION_FLAGS[word] ?? word).replace(/\boption (--)/g, '$1');
   console.error(`serve:start failed: ${message}`);
   process.exit(1);
 }

@@ -11,7 +11,7 @@ import type { ServedModel } from '../model-registry.js';
 import type { LiveStream, StreamResult, StreamSink, StreamSpec } from '../scheduler/stream.js';
 import type { Session } from '../sessions/session-store.js';
 import type { ServerContext } from './context.js';
-import type { CompletionRequest } from './schemas.js';
+import { toSamplerSettings, type CompletionRequest } from './schemas.js';
 import { SseWriter } from './sse.js';
 
 export type FinishReason = 'length' | 'stop';
@@ -157,10 +157,9 @@ function encodePrompt(model: ServedModel, prompt: string, param: string): number
   }
 }
 
-export async function handleCompletion(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<CompletionResponse | undefined> {
+export async function handleCompletion(ctx: ServerContext, body: CompletionRequest, request: FastifyRequest, reply: FastifyReply): Promise<CompletionResponse | undefined> {
   if (ctx.closing) throw new ServerClosingError();
-  const body = request.body as CompletionRequest;
-  const { limits, defaultMaxTokens } = ctx.options;
+  const { limits } = ctx.options;
   const model = ctx.models.get(body.model);
   const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
   const n = body.n ?? 1;
@@ -169,9 +168,7 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
     throw new InvalidRequestError(`${prompts.length} prompts × n = ${n} asks for ${choices} choices; this server gives at most ${limits.maxChoices} per request`, 'n');
   }
   const promptIds = prompts.map((p, i) => encodePrompt(model, p, prompts.length === 1 && typeof body.prompt === 'string' ? 'prompt' : `prompt[${i}]`));
-  const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-  const maxTokens = body.max_tokens ?? defaultMaxTokens;
-  const sampling = { temperature: body.temperature ?? 1, topK: body.top_k ?? 0, topP: body.top_p ?? 1 };
+  const { maxTokens, sampling, stop, includeStop, seed: askedSeed } = toSamplerSettings(body, ctx.options.defaults);
 
   let session: Session | undefined;
   if (body.session !== undefined) {
@@ -184,7 +181,7 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
 
   const job = new CompletionJob(model, choices, session, ctx, promptIds[0].length);
   try {
-    const seed = body.seed ?? Rng.randomSeed();
+    const seed = askedSeed ?? Rng.randomSeed();
     const specs: StreamSpec[] = [];
     for (let p = 0; p < prompts.length; p++) {
       for (let i = 0; i < n; i++) {
@@ -200,8 +197,8 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
           );
         }
         // Without a seed a session continues its own random stream, as infer-web's generator does.
-        const rng = session !== undefined && body.seed === undefined ? Rng.fromState(session.rng.state()) : Rng.fromSeed(seed, index);
-        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, includeStop: body.include_stop_str_in_output === true, sink: job.sink(index) });
+        const rng = session !== undefined && askedSeed === undefined ? Rng.fromState(session.rng.state()) : Rng.fromSeed(seed, index);
+        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, includeStop, sink: job.sink(index) });
       }
     }
     job.streams = model.scheduler.submit(specs);
