@@ -332,16 +332,17 @@ describe('execution provider selection (CUDA simulated)', () => {
     expect((error as Error).message).toMatch(/backend 'cuda' was requested but onnxruntime-node could not load its CUDA execution provider.*use backend 'cpu' or 'auto'/);
   });
 
-  test("backend 'auto' falls back to CPU and says so once", async () => {
+  test("backend 'auto' falls back to CPU and says so once, as information, not a warning", async () => {
     const { ort, providers } = withoutCuda();
-    const logger = { warn: jest.fn() };
+    const logger = { warn: jest.fn(), info: jest.fn() };
     // One CPU session each (the large-run session has its own test below).
     const a = await CharGenerator.load(bytes, { ort, logger, largeRunIntraOpNumThreads: 1 });
     const b = await CharGenerator.load(bytes, { ort, logger, largeRunIntraOpNumThreads: 1 });
     expect([a.backend, b.backend]).toEqual(['cpu', 'cpu']);
     expect(providers).toEqual([['cuda', 'cpu'], ['cpu'], ['cuda', 'cpu'], ['cpu']]);
-    expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(String(logger.warn.mock.calls[0][0])).toMatch(/CUDA execution provider unavailable .*; using CPU/);
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(logger.info).toHaveBeenCalledTimes(1);
+    expect(String(logger.info.mock.calls[0][0])).toMatch(/CUDA execution provider unavailable .*; using CPU/);
     expect(await a.generate('the', { temperature: 0, maxNewTokens: 5 })).toHaveLength(5);
   });
 
@@ -351,10 +352,10 @@ describe('execution provider selection (CUDA simulated)', () => {
     const error = await CharGenerator.load(bytes, { backend: 'cuda', ort, cudaMissing }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendUnavailableError);
     expect((error as Error).message).toContain('(libonnxruntime_providers_cuda.so is not installed under /x/bin)');
-    const warn: string[] = [];
-    const gen = await CharGenerator.load(bytes, { ort, cudaMissing, logger: { warn: (m: string) => warn.push(m) }, largeRunIntraOpNumThreads: 1 });
+    const info: string[] = [];
+    const gen = await CharGenerator.load(bytes, { ort, cudaMissing, logger: { warn: () => undefined, info: (m: string) => info.push(m) }, largeRunIntraOpNumThreads: 1 });
     expect(gen.backend).toBe('cpu');
-    expect(warn).toEqual(['@charrnn/infer-web: CUDA execution provider unavailable (libonnxruntime_providers_cuda.so is not installed under /x/bin); using CPU']);
+    expect(info).toEqual(['@charrnn/infer-web: CUDA execution provider unavailable (libonnxruntime_providers_cuda.so is not installed under /x/bin); using CPU']);
     // onnxruntime was never asked for CUDA.
     expect(providers).toEqual([['cpu']]);
     await gen.release();
