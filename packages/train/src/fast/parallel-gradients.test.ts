@@ -1,7 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@charrnn/data';
 import { CharModel, disposeState } from '../model/char-model.js';
@@ -10,60 +7,19 @@ import { useBackend } from '../model/test-helpers/backends.js';
 import { randomWeights } from '../model/weights.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
 import { ParallelGradients } from './parallel-gradients.js';
-import { stateColumns, streamRanges, tokenColumns } from './stream-split.js';
 import { relativeError } from './test-helpers/relative-error.js';
+import { bundleWorker, type WorkerBundle } from '../engine/test-helpers/worker-bundle.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packageDir = path.resolve(here, '../..');
-let bundleDir: string;
+let worker: WorkerBundle;
 let workerUrl: URL;
 
-// The worker runs outside jest, so it cannot load TypeScript: bundle it with esbuild (tfjs stays
-// external and resolves from node_modules; @charrnn/data comes from its sources, no build needed).
 beforeAll(async () => {
   await useBackend('wasm');
-  await mkdir(path.join(packageDir, '.cache'), { recursive: true });
-  bundleDir = await mkdtemp(path.join(packageDir, '.cache', 'worker-test-'));
-  const outfile = path.join(bundleDir, 'gradient-worker.mjs');
-  await esbuild.build({
-    entryPoints: [path.join(here, 'gradient-worker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['@tensorflow/*'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'workspace-sources',
-        setup(build) {
-          build.onResolve({ filter: /^@charrnn\/data$/ }, () => ({ path: path.resolve(packageDir, '../data/src/index.ts') }));
-        },
-      },
-    ],
-  });
-  workerUrl = pathToFileURL(outfile);
+  // tfjs stays external and resolves from node_modules.
+  worker = await bundleWorker(fileURLToPath(new URL('./gradient-worker.ts', import.meta.url)), ['@tensorflow/*']);
+  workerUrl = worker.url;
 }, 60_000);
-afterAll(() => rm(bundleDir, { recursive: true, force: true }));
-
-
-describe('stream split', () => {
-  test('ranges cover the batch in near-equal parts', () => {
-    expect(streamRanges(64, 2)).toEqual([[0, 32], [32, 64]]);
-    expect(streamRanges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
-    expect(streamRanges(2, 4)).toEqual([[0, 1], [1, 2]]);
-  });
-
-  test('token and state columns pick the right streams', () => {
-    // time-major [3 steps, 4 streams]: value = 10·t + b
-    const ids = Int32Array.from({ length: 12 }, (_, i) => 10 * Math.floor(i / 4) + (i % 4));
-    expect([...tokenColumns(ids, 3, 4, 1, 3)]).toEqual([1, 2, 11, 12, 21, 22]);
-    // [2 layers, 3 streams, 2 hidden]: value = 100·l + 10·b + j
-    const state = Float32Array.from({ length: 12 }, (_, i) => 100 * Math.floor(i / 6) + 10 * Math.floor((i % 6) / 2) + (i % 2));
-    expect([...stateColumns(state, 2, 3, 2, 2, 3)]).toEqual([20, 21, 120, 121]);
-  });
-});
+afterAll(() => worker.remove());
 
 describe('ParallelGradients', () => {
   test.each([
