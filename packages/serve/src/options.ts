@@ -79,6 +79,18 @@ export interface ServerOptions {
    * topK 0 (off). Each is checked by its request parameter's schema.
    */
   defaults?: Partial<SamplingDefaults>;
+  /**
+   * On close() (SIGTERM, SIGINT in the CLI): new requests get 503 at once, running ones get this
+   * long to finish, then are ended with an error that says so. Default 30 s.
+   */
+  drainSeconds?: number;
+  /**
+   * Keep sessions across restarts: their states are saved here (one file, written atomically) on
+   * close() and every `sessionSaveSeconds`, and restored on start. Default: not kept.
+   */
+  sessionDir?: string;
+  /** How often sessions are saved to `sessionDir`. Default 60 s. */
+  sessionSaveSeconds?: number;
   /** Where the server reports what it chose (backend fallback). Default console. */
   logger?: Logger;
   /** Log every request (Fastify's pino logger, JSON lines on stdout). Default false. */
@@ -97,6 +109,9 @@ export interface ResolvedServerOptions {
   primeChars: number;
   flushIntervalMs: number;
   defaults: Readonly<SamplingDefaults>;
+  drainSeconds: number;
+  sessionDir: string | undefined;
+  sessionSaveSeconds: number;
   logger: Logger;
   accessLog: boolean;
   runtime: Runtime | undefined;
@@ -112,6 +127,9 @@ const OPTION_KEYS = new Set([
   'primeChars',
   'flushIntervalMs',
   'defaults',
+  'drainSeconds',
+  'sessionDir',
+  'sessionSaveSeconds',
   'logger',
   'accessLog',
   'runtime',
@@ -124,6 +142,11 @@ function bad(name: string, value: unknown, valid: string): never {
 
 function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) bad(name, value, `an integer in [${min}, ${max}]`);
+  return value;
+}
+
+function seconds(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !(value >= min && value <= max)) bad(name, value, `a number of seconds from ${min} to ${max}`);
   return value;
 }
 
@@ -173,6 +196,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     primeChars: integer('primeChars', options.primeChars ?? 256, 1),
     flushIntervalMs,
     defaults,
+    drainSeconds: seconds('drainSeconds', options.drainSeconds ?? 30, 0, 3600),
+    sessionDir: options.sessionDir === undefined ? undefined : typeof options.sessionDir === 'string' && options.sessionDir !== '' ? options.sessionDir : bad('sessionDir', options.sessionDir, 'a directory path'),
+    sessionSaveSeconds: seconds('sessionSaveSeconds', options.sessionSaveSeconds ?? 60, 1, 86_400),
     logger: options.logger ?? console,
     accessLog: options.accessLog ?? false,
     runtime: options.runtime,

@@ -18,6 +18,7 @@ import { createSession, describeSession, getSessionState, putSessionState } from
 import { ServerMetrics } from './metrics.js';
 import { ModelRegistry, type ServedModel } from './model-registry.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { SessionFile } from './sessions/session-file.js';
 import { SessionStore } from './sessions/session-store.js';
 
 export interface CharServer {
@@ -30,8 +31,13 @@ export interface CharServer {
   readonly url: string | undefined;
   /** Starts listening on options.host:options.port; resolves to the URL. */
   listen(): Promise<string>;
-  /** Ends every stream, stops listening, releases the models. */
-  close(): Promise<void>;
+  /**
+   * Drains and stops: new requests get 503 `server_closing` at once (and /health 503), running
+   * ones get up to `drainSeconds` (default: the server's option) to finish, the rest are ended
+   * with an error that says so; then the sessions are saved (with `sessionDir`), the server stops
+   * listening and the models are released. Calling it again returns the same promise.
+   */
+  close(options?: { drainSeconds?: number }): Promise<void>;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -81,6 +87,14 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     metrics,
   );
   const ctx: ServerContext = { models, sessions, options: resolved, metrics, closing: false };
+  const sessionFile = resolved.sessionDir === undefined ? undefined : new SessionFile(resolved.sessionDir, sessions, models);
+  try {
+    const restored = await sessionFile?.restore();
+    if (restored !== undefined && restored > 0) resolved.logger.warn(`@charrnn/serve: restored ${restored} sessions from ${sessionFile!.path}`);
+  } catch (error) {
+    await models.close();
+    throw error;
+  }
 
   const app = Fastify({
     logger: resolved.accessLog,
@@ -122,13 +136,15 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
   // Counted when the connection is done with the response, so that a request whose client went
   // away first (which never 'finish'es, and whose reply may be hijacked for SSE) is counted too.
+  // While draining, the API answers 503 (the listener stays open, so no client sees a reset);
+  // /health says 'closing' so a load balancer stops sending, /metrics keeps answering.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.raw.once('close', () => metrics.request(request.routeOptions.url ?? 'unmatched', reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED));
-    done();
+    done(ctx.closing && request.url.startsWith('/v1/') ? new ServerClosingError() : undefined);
   });
 
   app.get('/health', async (_request, reply) => {
-    if (ctx.closing) return reply.code(503).send({ status: 'closing' });
+    if (ctx.closing) return reply.code(503).header('retry-after', '1').send({ status: 'closing' });
     return {
       status: 'ok',
       models: ctx.models.all.map((m) => ({ id: m.name, backend: m.backend, active_streams: m.scheduler.activeStreams, queued_streams: m.scheduler.queuedStreams })),
@@ -148,7 +164,6 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     request.body ??= {};
   };
   app.post('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
-    if (ctx.closing) throw new ServerClosingError();
     return reply.code(201).send(createSession(ctx, request.body));
   });
   app.get('/v1/sessions/:id', { schema: { params: idParamsSchema } }, async (request) => describeSession(ctx, sessions.get(request.params.id)));
@@ -163,6 +178,11 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
 
   await app.ready();
   sessions.start();
+  const saver =
+    sessionFile === undefined
+      ? undefined
+      : setInterval(() => sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions failed: ${error.message}`)), resolved.sessionSaveSeconds * 1000);
+  saver?.unref();
   let url: string | undefined;
   let closed: Promise<void> | undefined;
 
@@ -178,12 +198,23 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
       url = address;
       return address;
     },
-    close() {
+    close(options = {}) {
       closed ??= (async () => {
         ctx.closing = true;
+        const drainMs = (options.drainSeconds ?? resolved.drainSeconds) * 1000;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
+        await Promise.race([ctx.models.idle(), deadline]);
+        clearTimeout(timer);
+        // Whatever still runs is ended with 'drain': a 503 or an SSE error event, never a 200.
+        await ctx.models.cut('drain');
+        clearInterval(saver);
         sessions.stop();
-        await ctx.models.close();
+        if (sessionFile !== undefined) {
+          await sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions to ${sessionFile.path} failed: ${error.message}`));
+        }
         await app.close();
+        await ctx.models.close();
         sessions.clear();
       })();
       return closed;

@@ -111,8 +111,8 @@ export class Scheduler {
     return streams;
   }
 
-  /** Ends a stream early (client gone, timeout). A queued stream ends at once, a live one between steps. */
-  cancel(stream: LiveStream, reason: 'cancelled' | 'timeout'): void {
+  /** Ends a stream early (client gone, timeout, shutdown). A queued stream ends at once, a live one between steps. */
+  cancel(stream: LiveStream, reason: 'cancelled' | 'timeout' | 'drain'): void {
     if (stream.ended || stream.cancelled !== null) return;
     stream.cancelled = reason;
     const queued = this.queue.indexOf(stream);
@@ -136,9 +136,9 @@ export class Scheduler {
     while (this.running !== undefined) await this.running;
   }
 
-  /** Cancels everything and waits for the loop to stop. */
-  async close(): Promise<void> {
-    for (const stream of [...this.queue, ...this.live]) this.cancel(stream, 'cancelled');
+  /** Cancels everything (with `reason`) and waits for the loop to stop. */
+  async close(reason: 'cancelled' | 'drain' = 'cancelled'): Promise<void> {
+    for (const stream of [...this.queue, ...this.live]) this.cancel(stream, reason);
     await this.idle();
   }
 

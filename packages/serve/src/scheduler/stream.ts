@@ -13,8 +13,12 @@ import {
 } from '@charrnn/infer-web/node';
 import type { BatchRow } from './batch-state.js';
 
-/** Why a stream ended: OpenAI's 'length' and 'stop', or cut short by the server or the client. */
-export type StreamEnd = 'length' | 'stop' | 'cancelled' | 'timeout' | 'error';
+/**
+ * Why a stream ended: OpenAI's 'length' and 'stop', or cut short: the client went away
+ * ('cancelled'), the request timed out, the server shut down before it finished ('drain'), or
+ * the model failed ('error').
+ */
+export type StreamEnd = 'length' | 'stop' | 'cancelled' | 'timeout' | 'drain' | 'error';
 
 export interface SamplingSettings {
   /** 0 = greedy. */
