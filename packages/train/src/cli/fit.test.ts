@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEmbeddedCorpus } from '@charrnn/data/node';
 import { bundleCli, runCli } from '../../../../tools/cli-under-test.mjs';
+import { currentCheckpointDirectory } from '../checkpoint/checkpoint-sets.js';
 import type { TrainerRecord } from '../trainer/training-checkpoint.js';
 
 let cli: string;
@@ -89,7 +90,7 @@ describe('train:fit', () => {
     const saved = await trainerOf(out);
     expect(saved).toMatchObject({ epoch: 1, batch: Number(batch), step: 500 + Number(batch), complete: false });
     expect(saved.history.map((r) => r.epoch)).toEqual([1]);
-    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(true);
+    expect(await exists(path.join(await currentCheckpointDirectory(out), 'hidden.safetensors'))).toBe(true);
 
     const refused = await runCli(cli, ['--resume', out, '--hidden', '32']);
     expect(refused.code).toBe(1);
@@ -104,7 +105,7 @@ describe('train:fit', () => {
     expect(done.history.map((r) => r.epoch)).toEqual([1, 2]);
     const vocab = Number(/corpus .*: vocab (\d+),/.exec(resumed.stdout)![1]);
     expect(done.history[1].validLoss).toBeLessThan(Math.log(vocab)); // better than an untrained model
-    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(false);
+    expect(await exists(path.join(await currentCheckpointDirectory(out), 'hidden.safetensors'))).toBe(false);
 
     const again = await runCli(cli, ['--resume', out]);
     expect(again.code).toBe(0);
