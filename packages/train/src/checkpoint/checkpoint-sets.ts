@@ -127,6 +127,16 @@ export async function currentCheckpointDirectory(dir: string): Promise<string> {
   return dir;
 }
 
+/**
+ * The file or set that shows `dir` holds a checkpoint (current.json, a set, or the flat layout's
+ * trainer.json or model.safetensors), or undefined when it holds none.
+ */
+export async function checkpointMarkIn(dir: string): Promise<string | undefined> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const mark = [CURRENT_FILE, ...[...TOP_LEVEL_FILES].reverse()].find((name) => entries.includes(name)) ?? entries.find((name) => SET_NAME.test(name));
+  return mark === undefined ? undefined : path.join(dir, mark);
+}
+
 /** A temp name beside `file`, unique to this process and call. */
 const tempFor = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 

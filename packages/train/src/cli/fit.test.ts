@@ -1,7 +1,7 @@
 // train:fit as a user runs it (bundled from source, in a child process): flags, exit codes and
 // messages, a run to completion, Ctrl-C (exit 130 with a checkpoint at the batch it stopped) and
 // --resume from it.
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ describe('train:fit', () => {
   test('--help lists the flags and exits 0', async () => {
     const r = await runCli(cli, ['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--corpus', '--arch', '--schedule', '--epochs', '--resume', '--out', '--engine', '--device', '--max-batches']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--corpus', '--arch', '--schedule', '--epochs', '--resume', '--overwrite', '--out', '--engine', '--device', '--max-batches']) expect(r.stdout).toContain(flag);
   });
 
   test('bad flags exit 1 naming the flag and what is valid, before any training', async () => {
@@ -71,6 +71,23 @@ describe('train:fit', () => {
     expect(small.stderr).toMatch(/error: .*too few for one batch at batch size 64, BPTT 8/);
     expect(await exists(path.join(dir, 'y', 'trainer.json'))).toBe(false);
   });
+
+  test('an --out that holds a run is refused, pointing to --resume and --overwrite; --overwrite trains a new run there', async () => {
+    const out = path.join(dir, 'taken');
+    const quick = ['--corpus', corpus, ...model, '--max-batches', '4'];
+    expect((await runCli(cli, [...quick, '--epochs', '2', '--out', out])).code).toBe(0);
+    const before = await readdir(out);
+    const refused = await runCli(cli, [...quick, '--epochs', '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: --out ${out} holds a run (${path.join(out, 'current.json')}); continue it with --resume ${out}, choose another --out, or add --overwrite to replace it`);
+    expect(refused.stdout).not.toMatch(/corpus /); // refused before the corpus is read
+    expect(await readdir(out)).toEqual(before);
+    expect(await trainerOf(out)).toMatchObject({ step: 8, complete: true });
+
+    const replaced = await runCli(cli, [...quick, '--epochs', '1', '--max-batches', '3', '--out', out, '--overwrite']);
+    expect(replaced.code).toBe(0);
+    expect(await trainerOf(out)).toMatchObject({ epoch: 1, step: 3, complete: true, totalEpochs: 1 });
+  }, 120_000);
 
   test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {
     const out = path.join(dir, 'run');
