@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
 const RUNS = [
   { arch: 'rnn', schedule: '4@1e-3,4@1e-4', target: 1.544, targetNote: "the lesson's figure" },
   { arch: 'gru', schedule: '6@1e-3,3@1e-4', target: 1.42, targetNote: 'PyTorch, same model, recipe and split' },
-].filter((r) => !args.only || r.arch === args.only);
+].filter((r) => !args.only || args.only === r.arch);
 
 // Checked here, before the first of several minutes of training, so a typo fails at once.
 function fail(message) {

@@ -9,6 +9,8 @@ import { fastLossAndGradients } from './loss-and-gradients.js';
 import { ParallelGradients } from './parallel-gradients.js';
 import { relativeError } from './test-helpers/relative-error.js';
 import { bundleWorker, type WorkerBundle } from '../engine/test-helpers/worker-bundle.js';
+import type { RecurrentState } from '../model/recurrent.js';
+import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 
 let worker: WorkerBundle;
 let workerUrl: URL;
@@ -36,15 +38,15 @@ describe('ParallelGradients', () => {
     const batch = { input: ids(), target: ids(), seqLen, batchSize };
     const shape: [number, number, number] = [numLayers, batchSize, config.hiddenSize];
     const random = () => tf.tensor3d(Float32Array.from({ length: numLayers * batchSize * config.hiddenSize }, () => rng.next() - 0.5), shape);
-    const state = arch === 'lstm' ? { h: random(), c: random() } : { h: random() };
+    const state = Object.fromEntries(REFERENCE_STATES[arch].map((s) => [s, random()])) as unknown as RecurrentState;
 
     const parallel = await ParallelGradients.create(config, { parts, backend: 'wasm', maxBatchSize: batchSize, workerUrl });
     try {
       const one = fastLossAndGradients(model, batch, state, { training: true });
       const split = parallel.lossAndGradients(model, batch, state, { training: true });
       expect(Math.abs(split.loss - one.loss) / one.loss).toBeLessThan(1e-6);
-      expect(relativeError(split.state.h, one.state.h)).toBeLessThan(1e-6);
-      if (arch === 'lstm') expect(relativeError(split.state.c!, one.state.c!)).toBeLessThan(1e-6);
+      expect(Object.keys(split.state)).toEqual(REFERENCE_STATES[arch]);
+      for (const s of REFERENCE_STATES[arch]) expect(relativeError(split.state[s]!, one.state[s]!)).toBeLessThan(1e-6);
       for (const [name, g] of one.grads) expect([name, relativeError(split.grads.get(name)!, g) < 1e-5]).toEqual([name, true]);
       for (const r of [one, split]) {
         tf.dispose([...r.grads.values()]);

@@ -3,6 +3,7 @@
  * JS package (onnxruntime-node on CPU or CUDA, onnxruntime-web in browsers), one `run` per batch.
  * Runtime-free: the package is injected, so the same class trains in Node and in a page.
  */
+import { STATE_IO, stateNames, type StateName } from '@charrnn/contract';
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
@@ -150,15 +151,14 @@ export function checkStateBatch(stateBatch: number, batchSize: number): void {
   if (stateBatch !== batchSize) throw new ModelInputError(`the carried state has ${stateBatch} streams, the batch ${batchSize}: call resetState(${batchSize}) first`);
 }
 
-/** Throws ModelInputError unless `state` is a [layers, batch, hidden] state of the config's cell (LSTM: with c). */
+/** Throws ModelInputError unless `state` holds every state of the config's cell (h; an LSTM's c too), each [layers, batch, hidden]. */
 export function checkState(config: ModelConfig, state: StateData): void {
   const { numLayers: L, hiddenSize: H } = config;
-  const check = (x: NamedTensor, name: string) => {
-    if (x.shape.length !== 3 || x.shape[0] !== L || x.shape[2] !== H) throw new ModelInputError(`recurrent state ${name} has shape [${x.shape}], expected [${L},batch,${H}]`);
-  };
-  check(state.h, 'h');
-  if (config.arch === 'lstm' && !state.c) throw new ModelInputError(`an lstm state needs c [${L},batch,${H}] besides h`);
-  if (state.c && config.arch === 'lstm') check(state.c, 'c');
+  for (const s of stateNames(config.arch)) {
+    const x = state[s];
+    if (!x) throw new ModelInputError(`${config.arch} state needs ${s} [${L},batch,${H}]${s === 'h' ? '' : ' besides h'}`);
+    if (x.shape.length !== 3 || x.shape[0] !== L || x.shape[2] !== H) throw new ModelInputError(`recurrent state ${s} has shape [${x.shape}], expected [${L},batch,${H}]`);
+  }
 }
 
 /** onnxruntime session options of a training session (the engine's and each data-parallel worker's). */
@@ -188,8 +188,9 @@ export class OrtEngine implements TrainingEngine {
   private weights = new Map<string, Tensor>();
   /** Keyed by contract 3's names, `m.<param>` and `v.<param>`. */
   private slots = new Map<string, Tensor>();
-  private h: Tensor | null = null;
-  private c: Tensor | null = null;
+  /** The carried recurrent state by name (h, and c for an LSTM); empty before the first reset. */
+  private state: Partial<Record<StateName, Tensor>> = {};
+  private readonly states: readonly StateName[];
   private adamStep: number;
   private readonly graphOptimizer: GraphOptimizer;
 
@@ -201,6 +202,7 @@ export class OrtEngine implements TrainingEngine {
     this.name = `${options.runtime} (${options.provider})`;
     this.shapes = expectedShapes(config);
     this.names = [...this.shapes.keys()];
+    this.states = stateNames(config.arch);
     const start = startingPoint(init);
     this.adamStep = start.adamStep;
     this.graphOptimizer = start.optimizer;
@@ -243,8 +245,8 @@ export class OrtEngine implements TrainingEngine {
 
   /** Everything a train step carries to the next one stays on the device; the two scalars come back to the host. */
   private deviceOutputLocations(): Record<string, 'gpu-buffer' | 'cpu'> {
-    const locations: Record<string, 'gpu-buffer' | 'cpu'> = { [IO.loss]: 'cpu', [IO.gradNorm]: 'cpu', [IO.hn]: 'gpu-buffer' };
-    if (this.config.arch === 'lstm') locations[IO.cn] = 'gpu-buffer';
+    const locations: Record<string, 'gpu-buffer' | 'cpu'> = { [IO.loss]: 'cpu', [IO.gradNorm]: 'cpu' };
+    for (const s of this.states) locations[STATE_IO[s].output] = 'gpu-buffer';
     for (const name of this.names) {
       locations[IO.updated(name)] = 'gpu-buffer';
       for (const slot of this.slotKeys(name)) locations[IO.updated(slot)] = 'gpu-buffer';
@@ -253,7 +255,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   get stateBatch(): number {
-    return this.h?.dims[1] ?? 0;
+    return this.state.h?.dims[1] ?? 0;
   }
 
   private zeros(batch: number): Tensor {
@@ -262,32 +264,31 @@ export class OrtEngine implements TrainingEngine {
   }
 
   resetState(batch: number): void {
-    this.replaceState(this.zeros(batch), this.config.arch === 'lstm' ? this.zeros(batch) : null);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, this.zeros(batch)])));
   }
 
-  private replaceState(h: Tensor, c: Tensor | null): void {
-    if (this.h !== h) disposeDevice(this.h);
-    if (this.c !== c) disposeDevice(this.c);
-    this.h = h;
-    this.c = c;
+  private replaceState(next: Partial<Record<StateName, Tensor>>): void {
+    for (const s of this.states) if (this.state[s] !== next[s]) disposeDevice(this.state[s]);
+    this.state = next;
   }
 
   async getState(): Promise<StateData> {
-    if (!this.h) throw new RangeError('the engine has no carried state: call resetState(batch) first');
+    if (!this.state.h) throw new RangeError('the engine has no carried state: call resetState(batch) first');
     const copy = async (t: Tensor) => ({ shape: [...t.dims], data: Float32Array.from((await hostData(t)) as Float32Array) });
-    return { h: await copy(this.h), ...(this.c ? { c: await copy(this.c) } : {}) };
+    const data: Partial<StateData> = {};
+    for (const s of this.states) data[s] = await copy(this.state[s] as Tensor);
+    return data as StateData;
   }
 
   setState(state: StateData): void {
     checkState(this.config, state);
     const tensor = (x: NamedTensor) => new this.options.ort.Tensor('float32', Float32Array.from(x.data), x.shape);
-    this.replaceState(tensor(state.h), state.c && this.config.arch === 'lstm' ? tensor(state.c) : null);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, tensor(state[s] as NamedTensor)])));
   }
 
   private stateFeeds(feeds: Record<string, Tensor>, batchSize: number): void {
     checkStateBatch(this.stateBatch, batchSize);
-    feeds[IO.h0] = this.h as Tensor;
-    if (this.c) feeds[IO.c0] = this.c;
+    for (const s of this.states) feeds[STATE_IO[s].input] = this.state[s] as Tensor;
   }
 
   async trainStep(batch: TokenBatch, lr: number, rng: Rng): Promise<TrainStepResult> {
@@ -311,7 +312,7 @@ export class OrtEngine implements TrainingEngine {
       this.weights.set(name, swap(this.weights.get(name), out[IO.updated(name)]));
       for (const slot of this.slotKeys(name)) this.slots.set(slot, swap(this.slots.get(slot), out[IO.updated(slot)]));
     }
-    this.replaceState(out[IO.hn], this.config.arch === 'lstm' ? out[IO.cn] : null);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, out[STATE_IO[s].output]])));
     if (this.graphOptimizer.name === 'adam') this.adamStep++;
     return { loss };
   }
@@ -321,8 +322,7 @@ export class OrtEngine implements TrainingEngine {
     const loader = new LanguageModelLoader(ids, { batchSize, bptt, fixedLength: true });
     const { numLayers: L, hiddenSize: H } = this.config;
     const zeros = () => new ort.Tensor('float32', new Float32Array(L * batchSize * H), [L, batchSize, H]);
-    let h: Tensor = zeros();
-    let c: Tensor | null = this.config.arch === 'lstm' ? zeros() : null;
+    let state = new Map<StateName, Tensor>(this.states.map((s) => [s, zeros()]));
     let sum = 0;
     let targets = 0;
     for (const batch of loader.epoch(0)) {
@@ -330,17 +330,15 @@ export class OrtEngine implements TrainingEngine {
       const feeds: Record<string, Tensor> = {
         [IO.tokens]: int64(batch.input, [batch.seqLen, batch.batchSize], ort),
         [IO.targets]: int64(batch.target, [batch.seqLen, batch.batchSize], ort),
-        [IO.h0]: h,
       };
-      if (c) feeds[IO.c0] = c;
+      for (const [s, t] of state) feeds[STATE_IO[s].input] = t;
       for (const [name, t] of this.weights) feeds[name] = t;
       const out = await session.run(feeds);
       const n = batch.seqLen * batch.batchSize;
       // Each window's mean is float32; the total is accumulated in float64, as the tfjs engine does.
       sum += (out[IO.loss].data as Float32Array)[0] * n;
       targets += n;
-      h = out[IO.hn];
-      if (c) c = out[IO.cn];
+      state = new Map(this.states.map((s) => [s, out[STATE_IO[s].output]]));
     }
     return { loss: sum / targets, targets };
   }
@@ -360,13 +358,13 @@ export class OrtEngine implements TrainingEngine {
   async dispose(): Promise<void> {
     // Device tensors first: their buffers belong to the sessions' provider, and onnxruntime-web's
     // WebGPU build fails ("RuntimeError: null function") freeing them after its session is released.
-    for (const t of [...this.weights.values(), ...this.slots.values(), this.h, this.c]) disposeDevice(t);
+    for (const t of [...this.weights.values(), ...this.slots.values(), ...Object.values(this.state)]) disposeDevice(t);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') await s.value.release();
     this.weights.clear();
     this.slots.clear();
-    this.h = this.c = null;
+    this.state = {};
   }
 }
 
