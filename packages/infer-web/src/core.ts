@@ -4,6 +4,9 @@ export { PRIME_CHUNK_CHARS } from './priming.js';
 export {
   validateContract,
   readModelDescription,
+  hasState,
+  stateNames,
+  type StateName,
   type Arch,
   type GraphKind,
   type ModelInfo,

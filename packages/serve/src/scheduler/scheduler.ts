@@ -16,7 +16,7 @@
  * for a row whatever the batch size or chunking (tested), so a request's text is the same alone or
  * among 63 others, and the same as infer-web's generate() with the same seed.
  */
-import { checkLogits, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
+import { checkLogits, hasState, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { BatchState } from './batch-state.js';
 import { LiveStream, type StreamEnd, type StreamResult, type StreamSpec } from './stream.js';
@@ -76,7 +76,7 @@ export class Scheduler {
     readonly options: SchedulerOptions,
     private readonly observer: SchedulerObserver = { step: () => undefined, generated: () => undefined, cut: () => undefined },
   ) {
-    this.batch = new BatchState(info.numLayers, info.hiddenSize, info.arch === 'lstm');
+    this.batch = new BatchState(info.numLayers, info.hiddenSize, hasState(info.arch, 'c'));
     this.bigIds = info.vocab.map((_, i) => BigInt(i));
   }
 
@@ -237,7 +237,7 @@ export class Scheduler {
     }
     for (let t = 0; t < k; t++) for (let g = 0; g < G; g++) tokens[t * G + g] = this.bigIds[group[g].feed[group[g].cursor + t]];
     const h = G === 1 ? group[0].h : gather(group.map((s) => s.h), L, H);
-    const lstm = this.info.arch === 'lstm';
+    const lstm = hasState(this.info.arch, 'c');
     const c = !lstm ? undefined : G === 1 ? group[0].c : gather(group.map((s) => s.c!), L, H);
     let out;
     try {
