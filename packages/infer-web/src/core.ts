@@ -17,11 +17,16 @@ export { Tokenizer, UNK } from './tokenizer.js';
 export { Rng, type RngState } from './rng.js';
 export { Sampler, argmax, sampleSoftmax, type SamplerSettings } from './sampler.js';
 export {
+  logitsProcessorsFor,
+  MinPProcessor,
+  PresenceFrequencyPenaltyProcessor,
+  RepetitionPenaltyProcessor,
   TemperatureProcessor,
   TopKProcessor,
   TopPProcessor,
   type LogitsContext,
   type LogitsProcessor,
+  type SamplingOptions,
 } from './logits-processors.js';
 export {
   DEFAULT_GENERATION_OPTIONS,

@@ -95,6 +95,25 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     expect(kept.body.usage.completion_tokens).toBe(withStop.length);
   });
 
+  it("applies min_p and the presence, frequency and repetition penalties as infer-web's generate() does, streamed or not", async () => {
+    const options = { temperature: 0.9, minP: 0.05, presencePenalty: 0.6, frequencyPenalty: 0.4, repetitionPenalty: 1.3 };
+    const [expected, plain] = await referenceTexts(bytes, [
+      { prompt: 'the will to ', seed: 21, maxNewTokens: 150, ...options },
+      { prompt: 'the will to ', seed: 21, maxNewTokens: 150, temperature: 0.9 },
+    ]);
+    expect(expected).not.toBe(plain);
+    const body = { model: 'nietzsche-gru', prompt: 'the will to ', seed: 21, max_tokens: 150, temperature: 0.9, min_p: 0.05, presence_penalty: 0.6, frequency_penalty: 0.4 };
+    const completion = await client.completions.create({ ...body, repetition_penalty: 1.3 } as OpenAI.CompletionCreateParamsNonStreaming);
+    expect(completion.choices[0].text).toBe(expected);
+    const stream = await client.completions.create({ ...body, repetition_penalty: 1.3, stream: true } as OpenAI.CompletionCreateParamsStreaming);
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+    expect(text).toBe(expected);
+    const tooMuch = await postJson<OpenAIErrorBody>(`${url}/v1/completions`, { prompt: 'a', presence_penalty: 2.5 });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error.message).toBe('presence_penalty is 2.5; expected a number from -2 to 2 (0 = off)');
+  });
+
   it('counts requests, characters, batch sizes and step times in /metrics', async () => {
     const before = await (await fetch(`${url}/metrics`)).text();
     const generated = (text: string): number => metricValue(text, 'charrnn_generated_characters_total{model="nietzsche-gru"}') ?? 0;

@@ -32,8 +32,10 @@ export function samplingParameters(limits: ServerLimits) {
     temperature: nullable(Type.Number({ minimum: 0, maximum: 2 }), 'a number from 0 to 2 (0 = greedy)', 1),
     top_p: nullable(Type.Number({ minimum: 0, maximum: 1 }), 'a number from 0 to 1 (1 = off; 0 keeps only the most likely character)', 1),
     top_k: nullable(Type.Integer({ minimum: -1, maximum: 1_000_000 }), 'an integer ≥ -1 (0 or -1 = off)', 0),
-    presence_penalty: nullable(Type.Literal(0), '0 or null (this server applies no penalties)', 0),
-    frequency_penalty: nullable(Type.Literal(0), '0 or null (this server applies no penalties)', 0),
+    min_p: nullable(Type.Number({ minimum: 0, maximum: 1 }), 'a number from 0 to 1 (0 = off)', 0),
+    presence_penalty: nullable(Type.Number({ minimum: -2, maximum: 2 }), 'a number from -2 to 2 (0 = off)', 0),
+    frequency_penalty: nullable(Type.Number({ minimum: -2, maximum: 2 }), 'a number from -2 to 2 (0 = off)', 0),
+    repetition_penalty: nullable(Type.Number({ exclusiveMinimum: 0, maximum: 10 }), 'a number greater than 0 and at most 10 (1 = off)', 1),
     n: nullable(Type.Integer({ minimum: 1, maximum: limits.maxChoices }), `an integer from 1 to ${limits.maxChoices}`, 1),
     seed: nullable(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`),
     stop: Type.Optional(
@@ -121,6 +123,10 @@ export interface SamplingDefaults {
   temperature: number;
   topP: number;
   topK: number;
+  minP: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  repetitionPenalty: number;
 }
 
 /** Each server default and the request parameter whose schema checks it. */
@@ -129,6 +135,10 @@ export const DEFAULT_PARAMETERS: Readonly<Record<keyof SamplingDefaults, keyof R
   temperature: 'temperature',
   topP: 'top_p',
   topK: 'top_k',
+  minP: 'min_p',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
+  repetitionPenalty: 'repetition_penalty',
 };
 
 /**
@@ -171,6 +181,10 @@ export function toSamplerSettings(body: SamplingRequest, defaults: SamplingDefau
       temperature: body.temperature ?? defaults.temperature,
       topK: topK === -1 ? 0 : topK,
       topP: body.top_p ?? defaults.topP,
+      minP: body.min_p ?? defaults.minP,
+      presencePenalty: body.presence_penalty ?? defaults.presencePenalty,
+      frequencyPenalty: body.frequency_penalty ?? defaults.frequencyPenalty,
+      repetitionPenalty: body.repetition_penalty ?? defaults.repetitionPenalty,
     },
     stop: body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : [...body.stop],
     includeStop: body.include_stop_str_in_output === true,

@@ -214,7 +214,7 @@ export class Scheduler {
         this.leave(i, 'error');
         continue;
       }
-      const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0);
+      const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0, s.generated);
       chars++;
       const reason = s.accept(id, this.tokenizer.decodeOne(id));
       if (reason !== null) this.leave(i, reason);
