@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The READMEs' benchmark tables, generated from the benchmarks' JSON instead of pasted by hand.
 //
-//   node tools/figures.mjs run [--max-busy N] [--dir D] [--extra 'FLAGS'] [name ...]
-//                                           run the benchmarks (each an `nx run <project>:bench`),
+//   node tools/figures.mjs run [name ...]   run the benchmarks (each an `nx run <project>:bench`),
 //                                           keep each report in figures/<name>.json, then render
 //   node tools/figures.mjs render           rewrite every README block from figures/*.json
 //   node tools/figures.mjs check            exit 1 if a README block differs from its JSON
@@ -10,20 +9,8 @@
 //                                           (and the mutation scores from reports/mutation/)
 // A README block is the text between `<!-- figures:<table> -->` and `<!-- /figures:<table> -->`;
 // until its JSON exists it keeps what it holds (the hand-measured table it replaces). Every
-// rendered table is followed by the machine (CPU model and vector flags), its load before and
-// after, and the date, recorded by this script around the run: a figure without them says
-// nothing on a shared host.
-//
-// The load gate: before each run, `run` samples how many CPU cores other work keeps busy (over
-// LOAD_GATE.sampleSeconds) and refuses to run above LOAD_GATE.maxBusyCores, since a busy machine
-// distorts both sides of a ratio unevenly. `--max-busy N` raises the threshold explicitly; the
-// figure then records the override and its table says so.
-// A training figure that cites PyTorch is rendered only when its report records a sound anchor
-// (train:bench's check: a fast BLAS, and the lesson GRU at 1 thread above the CPU class's floor);
-// otherwise the block says the figures are withdrawn and why.
-//
-// `--dir D` keeps the JSON in D instead of figures/ and leaves the READMEs alone; `--extra` appends
-// flags to every benchmark's own (later flags win): together, a quick smoke of the whole path.
+// rendered table is followed by the machine, its load average before and after, and the date,
+// recorded by this script around the run: a figure without them says nothing on a shared host.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +28,9 @@ export const RUNS = [
   { name: 'train-gru2', target: 'train:bench', args: ['--arch', 'gru', '--layers', '2', '--rounds', '3', '--windows', '5'] },
   { name: 'generation', target: 'infer-web:bench', args: ['--windows', '9'] },
   { name: 'serving', target: 'serve:bench', args: [] },
+  ...['nietzsche', 'sqlite3.h'].flatMap((corpus) =>
+    [3, 10].map((minutes) => ({ name: `quality-${corpus.replace(/\.h$/, '')}-${minutes}m`, target: 'train:quality', args: ['--corpus', corpus, '--minutes', String(minutes)] })),
+  ),
 ];
 
 /** Which tables each README holds, and the runs each table is rendered from. */
@@ -48,41 +38,13 @@ export const TABLES = {
   'training-speed': { runs: ['train-gru', 'train-rnn', 'train-lstm', 'train-gru2'], render: trainingTable },
   'generation-speed': { runs: ['generation'], render: generationTable },
   'serving-load': { runs: ['serving'], render: servingTable },
+  'quality-nietzsche': { runs: ['quality-nietzsche-3m', 'quality-nietzsche-10m'], render: qualityTable },
+  'quality-sqlite3': { runs: ['quality-sqlite3-3m', 'quality-sqlite3-10m'], render: qualityTable },
 };
 export const READMES = ['README.md', 'packages/train/README.md', 'packages/infer-web/README.md', 'packages/serve/README.md'];
 
-/** The load gate of `run` (see the top of this file). */
-export const LOAD_GATE = { sampleSeconds: 5, maxBusyCores: 0.5 };
-
-/** Cores busy between two os.cpus() snapshots: Σ over CPUs of its non-idle share of the interval. */
-export function busyCores(before, after) {
-  let busy = 0;
-  after.forEach((cpu, i) => {
-    const d = (k) => cpu.times[k] - (before[i]?.times[k] ?? 0);
-    const total = d('user') + d('nice') + d('sys') + d('idle') + d('irq');
-    if (total > 0) busy += 1 - d('idle') / total;
-  });
-  return busy;
-}
-
-/** Why the gate refuses a run with `busy` cores busy, or null when it may run. */
-export function gateRefusal(name, busy, maxBusyCores, overridden) {
-  if (busy <= maxBusyCores) return null;
-  return (
-    `refusing to run ${name}: ${busy.toFixed(2)} CPU cores were busy over a ${LOAD_GATE.sampleSeconds} s sample, above the threshold of ${maxBusyCores} ` +
-    `(other work distorts both sides of a ratio unevenly). Wait for a quiet machine, or pass --max-busy N to run anyway; the figure then records the override` +
-    (overridden ? ` (--max-busy ${maxBusyCores} was given)` : '')
-  );
-}
-
 const int = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US'));
 const ratio = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(2));
-
-/** The widest vector extensions among /proc/cpuinfo flags, for a reader comparing machines. */
-export function vectorFlags(flags = []) {
-  const shown = ['avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_tile', 'avx2', 'fma', 'avx', 'sse4_2', 'neon', 'asimd', 'sve'];
-  return shown.filter((f) => flags.includes(f));
-}
 
 /** One line saying where and when the figures were measured. */
 export function provenance(recorded) {
@@ -92,63 +54,11 @@ export function provenance(recorded) {
   const dates = recorded.map((r) => r.date).sort();
   const when = dates[0] === dates[dates.length - 1] ? dates[0] : `${dates[0]} to ${dates[dates.length - 1]}`;
   const m = recorded[0].machine;
-  const flags = m.cpuFlags ? `, flags ${vectorFlags(m.cpuFlags).join(' ') || 'none of the vector ones'}` : '';
-  const gates = recorded.map((r) => r.gate).filter(Boolean);
-  const busy = gates.map((g) => g.busyCores);
-  const overridden = gates.filter((g) => g.overridden);
-  const gate = gates.length
-    ? `; ${Math.min(...busy).toFixed(2)}–${Math.max(...busy).toFixed(2)} cores busy before each run (${overridden.length ? `**load gate overridden**: --max-busy ${Math.max(...overridden.map((g) => g.maxBusyCores))} for ${overridden.length} of ${recorded.length} runs` : `gate ${gates[0].maxBusyCores}`})`
-    : '';
   return (
     `Generated by \`node tools/figures.mjs\` from ${recorded.map((r) => `\`figures/${r.name}.json\``).join(', ')}: ` +
-    `${m.cpus} × ${m.cpuModel}${flags}, ${m.platform}, Node ${m.node}; 1-minute load average ${lo.toFixed(2)}–${hi.toFixed(2)} ` +
-    `(before and after each run)${gate}; ${when}.`
+    `${m.cpus} × ${m.cpuModel}, ${m.platform}, Node ${m.node}; 1-minute load average ${lo.toFixed(2)}–${hi.toFixed(2)} ` +
+    `(before and after each run); ${when}.`
   );
-}
-
-/** The BLAS libraries train:bench accepts under PyTorch (packages/train/bench/anchor.ts). */
-export const FAST_BLAS = ['OpenBLAS', 'MKL', 'BLIS'];
-
-const lessonGru = (c) => c.arch === 'gru' && c.embeddingDim === 42 && c.hiddenSize === 256 && c.numLayers === 1 && c.batchSize === 64 && c.bptt === 8;
-
-/**
- * Why a recorded train:bench figure may not be shown beside PyTorch: [] when it cites no PyTorch
- * or its report records a sound anchor (re-checked here, not taken on trust).
- */
-export function anchorProblems(recorded) {
-  const { name, report } = recorded;
-  if (!Array.isArray(report.pytorch) || report.pytorch.length === 0) return [];
-  const file = `\`figures/${name}.json\``;
-  const a = report.anchor;
-  if (!a) {
-    const oneThread = report.rounds?.flatMap((r) => (r.pytorch ?? []).filter((p) => p.threads === 1).map((p) => p.result?.charsPerCpuSecond)).filter(Number.isFinite) ?? [];
-    const speed =
-      lessonGru(report.config) && oneThread.length
-        ? `; its PyTorch trained the lesson GRU at ${oneThread.map(int).join(', ')} chars per CPU-second on 1 thread (one per round)`
-        : '';
-    return [`${file} (${recorded.date}) was measured before train:bench checked its PyTorch anchor: no BLAS, thread sizing or floor run is recorded${speed}`];
-  }
-  const problems = [];
-  if (!FAST_BLAS.includes(a.blasKind)) problems.push(`${file}: PyTorch multiplied with ${a.blasKind} (${a.blas ?? 'no library mapped'})`);
-  const cps = a.lessonGru?.charsPerCpuSecond;
-  const floor = a.floor?.charsPerCpuSecond;
-  if (!Number.isFinite(cps) || !Number.isFinite(floor) || cps < floor) {
-    problems.push(`${file}: PyTorch trained the lesson GRU at ${int(cps)} chars per CPU-second on 1 thread, under the floor of ${int(floor)}`);
-  }
-  return problems;
-}
-
-/** The block shown instead of figures whose anchor failed: which files, why, and how to measure again. */
-export function withdrawn(table, recorded, problems) {
-  return [
-    `**Withdrawn.** The ${table} figures are not shown: their PyTorch reference fails the anchor check of \`node tools/figures.mjs\` ` +
-      '(train:bench refuses a PyTorch that multiplies with the reference BLAS, has unsized thread pools or trains the lesson GRU under ' +
-      'its CPU class\'s floor; `packages/train/bench/anchor.ts`), so their ratios would mislead:',
-    '',
-    ...problems.map((p) => `- ${p}.`),
-    '',
-    `\`node tools/figures.mjs run ${recorded.map((r) => r.name).join(' ')}\` on a quiet machine measures them again.`,
-  ];
 }
 
 /** The bench's own ratio (median over rounds of ours / the faster PyTorch of that round) and each round's. */
@@ -208,6 +118,49 @@ export function servingTable([{ report: r }]) {
   const h = r.ratios?.http1_vs_inprocess_batch1;
   const inprocess = h ? `; one HTTP+SSE stream / in-process batch-1 (${int(r.inprocess_batch1_chars_per_s)} chars/s, median of the runs before and after): ${ratio(h)}×` : '';
   return [...rows, '', `max_tokens ${r.max_tokens}, flush interval ${r.flush_interval_ms} ms, large-run threads ${r.large_run_threads}${s ? `; 64 streams / 1 stream: ${ratio(s)}×` : ''}${inprocess}.`];
+}
+
+const loss = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(4));
+const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const duration = (seconds) => (seconds < 90 ? `${seconds.toFixed(0)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`);
+
+/** A fenced code block that the text itself cannot close (CommonMark: a fence longer than any backtick run inside). */
+export function fenced(text) {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}text`, ...text.split('\n'), fence];
+}
+
+/** train:quality reports (one per budget, same corpus) → one row per model and budget, the best loss of a budget in bold, then each model's sample. */
+export function qualityTable(recorded) {
+  const first = recorded[0].report;
+  const rows = [
+    '| budget | model | recipe | params | chars trained | **val loss** (nats/char) | its own val loss | wall time |',
+    '|---:|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const { report: r } of recorded) {
+    const best = Math.min(...r.models.map((m) => m.valLoss));
+    for (const m of r.models) {
+      const l = m.valLoss === best ? `**${loss(m.valLoss)}**` : loss(m.valLoss);
+      rows.push(`| ${r.minutes} min | ${m.model} | ${cell(m.recipe)} | ${int(m.params)} | ${int(m.charsTrained)} | ${l}${m.unknown ? ` (${m.unknown} chars unknown to it)` : ''} | ${loss(m.ownValLoss)} | ${duration(m.wallSeconds)} |`);
+    }
+  }
+  const c = first.corpus;
+  const lines = [
+    ...rows,
+    '',
+    `Corpus \`${c.file}\` (${int(c.chars)} characters, sha256 ${c.sha256.slice(0, 12)}…). Split: ${first.split}: ${int(c.trainChars)} train, ${int(c.validChars)} held out. ` +
+      `Val loss: ${first.evaluator}; ${[...new Set(recorded.flatMap((x) => x.report.models.map((m) => `${m.model} ${m.context}`)))].join('; ')}. ` +
+      `Its own val loss is what each tool reported for the weights it kept (nanoGPT: mean of random 64-char windows; ours and the RNN: their stateful streams). ` +
+      `Each model had ${[...new Set(recorded.map((x) => `${x.report.threads} thread${x.report.threads === 1 ? '' : 's'}`))].join(' / ')} and the budget, trained one after another; ` +
+      `load average per phase: ${recorded.map((x) => `${x.report.minutes} min ${x.report.phases.map((p) => `${p.phase} ${p.loadavg.map((v) => v.toFixed(1)).join('–')}`).join(', ')}`).join('; ')}.` +
+      (first.anchor ? ` PyTorch ${first.anchor.torch} multiplied with ${first.anchor.blasKind} (\`${first.anchor.blas}\`); train:bench's anchor check passed (lesson GRU at 1 thread: ${int(first.anchor.lessonGruCharsPerCpuSecond)} chars per CPU-second, floor ${int(first.anchor.floor)}).` : ''),
+  ];
+  for (const { report: r } of recorded) {
+    lines.push('', `Samples after ${r.minutes} min (temperature ${r.models[0].temperature}, after the held-out text's first ${r.models[0].prompt.length} characters):`, '', ...fenced(r.models[0].prompt));
+    for (const m of r.models) lines.push('', `${m.model}:`, '', ...fenced(m.sample));
+  }
+  return lines;
 }
 
 /** Where each package's mutation-testing baseline is committed (tools/stryker-config.mjs writes it). */
@@ -342,8 +295,6 @@ export function replaceBlock(text, table, body) {
 export function renderTable(table, recorded) {
   const spec = TABLES[table];
   if (!spec) throw new Error(`unknown table ${table}; tables are ${Object.keys(TABLES).join(', ')}`);
-  const problems = recorded.flatMap(anchorProblems);
-  if (problems.length) return withdrawn(table, recorded, problems);
   return [...spec.render(recorded), '', provenance(recorded)];
 }
 
@@ -378,49 +329,9 @@ function writeAtomic(file, text) {
   renameSync(temp, file);
 }
 
-function cpuFlags() {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
-    return line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
-  } catch {
-    return [];
-  }
-}
-
 function machine() {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU', cpuFlags: cpuFlags(), platform: `${os.platform()}/${os.arch()}`, node: process.versions.node };
-}
-
-/** Cores busy over the gate's sample, measured while this script sleeps. */
-async function sampleBusyCores() {
-  const before = os.cpus();
-  await new Promise((ok) => setTimeout(ok, LOAD_GATE.sampleSeconds * 1000));
-  return busyCores(before, os.cpus());
-}
-
-/** `run`'s own flags, then the names of the runs. */
-export function parseRunArgs(argv) {
-  const o = { maxBusyCores: LOAD_GATE.maxBusyCores, overridden: false, dir: null, extra: [], names: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--max-busy') {
-      const v = Number(value());
-      if (!(v >= 0)) throw new Error(`--max-busy must be a number of cores ≥ 0, got ${argv[i]}`);
-      o.maxBusyCores = v;
-      o.overridden = true;
-    } else if (a === '--dir') o.dir = value();
-    else if (a === '--extra') o.extra = value().split(/\s+/).filter(Boolean);
-    else if (a.startsWith('--')) throw new Error(`unknown flag ${a}; run takes --max-busy N, --dir D, --extra 'FLAGS' and run names (${RUNS.map((r) => r.name).join(', ')})`);
-    else o.names.push(a);
-  }
-  const unknown = o.names.filter((n) => !RUNS.some((r) => r.name === n));
-  if (unknown.length) throw new Error(`unknown run ${unknown.join(', ')}; runs are ${RUNS.map((r) => r.name).join(', ')}`);
-  return o;
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU', platform: `${os.platform()}/${os.arch()}`, node: process.versions.node };
 }
 
 function runBench(run) {
@@ -437,32 +348,16 @@ function runBench(run) {
 }
 
 async function main(argv) {
-  const [command = 'render', ...rest] = argv;
+  const [command = 'render', ...names] = argv;
   if (command === 'run') {
-    const o = parseRunArgs(rest);
-    const dir = o.dir ? path.resolve(o.dir) : path.join(WORKSPACE, FIGURES_DIR);
-    mkdirSync(dir, { recursive: true });
-    const chosen = o.names.length ? RUNS.filter((r) => o.names.includes(r.name)) : RUNS;
-    for (const spec of chosen) {
-      const run = { ...spec, args: [...spec.args, ...o.extra] };
-      const busy = await sampleBusyCores();
-      const refusal = gateRefusal(run.name, busy, o.maxBusyCores, o.overridden);
-      if (refusal) throw new Error(refusal);
+    mkdirSync(path.join(WORKSPACE, FIGURES_DIR), { recursive: true });
+    const chosen = names.length ? RUNS.filter((r) => names.includes(r.name)) : RUNS;
+    for (const run of chosen) {
       const before = os.loadavg()[0];
       const report = extractReport(await runBench(run));
-      const recorded = {
-        name: run.name,
-        command: ['npx nx run', run.target, ...(run.args.length ? ['--', ...run.args] : [])].join(' '),
-        machine: machine(),
-        loadavg: [before, os.loadavg()[0]],
-        gate: { busyCores: Number(busy.toFixed(3)), maxBusyCores: o.maxBusyCores, overridden: o.overridden, sampleSeconds: LOAD_GATE.sampleSeconds },
-        date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-        report,
-      };
-      writeAtomic(path.join(dir, `${run.name}.json`), JSON.stringify(recorded, null, 2) + '\n');
-      process.stderr.write(`figures: wrote ${path.join(dir, `${run.name}.json`)}\n`);
+      const recorded = { name: run.name, command: ['npx nx run', run.target, ...(run.args.length ? ['--', ...run.args] : [])].join(' '), machine: machine(), loadavg: [before, os.loadavg()[0]], date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, report };
+      writeAtomic(path.join(WORKSPACE, FIGURES_DIR, `${run.name}.json`), JSON.stringify(recorded, null, 2) + '\n');
     }
-    if (o.dir) return; // a smoke run: the READMEs render from figures/ only
   } else if (command !== 'render' && command !== 'check') {
     throw new Error(`unknown command ${command}; use run [name ...], render or check`);
   }

@@ -91,9 +91,9 @@ function cpuFlags(): string[] {
 /**
  * Runs the lesson GRU on PyTorch at 1 thread and checks its BLAS, thread sizing and speed against
  * the floor; throws an AnchorError naming every problem, so that no ratio is reported against a
- * crippled reference.
+ * crippled reference (also tools/quality.mjs's check before it trains PyTorch models).
  */
-async function checkAnchor(pytorch: NonNullable<BenchOptions['pytorch']>, log: (line: string) => void): Promise<PytorchAnchorReport> {
+export async function checkAnchor(pytorch: Pick<NonNullable<BenchOptions['pytorch']>, 'python' | 'script' | 'floor' | 'floorCorpus'>, log: (line: string) => void): Promise<PytorchAnchorReport> {
   const known = floorFor(cpuFlags());
   const floor = pytorch.floor !== undefined ? { cpuClass: 'this CPU', charsPerCpuSecond: pytorch.floor, source: 'given with --pytorch-floor', explicit: true } : known && { ...known, explicit: false };
   if (!floor) {

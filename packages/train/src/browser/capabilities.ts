@@ -16,8 +16,7 @@ export class BrowserUnsupportedError extends Error {
   override name = 'BrowserUnsupportedError';
 }
 
-// Uint8Array, not the DOM's BufferSource: these declarations are re-exported by the Node entry too.
-type Wasm = { validate(bytes: Uint8Array<ArrayBuffer>): boolean } | null;
+type Wasm = { validate(bytes: BufferSource): boolean } | null;
 const globalWasm = (): Wasm => (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly ?? null;
 
 /** Whether WebAssembly with SIMD (the 128-bit proposal, in every current browser) is available; `wasm` null = none. */

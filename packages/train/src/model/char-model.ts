@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mapStates, stateShape } from '@charrnn/contract';
 import type { Rng } from '@charrnn/data';
 import { expectedShapes, validateModelConfig, type ModelConfig } from './config.js';
 import { embeddingLookup } from './embedding.js';
@@ -54,8 +53,10 @@ export class CharModel {
   }
 
   zeroState(batch: number): RecurrentState {
-    const shape = stateShape(this.config, batch);
-    return mapStates(this.config.arch, () => tf.zeros(shape));
+    const shape: [number, number, number] = [this.config.numLayers, batch, this.config.hiddenSize];
+    const state: RecurrentState = { h: tf.zeros(shape) };
+    if (this.config.arch === 'lstm') state.c = tf.zeros(shape);
+    return state;
   }
 
   forward(tokens: tf.Tensor2D, state: RecurrentState, opts: ForwardOptions = {}): ForwardResult {
