@@ -1,6 +1,8 @@
 export interface Machine {
   cpus: number;
   cpuModel: string;
+  /** /proc/cpuinfo's flags (absent in figures recorded before they were kept). */
+  cpuFlags?: string[];
   platform: string;
   node: string;
 }
@@ -11,6 +13,8 @@ export interface Recorded {
   machine: Machine;
   /** 1-minute load average before and after the run. */
   loadavg: number[];
+  /** The load gate's sample before the run (absent in figures recorded before the gate). */
+  gate?: { busyCores: number; maxBusyCores: number; overridden: boolean; sampleSeconds: number };
   date: string;
   /** The benchmark's own JSON report. */
   report: unknown;
@@ -50,3 +54,15 @@ export type Explained = Record<string, { mutator: string; original: string; repl
 export declare function mutationTable(reports: MutationReport[], explained?: Explained): string[];
 export declare function readExplained(root?: string): Explained;
 export declare function readMutationReports(root?: string): MutationReport[];
+export declare const LOAD_GATE: { sampleSeconds: number; maxBusyCores: number };
+/** os.cpus()'s shape, the fields read here. */
+export interface CpuTimes {
+  times: { user: number; nice: number; sys: number; idle: number; irq: number };
+}
+export declare function busyCores(before: CpuTimes[], after: CpuTimes[]): number;
+export declare function gateRefusal(name: string, busy: number, maxBusyCores: number, overridden: boolean): string | null;
+export declare function parseRunArgs(argv: string[]): { maxBusyCores: number; overridden: boolean; dir: string | null; extra: string[]; names: string[] };
+export declare function vectorFlags(flags?: string[]): string[];
+export declare const FAST_BLAS: string[];
+export declare function anchorProblems(recorded: Recorded): string[];
+export declare function withdrawn(table: string, recorded: Recorded[], problems: string[]): string[];

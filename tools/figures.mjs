@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The READMEs' benchmark tables, generated from the benchmarks' JSON instead of pasted by hand.
 //
-//   node tools/figures.mjs run [name ...]   run the benchmarks (each an `nx run <project>:bench`),
+//   node tools/figures.mjs run [--max-busy N] [--dir D] [--extra 'FLAGS'] [name ...]
+//                                           run the benchmarks (each an `nx run <project>:bench`),
 //                                           keep each report in figures/<name>.json, then render
 //   node tools/figures.mjs render           rewrite every README block from figures/*.json
 //   node tools/figures.mjs check            exit 1 if a README block differs from its JSON
@@ -9,8 +10,20 @@
 //                                           (and the mutation scores from reports/mutation/)
 // A README block is the text between `<!-- figures:<table> -->` and `<!-- /figures:<table> -->`;
 // until its JSON exists it keeps what it holds (the hand-measured table it replaces). Every
-// rendered table is followed by the machine, its load average before and after, and the date,
-// recorded by this script around the run: a figure without them says nothing on a shared host.
+// rendered table is followed by the machine (CPU model and vector flags), its load before and
+// after, and the date, recorded by this script around the run: a figure without them says
+// nothing on a shared host.
+//
+// The load gate: before each run, `run` samples how many CPU cores other work keeps busy (over
+// LOAD_GATE.sampleSeconds) and refuses to run above LOAD_GATE.maxBusyCores, since a busy machine
+// distorts both sides of a ratio unevenly. `--max-busy N` raises the threshold explicitly; the
+// figure then records the override and its table says so.
+// A training figure that cites PyTorch is rendered only when its report records a sound anchor
+// (train:bench's check: a fast BLAS, and the lesson GRU at 1 thread above the CPU class's floor);
+// otherwise the block says the figures are withdrawn and why.
+//
+// `--dir D` keeps the JSON in D instead of figures/ and leaves the READMEs alone; `--extra` appends
+// flags to every benchmark's own (later flags win): together, a quick smoke of the whole path.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -43,8 +56,38 @@ export const TABLES = {
 };
 export const READMES = ['README.md', 'packages/train/README.md', 'packages/infer-web/README.md', 'packages/serve/README.md'];
 
+/** The load gate of `run` (see the top of this file). */
+export const LOAD_GATE = { sampleSeconds: 5, maxBusyCores: 0.5 };
+
+/** Cores busy between two os.cpus() snapshots: Σ over CPUs of its non-idle share of the interval. */
+export function busyCores(before, after) {
+  let busy = 0;
+  after.forEach((cpu, i) => {
+    const d = (k) => cpu.times[k] - (before[i]?.times[k] ?? 0);
+    const total = d('user') + d('nice') + d('sys') + d('idle') + d('irq');
+    if (total > 0) busy += 1 - d('idle') / total;
+  });
+  return busy;
+}
+
+/** Why the gate refuses a run with `busy` cores busy, or null when it may run. */
+export function gateRefusal(name, busy, maxBusyCores, overridden) {
+  if (busy <= maxBusyCores) return null;
+  return (
+    `refusing to run ${name}: ${busy.toFixed(2)} CPU cores were busy over a ${LOAD_GATE.sampleSeconds} s sample, above the threshold of ${maxBusyCores} ` +
+    `(other work distorts both sides of a ratio unevenly). Wait for a quiet machine, or pass --max-busy N to run anyway; the figure then records the override` +
+    (overridden ? ` (--max-busy ${maxBusyCores} was given)` : '')
+  );
+}
+
 const int = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US'));
 const ratio = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(2));
+
+/** The widest vector extensions among /proc/cpuinfo flags, for a reader comparing machines. */
+export function vectorFlags(flags = []) {
+  const shown = ['avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_tile', 'avx2', 'fma', 'avx', 'sse4_2', 'neon', 'asimd', 'sve'];
+  return shown.filter((f) => flags.includes(f));
+}
 
 /** One line saying where and when the figures were measured. */
 export function provenance(recorded) {
@@ -54,11 +97,63 @@ export function provenance(recorded) {
   const dates = recorded.map((r) => r.date).sort();
   const when = dates[0] === dates[dates.length - 1] ? dates[0] : `${dates[0]} to ${dates[dates.length - 1]}`;
   const m = recorded[0].machine;
+  const flags = m.cpuFlags ? `, flags ${vectorFlags(m.cpuFlags).join(' ') || 'none of the vector ones'}` : '';
+  const gates = recorded.map((r) => r.gate).filter(Boolean);
+  const busy = gates.map((g) => g.busyCores);
+  const overridden = gates.filter((g) => g.overridden);
+  const gate = gates.length
+    ? `; ${Math.min(...busy).toFixed(2)}–${Math.max(...busy).toFixed(2)} cores busy before each run (${overridden.length ? `**load gate overridden**: --max-busy ${Math.max(...overridden.map((g) => g.maxBusyCores))} for ${overridden.length} of ${recorded.length} runs` : `gate ${gates[0].maxBusyCores}`})`
+    : '';
   return (
     `Generated by \`node tools/figures.mjs\` from ${recorded.map((r) => `\`figures/${r.name}.json\``).join(', ')}: ` +
-    `${m.cpus} × ${m.cpuModel}, ${m.platform}, Node ${m.node}; 1-minute load average ${lo.toFixed(2)}–${hi.toFixed(2)} ` +
-    `(before and after each run); ${when}.`
+    `${m.cpus} × ${m.cpuModel}${flags}, ${m.platform}, Node ${m.node}; 1-minute load average ${lo.toFixed(2)}–${hi.toFixed(2)} ` +
+    `(before and after each run)${gate}; ${when}.`
   );
+}
+
+/** The BLAS libraries train:bench accepts under PyTorch (packages/train/bench/anchor.ts). */
+export const FAST_BLAS = ['OpenBLAS', 'MKL', 'BLIS'];
+
+const lessonGru = (c) => c.arch === 'gru' && c.embeddingDim === 42 && c.hiddenSize === 256 && c.numLayers === 1 && c.batchSize === 64 && c.bptt === 8;
+
+/**
+ * Why a recorded train:bench figure may not be shown beside PyTorch: [] when it cites no PyTorch
+ * or its report records a sound anchor (re-checked here, not taken on trust).
+ */
+export function anchorProblems(recorded) {
+  const { name, report } = recorded;
+  if (!Array.isArray(report.pytorch) || report.pytorch.length === 0) return [];
+  const file = `\`figures/${name}.json\``;
+  const a = report.anchor;
+  if (!a) {
+    const oneThread = report.rounds?.flatMap((r) => (r.pytorch ?? []).filter((p) => p.threads === 1).map((p) => p.result?.charsPerCpuSecond)).filter(Number.isFinite) ?? [];
+    const speed =
+      lessonGru(report.config) && oneThread.length
+        ? `; its PyTorch trained the lesson GRU at ${oneThread.map(int).join(', ')} chars per CPU-second on 1 thread (one per round)`
+        : '';
+    return [`${file} (${recorded.date}) was measured before train:bench checked its PyTorch anchor: no BLAS, thread sizing or floor run is recorded${speed}`];
+  }
+  const problems = [];
+  if (!FAST_BLAS.includes(a.blasKind)) problems.push(`${file}: PyTorch multiplied with ${a.blasKind} (${a.blas ?? 'no library mapped'})`);
+  const cps = a.lessonGru?.charsPerCpuSecond;
+  const floor = a.floor?.charsPerCpuSecond;
+  if (!Number.isFinite(cps) || !Number.isFinite(floor) || cps < floor) {
+    problems.push(`${file}: PyTorch trained the lesson GRU at ${int(cps)} chars per CPU-second on 1 thread, under the floor of ${int(floor)}`);
+  }
+  return problems;
+}
+
+/** The block shown instead of figures whose anchor failed: which files, why, and how to measure again. */
+export function withdrawn(table, recorded, problems) {
+  return [
+    `**Withdrawn.** The ${table} figures are not shown: their PyTorch reference fails the anchor check of \`node tools/figures.mjs\` ` +
+      '(train:bench refuses a PyTorch that multiplies with the reference BLAS, has unsized thread pools or trains the lesson GRU under ' +
+      'its CPU class\'s floor; `packages/train/bench/anchor.ts`), so their ratios would mislead:',
+    '',
+    ...problems.map((p) => `- ${p}.`),
+    '',
+    `\`node tools/figures.mjs run ${recorded.map((r) => r.name).join(' ')}\` on a quiet machine measures them again.`,
+  ];
 }
 
 /** The bench's own ratio (median over rounds of ours / the faster PyTorch of that round) and each round's. */
@@ -295,6 +390,8 @@ export function replaceBlock(text, table, body) {
 export function renderTable(table, recorded) {
   const spec = TABLES[table];
   if (!spec) throw new Error(`unknown table ${table}; tables are ${Object.keys(TABLES).join(', ')}`);
+  const problems = recorded.flatMap(anchorProblems);
+  if (problems.length) return withdrawn(table, recorded, problems);
   return [...spec.render(recorded), '', provenance(recorded)];
 }
 
@@ -329,9 +426,49 @@ function writeAtomic(file, text) {
   renameSync(temp, file);
 }
 
+function cpuFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
+  } catch {
+    return [];
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU', platform: `${os.platform()}/${os.arch()}`, node: process.versions.node };
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU', cpuFlags: cpuFlags(), platform: `${os.platform()}/${os.arch()}`, node: process.versions.node };
+}
+
+/** Cores busy over the gate's sample, measured while this script sleeps. */
+async function sampleBusyCores() {
+  const before = os.cpus();
+  await new Promise((ok) => setTimeout(ok, LOAD_GATE.sampleSeconds * 1000));
+  return busyCores(before, os.cpus());
+}
+
+/** `run`'s own flags, then the names of the runs. */
+export function parseRunArgs(argv) {
+  const o = { maxBusyCores: LOAD_GATE.maxBusyCores, overridden: false, dir: null, extra: [], names: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--max-busy') {
+      const v = Number(value());
+      if (!(v >= 0)) throw new Error(`--max-busy must be a number of cores ≥ 0, got ${argv[i]}`);
+      o.maxBusyCores = v;
+      o.overridden = true;
+    } else if (a === '--dir') o.dir = value();
+    else if (a === '--extra') o.extra = value().split(/\s+/).filter(Boolean);
+    else if (a.startsWith('--')) throw new Error(`unknown flag ${a}; run takes --max-busy N, --dir D, --extra 'FLAGS' and run names (${RUNS.map((r) => r.name).join(', ')})`);
+    else o.names.push(a);
+  }
+  const unknown = o.names.filter((n) => !RUNS.some((r) => r.name === n));
+  if (unknown.length) throw new Error(`unknown run ${unknown.join(', ')}; runs are ${RUNS.map((r) => r.name).join(', ')}`);
+  return o;
 }
 
 function runBench(run) {
@@ -348,16 +485,32 @@ function runBench(run) {
 }
 
 async function main(argv) {
-  const [command = 'render', ...names] = argv;
+  const [command = 'render', ...rest] = argv;
   if (command === 'run') {
-    mkdirSync(path.join(WORKSPACE, FIGURES_DIR), { recursive: true });
-    const chosen = names.length ? RUNS.filter((r) => names.includes(r.name)) : RUNS;
-    for (const run of chosen) {
+    const o = parseRunArgs(rest);
+    const dir = o.dir ? path.resolve(o.dir) : path.join(WORKSPACE, FIGURES_DIR);
+    mkdirSync(dir, { recursive: true });
+    const chosen = o.names.length ? RUNS.filter((r) => o.names.includes(r.name)) : RUNS;
+    for (const spec of chosen) {
+      const run = { ...spec, args: [...spec.args, ...o.extra] };
+      const busy = await sampleBusyCores();
+      const refusal = gateRefusal(run.name, busy, o.maxBusyCores, o.overridden);
+      if (refusal) throw new Error(refusal);
       const before = os.loadavg()[0];
       const report = extractReport(await runBench(run));
-      const recorded = { name: run.name, command: ['npx nx run', run.target, ...(run.args.length ? ['--', ...run.args] : [])].join(' '), machine: machine(), loadavg: [before, os.loadavg()[0]], date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, report };
-      writeAtomic(path.join(WORKSPACE, FIGURES_DIR, `${run.name}.json`), JSON.stringify(recorded, null, 2) + '\n');
+      const recorded = {
+        name: run.name,
+        command: ['npx nx run', run.target, ...(run.args.length ? ['--', ...run.args] : [])].join(' '),
+        machine: machine(),
+        loadavg: [before, os.loadavg()[0]],
+        gate: { busyCores: Number(busy.toFixed(3)), maxBusyCores: o.maxBusyCores, overridden: o.overridden, sampleSeconds: LOAD_GATE.sampleSeconds },
+        date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        report,
+      };
+      writeAtomic(path.join(dir, `${run.name}.json`), JSON.stringify(recorded, null, 2) + '\n');
+      process.stderr.write(`figures: wrote ${path.join(dir, `${run.name}.json`)}\n`);
     }
+    if (o.dir) return; // a smoke run: the READMEs render from figures/ only
   } else if (command !== 'render' && command !== 'check') {
     throw new Error(`unknown command ${command}; use run [name ...], render or check`);
   }

@@ -4,7 +4,7 @@
 // bs 64, bptt 8, min_freq 3, Adam). Writes <out>/results.md and <out>/loss-curves.svg, and each
 // run's checkpoint under <out>/rnn and <out>/gru.
 // Usage (after `npx nx run train:build`):
-//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--max-batches N] [--engine auto|ort|tfjs] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
+//   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--overwrite] [--max-batches N] [--engine auto|ort|tfjs] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { integerFlag, writeFileAtomic } from '@charrnn/data/node';
@@ -13,6 +13,8 @@ import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, lineChartSvg, run
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'checkpoints/lesson' },
+    // A second reproduction into the same --out replaces the first only when asked to.
+    overwrite: { type: 'boolean', default: false },
     'max-batches': { type: 'string' },
     engine: { type: 'string', default: 'auto' },
     backend: { type: 'string', default: 'auto' },
@@ -24,7 +26,7 @@ const { values: args } = parseArgs({
 const RUNS = [
   { arch: 'rnn', schedule: '4@1e-3,4@1e-4', target: 1.544, targetNote: "the lesson's figure" },
   { arch: 'gru', schedule: '6@1e-3,3@1e-4', target: 1.42, targetNote: 'PyTorch, same model, recipe and split' },
-].filter((r) => !args.only || r.arch === args.only);
+].filter((r) => !args.only || args.only === r.arch);
 
 // Checked here, before the first of several minutes of training, so a typo fails at once.
 function fail(message) {
@@ -49,7 +51,7 @@ const results = [];
 for (const run of RUNS) {
   const options = { ...DEFAULT_FIT_OPTIONS, arch: run.arch, schedule: run.schedule, maxBatches, engine: args.engine, backend: args.backend, seed };
   const started = Date.now();
-  const result = await runFit({ options, out: path.join(args.out, run.arch) });
+  const result = await runFit({ options, out: path.join(args.out, run.arch), overwrite: args.overwrite });
   if (result.interrupted) process.exit(130);
   results.push({ ...run, engine: result.engine, history: result.history, wallSeconds: (Date.now() - started) / 1000 });
 }

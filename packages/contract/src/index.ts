@@ -3,7 +3,8 @@
 // no dependencies: infer-web's browser bundle takes it whole.
 export { CharRnnError, ModelFormatError, ModelContractError, ModelConfigError, OpsetError } from './errors.js';
 export { type Arch, ARCHS } from './arch.js';
-export { IO, stateInputs, floatOutputs, type GraphKind, GRAPH_KINDS, type Precision, PRECISIONS, ELEM_TYPE } from './signature.js';
+export { type StateName, type StateRecord, type CellShape, CELL_SHAPES, gateCount, stateNames, hasState, mapStates, stateSize, stateShape } from './cells.js';
+export { IO, STATE_IO, stateInputs, stateOutputs, floatOutputs, type GraphKind, GRAPH_KINDS, type Precision, PRECISIONS, ELEM_TYPE } from './signature.js';
 export { type ModelConfig, readModelConfig, validateModelConfig } from './model-config.js';
 export {
   METADATA_KEYS,

@@ -38,7 +38,7 @@ export function readModelConfig(raw: unknown, subject: string, problems: string[
   }
   const r = raw as Record<string, unknown>;
   const config: Partial<ModelConfig> = {};
-  if (typeof r.arch === 'string' && (ARCHS as readonly string[]).includes(r.arch)) config.arch = r.arch as Arch;
+  if ((ARCHS as readonly unknown[]).includes(r.arch)) config.arch = r.arch as Arch;
   else problems.push(`${subject} arch is ${shown(r.arch)}, expected one of ${ARCHS.join(', ')}`);
   for (const [key, valid, expected] of NUMBERS) {
     const value = key === 'dropout' ? (r.dropout ?? 0) : r[key];

@@ -23,7 +23,7 @@ describe('readModelDescription', () => {
             shape: i.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)),
           })),
         );
-        expect(ours.inputs.map((i) => i.name)).toEqual(arch === 'lstm' ? ['tokens', 'h0', 'c0'] : ['tokens', 'h0']);
+        expect(ours.inputs.map((i) => i.name)).toEqual({ rnn: ['tokens', 'h0'], gru: ['tokens', 'h0'], lstm: ['tokens', 'h0', 'c0'] }[arch]);
         expect(ours.inputs[0]).toEqual({ name: 'tokens', elemType: 7, shape: ['seq', 'batch'] });
         expect(ours.inputs[1]).toEqual({ name: 'h0', elemType: elem, shape: [2, 'batch', 12] });
         expect(ours.outputs.map((o) => o.name)).toEqual(theirs.graph!.output!.map((o) => o.name));

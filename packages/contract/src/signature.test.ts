@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { ELEM_TYPE, floatOutputs, GRAPH_KINDS, IO, PRECISIONS, stateInputs } from './signature.js';
+import { ELEM_TYPE, floatOutputs, GRAPH_KINDS, IO, PRECISIONS, STATE_IO, stateInputs, stateOutputs } from './signature.js';
 
 const { onnx } = onnxProto;
 
@@ -11,6 +11,10 @@ describe('contract 2 signature', () => {
     expect(stateInputs('lstm')).toEqual(['h0', 'c0']);
     expect(floatOutputs('rnn')).toEqual(['logits', 'hn']);
     expect(floatOutputs('lstm')).toEqual(['logits', 'hn', 'cn']);
+    expect(floatOutputs('gru')).toEqual(['logits', 'hn']);
+    expect(stateOutputs('gru')).toEqual(['hn']);
+    expect(stateOutputs('lstm')).toEqual(['hn', 'cn']);
+    expect(STATE_IO).toEqual({ h: { input: 'h0', output: 'hn' }, c: { input: 'c0', output: 'cn' } });
     expect(GRAPH_KINDS).toEqual(['fused', 'step']);
     expect(PRECISIONS).toEqual(['float32', 'float16']);
   });

@@ -3,6 +3,7 @@
  * precision and the ONNX element types they use.
  */
 import type { Arch } from './arch.js';
+import { stateNames, type StateName } from './cells.js';
 
 /** Names of the graph inputs and outputs. */
 export const IO = {
@@ -20,14 +21,25 @@ export const IO = {
   cn: 'cn',
 } as const;
 
+/** The graph input that feeds each state in and the output that carries it out. */
+export const STATE_IO: Readonly<Record<StateName, { input: string; output: string }>> = {
+  h: { input: IO.h0, output: IO.hn },
+  c: { input: IO.c0, output: IO.cn },
+};
+
 /** The recurrent state inputs of a model of `arch`, in the order the contract lists them. */
 export function stateInputs(arch: Arch): readonly string[] {
-  return arch === 'lstm' ? [IO.h0, IO.c0] : [IO.h0];
+  return stateNames(arch).map((s) => STATE_IO[s].input);
+}
+
+/** The recurrent state outputs of a model of `arch` (each the next call's matching input). */
+export function stateOutputs(arch: Arch): readonly string[] {
+  return stateNames(arch).map((s) => STATE_IO[s].output);
 }
 
 /** The float outputs of a model of `arch`. */
 export function floatOutputs(arch: Arch): readonly string[] {
-  return arch === 'lstm' ? [IO.logits, IO.hn, IO.cn] : [IO.logits, IO.hn];
+  return [IO.logits, ...stateOutputs(arch)];
 }
 
 /** How the recurrent layers are written: ONNX RNN operators (any seq), or one-character elementwise cells (seq = 1). */

@@ -43,7 +43,7 @@ describe('fused graph', () => {
     for (const node of recurrent) {
       expect(intAttribute(node, 'hidden_size')).toBe(config.hiddenSize);
       expect(intAttribute(node, 'layout')).toBe(0);
-      expect(intAttribute(node, 'linear_before_reset')).toBe(arch === 'gru' ? 1 : undefined);
+      expect(intAttribute(node, 'linear_before_reset')).toBe({ rnn: undefined, gru: 1, lstm: undefined }[arch]);
     }
     const G = { rnn: 1, gru: 3, lstm: 4 }[arch];
     const W0 = graph.initializer.find((t) => t.name === 'rnn.W_l0')!;
@@ -54,8 +54,8 @@ describe('fused graph', () => {
     expect(dimsOf(graph, 'input', 'h0')).toEqual([2, 'batch', config.hiddenSize]);
     expect(dimsOf(graph, 'output', 'logits')).toEqual(['seq', 'batch', config.vocabSize]);
     expect(dimsOf(graph, 'output', 'hn')).toEqual([2, 'batch', config.hiddenSize]);
-    expect(graph.input.map((i) => i.name)).toEqual(arch === 'lstm' ? ['tokens', 'h0', 'c0'] : ['tokens', 'h0']);
-    expect(graph.output.map((i) => i.name)).toEqual(arch === 'lstm' ? ['logits', 'hn', 'cn'] : ['logits', 'hn']);
+    expect(graph.input.map((i) => i.name)).toEqual({ rnn: ['tokens', 'h0'], gru: ['tokens', 'h0'], lstm: ['tokens', 'h0', 'c0'] }[arch]);
+    expect(graph.output.map((i) => i.name)).toEqual({ rnn: ['logits', 'hn'], gru: ['logits', 'hn'], lstm: ['logits', 'hn', 'cn'] }[arch]);
   });
 });
 

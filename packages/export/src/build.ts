@@ -1,4 +1,4 @@
-import { DEFAULT_OPSET, GRAPH_KINDS, IO, checkOpset, onnxMetadataEntries, type GraphKind } from '@charrnn/contract';
+import { DEFAULT_OPSET, GRAPH_KINDS, IO, checkOpset, onnxMetadataEntries, stateInputs, stateOutputs, type GraphKind } from '@charrnn/contract';
 import { GraphBuilder, encodeModel } from '@charrnn/graph';
 import { validateExportSource, type ExportSource } from './export-source.js';
 import { buildFusedGraph } from './graphs/fused.js';
@@ -40,13 +40,13 @@ export function buildOnnxModel(source: ExportSource, options: BuildOptions = {})
   const float = fp16 ? 'float16' : 'float32';
   if (graph === 'fused') buildFusedGraph(g, source, float);
   else buildStepGraph(g, source, float);
-  const lstm = source.config.arch === 'lstm';
+  const { arch } = source.config;
   return encodeModel(g.build(), {
     opset,
     irVersion: irVersionFor(opset),
     metadata: onnxMetadataEntries(source, graph),
     producerName: '@charrnn/export',
     producerVersion: '0.1.0',
-    docString: `charrnn ${source.config.numLayers}-layer ${source.config.arch}, ${graph} graph: ${IO.tokens} int64 [seq, batch], ${IO.h0}${lstm ? `/${IO.c0}` : ''} [layers, batch, hidden] → ${IO.logits}, ${IO.hn}${lstm ? `/${IO.cn}` : ''}`,
+    docString: `charrnn ${source.config.numLayers}-layer ${source.config.arch}, ${graph} graph: ${IO.tokens} int64 [seq, batch], ${stateInputs(arch).join('/')} [layers, batch, hidden] → ${IO.logits}, ${stateOutputs(arch).join('/')}`,
   });
 }

@@ -45,7 +45,7 @@ describe.each(['rnn', 'gru', 'lstm'] as const)('%s', (arch: Arch) => {
           const got = await runStateful(runtime, session, config, tokens, batch, chunks);
           await session.release();
           const diffs = [maxAbsDiff(got.logits, want.logits), maxAbsDiff(got.h, want.h)];
-          if (arch === 'lstm') diffs.push(maxAbsDiff(got.c!, want.c!));
+          if (want.c) diffs.push(maxAbsDiff(got.c!, want.c));
           const key = `${arch} ${graph} ${name}`;
           worst[key] = Math.max(worst[key] ?? 0, ...diffs);
           for (const d of diffs) expect(d).toBeLessThanOrEqual(TOLERANCE);
@@ -70,7 +70,7 @@ describe('float16 export', () => {
         const got = await runStateful(runtime, session, config, tokens, 3, chunks, true);
         await session.release();
         const diffs = [maxAbsDiff(got.logits, want.logits), maxAbsDiff(got.h, want.h)];
-        if (arch === 'lstm') diffs.push(maxAbsDiff(got.c!, want.c!));
+        if (want.c) diffs.push(maxAbsDiff(got.c!, want.c));
         const key = `fp16 ${arch} ${graph} ${name}`;
         worst[key] = Math.max(worst[key] ?? 0, ...diffs);
         for (const d of diffs) expect(d).toBeLessThan(2e-3);

@@ -1,6 +1,6 @@
 // onnxruntime-node and onnxruntime-web share onnxruntime-common's types; either module fits OrtRuntime.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { fromFloat16Array, IO, toFloat16Array } from '@charrnn/contract';
+import { fromFloat16Array, IO, STATE_IO, mapStates, stateNames, toFloat16Array, type StateRecord } from '@charrnn/contract';
 import type { ModelConfig } from '@charrnn/train/browser';
 
 /** The part of onnxruntime-node's or onnxruntime-web's module a stateful run needs. */
@@ -57,22 +57,19 @@ export async function runStateful(
   }
   const { numLayers, hiddenSize, vocabSize } = config;
   const stateDims = [numLayers, batch, hiddenSize];
-  let h: Float32Array = new Float32Array(numLayers * batch * hiddenSize);
-  let c: Float32Array | undefined = config.arch === 'lstm' ? new Float32Array(h.length) : undefined;
+  let state: StateRecord<Float32Array> = mapStates(config.arch, () => new Float32Array(numLayers * batch * hiddenSize));
   const logits = new Float32Array(seq * batch * vocabSize);
   let start = 0;
   for (const size of chunkSizes) {
     const ids = BigInt64Array.from(tokens.subarray(start * batch, (start + size) * batch), (t) => BigInt(t));
     const feeds: Record<string, Tensor> = {
       [IO.tokens]: new ort.Tensor('int64', ids, [size, batch]),
-      [IO.h0]: floatTensor(ort, fp16, h, stateDims),
     };
-    if (c) feeds[IO.c0] = floatTensor(ort, fp16, c, stateDims);
+    for (const s of stateNames(config.arch)) feeds[STATE_IO[s].input] = floatTensor(ort, fp16, state[s] as Float32Array, stateDims);
     const out = await session.run(feeds);
     logits.set(floatData(out[IO.logits], IO.logits), start * batch * vocabSize);
-    h = floatData(out[IO.hn], IO.hn);
-    if (c) c = floatData(out[IO.cn], IO.cn);
+    state = mapStates(config.arch, (s) => floatData(out[STATE_IO[s].output], STATE_IO[s].output));
     start += size;
   }
-  return { logits, h, c };
+  return { logits, ...state };
 }

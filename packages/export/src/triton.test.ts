@@ -37,8 +37,9 @@ describe('the Triton wrapper (batch first) around a contract-2 model', () => {
     const bytes = contract2(arch, graph);
     const plain = await ort.InferenceSession.create(bytes);
     const wrapped = await ort.InferenceSession.create(buildTritonWrapper(bytes));
-    expect(wrapped.inputNames).toEqual(arch === 'lstm' ? ['tokens', 'h0', 'c0'] : ['tokens', 'h0']);
-    expect(wrapped.outputNames).toEqual(arch === 'lstm' ? ['logits', 'hn', 'cn'] : ['logits', 'hn']);
+    const withC = { rnn: false, gru: false, lstm: true }[arch];
+    expect(wrapped.inputNames).toEqual(withC ? ['tokens', 'h0', 'c0'] : ['tokens', 'h0']);
+    expect(wrapped.outputNames).toEqual(withC ? ['logits', 'hn', 'cn'] : ['logits', 'hn']);
     const B = 3;
     const T = graph === 'step' ? 1 : 5;
     const L = 2;
@@ -56,7 +57,7 @@ describe('the Triton wrapper (batch first) around a contract-2 model', () => {
       const tokensTM = new ort.Tensor('int64', BigInt64Array.from(swap01(ids, B, T, 1), (x) => BigInt(x)), [T, B]);
       const feedsBF: Record<string, ort.Tensor> = { tokens: tokensBF, h0: new ort.Tensor('float32', h, [B, L, H]) };
       const feedsTM: Record<string, ort.Tensor> = { tokens: tokensTM, h0: new ort.Tensor('float32', hPlain, [L, B, H]) };
-      if (arch === 'lstm') {
+      if (withC) {
         feedsBF.c0 = new ort.Tensor('float32', c, [B, L, H]);
         feedsTM.c0 = new ort.Tensor('float32', cPlain, [L, B, H]);
       }
@@ -68,12 +69,12 @@ describe('the Triton wrapper (batch first) around a contract-2 model', () => {
         [outBF.logits.data as Float, swap01(outTM.logits.data as Float, T, B, V)],
         [outBF.hn.data as Float, swap01(outTM.hn.data as Float, L, B, H)],
       ];
-      if (arch === 'lstm') pairs.push([outBF.cn.data as Float, swap01(outTM.cn.data as Float, L, B, H)]);
+      if (withC) pairs.push([outBF.cn.data as Float, swap01(outTM.cn.data as Float, L, B, H)]);
       for (const [a, b] of pairs) for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
       // Carry the state as Triton's implicit state does (hn → h0), each model its own.
       h = (outBF.hn.data as Float).slice();
       hPlain = (outTM.hn.data as Float).slice();
-      if (arch === 'lstm') {
+      if (withC) {
         c = (outBF.cn.data as Float).slice();
         cPlain = (outTM.cn.data as Float).slice();
       }

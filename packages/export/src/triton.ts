@@ -21,7 +21,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IO, METADATA_KEYS } from '@charrnn/contract';
+import { IO, METADATA_KEYS, STATE_IO, stateNames, type Arch } from '@charrnn/contract';
 import { attr, encodeModel, GraphBuilder, onnx, type Dim, type ElementType, type IGraphProto, type INodeProto } from '@charrnn/graph';
 import { readOnnxMetadata, type OnnxModelInfo } from './metadata.js';
 
@@ -71,13 +71,8 @@ function resolveTritonOptions(options: TritonOptions): Required<TritonOptions> {
 }
 
 /** The state inputs and the outputs Triton feeds back into them. */
-function statePairs(arch: string): [string, string][] {
-  return arch === 'lstm'
-    ? [
-        [IO.h0, IO.hn],
-        [IO.c0, IO.cn],
-      ]
-    : [[IO.h0, IO.hn]];
+function statePairs(arch: Arch): [string, string][] {
+  return stateNames(arch).map((s) => [STATE_IO[s].input, STATE_IO[s].output]);
 }
 
 /** Names inside the wrapper for the contract-2 graph's own inputs and outputs. */

@@ -17,8 +17,10 @@ export { onnx, type IModelProto, type IGraphProto, type INodeProto, type ITensor
 export { float16Bits, float16Value, toFloat16Array, fromFloat16Array } from '@charrnn/contract';
 export { ONNX_GATE_SOURCE, reorderGateBlocks, transpose, onnxRecurrentWeights, type OnnxRecurrentWeights } from './layout/weight-layout.js';
 export { splitLast } from './cells/split.js';
-export { type CellGradients, sigmoidSlope, tanhSlope } from './cells/derivatives.js';
-export { type RnnStep, rnnCell, rnnCellBackward } from './cells/rnn.js';
-export { type GruStep, gruCell, gruCellBackward } from './cells/gru.js';
-export { type LstmStep, lstmCell, lstmCellBackward } from './cells/lstm.js';
+export { sigmoidSlope, tanhSlope } from './cells/derivatives.js';
+export { type CellSpec, type CellStep, type CellGradients, type StateValues } from './cells/cell-spec.js';
+export { CELLS, cellSpec } from './cells/registry.js';
+export { type RnnStep, RNN_CELL } from './cells/rnn.js';
+export { type GruStep, GRU_CELL } from './cells/gru.js';
+export { type LstmStep, LSTM_CELL } from './cells/lstm.js';
 export { type RecurrentNodeInputs, type RecurrentNodeOutputs, recurrentNode } from './cells/fused.js';

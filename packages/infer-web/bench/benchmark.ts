@@ -5,7 +5,7 @@
  */
 import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { IO, type ModelInfo } from '@charrnn/contract';
+import { IO, hasState, type ModelInfo } from '@charrnn/contract';
 import { CharGenerator as WebCharGenerator, type CoreCharGenerator } from '@charrnn/infer-web';
 import { CharGenerator, type NodeBackend } from '@charrnn/infer-web/node';
 
@@ -122,12 +122,13 @@ async function minimalLoop(model: Uint8Array, info: ModelInfo, windows: number, 
   const h = new Float32Array(info.numLayers * info.hiddenSize);
   const c = new Float32Array(h.length);
   const feeds: Record<string, ort.Tensor> = { [IO.tokens]: new ort.Tensor('int64', tokens, [1, 1]), [IO.h0]: new ort.Tensor('float32', h, dims) };
-  if (info.arch === 'lstm') feeds[IO.c0] = new ort.Tensor('float32', c, dims);
+  const withC = hasState(info.arch, 'c');
+  if (withC) feeds[IO.c0] = new ort.Tensor('float32', c, dims);
   const result = await rate(windows, chars, async () => {
     for (let i = 0; i < chars; i++) {
       const out = await session.run(feeds);
       h.set(out[IO.hn].data as Float32Array);
-      if (info.arch === 'lstm') c.set(out[IO.cn].data as Float32Array);
+      if (withC) c.set(out[IO.cn].data as Float32Array);
       const logits = out[IO.logits].data as Float32Array;
       let best = 0;
       for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;

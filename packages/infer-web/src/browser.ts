@@ -9,7 +9,7 @@
  * finite outputs (a float16 model on an adapter without shader-f16 fails there).
  */
 import type { InferenceSession } from 'onnxruntime-web';
-import type { ModelInfo } from '@charrnn/contract';
+import { hasState, stateSize, type ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { cachedRuntime, DEFAULT_CACHE_NAME, DownloadCache } from './download-cache.js';
@@ -218,9 +218,9 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
 
 /** One step from the zero state: undefined if it ran and gave finite logits, else what went wrong. */
 async function firstStepFailure(session: RecurrentSession, info: ModelInfo): Promise<string | undefined> {
-  const state = (): Float32Array => new Float32Array(info.numLayers * info.hiddenSize);
+  const state = (): Float32Array => new Float32Array(stateSize(info));
   try {
-    const { logits } = await session.run(new BigInt64Array(1), 1, 1, state(), info.arch === 'lstm' ? state() : undefined);
+    const { logits } = await session.run(new BigInt64Array(1), 1, 1, state(), hasState(info.arch, 'c') ? state() : undefined);
     if (logits.length !== info.vocabSize) return `logits have ${logits.length} values, expected ${info.vocabSize}`;
     const bad = logits.findIndex((v) => !Number.isFinite(v));
     return bad === -1 ? undefined : `logit ${bad} is ${logits[bad]}`;

@@ -4,6 +4,9 @@ export { PRIME_CHUNK_CHARS } from './priming.js';
 export {
   validateContract,
   readModelDescription,
+  hasState,
+  stateNames,
+  type StateName,
   type Arch,
   type GraphKind,
   type ModelInfo,
@@ -14,11 +17,16 @@ export { Tokenizer, UNK } from './tokenizer.js';
 export { Rng, type RngState } from './rng.js';
 export { Sampler, argmax, sampleSoftmax, type SamplerSettings } from './sampler.js';
 export {
+  logitsProcessorsFor,
+  MinPProcessor,
+  PresenceFrequencyPenaltyProcessor,
+  RepetitionPenaltyProcessor,
   TemperatureProcessor,
   TopKProcessor,
   TopPProcessor,
   type LogitsContext,
   type LogitsProcessor,
+  type SamplingOptions,
 } from './logits-processors.js';
 export {
   DEFAULT_GENERATION_OPTIONS,

@@ -496,6 +496,24 @@ describe('CharGenerator: inputs, concurrency and release', () => {
     expect(seen).toEqual([[0, 0], [1, 0], [2, 0], [0, 0], [1, 0], [0, 0], [0, 1], [1, 0], [1, 1]]);
   });
 
+  test("logits processors see each row's generated ids, which the penalties use", async () => {
+    const seen: string[] = [];
+    const recorder = { process: (_logits: Float32Array, context: LogitsContext) => void seen.push(`${context.row}:${Array.from(context.generated).join(',')}`) };
+    const { gen } = make(4);
+    const tokenizer = new Tokenizer(gen.info.vocab, gen.info.lower);
+    const texts = await gen.generateBatch(['a', 'bc'], { maxNewTokens: 3, logitsProcessors: [recorder], seed: 1 });
+    const ids = texts.map((t) => tokenizer.encode(t));
+    expect(seen).toEqual(['0:', '1:', `0:${ids[0][0]}`, `1:${ids[1][0]}`, `0:${ids[0].slice(0, 2).join(',')}`, `1:${ids[1].slice(0, 2).join(',')}`]);
+    // Greedy with a frequency penalty far above any logit gap: no character comes twice until all
+    // nine that can be generated (the vocabulary less <unk>) have come once.
+    const plain = await make(4).gen.generate('a', { maxNewTokens: 9, temperature: 0 });
+    expect(new Set(plain).size).toBeLessThan(9);
+    const penalised = await make(4).gen.generate('a', { maxNewTokens: 9, temperature: 0, frequencyPenalty: 1000 });
+    expect(new Set(penalised).size).toBe(9);
+    const batch = await make(4).gen.generateBatch(['a', 'a'], { maxNewTokens: 9, temperature: 0, presencePenalty: 1000 });
+    expect(batch).toEqual([penalised, penalised]);
+  });
+
   test("a batch without a seed takes its seed from the generator's random stream, which moves on", async () => {
     const { gen } = make(5);
     const own = Rng.fromSeed(5); // the generator's stream: make() seeds it with 5

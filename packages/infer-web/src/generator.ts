@@ -338,6 +338,8 @@ export class CharGenerator {
       });
       const criteria: StoppingCriterion[] = stoppingCriteria(opts.maxNewTokens, opts.stop, B);
       const tokens = new BigInt64Array(B);
+      // Each row's generated ids, which the penalties read.
+      const generated = Array.from({ length: B }, () => [] as number[]);
       let active = B;
       const chunk = new Array<string>(B).fill('');
       for (let step = 0; ; step++) {
@@ -350,7 +352,8 @@ export class CharGenerator {
             chunk[b] = '';
             continue;
           }
-          const id = sampler.sample(logits, b * V, rngs[b], step, b);
+          const id = sampler.sample(logits, b * V, rngs[b], step, b, generated[b]);
+          generated[b].push(id);
           last[b] = id;
           counts[b]++;
           const text = this.tokenizer.decodeOne(id);

@@ -26,7 +26,7 @@ export type NodeBackend = 'auto' | 'cuda' | 'cpu';
 const NODE_BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];
 
 export interface NodeRuntimeOptions {
-  /** 'auto' tries CUDA, then falls back to CPU (reported once through the logger). Default 'auto'. */
+  /** 'auto' tries CUDA, then falls back to CPU (said once through `logger.info`). Default 'auto'. */
   backend?: NodeBackend;
   /** Threads inside one op. Default 1: a step of a small RNN is too short to split. */
   intraOpNumThreads?: number;
@@ -49,10 +49,16 @@ export interface NodeRuntimeOptions {
   ort?: OrtApi;
   /** Imports onnxruntime-node when `ort` is not given; injectable so tests can simulate a missing install. */
   loader?: ModuleLoader;
+  /**
+   * Where the runtime reports: `info` gets the one note that 'auto' fell back to the CPU. Default:
+   * warnings to console.warn, no info (console.info would write to stdout, where a CLI's text goes).
+   */
   logger?: Logger;
 }
 
 export interface NodeLoadOptions extends LoadOptions, NodeRuntimeOptions {}
+
+const DEFAULT_LOGGER: Logger = { warn: (message) => console.warn(message) };
 
 /** Loggers already told that CUDA is unavailable: the fallback is reported once, not per load. */
 const toldFallback = new WeakSet<Logger>();
@@ -106,7 +112,7 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
   }
   let ortModule: Promise<OrtApi> | undefined;
   const loadOrt = (): Promise<OrtApi> => (ortModule ??= options.ort ? Promise.resolve(options.ort) : loadOnnxruntimeNode(options.loader));
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? DEFAULT_LOGGER;
   const open = async (ort: OrtApi, model: Uint8Array, providers: string[], intraOpNumThreads = threads): Promise<OrtRunner> => {
     const sessionOptions: InferenceSession.SessionOptions = {
       ...TINY_MODEL_SESSION_OPTIONS,
@@ -150,7 +156,8 @@ export function nodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
         }
         if (!toldFallback.has(logger)) {
           toldFallback.add(logger);
-          logger.warn(`@charrnn/infer-web: CUDA execution provider unavailable (${reason}); using CPU`);
+          // Information, not a warning: on most machines there is no GPU, and 'auto' did what it says.
+          logger.info?.(`@charrnn/infer-web: CUDA execution provider unavailable (${reason}); using CPU`);
         }
         return openCpu(ort, model, info);
       }

@@ -15,6 +15,14 @@ export interface GenerationOptions {
   topK?: number;
   /** Nucleus sampling: the smallest set of characters with total probability ≥ p; 1 = off. Default 1. */
   topP?: number;
+  /** min-p sampling: only characters at least minP × as likely as the most likely one; 0 = off. Default 0. */
+  minP?: number;
+  /** OpenAI's presence penalty: subtracted once from the logit of each character already generated; 0 = off. Default 0. */
+  presencePenalty?: number;
+  /** OpenAI's frequency penalty: subtracted per occurrence of a character already generated; 0 = off. Default 0. */
+  frequencyPenalty?: number;
+  /** CTRL's repetition penalty (> 0): > 1 makes characters already generated less likely; 1 = off. Default 1. */
+  repetitionPenalty?: number;
   /**
    * Seed for this call's sampling. Default: none, which continues the generator's own random
    * stream (seeded by `LoadOptions.seed`), so successive calls differ but replay identically.
@@ -40,6 +48,10 @@ export interface ResolvedGenerationOptions {
   temperature: number;
   topK: number;
   topP: number;
+  minP: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  repetitionPenalty: number;
   seed: number | undefined;
   stop: readonly string[];
   signal: AbortSignal | undefined;
@@ -53,6 +65,10 @@ export const DEFAULT_GENERATION_OPTIONS: Readonly<ResolvedGenerationOptions> = O
   temperature: 1,
   topK: 0,
   topP: 1,
+  minP: 0,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  repetitionPenalty: 1,
   seed: undefined,
   stop: Object.freeze([]) as readonly string[],
   signal: undefined,
@@ -79,6 +95,13 @@ export function resolveGenerationOptions(options: GenerationOptions = {}): Resol
   }
   if (!Number.isInteger(o.topK) || o.topK < 0) bad('topK', o.topK, 'an integer ≥ 0 (0 = off)');
   if (typeof o.topP !== 'number' || !(o.topP > 0 && o.topP <= 1)) bad('topP', o.topP, 'a number in (0, 1] (1 = off)');
+  if (typeof o.minP !== 'number' || !(o.minP >= 0 && o.minP <= 1)) bad('minP', o.minP, 'a number in [0, 1] (0 = off)');
+  for (const name of ['presencePenalty', 'frequencyPenalty'] as const) {
+    if (typeof o[name] !== 'number' || !Number.isFinite(o[name])) bad(name, o[name], 'a finite number (0 = off; OpenAI allows -2 to 2)');
+  }
+  if (typeof o.repetitionPenalty !== 'number' || !(o.repetitionPenalty > 0 && Number.isFinite(o.repetitionPenalty))) {
+    bad('repetitionPenalty', o.repetitionPenalty, 'a finite number > 0 (1 = off)');
+  }
   if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) bad('seed', o.seed, 'a non-negative safe integer');
   if (!Array.isArray(o.stop) || !o.stop.every((s) => typeof s === 'string' && s.length > 0)) {
     bad('stop', JSON.stringify(o.stop), 'an array of non-empty strings');

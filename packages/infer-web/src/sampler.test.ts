@@ -1,4 +1,13 @@
-import { TopKProcessor, TopPProcessor, TemperatureProcessor } from './logits-processors.js';
+import {
+  logitsProcessorsFor,
+  MinPProcessor,
+  PresenceFrequencyPenaltyProcessor,
+  RepetitionPenaltyProcessor,
+  TemperatureProcessor,
+  TopKProcessor,
+  TopPProcessor,
+  type LogitsContext,
+} from './logits-processors.js';
 import { Rng } from './rng.js';
 import { Sampler, argmax, sampleSoftmax } from './sampler.js';
 
@@ -14,6 +23,90 @@ function softmax(x: ArrayLike<number>, t = 1): number[] {
 function chiSquare(counts: number[], probs: number[], n: number): number {
   return counts.reduce((s, o, i) => (probs[i] > 0 ? s + (o - n * probs[i]) ** 2 / (n * probs[i]) : s), 0);
 }
+
+describe('penalties and min-p', () => {
+  const context = (generated: number[], row = 0): LogitsContext => ({ step: generated.length, row, generated });
+
+  test("presence and frequency penalties subtract OpenAI's presence · [count > 0] + frequency · count", () => {
+    const x = LOGITS.slice();
+    new PresenceFrequencyPenaltyProcessor(0.5, 0.25).process(x, context([1, 4, 1, 1, 6]));
+    // counts: 1 → 3, 4 → 1, 6 → 1
+    const expected = Array.from(LOGITS);
+    expected[1] -= 0.5 + 0.75;
+    expected[4] -= 0.5 + 0.25;
+    expected[6] -= 0.5 + 0.25;
+    expect(Array.from(x)).toEqual(expected.map((v) => Math.fround(v)));
+  });
+
+  test('the repetition penalty divides a positive logit and multiplies a negative one, once per character however often it came', () => {
+    const x = LOGITS.slice();
+    new RepetitionPenaltyProcessor(2).process(x, context([1, 1, 2, 5]));
+    const expected = Array.from(LOGITS);
+    expected[1] = 2.0 / 2; // positive: divided
+    expected[2] = -1.0 * 2; // negative: multiplied
+    expect(Array.from(x)).toEqual(expected.map((v) => Math.fround(v))); // 5 is 0.0: unchanged either way
+  });
+
+  test('counts follow the ids as they grow step by step, per row, and start again for a shorter list', () => {
+    const processor = new PresenceFrequencyPenaltyProcessor(0, 1);
+    const ids = [3, 3, 0, 7, 3];
+    for (let n = 0; n <= ids.length; n++) {
+      for (const row of [0, 1]) {
+        const x = new Float32Array(8);
+        processor.process(x, context(ids.slice(0, row === 0 ? n : Math.max(0, n - 1)), row));
+        const counted = ids.slice(0, row === 0 ? n : Math.max(0, n - 1));
+        expect(Array.from(x)).toEqual(Array.from({ length: 8 }, (_, id) => -counted.filter((i) => i === id).length || 0));
+      }
+    }
+    const x = new Float32Array(8);
+    processor.process(x, context([5]));
+    expect(Array.from(x)).toEqual([0, 0, 0, 0, 0, -1, 0, 0]);
+  });
+
+  test('min-p keeps the characters at least minP times as likely as the most likely one', () => {
+    const p = softmax(LOGITS);
+    const best = Math.max(...p);
+    for (const minP of [0.05, 0.3, 0.6, 1]) {
+      const x = LOGITS.slice();
+      new MinPProcessor(minP).process(x);
+      const kept = Array.from(x, (v, i) => (v === -Infinity ? -1 : i)).filter((i) => i >= 0);
+      // minP = 1 keeps exactly the characters tied for first (1 and 4).
+      expect(kept).toEqual(p.map((q, i) => (q >= minP * best ? i : -1)).filter((i) => i >= 0));
+    }
+  });
+
+  test('logitsProcessorsFor: penalties before temperature, min-p on the tempered distribution, nothing for settings that change nothing', () => {
+    expect(logitsProcessorsFor({ temperature: 1, topK: 0, topP: 1, minP: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1 }, 8)).toEqual([]);
+    expect(logitsProcessorsFor({ temperature: 0, topK: 3, topP: 0.5, minP: 0.5, frequencyPenalty: 1 }, 8).map((p) => p.constructor.name)).toEqual([
+      'PresenceFrequencyPenaltyProcessor',
+    ]);
+    const all = logitsProcessorsFor({ temperature: 0.5, topK: 7, topP: 0.99, minP: 0.2, presencePenalty: 1, repetitionPenalty: 1.5, suppressTokens: [0] }, 8);
+    expect(all.map((p) => p.constructor.name)).toEqual([
+      'SuppressTokensProcessor',
+      'RepetitionPenaltyProcessor',
+      'PresenceFrequencyPenaltyProcessor',
+      'TemperatureProcessor',
+      'TopKProcessor',
+      'TopPProcessor',
+      'MinPProcessor',
+    ]);
+    // min-p at temperature 0.5: p ∝ exp(2x), so a character survives if 2(x - max) ≥ ln 0.2.
+    const x = LOGITS.slice();
+    for (const p of logitsProcessorsFor({ temperature: 0.5, topK: 0, topP: 1, minP: 0.2 }, 8)) p.process(x, context([]));
+    const max = Math.max(...LOGITS);
+    expect(Array.from(x, (v, i) => (v === -Infinity ? -1 : i)).filter((i) => i >= 0)).toEqual(
+      Array.from(LOGITS, (v, i) => (2 * (v - max) >= Math.log(0.2) ? i : -1)).filter((i) => i >= 0),
+    );
+  });
+
+  test('the Sampler passes the generated ids to its processors: greedy with a penalty picks the next best', () => {
+    const sampler = new Sampler(8, { temperature: 0, topK: 0, topP: 1, presencePenalty: 10 });
+    const rng = Rng.fromSeed(1);
+    expect(sampler.sample(LOGITS, 0, rng, 0, 0)).toBe(1); // 2.0 at 1 and 4: the lower index
+    expect(sampler.sample(LOGITS, 0, rng, 1, 0, [1])).toBe(4);
+    expect(sampler.sample(LOGITS, 0, rng, 2, 0, [1, 4])).toBe(3); // then 1.2
+  });
+});
 
 describe('logits processors', () => {
   test('temperature divides the logits', () => {

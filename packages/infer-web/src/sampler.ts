@@ -1,22 +1,16 @@
 /**
- * Picks the next token from one row of logits: the suppressed tokens masked, the caller's logits
- * processors, then temperature,
- * top-k and top-p, then argmax (temperature 0) or one draw from the softmax with the seeded Rng.
+ * Picks the next token from one row of logits: the processors logitsProcessorsFor() builds (the
+ * suppressed tokens masked, the caller's processors, the penalties, then temperature, top-k,
+ * top-p and min-p), then argmax (temperature 0) or one draw from the softmax with the seeded Rng.
  * Sampling runs in JS in float64 so that it gives the same token on every runtime for the same
  * logits and the same Rng state.
  */
-import type { LogitsContext, LogitsProcessor } from './logits-processors.js';
-import { SuppressTokensProcessor, TemperatureProcessor, TopKProcessor, TopPProcessor } from './logits-processors.js';
+import { logitsProcessorsFor, type LogitsContext, type LogitsProcessor, type SamplingOptions } from './logits-processors.js';
 import type { Rng } from './rng.js';
 
-export interface SamplerSettings {
-  temperature: number;
-  topK: number;
-  topP: number;
-  logitsProcessors: readonly LogitsProcessor[];
-  /** Token ids masked before everything else (the special tokens, by default). */
-  suppressTokens?: readonly number[];
-}
+export type SamplerSettings = SamplingOptions;
+
+const NONE: ArrayLike<number> = [];
 
 /** Index of the largest value; the lowest index wins ties, as in numpy/PyTorch argmax. */
 export function argmax(values: ArrayLike<number>, offset = 0, length = values.length - offset): number {
@@ -36,7 +30,7 @@ export class Sampler {
   private readonly row: Float32Array;
   private readonly weights: Float64Array;
   private readonly processors: LogitsProcessor[];
-  private readonly context: LogitsContext = { step: 0, row: 0 };
+  private readonly context: LogitsContext = { step: 0, row: 0, generated: NONE };
   readonly greedy: boolean;
 
   constructor(
@@ -46,17 +40,14 @@ export class Sampler {
     this.row = new Float32Array(vocabSize);
     this.weights = new Float64Array(vocabSize);
     this.greedy = settings.temperature === 0;
-    const suppress = settings.suppressTokens ?? [];
-    this.processors = [...(suppress.length > 0 ? [new SuppressTokensProcessor(suppress)] : []), ...settings.logitsProcessors];
-    if (!this.greedy) {
-      if (settings.temperature !== 1) this.processors.push(new TemperatureProcessor(settings.temperature));
-      if (settings.topK > 0 && settings.topK < vocabSize) this.processors.push(new TopKProcessor(settings.topK));
-      if (settings.topP < 1) this.processors.push(new TopPProcessor(settings.topP));
-    }
+    this.processors = logitsProcessorsFor(settings, vocabSize);
   }
 
-  /** Samples from `logits[offset … offset + vocabSize)` without modifying it. */
-  sample(logits: Float32Array, offset: number, rng: Rng, step: number, row: number): number {
+  /**
+   * Samples from `logits[offset … offset + vocabSize)` without modifying it. `generated`: the
+   * ids this row generated so far (the penalties read them).
+   */
+  sample(logits: Float32Array, offset: number, rng: Rng, step: number, row: number, generated: ArrayLike<number> = NONE): number {
     const v = this.vocabSize;
     // Plain sampling / plain argmax read the caller's row in place: no copy on the hot path.
     if (this.processors.length === 0) {
@@ -66,6 +57,7 @@ export class Sampler {
     for (let i = 0; i < v; i++) x[i] = logits[offset + i];
     this.context.step = step;
     this.context.row = row;
+    this.context.generated = generated;
     for (const p of this.processors) p.process(x, this.context);
     return this.greedy ? argmax(x) : sampleSoftmax(x, rng, 0, v, this.weights);
   }

@@ -6,12 +6,12 @@
  * 2-core machine the lesson GRU primes 1.5× and steps a batch of 64 1.3× faster on two threads,
  * while a batch-1 step gains little and burns a second core (README "Where the time goes").
  */
-import type { ModelInfo } from '@charrnn/contract';
+import { gateCount, type ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 
 /** Multiply-adds per character: every recurrent layer's input and recurrent products, and the decoder. */
 export function macsPerChar(info: ModelInfo): number {
-  const gates = info.arch === 'gru' ? 3 : info.arch === 'lstm' ? 4 : 1;
+  const gates = gateCount(info.arch);
   let macs = info.hiddenSize * info.vocabSize;
   for (let layer = 0; layer < info.numLayers; layer++) {
     const input = layer === 0 ? info.embeddingDim : info.hiddenSize;

@@ -4,7 +4,7 @@
  * exact), ids not yet fed to the model, the last logits if no id is pending, and the Rng.
  * Byte order is fixed (DataView, little-endian) so a snapshot taken in Node restores in a browser.
  */
-import type { Arch, ModelInfo } from '@charrnn/contract';
+import { hasState, stateSize, type Arch, type ModelInfo } from '@charrnn/contract';
 import { InvalidStateError } from './errors.js';
 import type { RngState } from './rng.js';
 
@@ -38,8 +38,8 @@ export interface StreamState {
 }
 
 export function emptyStreamState(info: ModelInfo): StreamState {
-  const size = info.numLayers * info.hiddenSize;
-  return { h: new Float32Array(size), c: info.arch === 'lstm' ? new Float32Array(size) : undefined, pending: [], logits: undefined };
+  const size = stateSize(info);
+  return { h: new Float32Array(size), c: hasState(info.arch, 'c') ? new Float32Array(size) : undefined, pending: [], logits: undefined };
 }
 
 export function cloneStreamState(s: StreamState): StreamState {
@@ -122,7 +122,7 @@ export function fromSnapshot(info: ModelInfo, value: unknown): { stream: StreamS
   const size = info.numLayers * info.hiddenSize;
   const h = decodeFloats('h', s.h, size);
   let c: Float32Array | undefined;
-  if (info.arch === 'lstm') c = decodeFloats('c', s.c, size);
+  if (hasState(info.arch, 'c')) c = decodeFloats('c', s.c, size);
   else if (s.c !== undefined) throw new InvalidStateError(`state.c is only valid for lstm models, this one is ${info.arch}`);
   if (!Array.isArray(s.pending) || !s.pending.every((id) => Number.isInteger(id) && id >= 0 && id < info.vocabSize)) {
     throw new InvalidStateError(`state.pending must be an array of token ids in [0, ${info.vocabSize})`);

@@ -74,10 +74,14 @@ export class RequestTimeoutError extends ServeError {
   }
 }
 
-/** 503: the server is shutting down. */
+/**
+ * 503: the server is shutting down: a new request while it drains, or a running one it had to cut
+ * at the end of the drain. `connection: close` tells a keep-alive client to reconnect (through
+ * its load balancer, to another instance).
+ */
 export class ServerClosingError extends ServeError {
-  constructor() {
-    super(503, 'the server is shutting down', 'server_error', 'server_closing', null, { 'retry-after': '1' });
+  constructor(message = 'the server is shutting down and takes no new requests; retry on another instance') {
+    super(503, message, 'server_error', 'server_closing', null, { 'retry-after': '1', connection: 'close' });
   }
 }
 

@@ -27,7 +27,7 @@ export {
   type OpenAIErrorBody,
   type OpenAIErrorObject,
 } from './errors.js';
-export type { CompletionRequest } from './http/schemas.js';
+export { DEFAULT_PARAMETERS, toSamplerSettings, type CompletionRequest, type RequestSampling, type SamplingDefaults } from './http/schemas.js';
 export type { CompletionChoice, CompletionResponse, FinishReason, Usage } from './http/completions.js';
 export type { ModelObject } from './http/models.js';
 export type { SessionObject } from './http/sessions.js';

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CutReason, SchedulerObserver } from './scheduler/scheduler.js';
 
 /** The `reason` label of charrnn_cancelled_streams_total. */
-const CUT_LABELS: Readonly<Record<CutReason, string>> = { cancelled: 'client_closed', timeout: 'timeout', error: 'error' };
+const CUT_LABELS: Readonly<Record<CutReason, string>> = { cancelled: 'client_closed', timeout: 'timeout', drain: 'drain', error: 'error' };
 
 /** Live figures read when /metrics is scraped. */
 export interface MetricsSource {
@@ -38,7 +38,7 @@ export class ServerMetrics {
     });
     this.cancelled = new Counter({
       name: 'charrnn_cancelled_streams_total',
-      help: 'Streams ended before their length or stop string, by model and reason (client_closed, timeout, error)',
+      help: 'Streams ended before their length or stop string, by model and reason (client_closed, timeout, drain, error)',
       labelNames: ['model', 'reason'],
       registers,
     });

@@ -2,6 +2,7 @@
  * The models a server serves: each loaded once, checked against contract 2 by infer-web, with one
  * session and one scheduler. Requests name a model; the first is the default.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelDescription, Tokenizer, validateContract, type ModelInfo, type RecurrentSession, type Runtime } from '@charrnn/infer-web/node';
@@ -20,6 +21,8 @@ export interface ServedModel {
   readonly backend: string;
   /** Seconds since the epoch when it was loaded (OpenAI's `created`). */
   readonly created: number;
+  /** SHA-256 of the ONNX file, hex: saved sessions name the exact model they belong to. */
+  readonly sha256: string;
   readonly session: RecurrentSession;
 }
 
@@ -51,7 +54,8 @@ export class ModelRegistry {
         const session = await runtime.createSession(bytes, info);
         const tokenizer = new Tokenizer(info.vocab, info.lower);
         const scheduler = new Scheduler(session, info, tokenizer, schedulerOptions, metrics.observerFor(name));
-        byName.set(name, { name, info, tokenizer, scheduler, backend: session.backend, created: Math.floor(Date.now() / 1000), session });
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        byName.set(name, { name, info, tokenizer, scheduler, backend: session.backend, created: Math.floor(Date.now() / 1000), sha256, session });
       }
     } catch (error) {
       await Promise.all([...byName.values()].map((m) => m.session.release()));
@@ -74,8 +78,18 @@ export class ModelRegistry {
     return model;
   }
 
+  /** Resolves once no model has a stream running or queued. */
+  async idle(): Promise<void> {
+    await Promise.all(this.all.map((m) => m.scheduler.idle()));
+  }
+
+  /** Ends every stream of every model with `reason` and waits until they have ended. */
+  async cut(reason: 'cancelled' | 'drain'): Promise<void> {
+    await Promise.all(this.all.map((m) => m.scheduler.close(reason)));
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.all.map((m) => m.scheduler.close()));
+    await this.cut('cancelled');
     await Promise.all(this.all.map((m) => m.session.release()));
   }
 }

@@ -5,6 +5,7 @@
 import type { Logger, Runtime } from '@charrnn/infer-web/node';
 import type { NodeBackend } from '@charrnn/infer-web/node';
 import { ServerOptionError } from './errors.js';
+import { resolveSamplingDefaults, type SamplingDefaults } from './http/schemas.js';
 
 /** A model to serve: a path (or file:/http(s): URL) or the ONNX bytes, and the name clients use. */
 export interface ModelSpec {
@@ -72,8 +73,24 @@ export interface ServerOptions {
   primeChars?: number;
   /** Generated text goes out at most this often, coalesced per stream. Default 4 ms. */
   flushIntervalMs?: number;
-  /** `max_tokens` when a request gives none. Default 16, as OpenAI's. */
-  defaultMaxTokens?: number;
+  /**
+   * Server-wide sampling defaults, used when a request leaves a parameter out or sends null
+   * (llama.cpp's server has the same). Default OpenAI's: maxTokens 16, temperature 1, topP 1,
+   * topK 0 (off). Each is checked by its request parameter's schema.
+   */
+  defaults?: Partial<SamplingDefaults>;
+  /**
+   * On close() (SIGTERM, SIGINT in the CLI): new requests get 503 at once, running ones get this
+   * long to finish, then are ended with an error that says so. Default 30 s.
+   */
+  drainSeconds?: number;
+  /**
+   * Keep sessions across restarts: their states are saved here (one file, written atomically) on
+   * close() and every `sessionSaveSeconds`, and restored on start. Default: not kept.
+   */
+  sessionDir?: string;
+  /** How often sessions are saved to `sessionDir`. Default 60 s. */
+  sessionSaveSeconds?: number;
   /** Where the server reports what it chose (backend fallback). Default console. */
   logger?: Logger;
   /** Log every request (Fastify's pino logger, JSON lines on stdout). Default false. */
@@ -91,7 +108,10 @@ export interface ResolvedServerOptions {
   largeRunThreads: number;
   primeChars: number;
   flushIntervalMs: number;
-  defaultMaxTokens: number;
+  defaults: Readonly<SamplingDefaults>;
+  drainSeconds: number;
+  sessionDir: string | undefined;
+  sessionSaveSeconds: number;
   logger: Logger;
   accessLog: boolean;
   runtime: Runtime | undefined;
@@ -106,7 +126,10 @@ const OPTION_KEYS = new Set([
   'largeRunThreads',
   'primeChars',
   'flushIntervalMs',
-  'defaultMaxTokens',
+  'defaults',
+  'drainSeconds',
+  'sessionDir',
+  'sessionSaveSeconds',
   'logger',
   'accessLog',
   'runtime',
@@ -119,6 +142,11 @@ function bad(name: string, value: unknown, valid: string): never {
 
 function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) bad(name, value, `an integer in [${min}, ${max}]`);
+  return value;
+}
+
+function seconds(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !(value >= min && value <= max)) bad(name, value, `a number of seconds from ${min} to ${max}`);
   return value;
 }
 
@@ -154,7 +182,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (!BACKENDS.includes(backend)) bad('backend', backend, BACKENDS.join(', '));
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) bad('host', host, 'an address such as 127.0.0.1');
-  const defaultMaxTokens = integer('defaultMaxTokens', options.defaultMaxTokens ?? 16, 0, limits.maxTokens);
+  if (options.defaults !== undefined && (typeof options.defaults !== 'object' || options.defaults === null)) bad('defaults', options.defaults, 'an object');
+  const defaults = Object.freeze(resolveSamplingDefaults(limits, options.defaults));
   const flushIntervalMs = options.flushIntervalMs ?? 4;
   if (typeof flushIntervalMs !== 'number' || !(flushIntervalMs >= 0 && flushIntervalMs <= 1000)) bad('flushIntervalMs', flushIntervalMs, 'a number of milliseconds in [0, 1000]');
   return {
@@ -166,7 +195,10 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     largeRunThreads: integer('largeRunThreads', options.largeRunThreads ?? 1, 1, 256),
     primeChars: integer('primeChars', options.primeChars ?? 256, 1),
     flushIntervalMs,
-    defaultMaxTokens,
+    defaults,
+    drainSeconds: seconds('drainSeconds', options.drainSeconds ?? 30, 0, 3600),
+    sessionDir: options.sessionDir === undefined ? undefined : typeof options.sessionDir === 'string' && options.sessionDir !== '' ? options.sessionDir : bad('sessionDir', options.sessionDir, 'a directory path'),
+    sessionSaveSeconds: seconds('sessionSaveSeconds', options.sessionSaveSeconds ?? 60, 1, 86_400),
     logger: options.logger ?? console,
     accessLog: options.accessLog ?? false,
     runtime: options.runtime,

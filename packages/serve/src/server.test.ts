@@ -95,6 +95,25 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     expect(kept.body.usage.completion_tokens).toBe(withStop.length);
   });
 
+  it("applies min_p and the presence, frequency and repetition penalties as infer-web's generate() does, streamed or not", async () => {
+    const options = { temperature: 0.9, minP: 0.05, presencePenalty: 0.6, frequencyPenalty: 0.4, repetitionPenalty: 1.3 };
+    const [expected, plain] = await referenceTexts(bytes, [
+      { prompt: 'the will to ', seed: 21, maxNewTokens: 150, ...options },
+      { prompt: 'the will to ', seed: 21, maxNewTokens: 150, temperature: 0.9 },
+    ]);
+    expect(expected).not.toBe(plain);
+    const body = { model: 'nietzsche-gru', prompt: 'the will to ', seed: 21, max_tokens: 150, temperature: 0.9, min_p: 0.05, presence_penalty: 0.6, frequency_penalty: 0.4 };
+    const completion = await client.completions.create({ ...body, repetition_penalty: 1.3 } as OpenAI.CompletionCreateParamsNonStreaming);
+    expect(completion.choices[0].text).toBe(expected);
+    const stream = await client.completions.create({ ...body, repetition_penalty: 1.3, stream: true } as OpenAI.CompletionCreateParamsStreaming);
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+    expect(text).toBe(expected);
+    const tooMuch = await postJson<OpenAIErrorBody>(`${url}/v1/completions`, { prompt: 'a', presence_penalty: 2.5 });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error.message).toBe('presence_penalty is 2.5; expected a number from -2 to 2 (0 = off)');
+  });
+
   it('counts requests, characters, batch sizes and step times in /metrics', async () => {
     const before = await (await fetch(`${url}/metrics`)).text();
     const generated = (text: string): number => metricValue(text, 'charrnn_generated_characters_total{model="nietzsche-gru"}') ?? 0;
@@ -122,13 +141,15 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     ['max_tokens a string', { prompt: 'a', max_tokens: '5' }, 400, 'max_tokens', /max_tokens is "5"/],
     ['max_tokens huge', { prompt: 'a', max_tokens: 1e9 }, 400, 'max_tokens', /1000000000/],
     ['max_tokens fractional', { prompt: 'a', max_tokens: 1.5 }, 400, 'max_tokens', /1\.5/],
-    ['max_tokens null', { prompt: 'a', max_tokens: null }, 400, 'max_tokens', /null/],
     ['n huge', { prompt: 'a', n: 1e9 }, 400, 'n', /an integer from 1 to 16/],
     ['n zero', { prompt: 'a', n: 0 }, 400, 'n', /n is 0/],
     ['n "NaN"', { prompt: 'a', n: 'NaN' }, 400, 'n', /"NaN"/],
     ['temperature "NaN"', { prompt: 'a', temperature: 'NaN' }, 400, 'temperature', /from 0 to 2/],
     ['temperature negative', { prompt: 'a', temperature: -0.5 }, 400, 'temperature', /-0\.5/],
-    ['top_p 0', { prompt: 'a', top_p: 0 }, 400, 'top_p', /greater than 0/],
+    ['top_p above 1', { prompt: 'a', top_p: 1.5 }, 400, 'top_p', /top_p is 1\.5; expected a number from 0 to 1/],
+    ['best_of 3', { prompt: 'a', best_of: 3 }, 400, 'best_of', /best_of is 3; expected 1 or null/],
+    ['a suffix', { prompt: 'a', suffix: 'end' }, 400, 'suffix', /suffix is "end"; expected null \(a character model continues a text/],
+    ['tools (OpenAI, unsupported)', { prompt: 'a', tools: [] }, 400, 'tools', /does not support/],
     ['seed negative', { prompt: 'a', seed: -1 }, 400, 'seed', /seed is -1/],
     ['seed beyond 2^53', { prompt: 'a', seed: 2 ** 60 }, 400, 'seed', /seed/],
     ['prompt a number', { prompt: 123 }, 400, 'prompt', /prompt is 123/],
@@ -144,7 +165,6 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     ['stream a string', { prompt: 'a', stream: 'yes' }, 400, 'stream', /true or false/],
     ['stream_options unknown key', { prompt: 'a', stream_options: { x: 1 } }, 400, 'stream_options.x', /unknown field 'stream_options.x'; valid fields are include_usage/],
     ['an unknown field', { prompt: 'a', foo: 1 }, 400, 'foo', /unknown field 'foo'; valid fields are model, prompt, max_tokens/],
-    ['logprobs (OpenAI, unsupported)', { prompt: 'a', logprobs: 2 }, 400, 'logprobs', /does not support/],
     ['session of the wrong type', { prompt: 'a', session: 5 }, 400, 'session', /session is 5/],
     ['an unknown session', { prompt: 'a', session: 'sess_nope' }, 404, 'session', /no session "sess_nope"/],
     ['an unknown model', { prompt: 'a', model: 'gpt-4' }, 404, 'model', /model "gpt-4" does not exist; this server has "nietzsche-gru"/],
@@ -156,6 +176,40 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     ['an empty body', '', 400, null, /empty/],
     ['deeply nested JSON', '['.repeat(200_000), 400, null, /not valid JSON/],
   ];
+
+  it("accepts the nulls and no-op values that OpenAI accepts and wrapper libraries send, as the defaults they stand for", async () => {
+    const [expected] = await referenceTexts(bytes, [{ prompt: 'the ', seed: 12, maxNewTokens: 16 }]);
+    const noOps = {
+      logprobs: null,
+      echo: false,
+      best_of: 1,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      max_tokens: null,
+      temperature: null,
+      top_p: null,
+      top_k: null,
+      n: null,
+      stream: null,
+      stop: null,
+      stream_options: null,
+      suffix: null,
+      logit_bias: null,
+      include_stop_str_in_output: null,
+    };
+    for (const [name, value] of Object.entries(noOps)) {
+      const response = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', seed: 12, [name]: value });
+      expect([name, response.status]).toEqual([name, 200]);
+      expect([name, response.body.choices[0].text]).toEqual([name, expected]);
+    }
+    const all = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', seed: 12, ...noOps });
+    expect(all.body.choices.map((c) => c.text)).toEqual([expected]);
+    // A null seed is a random one; top_p 0 keeps only the most likely character, as greedy does.
+    expect((await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', seed: null })).status).toBe(200);
+    const [greedy] = await referenceTexts(bytes, [{ prompt: 'the ', seed: 1, maxNewTokens: 40, temperature: 0 }]);
+    const topP0 = await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', seed: 5, max_tokens: 40, top_p: 0 });
+    expect(topP0.body.choices[0].text).toBe(greedy);
+  });
 
   it.each(hostile)('answers %s with an error naming the field, and keeps serving', async (_name, body, status, param, message) => {
     const response = await postJson<OpenAIErrorBody>(`${url}/v1/completions`, body);
@@ -257,7 +311,9 @@ describe('limits', () => {
           if (!still) await new Promise((r) => setTimeout(r, 200));
           return still;
         },
-        20_000,
+        // The socket buffers (several MB, one SSE event per character) take a loaded machine a
+        // while to fill: 20 s was not enough at load 17.
+        90_000,
         'generation to pause',
       );
       expect(last).toBeLessThan(1_000_000);
@@ -273,6 +329,26 @@ describe('limits', () => {
     } finally {
       await server.close();
     }
+  }, 180_000);
+});
+
+describe('server-wide sampling defaults', () => {
+  it('apply where a request leaves a parameter out or sends null, and lose to the request', async () => {
+    const server = await createServer({ models: [{ source: demoModel(), name: 'demo' }], port: 0, backend: 'cpu', logger: quiet, defaults: { temperature: 0, maxTokens: 30 } });
+    const url = await server.listen();
+    try {
+      const [greedy, sampled] = await referenceTexts(demoModel(), [
+        { prompt: 'the ', seed: 1, maxNewTokens: 30, temperature: 0 },
+        { prompt: 'the ', seed: 1, maxNewTokens: 50, temperature: 1 },
+      ]);
+      for (const body of [{ prompt: 'the ', seed: 1 }, { prompt: 'the ', seed: 1, temperature: null, max_tokens: null }]) {
+        expect((await postJson<CompletionResponse>(`${url}/v1/completions`, body)).body.choices[0].text).toBe(greedy);
+      }
+      expect((await postJson<CompletionResponse>(`${url}/v1/completions`, { prompt: 'the ', seed: 1, temperature: 1, max_tokens: 50 })).body.choices[0].text).toBe(sampled);
+    } finally {
+      await server.close();
+    }
+    await expect(createServer({ models: [DEMO_MODEL_PATH], logger: quiet, defaults: { topP: 2 } })).rejects.toThrow(/defaults\.topP is 2; expected a number from 0 to 1/);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * createServer(): the models, their schedulers, the session store and the HTTP API on Fastify.
- * Fastify validates every body against its JSON schema (Ajv, with type coercion and silent
- * removal of unknown fields turned off: a wrong type or an unknown field is a 400 naming it),
- * parses JSON with prototype-poisoning protection, and enforces the body size limit.
+ * Fastify validates every body against its TypeBox schema (http/schemas.ts; Ajv, with type
+ * coercion and silent removal of unknown fields turned off: a wrong type or an unknown field is a
+ * 400 naming it), and enforces the body size limit; JSON is parsed here, refusing invalid UTF-8
+ * and prototype-poisoning keys.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nodeRuntime } from '@charrnn/infer-web/node';
 import { InvalidRequestError, NotFoundError, ServerClosingError } from './errors.js';
@@ -11,19 +13,12 @@ import { handleCompletion } from './http/completions.js';
 import type { ServerContext } from './http/context.js';
 import { toServeError } from './http/error-mapping.js';
 import { describeModel } from './http/models.js';
-import {
-  completionSchema,
-  createSessionSchema,
-  fieldRules,
-  sessionParamsSchema,
-  stateQuerySchema,
-  stateSchema,
-  type CreateSessionRequest,
-} from './http/schemas.js';
+import { completionSchema, createSessionSchema, idParamsSchema, stateQuerySchema, stateSchema } from './http/schemas.js';
 import { createSession, describeSession, getSessionState, putSessionState } from './http/sessions.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelRegistry, type ServedModel } from './model-registry.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { SessionFile } from './sessions/session-file.js';
 import { SessionStore } from './sessions/session-store.js';
 
 export interface CharServer {
@@ -36,8 +31,13 @@ export interface CharServer {
   readonly url: string | undefined;
   /** Starts listening on options.host:options.port; resolves to the URL. */
   listen(): Promise<string>;
-  /** Ends every stream, stops listening, releases the models. */
-  close(): Promise<void>;
+  /**
+   * Drains and stops: new requests get 503 `server_closing` at once (and /health 503), running
+   * ones get up to `drainSeconds` (default: the server's option) to finish, the rest are ended
+   * with an error that says so; then the sessions are saved (with `sessionDir`), the server stops
+   * listening and the models are released. Calling it again returns the same promise.
+   */
+  close(options?: { drainSeconds?: number }): Promise<void>;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -65,20 +65,6 @@ export function poisonedKey(value: unknown): string | undefined {
   return undefined;
 }
 
-type IdParams = { Params: { id: string } };
-
-interface ObjectSchema {
-  properties?: Record<string, ObjectSchema & { anyOf?: ObjectSchema[] }>;
-}
-
-/** The property names a route's schema allows at `parent` ('' = top level; one level of nesting). */
-function schemaFields(schema: unknown, context: string | undefined, parent: string): string[] {
-  const root = (schema as Record<string, ObjectSchema> | undefined)?.[context ?? 'body'];
-  if (parent === '') return Object.keys(root?.properties ?? {});
-  const child = root?.properties?.[parent];
-  const object = child?.anyOf?.find((s) => s.properties !== undefined) ?? child;
-  return Object.keys(object?.properties ?? {});
-}
 
 export async function createServer(options: ServerOptions): Promise<CharServer> {
   const resolved = resolveServerOptions(options);
@@ -100,14 +86,22 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     },
     metrics,
   );
-  const ctx: ServerContext = { models, sessions, options: resolved, metrics, rules: fieldRules(resolved.limits), closing: false };
+  const ctx: ServerContext = { models, sessions, options: resolved, metrics, closing: false };
+  const sessionFile = resolved.sessionDir === undefined ? undefined : new SessionFile(resolved.sessionDir, sessions, models);
+  try {
+    const restored = await sessionFile?.restore();
+    if (restored !== undefined && restored > 0) resolved.logger.warn(`@charrnn/serve: restored ${restored} sessions from ${sessionFile!.path}`);
+  } catch (error) {
+    await models.close();
+    throw error;
+  }
 
   const app = Fastify({
     logger: resolved.accessLog,
     bodyLimit: resolved.limits.maxBodyBytes,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only (Fastify's text/plain parser removed too: any other type is a 415), and only valid
   // UTF-8: a decoder that replaced bad bytes with U+FFFD would feed the model text the client
@@ -132,7 +126,7 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const serveError = toServeError(error, request.body, ctx.rules, (context, parent) => schemaFields(request.routeOptions.schema, context, parent));
+    const serveError = toServeError(error, request.body, (context) => (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context ?? 'body']);
     if (serveError.status >= 500) resolved.logger.warn(`@charrnn/serve: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
     void reply.code(serveError.status).headers(serveError.headers).send(serveError.toBody());
   });
@@ -142,13 +136,15 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
   // Counted when the connection is done with the response, so that a request whose client went
   // away first (which never 'finish'es, and whose reply may be hijacked for SSE) is counted too.
+  // While draining, the API answers 503 (the listener stays open, so no client sees a reset);
+  // /health says 'closing' so a load balancer stops sending, /metrics keeps answering.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.raw.once('close', () => metrics.request(request.routeOptions.url ?? 'unmatched', reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED));
-    done();
+    done(ctx.closing && request.url.startsWith('/v1/') ? new ServerClosingError() : undefined);
   });
 
   app.get('/health', async (_request, reply) => {
-    if (ctx.closing) return reply.code(503).send({ status: 'closing' });
+    if (ctx.closing) return reply.code(503).header('retry-after', '1').send({ status: 'closing' });
     return {
       status: 'ok',
       models: ctx.models.all.map((m) => ({ id: m.name, backend: m.backend, active_streams: m.scheduler.activeStreams, queued_streams: m.scheduler.queuedStreams })),
@@ -160,33 +156,33 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     return reply.type(metrics.contentType).send(text);
   });
   app.get('/v1/models', async () => ({ object: 'list', data: ctx.models.all.map(describeModel) }));
-  app.get<IdParams>('/v1/models/:id', { schema: { params: sessionParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
-  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request, reply));
+  app.get('/v1/models/:id', { schema: { params: idParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
+  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request.body, request, reply));
 
   // Both fields are optional, so no body at all is a valid request.
   const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
     request.body ??= {};
   };
-  app.post<{ Body: CreateSessionRequest | undefined }>('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
-    if (ctx.closing) throw new ServerClosingError();
+  app.post('/v1/sessions', { schema: { body: createSessionSchema }, preValidation: emptyBodyIsObject }, async (request, reply) => {
     return reply.code(201).send(createSession(ctx, request.body));
   });
-  app.get<IdParams>('/v1/sessions/:id', { schema: { params: sessionParamsSchema } }, async (request) => describeSession(ctx, sessions.get(request.params.id)));
-  app.delete<IdParams>('/v1/sessions/:id', { schema: { params: sessionParamsSchema } }, async (request) => {
+  app.get('/v1/sessions/:id', { schema: { params: idParamsSchema } }, async (request) => describeSession(ctx, sessions.get(request.params.id)));
+  app.delete('/v1/sessions/:id', { schema: { params: idParamsSchema } }, async (request) => {
     sessions.delete(request.params.id);
     return { id: request.params.id, object: 'session', deleted: true };
   });
-  app.get<IdParams & { Querystring: { encoding?: 'base64' | 'array' } }>(
-    '/v1/sessions/:id/state',
-    { schema: { params: sessionParamsSchema, querystring: stateQuerySchema } },
-    async (request) => getSessionState(ctx, request.params.id, request.query.encoding),
+  app.get('/v1/sessions/:id/state', { schema: { params: idParamsSchema, querystring: stateQuerySchema } }, async (request) =>
+    getSessionState(ctx, request.params.id, request.query.encoding),
   );
-  app.put<IdParams & { Body: unknown }>('/v1/sessions/:id/state', { schema: { params: sessionParamsSchema, body: stateSchema } }, async (request) =>
-    putSessionState(ctx, request.params.id, request.body),
-  );
+  app.put('/v1/sessions/:id/state', { schema: { params: idParamsSchema, body: stateSchema } }, async (request) => putSessionState(ctx, request.params.id, request.body));
 
   await app.ready();
   sessions.start();
+  const saver =
+    sessionFile === undefined
+      ? undefined
+      : setInterval(() => sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions failed: ${error.message}`)), resolved.sessionSaveSeconds * 1000);
+  saver?.unref();
   let url: string | undefined;
   let closed: Promise<void> | undefined;
 
@@ -202,12 +198,23 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
       url = address;
       return address;
     },
-    close() {
+    close(options = {}) {
       closed ??= (async () => {
         ctx.closing = true;
+        const drainMs = (options.drainSeconds ?? resolved.drainSeconds) * 1000;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
+        await Promise.race([ctx.models.idle(), deadline]);
+        clearTimeout(timer);
+        // Whatever still runs is ended with 'drain': a 503 or an SSE error event, never a 200.
+        await ctx.models.cut('drain');
+        clearInterval(saver);
         sessions.stop();
-        await ctx.models.close();
+        if (sessionFile !== undefined) {
+          await sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions to ${sessionFile.path} failed: ${error.message}`));
+        }
         await app.close();
+        await ctx.models.close();
         sessions.clear();
       })();
       return closed;

@@ -40,7 +40,7 @@ export interface Floor {
  * thread, OpenBLAS sized to 1, passive OpenMP wait) on the 2-vCPU Intel Xeon with AVX-512 this
  * project is developed on (2026-12-07): OpenBLAS 22–24k chars per CPU-second at load 6–10 (52k
  * reported on a quiet machine); Debian's reference BLAS (libblas3, through LD_LIBRARY_PATH) 3.9k
- * at that load; the crippled run behind the withdrawn README figures 9.4k. The floor sits below
+ * at that load; the crippled runs behind the withdrawn README figures 9.4k–13.7k. The floor sits below
  * every sound run and above every crippled one.
  */
 export const FLOORS: readonly (Floor & { flag: string })[] = [

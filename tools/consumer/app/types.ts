@@ -4,7 +4,7 @@ import { LanguageModelLoader, prepareCorpus, Vocab, type PreparedCorpus } from '
 import { integerFlag, loadCorpus, writeFileAtomic } from '@charrnn/data/node';
 import { IO, METADATA_KEYS, readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
 import { cudaProviderMissing, ONNXRUNTIME_NODE_INSTALL_HINT } from '@charrnn/contract/node';
-import { GraphBuilder, encodeModel, gruCell, type IModelProto } from '@charrnn/graph';
+import { GraphBuilder, cellSpec, encodeModel, type IModelProto } from '@charrnn/graph';
 import { DEFAULT_FIT_OPTIONS, fit, ortNodeEngine, selectBackend, type FitOptions, type FitResult } from '@charrnn/train';
 import { CharModel, tfjsEngine } from '@charrnn/train/tfjs';
 import { BrowserTrainer, trainingLoop, type TrainingEngine } from '@charrnn/train/browser';
@@ -33,7 +33,7 @@ export async function everything(corpus: PreparedCorpus, info: ModelInfo): Promi
 
 export const used: unknown[] = [
   LanguageModelLoader, prepareCorpus, Vocab, integerFlag, loadCorpus, writeFileAtomic, IO, METADATA_KEYS,
-  readModelDescription, validateContract, cudaProviderMissing, ONNXRUNTIME_NODE_INSTALL_HINT, encodeModel, gruCell,
+  readModelDescription, validateContract, cudaProviderMissing, ONNXRUNTIME_NODE_INSTALL_HINT, encodeModel, cellSpec,
   selectBackend, tfjsEngine, CharModel, BrowserTrainer, trainingLoop, verifyOnnx, buildOnnxModel, WebCharGenerator, webRuntime,
   nodeRuntime, copyWebFiles, CharRnnGeneratorElement, ELEMENT_NAME,
 ];

@@ -34,7 +34,7 @@ export async function cudaProviderMissing(
   }
   // onnxruntime-node's npm package carries only the CPU provider; its install script downloads the
   // CUDA one on every linux/x64 install unless told to skip (as charrnn's workspace does).
-  return `${file} is not installed under ${bin} (onnxruntime-node's install script downloads it; run \`node ${join(packageDir, 'script', 'install.js')} --onnxruntime-node-install=cuda12\`, or \`npm run setup:cuda\` in the charrnn workspace)`;
+  return `${file} is not installed under ${bin} (onnxruntime-node's install script downloads it; to add it, run \`node ${join(packageDir, 'script', 'install.js')} --onnxruntime-node-install=cuda12\`)`;
 }
 
 /** onnxruntime-node's package folder, as resolved from here. */

@@ -1,6 +1,5 @@
-import { IO } from '@charrnn/contract';
-import { attr, onnxRecurrentWeights, recurrentNode, type ElementType, type GraphBuilder } from '@charrnn/graph';
-import { gateCount } from '@charrnn/train/browser';
+import { STATE_IO, mapStates, stateNames } from '@charrnn/contract';
+import { attr, gateCount, onnxRecurrentWeights, recurrentNode, type ElementType, type GraphBuilder, type StateValues } from '@charrnn/graph';
 import type { ExportSource } from '../export-source.js';
 import { declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
 
@@ -17,8 +16,7 @@ export function buildFusedGraph(g: GraphBuilder, source: ExportSource, float: El
   // Squeezes the num_directions axis out of Y: [seq, 1, batch, H] → [seq, batch, H].
   const directionAxis = g.constant('int64', [1], [1]);
   let x = embed(g, source, float, inputs.tokens);
-  const finalH: string[] = [];
-  const finalC: string[] = [];
+  const finals: StateValues[] = [];
   for (let k = 0; k < numLayers; k++) {
     const inputSize = k === 0 ? embeddingDim : H;
     const onnx = onnxRecurrentWeights(arch, H, inputSize, {
@@ -37,18 +35,15 @@ export function buildFusedGraph(g: GraphBuilder, source: ExportSource, float: El
         W: g.initializer(`rnn.W_l${k}`, float, [1, G * H, inputSize], onnx.W),
         R: g.initializer(`rnn.R_l${k}`, float, [1, G * H, H], onnx.R),
         B: g.initializer(`rnn.B_l${k}`, float, [1, 2 * G * H], onnx.B),
-        h0: g.op('Gather', [inputs.h0, layer], `l${k}.h0`, { axis: attr.int(0) }),
-        c0: arch === 'lstm' ? g.op('Gather', [inputs.c0 as string, layer], `l${k}.c0`, { axis: attr.int(0) }) : undefined,
+        initial: mapStates(arch, (s) => g.op('Gather', [inputs.state[s] as string, layer], `l${k}.${STATE_IO[s].input}`, { axis: attr.int(0) })),
       },
       H,
       `l${k}`,
     );
-    finalH.push(out.hn);
-    if (out.cn !== undefined) finalC.push(out.cn);
+    finals.push(out.final);
     x = g.op('Squeeze', [out.Y, directionAxis], `l${k}.out`);
   }
-  g.op('Concat', finalH, IO.hn, { axis: attr.int(0) });
-  if (arch === 'lstm') g.op('Concat', finalC, IO.cn, { axis: attr.int(0) });
+  for (const s of stateNames(arch)) g.op('Concat', finals.map((f) => f[s] as string), STATE_IO[s].output, { axis: attr.int(0) });
   decode(g, source, float, x);
   declareOutputs(g, source, float, 'seq');
 }

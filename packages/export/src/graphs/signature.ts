@@ -1,12 +1,11 @@
-import { IO } from '@charrnn/contract';
-import { GraphBuildError, transpose, type Dim, type ElementType, type GraphBuilder } from '@charrnn/graph';
+import { IO, STATE_IO, mapStates, stateOutputs } from '@charrnn/contract';
+import { GraphBuildError, transpose, type Dim, type ElementType, type GraphBuilder, type StateValues } from '@charrnn/graph';
 import type { ExportSource, SourceTensor } from '../export-source.js';
 
 export interface GraphInputs {
   tokens: string;
-  h0: string;
-  /** LSTM only. */
-  c0?: string;
+  /** The state inputs by state name (h0, and c0 for an LSTM), each [layers, batch, hidden]. */
+  state: StateValues;
 }
 
 /** A tensor of a source that validateExportSource has already checked (so absence is a bug here). */
@@ -17,25 +16,21 @@ export function weight(source: ExportSource, name: string): SourceTensor {
 }
 
 /**
- * Declares `tokens` int64 [seq, batch] and `h0` (and `c0`) [layers, batch, hidden]. `seq` is the
+ * Declares `tokens` int64 [seq, batch] and the state inputs, `h0` (and `c0`) [layers, batch, hidden]. `seq` is the
  * symbolic dim "seq" for the fused graph and 1 for the step graph.
  */
 export function declareInputs(g: GraphBuilder, source: ExportSource, float: ElementType, seq: Dim): GraphInputs {
   const { numLayers, hiddenSize, arch } = source.config;
-  const state: Dim[] = [numLayers, 'batch', hiddenSize];
-  return {
-    tokens: g.input(IO.tokens, 'int64', [seq, 'batch']),
-    h0: g.input(IO.h0, float, state),
-    c0: arch === 'lstm' ? g.input(IO.c0, float, state) : undefined,
-  };
+  const shape: Dim[] = [numLayers, 'batch', hiddenSize];
+  const tokens = g.input(IO.tokens, 'int64', [seq, 'batch']);
+  return { tokens, state: mapStates(arch, (s) => g.input(STATE_IO[s].input, float, shape)) };
 }
 
 /** Declares `logits` [seq, batch, vocab], `hn` (and `cn`) [layers, batch, hidden] as graph outputs. */
 export function declareOutputs(g: GraphBuilder, source: ExportSource, float: ElementType, seq: Dim): void {
   const { numLayers, hiddenSize, vocabSize, arch } = source.config;
   g.output(IO.logits, float, [seq, 'batch', vocabSize]);
-  g.output(IO.hn, float, [numLayers, 'batch', hiddenSize]);
-  if (arch === 'lstm') g.output(IO.cn, float, [numLayers, 'batch', hiddenSize]);
+  for (const name of stateOutputs(arch)) g.output(name, float, [numLayers, 'batch', hiddenSize]);
 }
 
 /** nn.Embedding: row lookup of encoder.weight, [seq, batch] → [seq, batch, embed]. */

@@ -1,5 +1,5 @@
-import { IO } from '@charrnn/contract';
-import { attr, gruCell, lstmCell, rnnCell, transpose, type ElementType, type GraphBuilder } from '@charrnn/graph';
+import { STATE_IO, mapStates } from '@charrnn/contract';
+import { attr, cellSpec, transpose, type ElementType, type GraphBuilder, type StateValues } from '@charrnn/graph';
 import type { ExportSource } from '../export-source.js';
 import { declareInputs, declareOutputs, decode, embed, weight } from './signature.js';
 
@@ -20,32 +20,21 @@ function affine(g: GraphBuilder, source: ExportSource, float: ElementType, v: st
  */
 export function buildStepGraph(g: GraphBuilder, source: ExportSource, float: ElementType): void {
   const { arch, numLayers, hiddenSize: H } = source.config;
+  const cell = cellSpec(arch);
   const inputs = declareInputs(g, source, float, 1);
   let x = embed(g, source, float, inputs.tokens);
-  const finalH: string[] = [];
-  const finalC: string[] = [];
+  const steps: StateValues[] = [];
   for (let k = 0; k < numLayers; k++) {
-    // A scalar index drops the layer axis: h is [batch, H].
+    // A scalar index drops the layer axis: each state is [batch, H].
     const layer = g.initializer(`layer${k}.scalar`, 'int64', [], [k]);
-    const h = g.op('Gather', [inputs.h0, layer], `l${k}.h0`, { axis: attr.int(0) });
+    const state = mapStates(arch, (s) => g.op('Gather', [inputs.state[s] as string, layer], `l${k}.${STATE_IO[s].input}`, { axis: attr.int(0) }));
     const xp = affine(g, source, float, x, `rnn.weight_ih_l${k}`, `rnn.bias_ih_l${k}`, `l${k}.xp`);
-    const hp = affine(g, source, float, h, `rnn.weight_hh_l${k}`, `rnn.bias_hh_l${k}`, `l${k}.hp`);
-    let hNew: string;
-    if (arch === 'rnn') {
-      hNew = rnnCell(g, xp, hp, `l${k}`).h;
-    } else if (arch === 'gru') {
-      hNew = gruCell(g, xp, hp, h, H, `l${k}`).h;
-    } else {
-      const c = g.op('Gather', [inputs.c0 as string, layer], `l${k}.c0`, { axis: attr.int(0) });
-      const step = lstmCell(g, xp, hp, c, H, `l${k}`);
-      finalC.push(step.c);
-      hNew = step.h;
-    }
-    finalH.push(hNew);
-    x = hNew;
+    const hp = affine(g, source, float, state.h, `rnn.weight_hh_l${k}`, `rnn.bias_hh_l${k}`, `l${k}.hp`);
+    const step = cell.forward(g, xp, hp, state, H, `l${k}`);
+    steps.push(step);
+    x = step.h;
   }
-  g.op('Concat', finalH, IO.hn, { axis: attr.int(0) });
-  if (arch === 'lstm') g.op('Concat', finalC, IO.cn, { axis: attr.int(0) });
+  for (const s of cell.states) g.op('Concat', steps.map((step) => step[s] as string), STATE_IO[s].output, { axis: attr.int(0) });
   decode(g, source, float, x);
   declareOutputs(g, source, float, 1);
 }

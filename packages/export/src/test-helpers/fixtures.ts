@@ -28,7 +28,8 @@ export type { ExportSource };
 export function lcgSource(arch: Arch, numLayers: number, seed = 12345): ExportSource {
   const config = smallConfig(arch, numLayers);
   const { vocabSize: V, embeddingDim: E, hiddenSize: H } = config;
-  const G = arch === 'rnn' ? 1 : arch === 'gru' ? 3 : 4;
+  // Gate blocks per layer, written out rather than read from the contract's cell shapes.
+  const G = { rnn: 1, gru: 3, lstm: 4 }[arch];
   let state = seed >>> 0;
   const next = (): number => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;

@@ -1,5 +1,6 @@
 // An independent forward pass for tests: plain loops in float64 over PyTorch's equations and
 // PyTorch's weight layout (gate rows r,z,n / i,f,g,o), sharing no code with the graph builders.
+import type { Arch } from '@charrnn/contract';
 import type { ExportSource } from '../export-source.js';
 
 export interface ReferenceResult {
@@ -15,6 +16,31 @@ function tensor(source: ExportSource, name: string): Float32Array {
   if (!t) throw new Error(`reference: missing ${name}`);
   return t.data;
 }
+
+/**
+ * One hidden unit of each cell: `gi(k)` and `gh(k)` are gate block k of x·W_ihᵀ + b_ih and
+ * h·W_hhᵀ + b_hh at this unit, `h` and `c` its entering states; returns the new ones (`c`
+ * only for a cell that carries it).
+ */
+type ReferenceUnit = (gi: (gate: number) => number, gh: (gate: number) => number, h: number, c: number) => { h: number; c?: number };
+
+const REFERENCE_CELLS: Record<Arch, ReferenceUnit> = {
+  rnn: (gi, gh) => ({ h: Math.tanh(gi(0) + gh(0)) }),
+  gru: (gi, gh, hPrev) => {
+    const r = sigmoid(gi(0) + gh(0));
+    const z = sigmoid(gi(1) + gh(1));
+    const n = Math.tanh(gi(2) + r * gh(2));
+    return { h: (1 - z) * n + z * hPrev };
+  },
+  lstm: (gi, gh, _h, cPrev) => {
+    const i = sigmoid(gi(0) + gh(0));
+    const f = sigmoid(gi(1) + gh(1));
+    const g = Math.tanh(gi(2) + gh(2));
+    const o = sigmoid(gi(3) + gh(3));
+    const c = f * cPrev + i * g;
+    return { h: o * Math.tanh(c), c };
+  },
+};
 
 /** Row `row` of a [rows, cols] matrix times vector `v`, plus a bias entry. */
 function affine(w: Float32Array, cols: number, row: number, v: ArrayLike<number>, bias: Float32Array): number {
@@ -35,6 +61,7 @@ export function referenceForward(
   const h = Float64Array.from(state?.h ?? new Float64Array(L * batch * H));
   const c = Float64Array.from(state?.c ?? new Float64Array(L * batch * H));
   const logits = new Float64Array(seq * batch * V);
+  let carriesC = false;
   const enc = tensor(source, 'encoder.weight');
   for (let t = 0; t < seq; t++) {
     for (let b = 0; b < batch; b++) {
@@ -53,21 +80,11 @@ export function referenceForward(
         for (let j = 0; j < H; j++) {
           const gi = (gate: number): number => affine(wih, inSize, gate * H + j, x, bih);
           const gh = (gate: number): number => affine(whh, H, gate * H + j, hPrev, bhh);
-          if (arch === 'rnn') {
-            next[j] = Math.tanh(gi(0) + gh(0));
-          } else if (arch === 'gru') {
-            const r = sigmoid(gi(0) + gh(0));
-            const z = sigmoid(gi(1) + gh(1));
-            const n = Math.tanh(gi(2) + r * gh(2));
-            next[j] = (1 - z) * n + z * hPrev[j];
-          } else {
-            const i = sigmoid(gi(0) + gh(0));
-            const f = sigmoid(gi(1) + gh(1));
-            const g = Math.tanh(gi(2) + gh(2));
-            const o = sigmoid(gi(3) + gh(3));
-            const cNew = f * cPrev[j] + i * g;
-            c[off + j] = cNew;
-            next[j] = o * Math.tanh(cNew);
+          const unit = REFERENCE_CELLS[arch](gi, gh, hPrev[j], cPrev[j]);
+          next[j] = unit.h;
+          if (unit.c !== undefined) {
+            c[off + j] = unit.c;
+            carriesC = true;
           }
         }
         h.set(next, off);
@@ -78,5 +95,5 @@ export function referenceForward(
       for (let v = 0; v < V; v++) logits[(t * batch + b) * V + v] = affine(decW, H, v, x, decB);
     }
   }
-  return { logits, h, c: arch === 'lstm' ? c : undefined };
+  return { logits, h, c: carriesC ? c : undefined };
 }

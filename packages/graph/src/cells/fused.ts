@@ -1,7 +1,7 @@
+import { STATE_IO, mapStates, type Arch } from '@charrnn/contract';
 import { GraphBuildError, attr, type GraphBuilder } from '../graph-builder.js';
-import type { Arch } from '../arch.js';
-
-const OP_TYPE = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' } as const;
+import type { StateValues } from './cell-spec.js';
+import { cellSpec } from './registry.js';
 
 /** Inputs of one ONNX RNN/GRU/LSTM node, weights already in ONNX's gate order (see layout/). */
 export interface RecurrentNodeInputs {
@@ -13,19 +13,15 @@ export interface RecurrentNodeInputs {
   R: string;
   /** [1, 2·G·hidden]: Wb then Rb. */
   B: string;
-  /** [1, batch, hidden]. */
-  h0: string;
-  /** LSTM only, [1, batch, hidden]. */
-  c0?: string;
+  /** The entering state by name, each [1, batch, hidden]: h, and c for an LSTM. */
+  initial: StateValues;
 }
 
 export interface RecurrentNodeOutputs {
   /** Every step's state, [seq, 1, batch, hidden] (num_directions = 1). */
   Y: string;
-  /** [1, batch, hidden]. */
-  hn: string;
-  /** LSTM only. */
-  cn?: string;
+  /** The final state by name, each [1, batch, hidden]. */
+  final: StateValues;
 }
 
 /**
@@ -34,17 +30,15 @@ export interface RecurrentNodeOutputs {
  * variant (the reset gate scales h·W_hnᵀ + b_hn after the matmul), which is also cuDNN's.
  */
 export function recurrentNode(g: GraphBuilder, arch: Arch, inputs: RecurrentNodeInputs, hidden: number, name: string): RecurrentNodeOutputs {
-  const attributes = {
-    hidden_size: attr.int(hidden),
-    layout: attr.int(0),
-    ...(arch === 'gru' ? { linear_before_reset: attr.int(1) } : {}),
-  };
-  // "" is ONNX's omitted optional input: no sequence_lens, every sequence runs the whole chunk.
-  if (arch === 'lstm') {
-    if (inputs.c0 === undefined) throw new GraphBuildError(`LSTM node ${name} needs c0 [1, batch, hidden]`);
-    const [Y, hn, cn] = g.node('LSTM', [inputs.x, inputs.W, inputs.R, inputs.B, '', inputs.h0, inputs.c0], [`${name}.Y`, `${name}.hn`, `${name}.cn`], attributes);
-    return { Y, hn, cn };
-  }
-  const [Y, hn] = g.node(OP_TYPE[arch], [inputs.x, inputs.W, inputs.R, inputs.B, '', inputs.h0], [`${name}.Y`, `${name}.hn`], attributes);
-  return { Y, hn };
+  const spec = cellSpec(arch);
+  const attributes = { hidden_size: attr.int(hidden), layout: attr.int(0), ...spec.onnx.attributes };
+  const initial = spec.states.map((s) => {
+    const value = inputs.initial[s];
+    if (value === undefined) throw new GraphBuildError(`${spec.onnx.op} node ${name} needs ${STATE_IO[s].input} [1, batch, hidden]`);
+    return value;
+  });
+  // The operators' inputs after B: sequence_lens ("", ONNX's omitted optional input: every
+  // sequence runs the whole chunk), then initial_h (and initial_c); their outputs Y, Y_h (and Y_c).
+  const [Y, ...final] = g.node(spec.onnx.op, [inputs.x, inputs.W, inputs.R, inputs.B, '', ...initial], [`${name}.Y`, ...spec.states.map((s) => `${name}.${STATE_IO[s].output}`)], attributes);
+  return { Y, final: mapStates(arch, (_, i) => final[i]) };
 }

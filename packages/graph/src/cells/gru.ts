@@ -1,5 +1,7 @@
-import type { GraphBuilder } from '../graph-builder.js';
-import { sigmoidSlope, tanhSlope, type CellGradients } from './derivatives.js';
+import { CELL_SHAPES } from '@charrnn/contract';
+import { attr, type GraphBuilder } from '../graph-builder.js';
+import type { CellGradients, CellSpec } from './cell-spec.js';
+import { sigmoidSlope, tanhSlope } from './derivatives.js';
 import { splitLast } from './split.js';
 
 /** One GRU step's new state and the activations its backward pass reuses. */
@@ -52,5 +54,18 @@ export function gruCellBackward(g: GraphBuilder, step: GruStep, dh: string, weig
   const dGh = g.op('Concat', [dR, dZ, dHn], `${name}.dGh`, { axis: { type: 'int', value: -1 } });
   if (weightHh === null) return { dGx, dGh };
   const direct = g.op('Mul', [dh, step.z], `${name}.dh_z`);
-  return { dGx, dGh, dhPrev: g.op('Add', [direct, g.op('MatMul', [dGh, weightHh], `${name}.dGh_W`)], `${name}.dh_prev`) };
+  return { dGx, dGh, dPrev: { h: g.op('Add', [direct, g.op('MatMul', [dGh, weightHh], `${name}.dGh_W`)], `${name}.dh_prev`) } };
 }
+
+/**
+ * The lesson's GRU as a CellSpec. ONNX's GRU with linear_before_reset = 1 is PyTorch's variant
+ * (and cuDNN's); its gate blocks are z, r, h.
+ */
+export const GRU_CELL: CellSpec<GruStep> = {
+  arch: 'gru',
+  ...CELL_SHAPES.gru,
+  onnx: { op: 'GRU', attributes: { linear_before_reset: attr.int(1) }, gateSource: [1, 0, 2] },
+  additiveRecurrentBiasGates: 2,
+  forward: (g, xp, hp, state, hidden, name) => gruCell(g, xp, hp, state.h, hidden, name),
+  backward: (g, step, d, weightHh, name) => gruCellBackward(g, step, d.h, weightHh, name),
+};

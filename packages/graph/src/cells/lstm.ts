@@ -1,5 +1,7 @@
-import type { GraphBuilder } from '../graph-builder.js';
-import { sigmoidSlope, tanhSlope, type CellGradients } from './derivatives.js';
+import { CELL_SHAPES } from '@charrnn/contract';
+import { GraphBuildError, type GraphBuilder } from '../graph-builder.js';
+import type { CellGradients, CellSpec } from './cell-spec.js';
+import { sigmoidSlope, tanhSlope } from './derivatives.js';
 import { splitLast } from './split.js';
 
 /** One LSTM step's new states and the activations its backward pass reuses. */
@@ -54,7 +56,22 @@ export function lstmCellBackward(g: GraphBuilder, step: LstmStep, dh: string, dc
   return {
     dGx: dGates,
     dGh: dGates,
-    dhPrev: g.op('MatMul', [dGates, weightHh], `${name}.dh_prev`),
-    dcPrev: g.op('Mul', [dcTotal, step.f], `${name}.dc_prev`),
+    dPrev: {
+      h: g.op('MatMul', [dGates, weightHh], `${name}.dh_prev`),
+      c: g.op('Mul', [dcTotal, step.f], `${name}.dc_prev`),
+    },
   };
 }
+
+/** nn.LSTM as a CellSpec; ONNX's LSTM stacks its gate blocks i, o, f, c. */
+export const LSTM_CELL: CellSpec<LstmStep> = {
+  arch: 'lstm',
+  ...CELL_SHAPES.lstm,
+  onnx: { op: 'LSTM', attributes: {}, gateSource: [0, 3, 1, 2] },
+  additiveRecurrentBiasGates: 4,
+  forward: (g, xp, hp, state, hidden, name) => {
+    if (state.c === undefined) throw new GraphBuildError(`LSTM step ${name} needs the cell state c`);
+    return lstmCell(g, xp, hp, state.c, hidden, name);
+  },
+  backward: (g, step, d, weightHh, name) => lstmCellBackward(g, step, d.h, d.c ?? null, weightHh, name),
+};

@@ -1,5 +1,7 @@
+import { CELL_SHAPES } from '@charrnn/contract';
 import type { GraphBuilder } from '../graph-builder.js';
-import { tanhSlope, type CellGradients } from './derivatives.js';
+import type { CellGradients, CellSpec } from './cell-spec.js';
+import { tanhSlope } from './derivatives.js';
 
 /** What one step of nn.RNN (tanh) computes; the new state is also what its backward pass needs. */
 export interface RnnStep {
@@ -21,5 +23,15 @@ export function rnnCell(g: GraphBuilder, xp: string, hp: string, name: string): 
 export function rnnCellBackward(g: GraphBuilder, step: RnnStep, dh: string, weightHh: string | null, name: string): CellGradients {
   const dPre = g.op('Mul', [dh, tanhSlope(g, step.h, `${name}.dtanh`)], `${name}.dpre`);
   if (weightHh === null) return { dGx: dPre, dGh: dPre };
-  return { dGx: dPre, dGh: dPre, dhPrev: g.op('MatMul', [dPre, weightHh], `${name}.dh_prev`) };
+  return { dGx: dPre, dGh: dPre, dPrev: { h: g.op('MatMul', [dPre, weightHh], `${name}.dh_prev`) } };
 }
+
+/** nn.RNN (tanh) as a CellSpec: ONNX's RNN operator, whose default activation is tanh. */
+export const RNN_CELL: CellSpec<RnnStep> = {
+  arch: 'rnn',
+  ...CELL_SHAPES.rnn,
+  onnx: { op: 'RNN', attributes: {}, gateSource: [0] },
+  additiveRecurrentBiasGates: 1,
+  forward: (g, xp, hp, _state, _hidden, name) => rnnCell(g, xp, hp, name),
+  backward: (g, step, d, weightHh, name) => rnnCellBackward(g, step, d.h, weightHh, name),
+};

@@ -1,14 +1,12 @@
-import { gateCount, type Arch } from '../arch.js';
+import { ARCHS, gateCount, type Arch } from '@charrnn/contract';
+import { CELLS } from '../cells/registry.js';
 
 /**
- * For each ONNX gate slot, the PyTorch gate block that fills it. PyTorch stacks GRU gates r,z,n
- * and LSTM gates i,f,g,o; the ONNX operator spec stacks W[zrh] and W[iofc].
+ * For each ONNX gate slot, the PyTorch gate block that fills it (each cell spec's
+ * onnx.gateSource). PyTorch stacks GRU gates r,z,n and LSTM gates i,f,g,o; the ONNX operator
+ * spec stacks W[zrh] and W[iofc].
  */
-export const ONNX_GATE_SOURCE: Record<Arch, readonly number[]> = {
-  rnn: [0],
-  gru: [1, 0, 2],
-  lstm: [0, 3, 1, 2],
-};
+export const ONNX_GATE_SOURCE: Readonly<Record<Arch, readonly number[]>> = Object.fromEntries(ARCHS.map((a) => [a, CELLS[a].onnx.gateSource])) as Record<Arch, readonly number[]>;
 
 /** Restacks `gates` blocks of `blockSize` values in the order `source` names (see ONNX_GATE_SOURCE). */
 export function reorderGateBlocks(data: Float32Array, blockSize: number, source: readonly number[]): Float32Array {

@@ -8,6 +8,8 @@
  *   max-length   characters per run (maxNewTokens, default 200)
  *   temperature  softmax temperature, 0 = greedy (default 1)
  *   top-k        sample among the k most likely characters, 0 = off (default 0)
+ *   top-p, min-p, presence-penalty, frequency-penalty, repetition-penalty
+ *                the generation options of the same names (defaults 1, 0, 0, 0, 1)
  *   seed         seeds the random stream of each fresh run (after load or reset): same seed, same text
  *   backend      'auto' | 'webgpu' | 'wasm' (default 'auto')
  *   wasm-paths   URL prefix where onnxruntime-web's .wasm files are hosted
@@ -47,6 +49,11 @@ export interface ElementSettings {
   maxNewTokens: number;
   temperature: number;
   topK: number;
+  topP: number;
+  minP: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  repetitionPenalty: number;
   seed: number | undefined;
 }
 
@@ -69,6 +76,11 @@ export function parseSettings(get: (name: string) => string | null, warn: (messa
     maxNewTokens: number('max-length', DEFAULT_MAX_LENGTH, isCount, 'an integer ≥ 0'),
     temperature: number('temperature', 1, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
     topK: number('top-k', 0, isCount, 'an integer ≥ 0'),
+    topP: number('top-p', 1, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+    minP: number('min-p', 0, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    presencePenalty: number('presence-penalty', 0, Number.isFinite, 'a number'),
+    frequencyPenalty: number('frequency-penalty', 0, Number.isFinite, 'a number'),
+    repetitionPenalty: number('repetition-penalty', 1, (n) => n > 0 && Number.isFinite(n), 'a number > 0'),
     seed: number('seed', undefined, isCount, 'a non-negative integer'),
   };
 }
@@ -288,6 +300,11 @@ export class CharRnnGeneratorElement extends ElementBase {
           maxNewTokens: settings.maxNewTokens,
           temperature: settings.temperature,
           topK: settings.topK,
+          topP: settings.topP,
+          minP: settings.minP,
+          presencePenalty: settings.presencePenalty,
+          frequencyPenalty: settings.frequencyPenalty,
+          repetitionPenalty: settings.repetitionPenalty,
           signal: abort.signal,
         });
         let lastYield = performance.now();

@@ -13,31 +13,64 @@ describe('parseSettings (the element attributes)', () => {
       maxNewTokens: DEFAULT_MAX_LENGTH,
       temperature: 1,
       topK: 0,
+      topP: 1,
+      minP: 0,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      repetitionPenalty: 1,
       seed: undefined,
     });
     expect(warn).not.toHaveBeenCalled();
   });
 
   test('reads every attribute', () => {
-    const values = { prompt: 'the ', 'max-length': '300', temperature: '0.8', 'top-k': '20', seed: '7' };
-    expect(parseSettings(attributes(values), jest.fn())).toEqual({ prompt: 'the ', maxNewTokens: 300, temperature: 0.8, topK: 20, seed: 7 });
+    const values = {
+      prompt: 'the ',
+      'max-length': '300',
+      temperature: '0.8',
+      'top-k': '20',
+      'top-p': '0.9',
+      'min-p': '0.05',
+      'presence-penalty': '0.5',
+      'frequency-penalty': '-0.25',
+      'repetition-penalty': '1.3',
+      seed: '7',
+    };
+    expect(parseSettings(attributes(values), jest.fn())).toEqual({
+      prompt: 'the ',
+      maxNewTokens: 300,
+      temperature: 0.8,
+      topK: 20,
+      topP: 0.9,
+      minP: 0.05,
+      presencePenalty: 0.5,
+      frequencyPenalty: -0.25,
+      repetitionPenalty: 1.3,
+      seed: 7,
+    });
     expect(parseSettings(attributes({ prompt: '', temperature: '0', seed: '0' }), jest.fn())).toMatchObject({ prompt: '', temperature: 0, seed: 0 });
   });
 
   test('an invalid attribute falls back to its default and is reported by name', () => {
     const warn = jest.fn<(message: string) => void>();
-    const values = { 'max-length': '-3', temperature: 'hot', 'top-k': '2.5', seed: '-1' };
+    const values = { 'max-length': '-3', temperature: 'hot', 'top-k': '2.5', 'repetition-penalty': '0', seed: '-1' };
     expect(parseSettings(attributes(values), warn)).toEqual({
       prompt: DEFAULT_PROMPT,
       maxNewTokens: DEFAULT_MAX_LENGTH,
       temperature: 1,
       topK: 0,
+      topP: 1,
+      minP: 0,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      repetitionPenalty: 1,
       seed: undefined,
     });
     expect(warn.mock.calls.map(([m]) => m)).toEqual([
       '<char-rnn-generator> attribute max-length="-3" is invalid (expected an integer ≥ 0); using 200',
       '<char-rnn-generator> attribute temperature="hot" is invalid (expected a number ≥ 0); using 1',
       '<char-rnn-generator> attribute top-k="2.5" is invalid (expected an integer ≥ 0); using 0',
+      '<char-rnn-generator> attribute repetition-penalty="0" is invalid (expected a number > 0); using 1',
       '<char-rnn-generator> attribute seed="-1" is invalid (expected a non-negative integer); using none',
     ]);
   });

@@ -5,7 +5,7 @@
  * a loop that drops or mixes up c changes the text. Not the model math; just a recurrence whose
  * outputs depend on every input.
  */
-import type { ModelInfo } from '@charrnn/contract';
+import { hasState, type ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from '../session.js';
 
 export interface FakeCall {
@@ -70,7 +70,7 @@ export class FakeSession implements RecurrentSession {
 
   async run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
     const { numLayers: L, hiddenSize: H, vocabSize: V } = this.info;
-    const lstm = this.info.arch === 'lstm';
+    const lstm = hasState(this.info.arch, 'c');
     const badC = lstm ? c0?.length !== L * batch * H : c0 !== undefined;
     if (tokens.length !== seq * batch || h0.length !== L * batch * H || badC) throw new Error('fake session: bad shapes');
     this.calls.push({ seq, batch, tokens: Array.from(tokens, Number) });
@@ -108,7 +108,7 @@ export class FakeSession implements RecurrentSession {
 /** Greedy continuation computed straight from FakeSession.step: the independent reference. */
 export function referenceGreedy(info: ModelInfo, promptIds: number[], n: number): number[] {
   let h: Float32Array = new Float32Array(info.numLayers * info.hiddenSize);
-  let c: Float32Array | undefined = info.arch === 'lstm' ? new Float32Array(info.numLayers * info.hiddenSize) : undefined;
+  let c: Float32Array | undefined = hasState(info.arch, 'c') ? new Float32Array(info.numLayers * info.hiddenSize) : undefined;
   let logits: Float32Array = new Float32Array(info.vocabSize);
   for (const id of promptIds) ({ h, c, logits } = FakeSession.step(info, id, h, c));
   const out: number[] = [];

@@ -32,11 +32,13 @@ async function feed(model: DirectModel, tokens: number[], h: Float32Array, c: Fl
       tokens: new ort.Tensor('int64', BigInt64Array.of(BigInt(t)), [1, 1]),
       h0: new ort.Tensor('float32', h, dims),
     };
-    if (model.arch === 'lstm') feeds.c0 = new ort.Tensor('float32', c, dims);
+    // The model's own signature says whether it carries a cell state.
+    const withC = model.session.inputNames.includes('c0');
+    if (withC) feeds.c0 = new ort.Tensor('float32', c, dims);
     const out = await model.session.run(feeds);
     logits = out.logits.data as Float32Array;
     h = out.hn.data as Float32Array;
-    if (model.arch === 'lstm') c = out.cn.data as Float32Array;
+    if (withC) c = out.cn.data as Float32Array;
   }
   return { logits, h, c };
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `nx run serve:start` (charrnn-serve): parses flags, calls createServer, prints the URL.
+import closeWithGrace from 'close-with-grace';
 import { Command, Option } from 'commander';
 import { integerFlag } from '@charrnn/data/node';
-import { createServer, DEFAULT_LIMITS, findDefaultModel, type ServerLimits } from '../index.js';
+import { createServer, DEFAULT_LIMITS, DEFAULT_PARAMETERS, findDefaultModel, type SamplingDefaults, type ServerLimits } from '../index.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -10,6 +11,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Server option → the flag that sets it, so that an option error names the flag. */
 const OPTION_FLAGS: Record<string, string> = {
+  drainSeconds: '--drain-seconds',
+  sessionDir: '--session-dir',
+  sessionSaveSeconds: '--session-save-seconds',
   largeRunThreads: '--large-run-threads',
   primeChars: '--prime-chars',
   flushIntervalMs: '--flush-interval-ms',
@@ -36,13 +40,35 @@ const program = new Command('charrnn-serve')
   .option('--large-run-threads <n>', 'CPU threads for priming and wide batch steps (2 can help on an otherwise idle machine)', integerFlag(1, 256), 1)
   .option('--prime-chars <n>', 'prompt characters per priming run, over the streams primed together', integerFlag(1), 256)
   .option('--flush-interval-ms <n>', 'generated text goes out at most this often', integerFlag(0, 1000), 4)
-  .option('--access-log', 'log every request as a JSON line', false);
+  .option('--access-log', 'log every request as a JSON line', false)
+  .option('--drain-seconds <n>', 'on SIGTERM/SIGINT: new requests get 503 at once, running ones get this long to finish', integerFlag(0, 3600), 30)
+  .option('--session-dir <dir>', 'keep sessions across restarts: saved here on shutdown and every --session-save-seconds, restored on start')
+  .option('--session-save-seconds <n>', 'how often sessions are saved to --session-dir', integerFlag(1, 86_400), 60);
 for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
 for (const [key, flag] of LIMIT_FLAGS) OPTION_FLAGS[`limits.${key}`] = flag.split(' ')[0];
+// --default-temperature …: the value a request's parameter takes when it is left out or null.
+const DEFAULT_FLAGS = Object.entries(DEFAULT_PARAMETERS).map(([key, parameter]) => [key as keyof SamplingDefaults, `--default-${parameter.replace(/_/g, '-')}`] as const);
+for (const [key, flag] of DEFAULT_FLAGS) {
+  program.option(`${flag} <value>`, `the request's ${DEFAULT_PARAMETERS[key]} when it gives none`, (v: string) => (v.trim() === '' ? NaN : Number(v)));
+  OPTION_FLAGS[`defaults.${key}`] = flag;
+}
 program.showHelpAfterError();
 program.parse();
 
-type Flags = { model?: string[]; host: string; port: number; backend: 'auto' | 'cuda' | 'cpu'; largeRunThreads: number; primeChars: number; flushIntervalMs: number; accessLog: boolean } & ServerLimits;
+type Flags = {
+  model?: string[];
+  host: string;
+  port: number;
+  backend: 'auto' | 'cuda' | 'cpu';
+  largeRunThreads: number;
+  primeChars: number;
+  flushIntervalMs: number;
+  accessLog: boolean;
+  drainSeconds: number;
+  sessionDir?: string;
+  sessionSaveSeconds: number;
+} & ServerLimits &
+  Record<string, unknown>;
 const flags = program.opts<Flags>();
 
 try {
@@ -66,10 +92,14 @@ try {
     port: flags.port,
     backend: flags.backend,
     limits,
+    defaults: Object.fromEntries(DEFAULT_FLAGS.map(([key]) => [key, flags[`default${key[0].toUpperCase()}${key.slice(1)}`]]).filter(([, v]) => v !== undefined)) as Partial<SamplingDefaults>,
     largeRunThreads: flags.largeRunThreads,
     primeChars: flags.primeChars,
     flushIntervalMs: flags.flushIntervalMs,
     accessLog: flags.accessLog,
+    drainSeconds: flags.drainSeconds,
+    sessionDir: flags.sessionDir,
+    sessionSaveSeconds: flags.sessionSaveSeconds,
     logger: { warn: (message) => console.error(message) },
   });
   const url = await server.listen();
@@ -78,14 +108,16 @@ try {
     console.log(`model ${m.name}: ${numLayers}-layer ${arch}, hidden ${hiddenSize}, vocab ${vocabSize}, ${graph} graph, on ${m.backend}`);
   }
   console.log(`listening on ${url}  (POST ${url}/v1/completions, GET ${url}/v1/models, ${url}/health, ${url}/metrics)`);
-  const stop = (): void => {
-    console.log('shutting down');
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // close-with-grace: the first SIGTERM/SIGINT drains (server.close), a second one exits at once,
+  // and the process exits anyway if the drain overruns by 10 s.
+  closeWithGrace({ delay: (flags.drainSeconds + 10) * 1000, logger: { error: (m: string) => console.error(m) } }, async ({ signal, err }) => {
+    if (err !== undefined) console.error(`serve:start: ${(err as Error).stack ?? String(err)}`);
+    console.log(`${signal ?? 'error'}: draining (no new requests; running ones get up to ${flags.drainSeconds} s)`);
+    await server.close();
+    console.log('closed');
+  });
 } catch (error) {
-  const message = (error as Error).message.replace(/\b(?:limits\.)?\w+\b/g, (word) => OPTION_FLAGS[word] ?? word).replace(/\boption (--)/g, '$1');
+  const message = (error as Error).message.replace(/\b(?:limits\.|defaults\.)?\w+\b/g, (word) => OPTION_FLAGS[word] ?? word).replace(/\boption (--)/g, '$1');
   console.error(`serve:start failed: ${message}`);
   process.exit(1);
 }

@@ -11,10 +11,15 @@ import type { ServedModel } from '../model-registry.js';
 import type { LiveStream, StreamResult, StreamSink, StreamSpec } from '../scheduler/stream.js';
 import type { Session } from '../sessions/session-store.js';
 import type { ServerContext } from './context.js';
-import type { CompletionRequest } from './schemas.js';
+import { toSamplerSettings, type CompletionRequest } from './schemas.js';
 import { SseWriter } from './sse.js';
 
-export type FinishReason = 'length' | 'stop';
+/**
+ * OpenAI's 'length' and 'stop'; 'abort' (vLLM's) ends a streamed choice that was cut short (timeout,
+ * shutdown, model failure), followed by an error event that says why. A cut request that is not
+ * streamed is an error response, never a 200.
+ */
+export type FinishReason = 'length' | 'stop' | 'abort';
 
 export interface CompletionChoice {
   text: string;
@@ -121,9 +126,7 @@ class CompletionJob {
       if (completed) this.ctx.sessions.release(this.session, result.state, result.rng, this.session.length + this.sessionPromptChars + result.tokens);
       else this.ctx.sessions.release(this.session, this.session.state, this.session.rng, this.session.length);
     }
-    if (this.sse !== undefined && (result.reason === 'length' || result.reason === 'stop')) {
-      this.sse.send(this.chunk(index, '', result.reason));
-    }
+    if (this.sse !== undefined) this.sse.send(this.chunk(index, '', result.reason === 'length' || result.reason === 'stop' ? result.reason : 'abort'));
     if (this.remaining === 0) {
       clearTimeout(this.timer);
       this.resolveDone();
@@ -135,9 +138,13 @@ class CompletionJob {
     return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
   }
 
-  /** Why the job failed, if it did: a timeout, or a model run that threw. */
+  /** Why the job failed, if it did: a timeout, the end of a drain, or a model run that threw. */
   failure(): ServeError | undefined {
     if (this.results.some((r) => r?.reason === 'timeout')) return new RequestTimeoutError(this.ctx.options.limits.requestTimeoutMs);
+    // 'cancelled' reaches a client only when the server closed without a drain.
+    if (this.results.some((r) => r?.reason === 'drain' || r?.reason === 'cancelled')) {
+      return new ServerClosingError(`the server shut down before this request finished (it gives running requests ${this.ctx.options.drainSeconds} s); retry it on another instance`);
+    }
     const broken = this.results.find((r) => r?.reason === 'error');
     if (broken?.error instanceof NonFiniteOutputError) return new ServeError(500, broken.error.message, 'server_error', 'non_finite_logits');
     if (broken !== undefined) {
@@ -157,10 +164,8 @@ function encodePrompt(model: ServedModel, prompt: string, param: string): number
   }
 }
 
-export async function handleCompletion(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<CompletionResponse | undefined> {
-  if (ctx.closing) throw new ServerClosingError();
-  const body = request.body as CompletionRequest;
-  const { limits, defaultMaxTokens } = ctx.options;
+export async function handleCompletion(ctx: ServerContext, body: CompletionRequest, request: FastifyRequest, reply: FastifyReply): Promise<CompletionResponse | undefined> {
+  const { limits } = ctx.options;
   const model = ctx.models.get(body.model);
   const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
   const n = body.n ?? 1;
@@ -169,9 +174,7 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
     throw new InvalidRequestError(`${prompts.length} prompts × n = ${n} asks for ${choices} choices; this server gives at most ${limits.maxChoices} per request`, 'n');
   }
   const promptIds = prompts.map((p, i) => encodePrompt(model, p, prompts.length === 1 && typeof body.prompt === 'string' ? 'prompt' : `prompt[${i}]`));
-  const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-  const maxTokens = body.max_tokens ?? defaultMaxTokens;
-  const sampling = { temperature: body.temperature ?? 1, topK: body.top_k ?? 0, topP: body.top_p ?? 1 };
+  const { maxTokens, sampling, stop, includeStop, seed: askedSeed } = toSamplerSettings(body, ctx.options.defaults);
 
   let session: Session | undefined;
   if (body.session !== undefined) {
@@ -184,7 +187,7 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
 
   const job = new CompletionJob(model, choices, session, ctx, promptIds[0].length);
   try {
-    const seed = body.seed ?? Rng.randomSeed();
+    const seed = askedSeed ?? Rng.randomSeed();
     const specs: StreamSpec[] = [];
     for (let p = 0; p < prompts.length; p++) {
       for (let i = 0; i < n; i++) {
@@ -200,10 +203,12 @@ export async function handleCompletion(ctx: ServerContext, request: FastifyReque
           );
         }
         // Without a seed a session continues its own random stream, as infer-web's generator does.
-        const rng = session !== undefined && body.seed === undefined ? Rng.fromState(session.rng.state()) : Rng.fromSeed(seed, index);
-        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, includeStop: body.include_stop_str_in_output === true, sink: job.sink(index) });
+        const rng = session !== undefined && askedSeed === undefined ? Rng.fromState(session.rng.state()) : Rng.fromSeed(seed, index);
+        specs.push({ prompt: promptIds[p], state, rng, sampling, maxTokens, stop, includeStop, sink: job.sink(index) });
       }
     }
+    // The body may have arrived after the drain began.
+    if (ctx.closing) throw new ServerClosingError();
     job.streams = model.scheduler.submit(specs);
   } catch (error) {
     if (session !== undefined) {

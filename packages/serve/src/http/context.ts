@@ -9,8 +9,6 @@ export interface ServerContext {
   readonly sessions: SessionStore;
   readonly options: ResolvedServerOptions;
   readonly metrics: ServerMetrics;
-  /** What a valid value of each request field is, for error messages. */
-  readonly rules: Readonly<Record<string, string>>;
   /** Set once close() starts: new work gets 503. */
   closing: boolean;
 }

@@ -5,7 +5,7 @@
  */
 import { InvalidPromptError, InvalidStateError } from '@charrnn/infer-web/node';
 import { InvalidRequestError, ServeError } from '../errors.js';
-import { UNSUPPORTED_OPENAI_FIELDS } from './schemas.js';
+import { fieldsAt, ruleAt, UNSUPPORTED_OPENAI_FIELDS } from './schemas.js';
 
 /** The part of Fastify's error that this needs. */
 export interface FrameworkError extends Error {
@@ -58,36 +58,31 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** What the route's schema allows, for "valid fields are …". */
-export type KnownFields = (context: string | undefined, parent: string) => readonly string[];
+/** The route's schema for a part of the request ('body', 'querystring', 'params'). */
+export type RouteSchema = (context: string | undefined) => unknown;
 
-function validationError(
-  issue: ValidationIssue,
-  body: unknown,
-  rules: Readonly<Record<string, string>>,
-  context: string | undefined,
-  known: KnownFields,
-): InvalidRequestError {
+function validationError(issue: ValidationIssue, body: unknown, context: string | undefined, routeSchema: RouteSchema): InvalidRequestError {
+  const schema = routeSchema(context);
   const parent = fieldPath(issue.instancePath);
   const where = context === 'querystring' ? 'query parameter' : 'field';
   if (issue.keyword === 'additionalProperties') {
     const name = String(issue.params.additionalProperty);
     const param = parent === '' ? name : `${parent}.${name}`;
     if (parent === '' && UNSUPPORTED_OPENAI_FIELDS.has(name)) {
-      return new InvalidRequestError(`${name} is a field of OpenAI's completions API that this server does not support; remove it`, param, 'unsupported_field');
+      return new InvalidRequestError(`${name} is a field of OpenAI's API that this server does not support; remove it`, param, 'unsupported_field');
     }
-    return new InvalidRequestError(`unknown ${where} '${param}'; valid ${where}s are ${known(context, parent).join(', ')}`, param, 'unknown_field');
+    return new InvalidRequestError(`unknown ${where} '${param}'; valid ${where}s are ${fieldsAt(schema, parent).join(', ')}`, param, 'unknown_field');
   }
   if (issue.keyword === 'required') {
     const name = String(issue.params.missingProperty);
     const param = parent === '' ? name : `${parent}.${name}`;
-    return new InvalidRequestError(`missing ${where} '${param}': ${rules[param] ?? 'required'}`, param, 'missing_field');
+    return new InvalidRequestError(`missing ${where} '${param}': ${ruleAt(schema, param) ?? 'required'}`, param, 'missing_field');
   }
   if (parent === '') {
     return new InvalidRequestError(`the request body must be a JSON object, got ${describeValue(body)}`, null, 'invalid_body');
   }
   // prompt[3] is checked by prompt's rule, stop[0] by stop's.
-  const rule = rules[parent] ?? rules[parent.replace(/\[\d+\]$/, '')] ?? issue.message ?? 'a valid value';
+  const rule = ruleAt(schema, parent) ?? issue.message ?? 'a valid value';
   return new InvalidRequestError(`${parent} is ${describeValue(valueAt(body, issue.instancePath))}; expected ${rule}`, parent, 'invalid_value');
 }
 
@@ -102,10 +97,10 @@ function mostSpecific(issues: readonly ValidationIssue[]): ValidationIssue {
 }
 
 /** Any error → the ServeError to answer with. */
-export function toServeError(error: unknown, body: unknown, rules: Readonly<Record<string, string>>, known: KnownFields = () => []): ServeError {
+export function toServeError(error: unknown, body: unknown, routeSchema: RouteSchema = () => undefined): ServeError {
   if (error instanceof ServeError) return error;
   const e = error as FrameworkError;
-  if (e?.validation !== undefined && e.validation.length > 0) return validationError(mostSpecific(e.validation), body, rules, e.validationContext, known);
+  if (e?.validation !== undefined && e.validation.length > 0) return validationError(mostSpecific(e.validation), body, e.validationContext, routeSchema);
   if (error instanceof InvalidPromptError) return new InvalidRequestError(error.message, 'prompt', 'invalid_prompt');
   if (error instanceof InvalidStateError) return new InvalidRequestError(error.message, 'state', 'invalid_state');
   switch (e?.code) {

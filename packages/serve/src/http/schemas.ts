@@ -1,117 +1,233 @@
 /**
- * JSON schemas of the request bodies (Fastify validates with Ajv before a handler runs), and, for
- * every field, the sentence that says what a valid value is: a validation error names the field
- * and quotes that sentence.
+ * The request parameters, each declared once as a TypeBox schema: its type and validation (Ajv
+ * checks them before a handler runs), its OpenAI default (`default`), and the sentence that says
+ * what a valid value is (`description`, which a validation error quotes). A body's TypeScript
+ * type is derived from the same schema (@fastify/type-provider-typebox), and toSamplerSettings()
+ * is the one place that turns a body into sampler settings: the request's value, else the
+ * server's default, else OpenAI's (vLLM's `to_sampling_params()` order).
+ *
+ * OpenAI's clients and the libraries around them send `null` for "the default", and no-op values
+ * of fields this server has no use for (`best_of: 1`, `suffix: null`): those are accepted.
  */
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { ServerOptionError } from '../errors.js';
 import type { ServerLimits } from '../options.js';
-
-/** The request as validated: OpenAI's completions subset plus `top_k` and `session`. */
-export interface CompletionRequest {
-  model?: string;
-  prompt: string | string[];
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  top_k?: number;
-  n?: number;
-  seed?: number;
-  stop?: string | string[] | null;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } | null;
-  /** A session id to continue, or true to start a new session. */
-  session?: string | true;
-  user?: string;
-  include_stop_str_in_output?: boolean;
-}
-
-export interface CreateSessionRequest {
-  model?: string;
-  state?: unknown;
-}
-
-/** Fields of OpenAI's completions API that this server does not implement (a clearer 400 than "unknown"). */
-export const UNSUPPORTED_OPENAI_FIELDS: ReadonlySet<string> = new Set([
-  'best_of',
-  'echo',
-  'frequency_penalty',
-  'logit_bias',
-  'logprobs',
-  'presence_penalty',
-  'suffix',
-]);
+import type { SamplingSettings } from '../scheduler/stream.js';
 
 const STOP_MAX = 4;
 const STOP_CHARS = 64;
 const NAME_CHARS = 256;
 
-export function fieldRules(limits: ServerLimits): Record<string, string> {
+/** A parameter that may be left out or sent as null, both meaning its default. */
+function nullable<T extends TSchema>(schema: T, description: string, defaultValue?: unknown) {
+  return Type.Optional(Type.Union([schema, Type.Null()], defaultValue === undefined ? { description } : { description, default: defaultValue }));
+}
+
+/** The sampling parameters, the same on /v1/completions and /v1/chat/completions. */
+export function samplingParameters(limits: ServerLimits) {
+  const stopString = Type.String({ minLength: 1, maxLength: STOP_CHARS });
   return {
-    model: 'the id of a served model (GET /v1/models), a string',
-    prompt: `a string of at most ${limits.maxPromptChars} characters, or a non-empty array of up to ${limits.maxChoices} such strings`,
-    max_tokens: `an integer from 0 to ${limits.maxTokens}`,
-    temperature: 'a number from 0 to 2 (0 = greedy)',
-    top_p: 'a number greater than 0 and at most 1 (1 = off)',
-    top_k: 'an integer ≥ 0 (0 = off)',
-    n: `an integer from 1 to ${limits.maxChoices}`,
-    seed: `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
-    stop: `a non-empty string of at most ${STOP_CHARS} characters, an array of up to ${STOP_MAX} such strings, or null`,
-    stream: 'true or false',
-    stream_options: 'null or an object { include_usage: boolean }',
-    'stream_options.include_usage': 'true or false',
-    session: 'a session id (from a previous response or POST /v1/sessions), or true to start a new session',
-    user: `a string of at most ${NAME_CHARS} characters`,
-    state: "a state snapshot from GET /v1/sessions/{id}/state (infer-web's getState() format)",
+    max_tokens: nullable(Type.Integer({ minimum: 0, maximum: limits.maxTokens }), `an integer from 0 to ${limits.maxTokens}`, 16),
+    temperature: nullable(Type.Number({ minimum: 0, maximum: 2 }), 'a number from 0 to 2 (0 = greedy)', 1),
+    top_p: nullable(Type.Number({ minimum: 0, maximum: 1 }), 'a number from 0 to 1 (1 = off; 0 keeps only the most likely character)', 1),
+    top_k: nullable(Type.Integer({ minimum: -1, maximum: 1_000_000 }), 'an integer ≥ -1 (0 or -1 = off)', 0),
+    min_p: nullable(Type.Number({ minimum: 0, maximum: 1 }), 'a number from 0 to 1 (0 = off)', 0),
+    presence_penalty: nullable(Type.Number({ minimum: -2, maximum: 2 }), 'a number from -2 to 2 (0 = off)', 0),
+    frequency_penalty: nullable(Type.Number({ minimum: -2, maximum: 2 }), 'a number from -2 to 2 (0 = off)', 0),
+    repetition_penalty: nullable(Type.Number({ exclusiveMinimum: 0, maximum: 10 }), 'a number greater than 0 and at most 10 (1 = off)', 1),
+    n: nullable(Type.Integer({ minimum: 1, maximum: limits.maxChoices }), `an integer from 1 to ${limits.maxChoices}`, 1),
+    seed: nullable(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`),
+    stop: Type.Optional(
+      Type.Union([stopString, Type.Array(stopString, { maxItems: STOP_MAX }), Type.Null()], {
+        description: `a non-empty string of at most ${STOP_CHARS} characters, an array of up to ${STOP_MAX} such strings, or null`,
+      }),
+    ),
+    include_stop_str_in_output: nullable(Type.Boolean(), 'true or false', false),
+    stream: nullable(Type.Boolean(), 'true or false', false),
+    stream_options: Type.Optional(
+      Type.Union([Type.Null(), Type.Object({ include_usage: nullable(Type.Boolean(), 'true or false', false) }, { additionalProperties: false })], {
+        description: 'null or an object { include_usage: boolean }',
+      }),
+    ),
+    user: Type.Optional(Type.String({ maxLength: NAME_CHARS, description: `a string of at most ${NAME_CHARS} characters` })),
+    session: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: NAME_CHARS }), Type.Literal(true)], {
+        description: 'a session id (from a previous response or POST /v1/sessions), or true to start a new session',
+      }),
+    ),
   };
 }
 
-export function completionSchema(limits: ServerLimits): object {
-  const promptString = { type: 'string', maxLength: limits.maxPromptChars };
-  const stopString = { type: 'string', minLength: 1, maxLength: STOP_CHARS };
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['prompt'],
-    properties: {
-      model: { type: 'string', minLength: 1, maxLength: NAME_CHARS },
-      prompt: { anyOf: [promptString, { type: 'array', minItems: 1, maxItems: limits.maxChoices, items: promptString }] },
-      max_tokens: { type: 'integer', minimum: 0, maximum: limits.maxTokens },
-      temperature: { type: 'number', minimum: 0, maximum: 2 },
-      top_p: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-      top_k: { type: 'integer', minimum: 0, maximum: 1_000_000 },
-      n: { type: 'integer', minimum: 1, maximum: limits.maxChoices },
-      seed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-      stop: { anyOf: [stopString, { type: 'array', maxItems: STOP_MAX, items: stopString }, { type: 'null' }] },
-      stream: { type: 'boolean' },
-      stream_options: {
-        anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, properties: { include_usage: { type: 'boolean' } } }],
-      },
-      session: { anyOf: [{ type: 'string', minLength: 1, maxLength: NAME_CHARS }, { const: true }] },
-      user: { type: 'string', maxLength: NAME_CHARS },
-      include_stop_str_in_output: { type: 'boolean' },
+const modelParameter = Type.Optional(Type.String({ minLength: 1, maxLength: NAME_CHARS, description: 'the id of a served model (GET /v1/models), a string' }));
+
+export function completionSchema(limits: ServerLimits) {
+  const promptString = Type.String({ maxLength: limits.maxPromptChars });
+  return Type.Object(
+    {
+      model: modelParameter,
+      prompt: Type.Union([promptString, Type.Array(promptString, { minItems: 1, maxItems: limits.maxChoices })], {
+        description: `a string of at most ${limits.maxPromptChars} characters, or a non-empty array of up to ${limits.maxChoices} such strings`,
+      }),
+      ...samplingParameters(limits),
+      echo: nullable(Type.Literal(false), 'false or null (this server does not echo the prompt)', false),
+      logprobs: Type.Optional(Type.Null({ description: 'null (this server returns no log-probabilities)' })),
+      best_of: nullable(Type.Literal(1), '1 or null (one candidate per choice; ask for more choices with n)', 1),
+      suffix: Type.Optional(Type.Null({ description: 'null (a character model continues a text; it cannot fill in before a suffix)' })),
+      logit_bias: Type.Optional(
+        Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })], { description: 'null or {} (this server applies no logit biases)' }),
+      ),
     },
-  };
+    { additionalProperties: false },
+  );
 }
 
-export const createSessionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    model: { type: 'string', minLength: 1, maxLength: NAME_CHARS },
-    state: { type: 'object' },
+export type CompletionRequest = Static<ReturnType<typeof completionSchema>>;
+type SamplingRequest = Static<ReturnType<typeof Type.Object<ReturnType<typeof samplingParameters>>>>;
+
+export const createSessionSchema = Type.Object(
+  {
+    model: modelParameter,
+    state: Type.Optional(Type.Object({}, { description: "a state snapshot from GET /v1/sessions/{id}/state (infer-web's getState() format)" })),
   },
-};
+  { additionalProperties: false },
+);
+export type CreateSessionRequest = Static<typeof createSessionSchema>;
 
 /** PUT …/state takes the snapshot object itself; infer-web's fromSnapshot checks its fields. */
-export const stateSchema = { type: 'object' };
+export const stateSchema = Type.Object({}, { description: "a state snapshot from GET /v1/sessions/{id}/state (infer-web's getState() format)" });
 
-export const sessionParamsSchema = {
-  type: 'object',
-  properties: { id: { type: 'string', maxLength: NAME_CHARS } },
-  required: ['id'],
+export const idParamsSchema = Type.Object({ id: Type.String({ maxLength: NAME_CHARS }) });
+
+export const stateQuerySchema = Type.Object(
+  { encoding: Type.Optional(Type.Union([Type.Literal('base64'), Type.Literal('array')], { description: "'base64' (the default) or 'array'" })) },
+  { additionalProperties: false },
+);
+
+/** Fields of OpenAI's APIs that this server does not implement (a clearer 400 than "unknown"). */
+export const UNSUPPORTED_OPENAI_FIELDS: ReadonlySet<string> = new Set([
+  'tools',
+  'tool_choice',
+  'functions',
+  'function_call',
+  'parallel_tool_calls',
+  'response_format',
+  'modalities',
+  'audio',
+  'prediction',
+]);
+
+/** Server-wide defaults of the sampling parameters (llama.cpp's `--temp`, `--top-p`, …). */
+export interface SamplingDefaults {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  minP: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  repetitionPenalty: number;
+}
+
+/** Each server default and the request parameter whose schema checks it. */
+export const DEFAULT_PARAMETERS: Readonly<Record<keyof SamplingDefaults, keyof ReturnType<typeof samplingParameters>>> = {
+  maxTokens: 'max_tokens',
+  temperature: 'temperature',
+  topP: 'top_p',
+  topK: 'top_k',
+  minP: 'min_p',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
+  repetitionPenalty: 'repetition_penalty',
 };
 
-export const stateQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { encoding: { type: 'string', enum: ['base64', 'array'] } },
-};
+/**
+ * The server's defaults: OpenAI's (the schemas' `default`), overridden by `overrides`, each
+ * checked by its parameter's own schema.
+ */
+export function resolveSamplingDefaults(limits: ServerLimits, overrides: Partial<SamplingDefaults> = {}): SamplingDefaults {
+  const parameters = samplingParameters(limits);
+  const defaults = {} as SamplingDefaults;
+  for (const [key, name] of Object.entries(DEFAULT_PARAMETERS) as [keyof SamplingDefaults, keyof typeof parameters][]) {
+    const schema = parameters[name] as TSchema & { default?: number; description?: string };
+    const value = overrides[key] ?? schema.default;
+    if (typeof value !== 'number' || !Value.Check(schema, value)) {
+      throw new ServerOptionError(`option defaults.${key} is ${JSON.stringify(value)}; expected ${schema.description}`);
+    }
+    defaults[key] = value;
+  }
+  for (const key of Object.keys(overrides)) {
+    if (!(key in DEFAULT_PARAMETERS)) throw new ServerOptionError(`unknown default '${key}'; valid defaults are ${Object.keys(DEFAULT_PARAMETERS).join(', ')}`);
+  }
+  return defaults;
+}
+
+/** What one request asks of each of its streams. */
+export interface RequestSampling {
+  maxTokens: number;
+  sampling: SamplingSettings;
+  stop: string[];
+  includeStop: boolean;
+  /** undefined: a random seed (or a session's own random stream). */
+  seed: number | undefined;
+}
+
+/** The request's value, else the server's default, else OpenAI's. */
+export function toSamplerSettings(body: SamplingRequest, defaults: SamplingDefaults): RequestSampling {
+  const topK = body.top_k ?? defaults.topK;
+  return {
+    maxTokens: body.max_tokens ?? defaults.maxTokens,
+    sampling: {
+      temperature: body.temperature ?? defaults.temperature,
+      topK: topK === -1 ? 0 : topK,
+      topP: body.top_p ?? defaults.topP,
+      minP: body.min_p ?? defaults.minP,
+      presencePenalty: body.presence_penalty ?? defaults.presencePenalty,
+      frequencyPenalty: body.frequency_penalty ?? defaults.frequencyPenalty,
+      repetitionPenalty: body.repetition_penalty ?? defaults.repetitionPenalty,
+    },
+    stop: body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : [...body.stop],
+    includeStop: body.include_stop_str_in_output === true,
+    seed: body.seed ?? undefined,
+  };
+}
+
+/**
+ * The schema that `path` (`stream_options.include_usage`, `prompt[2]`) points at within `root`,
+ * through unions and arrays; undefined if there is none.
+ */
+export function schemaAt(root: unknown, path: string): Record<string, unknown> | undefined {
+  type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; description?: string };
+  const parts = path === '' ? [] : path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  let nodes: Node[] = [root as Node];
+  let found: Node | undefined = root as Node;
+  for (const part of parts) {
+    const next: Node[] = [];
+    const expand = (n: Node): void => {
+      if (n.anyOf !== undefined) n.anyOf.forEach(expand);
+      else if (/^\d+$/.test(part) ? n.items !== undefined : n.properties?.[part] !== undefined) next.push(/^\d+$/.test(part) ? n.items! : n.properties![part]);
+    };
+    nodes.forEach(expand);
+    if (next.length === 0) return undefined;
+    nodes = next;
+    found = next.find((n) => n.description !== undefined) ?? next[0];
+  }
+  return found as Record<string, unknown> | undefined;
+}
+
+/** The sentence that says what a valid value at `path` is: the nearest description on the way down. */
+export function ruleAt(root: unknown, path: string): string | undefined {
+  const parts = path.replace(/\[\d+\]/g, '').split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const description = schemaAt(root, parts.slice(0, n).join('.'))?.description;
+    if (typeof description === 'string') return description;
+  }
+  return undefined;
+}
+
+/** The property names the schema allows at `parent` ('' = top level), through unions. */
+export function fieldsAt(root: unknown, parent: string): string[] {
+  const node = schemaAt(root, parent) as { properties?: object; anyOf?: { properties?: object }[] } | undefined;
+  const object = node?.properties !== undefined ? node : node?.anyOf?.find((s) => s.properties !== undefined);
+  return Object.keys(object?.properties ?? {});
+}

@@ -34,7 +34,7 @@ function spec(model: OpenModel, c: ReferenceCase, sink: StreamSink, state: Strea
     prompt: model.tokenizer.encode(c.prompt),
     state,
     rng: Rng.fromSeed(c.seed, 0),
-    sampling: { temperature: c.temperature ?? 1, topK: c.topK ?? 0, topP: c.topP ?? 1 },
+    sampling: { temperature: c.temperature ?? 1, topK: c.topK ?? 0, topP: c.topP ?? 1, minP: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1 },
     maxTokens: c.maxNewTokens,
     stop: c.stop ?? [],
     sink,

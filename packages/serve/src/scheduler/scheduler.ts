@@ -16,7 +16,7 @@
  * for a row whatever the batch size or chunking (tested), so a request's text is the same alone or
  * among 63 others, and the same as infer-web's generate() with the same seed.
  */
-import { checkLogits, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
+import { checkLogits, hasState, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { BatchState } from './batch-state.js';
 import { LiveStream, type StreamEnd, type StreamResult, type StreamSpec } from './stream.js';
@@ -76,7 +76,7 @@ export class Scheduler {
     readonly options: SchedulerOptions,
     private readonly observer: SchedulerObserver = { step: () => undefined, generated: () => undefined, cut: () => undefined },
   ) {
-    this.batch = new BatchState(info.numLayers, info.hiddenSize, info.arch === 'lstm');
+    this.batch = new BatchState(info.numLayers, info.hiddenSize, hasState(info.arch, 'c'));
     this.bigIds = info.vocab.map((_, i) => BigInt(i));
   }
 
@@ -111,8 +111,8 @@ export class Scheduler {
     return streams;
   }
 
-  /** Ends a stream early (client gone, timeout). A queued stream ends at once, a live one between steps. */
-  cancel(stream: LiveStream, reason: 'cancelled' | 'timeout'): void {
+  /** Ends a stream early (client gone, timeout, shutdown). A queued stream ends at once, a live one between steps. */
+  cancel(stream: LiveStream, reason: 'cancelled' | 'timeout' | 'drain'): void {
     if (stream.ended || stream.cancelled !== null) return;
     stream.cancelled = reason;
     const queued = this.queue.indexOf(stream);
@@ -136,9 +136,9 @@ export class Scheduler {
     while (this.running !== undefined) await this.running;
   }
 
-  /** Cancels everything and waits for the loop to stop. */
-  async close(): Promise<void> {
-    for (const stream of [...this.queue, ...this.live]) this.cancel(stream, 'cancelled');
+  /** Cancels everything (with `reason`) and waits for the loop to stop. */
+  async close(reason: 'cancelled' | 'drain' = 'cancelled'): Promise<void> {
+    for (const stream of [...this.queue, ...this.live]) this.cancel(stream, reason);
     await this.idle();
   }
 
@@ -214,7 +214,7 @@ export class Scheduler {
         this.leave(i, 'error');
         continue;
       }
-      const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0);
+      const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0, s.generated);
       chars++;
       const reason = s.accept(id, this.tokenizer.decodeOne(id));
       if (reason !== null) this.leave(i, reason);
@@ -237,7 +237,7 @@ export class Scheduler {
     }
     for (let t = 0; t < k; t++) for (let g = 0; g < G; g++) tokens[t * G + g] = this.bigIds[group[g].feed[group[g].cursor + t]];
     const h = G === 1 ? group[0].h : gather(group.map((s) => s.h), L, H);
-    const lstm = this.info.arch === 'lstm';
+    const lstm = hasState(this.info.arch, 'c');
     const c = !lstm ? undefined : G === 1 ? group[0].c : gather(group.map((s) => s.c!), L, H);
     let out;
     try {

@@ -8,22 +8,21 @@ import {
   Sampler,
   StopStringsCriterion,
   type Rng,
+  type SamplingOptions,
   type StoppingCriterion,
   type StreamState,
 } from '@charrnn/infer-web/node';
 import type { BatchRow } from './batch-state.js';
 
-/** Why a stream ended: OpenAI's 'length' and 'stop', or cut short by the server or the client. */
-export type StreamEnd = 'length' | 'stop' | 'cancelled' | 'timeout' | 'error';
+/**
+ * Why a stream ended: OpenAI's 'length' and 'stop', or cut short: the client went away
+ * ('cancelled'), the request timed out, the server shut down before it finished ('drain'), or
+ * the model failed ('error').
+ */
+export type StreamEnd = 'length' | 'stop' | 'cancelled' | 'timeout' | 'drain' | 'error';
 
-export interface SamplingSettings {
-  /** 0 = greedy. */
-  temperature: number;
-  /** 0 = off. */
-  topK: number;
-  /** 1 = off. */
-  topP: number;
-}
+/** infer-web's sampling settings (temperature, top-k, top-p, min-p, the penalties), all given. */
+export type SamplingSettings = Required<Omit<SamplingOptions, 'logitsProcessors' | 'suppressTokens'>>;
 
 export interface StreamResult {
   /** All generated text. */
@@ -88,6 +87,8 @@ export class LiveStream implements BatchRow {
   cancelled: Exclude<StreamEnd, 'length' | 'stop'> | null = null;
   error: Error | undefined;
   count = 0;
+  /** The ids generated so far (the penalties read them). */
+  readonly generated: number[] = [];
   /** Everything generated (the stop string is cut off when the stream ends on one). */
   text = '';
   /** Characters of `text` handed to the sink so far. */
@@ -112,7 +113,7 @@ export class LiveStream implements BatchRow {
       this.ready = true;
     }
     this.rng = spec.rng;
-    this.sampler = new Sampler(vocabSize, { ...spec.sampling, logitsProcessors: [], suppressTokens });
+    this.sampler = new Sampler(vocabSize, { ...spec.sampling, suppressTokens });
     this.criteria = [new MaxNewTokensCriterion(spec.maxTokens)];
     if (spec.stop.length > 0) this.criteria.push(new StopStringsCriterion(spec.stop, 1));
   }
@@ -129,6 +130,7 @@ export class LiveStream implements BatchRow {
   /** Appends a sampled character; returns 'length' / 'stop' if that ends the stream. */
   accept(id: number, text: string): 'length' | 'stop' | null {
     this.count++;
+    this.generated.push(id);
     this.text += text;
     this.feed = [id];
     this.cursor = 0;

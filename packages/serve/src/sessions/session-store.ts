@@ -141,6 +141,16 @@ export class SessionStore {
     this.sessions.clear();
   }
 
+  /** The sessions that have not expired. */
+  list(): Session[] {
+    return [...this.sessions.values()].filter((s) => !this.expired(s));
+  }
+
+  /** Takes back a saved session (restored on start), idle. */
+  adopt(session: Omit<Session, 'busy'>): void {
+    this.sessions.set(session.id, { ...session, busy: false });
+  }
+
   /** Seconds since the epoch at which the session expires if left idle. */
   expiresAt(session: Session): number {
     return Math.floor((session.lastUsed + this.options.ttlMs) / 1000);

@@ -64,6 +64,10 @@ export interface ReferenceCase {
   temperature?: number;
   topP?: number;
   topK?: number;
+  minP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  repetitionPenalty?: number;
   stop?: string[];
 }
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BackendError, selectBackend, type ModuleLoader } from './select.js';
@@ -77,6 +78,26 @@ describe('selectBackend', () => {
     expect((await selectBackend('wasm')).name).toBe('wasm');
     expect((await selectBackend('cpu')).name).toBe('cpu');
     await expect(selectBackend('gpu' as 'cpu')).rejects.toThrow('backend "gpu" is not one of auto, tensorflow, wasm, cpu');
+  });
+
+  test("the cpu backend prints no tfjs-node banner on its first tensor (a fresh backend, as in a new process)", async () => {
+    // A fresh instance: the banner is printed once per backend instance, on its first write.
+    tf.removeBackend('cpu');
+    tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect((await selectBackend('cpu')).name).toBe('cpu');
+      tf.tidy(() => tf.add(tf.tensor([1, 2]), 1).dataSync());
+      expect(warn.mock.calls).toEqual([]);
+      // Without selectBackend's care, the same fresh backend prints it (this test would not notice its absence otherwise).
+      tf.removeBackend('cpu');
+      tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
+      await tf.setBackend('cpu');
+      tf.tidy(() => tf.tensor([1]).dataSync());
+      expect(String(warn.mock.calls[0]?.[0])).toContain('Hi, looks like you are running TensorFlow.js in Node.js');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test("the runtime's own error for a package that is not there reads as 'not installed'", async () => {

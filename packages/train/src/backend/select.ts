@@ -105,6 +105,11 @@ async function tryCpu(loader: ModuleLoader, log: string[]): Promise<boolean> {
     log.push(`skipped ${CPU}: ${e instanceof Error ? e.message : String(e)}`);
     return false;
   }
+  // On its first tensor in Node, tfjs' CPU backend prints a banner (through console.warn) advising
+  // tfjs-node. It was chosen here, by name or as the last resort whose reason is in `log`, so the
+  // banner is noise in the caller's output (export:onnx's verification among them): mark it shown.
+  const backend = tf.backend() as { firstUse?: boolean };
+  if (backend.firstUse === true) backend.firstUse = false;
   log.push(`using ${CPU} (tfjs backend 'cpu', plain JavaScript: slow)`);
   return true;
 }

@@ -16,7 +16,8 @@ export class BrowserUnsupportedError extends Error {
   override name = 'BrowserUnsupportedError';
 }
 
-type Wasm = { validate(bytes: BufferSource): boolean } | null;
+// Uint8Array, not the DOM's BufferSource: these declarations are re-exported by the Node entry too.
+type Wasm = { validate(bytes: Uint8Array<ArrayBuffer>): boolean } | null;
 const globalWasm = (): Wasm => (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly ?? null;
 
 /** Whether WebAssembly with SIMD (the 128-bit proposal, in every current browser) is available; `wasm` null = none. */

@@ -1,12 +1,13 @@
 // train:fit as a user runs it (bundled from source, in a child process): flags, exit codes and
 // messages, a run to completion, Ctrl-C (exit 130 with a checkpoint at the batch it stopped) and
 // --resume from it.
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEmbeddedCorpus } from '@charrnn/data/node';
 import { bundleCli, runCli } from '../../../../tools/cli-under-test.mjs';
+import { currentCheckpointDirectory } from '../checkpoint/checkpoint-sets.js';
 import type { TrainerRecord } from '../trainer/training-checkpoint.js';
 
 let cli: string;
@@ -30,7 +31,7 @@ describe('train:fit', () => {
   test('--help lists the flags and exits 0', async () => {
     const r = await runCli(cli, ['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--corpus', '--arch', '--schedule', '--epochs', '--resume', '--out', '--engine', '--device', '--max-batches']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--corpus', '--arch', '--schedule', '--epochs', '--resume', '--overwrite', '--out', '--engine', '--device', '--max-batches']) expect(r.stdout).toContain(flag);
   });
 
   test('bad flags exit 1 naming the flag and what is valid, before any training', async () => {
@@ -71,6 +72,23 @@ describe('train:fit', () => {
     expect(await exists(path.join(dir, 'y', 'trainer.json'))).toBe(false);
   });
 
+  test('an --out that holds a run is refused, pointing to --resume and --overwrite; --overwrite trains a new run there', async () => {
+    const out = path.join(dir, 'taken');
+    const quick = ['--corpus', corpus, ...model, '--max-batches', '4'];
+    expect((await runCli(cli, [...quick, '--epochs', '2', '--out', out])).code).toBe(0);
+    const before = await readdir(out);
+    const refused = await runCli(cli, [...quick, '--epochs', '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: --out ${out} holds a run (${path.join(out, 'current.json')}); continue it with --resume ${out}, choose another --out, or add --overwrite to replace it`);
+    expect(refused.stdout).not.toMatch(/corpus /); // refused before the corpus is read
+    expect(await readdir(out)).toEqual(before);
+    expect(await trainerOf(out)).toMatchObject({ step: 8, complete: true });
+
+    const replaced = await runCli(cli, [...quick, '--epochs', '1', '--max-batches', '3', '--out', out, '--overwrite']);
+    expect(replaced.code).toBe(0);
+    expect(await trainerOf(out)).toMatchObject({ epoch: 1, step: 3, complete: true, totalEpochs: 1 });
+  }, 120_000);
+
   test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {
     const out = path.join(dir, 'run');
     const args = ['--corpus', corpus, ...model, '--epochs', '2', '--max-batches', '500', '--out', out];
@@ -89,7 +107,7 @@ describe('train:fit', () => {
     const saved = await trainerOf(out);
     expect(saved).toMatchObject({ epoch: 1, batch: Number(batch), step: 500 + Number(batch), complete: false });
     expect(saved.history.map((r) => r.epoch)).toEqual([1]);
-    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(true);
+    expect(await exists(path.join(await currentCheckpointDirectory(out), 'hidden.safetensors'))).toBe(true);
 
     const refused = await runCli(cli, ['--resume', out, '--hidden', '32']);
     expect(refused.code).toBe(1);
@@ -104,7 +122,7 @@ describe('train:fit', () => {
     expect(done.history.map((r) => r.epoch)).toEqual([1, 2]);
     const vocab = Number(/corpus .*: vocab (\d+),/.exec(resumed.stdout)![1]);
     expect(done.history[1].validLoss).toBeLessThan(Math.log(vocab)); // better than an untrained model
-    expect(await exists(path.join(out, 'hidden.safetensors'))).toBe(false);
+    expect(await exists(path.join(await currentCheckpointDirectory(out), 'hidden.safetensors'))).toBe(false);
 
     const again = await runCli(cli, ['--resume', out]);
     expect(again.code).toBe(0);

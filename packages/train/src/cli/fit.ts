@@ -20,12 +20,13 @@ const program = addTrainingFlags(new Command('charrnn-fit'))
   .option('--lr <rate>', 'learning rate with --epochs (default 1e-3)', positiveFlag)
   .option('--out <dir>', 'checkpoint directory (default checkpoints/<arch>-e<embed>-h<hidden>, never overwriting a run)')
   .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
+  .option('--overwrite', 'train into an --out that holds another run, replacing it (default: refuse)')
   .option('--max-batches <n>', 'train at most n batches per epoch (quick runs)', integerFlag(1))
   .option('--workers <n>', 'threads computing each batch: intra-op threads of the ONNX Runtime engine (default 1), worker threads over streams of the tfjs engine (default 1)', integerFlag(1))
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; maxBatches?: number; workers?: number }>();
+const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; overwrite?: boolean; maxBatches?: number; workers?: number }>();
 if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
   program.error('error: give either --schedule or --epochs/--lr, not both');
 }
@@ -61,6 +62,7 @@ try {
     options,
     out: flags.out,
     resume: flags.resume,
+    overwrite: flags.overwrite,
     given: typed,
     engine: given('engine') ? flags.engine : undefined,
     device: given('device') ? flags.device : undefined,

@@ -6,7 +6,8 @@ import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { windowGradients } from './window-gradients.js';
 import type { WorkerRequest, WorkerSetup } from './worker-protocol.js';
-import { CONTROL_DONE, CONTROL_FAILED, paramOffsets } from './worker-protocol.js';
+import { paramOffsets } from '../model/weights.js';
+import { CONTROL_DONE, CONTROL_FAILED } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const config: ModelConfig = setup.config;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { cellSpec } from '@charrnn/graph';
 import type { Arch } from '../model/config.js';
 import { cols } from './window.js';
 
@@ -7,8 +8,10 @@ import { cols } from './window.js';
  * added (all of it for rnn and lstm; the r and z blocks for gru, whose b_hn sits inside r ⊙ ·).
  */
 export function inputBias(arch: Arch, biasIh: tf.Tensor1D, biasHh: tf.Tensor1D, hidden: number): tf.Tensor1D {
-  if (arch !== 'gru') return tf.add(biasIh, biasHh) as tf.Tensor1D;
-  return tf.concat([tf.add(tf.slice(biasIh, 0, 2 * hidden), tf.slice(biasHh, 0, 2 * hidden)), tf.slice(biasIh, 2 * hidden, hidden)]) as tf.Tensor1D;
+  const folded = cellSpec(arch).additiveRecurrentBiasGates * hidden;
+  const rows = biasIh.shape[0];
+  if (folded === rows) return tf.add(biasIh, biasHh) as tf.Tensor1D;
+  return tf.concat([tf.add(tf.slice(biasIh, 0, folded), tf.slice(biasHh, 0, folded)), tf.slice(biasIh, folded, rows - folded)]) as tf.Tensor1D;
 }
 
 /**

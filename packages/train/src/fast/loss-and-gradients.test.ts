@@ -8,6 +8,8 @@ import { randomWeights } from '../model/weights.js';
 import { lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
 import { relativeError } from './test-helpers/relative-error.js';
+import type { RecurrentState } from '../model/recurrent.js';
+import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 
 const SEQ = 5;
 const BATCH = 4;
@@ -19,7 +21,7 @@ function randomBatch(rng: Rng, vocab: number, seqLen = SEQ, batchSize = BATCH): 
 
 function randomState(rng: Rng, config: ModelConfig, batch = BATCH) {
   const block = () => tf.tensor3d(Float32Array.from({ length: config.numLayers * batch * config.hiddenSize }, () => rng.next() - 0.5), [config.numLayers, batch, config.hiddenSize]);
-  return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
+  return Object.fromEntries(REFERENCE_STATES[config.arch].map((s) => [s, block()])) as unknown as RecurrentState;
 }
 
 // [arch, layers, dropout, seqLen, batch]: besides the usual window, a window of one step (the
@@ -49,8 +51,8 @@ describe.each(['cpu', 'wasm'] as const)('fastLossAndGradients on %s', (backend) 
     const fast = fastLossAndGradients(model, batch, state, { training: true, rng: new Rng(9) });
 
     expect(Math.abs(fast.loss - reference.loss) / reference.loss).toBeLessThan(1e-6);
-    expect(relativeError(fast.state.h, reference.state.h)).toBeLessThan(1e-6);
-    if (arch === 'lstm') expect(relativeError(fast.state.c!, reference.state.c!)).toBeLessThan(1e-6);
+    expect(Object.keys(fast.state)).toEqual(REFERENCE_STATES[arch]);
+    for (const s of REFERENCE_STATES[arch]) expect(relativeError(fast.state[s]!, reference.state[s]!)).toBeLessThan(1e-6);
     expect([...fast.grads.keys()]).toEqual([...model.parameters.keys()]);
     let worst = 0;
     for (const [name, g] of reference.grads) {

@@ -6,9 +6,10 @@ import { expectedShapes, type ModelConfig } from '../model/config.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import type { LossAndGradients, TokenBatch } from '../trainer/gradients.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
-import { stateColumns, streamRanges, tokenColumns } from './stream-split.js';
+import { stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { windowGradients } from './window-gradients.js';
-import { CONTROL_DONE, CONTROL_FAILED, paramCount, paramOffsets, type WorkerRequest, type WorkerSetup } from './worker-protocol.js';
+import { paramCount, paramOffsets } from '../model/weights.js';
+import { CONTROL_DONE, CONTROL_FAILED, type WorkerRequest, type WorkerSetup } from './worker-protocol.js';
 
 export interface ParallelOptions {
   /** Parts the streams are split into: the calling thread computes one, a worker thread each other. */

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mapStates, stateNames } from '@charrnn/contract';
 import type { ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import { checkRecurrentState } from '../model/state-check.js';
-import { gruWindow } from './gru-window.js';
-import { lstmWindow } from './lstm-window.js';
-import { rnnWindow } from './rnn-window.js';
+import { CELL_WINDOWS } from './windows.js';
 import { gatherRows, scatterAddRows } from './heap.js';
 import { affineGrads, columnSums, inputBias, transposedTimes } from './input-projection.js';
 import type { LayerWindow, WindowParams } from './window.js';
@@ -66,8 +65,8 @@ export function windowGradients(
   // tidy keeps the tensors of plain objects and arrays it returns, not of Maps.
   const kept = tf.tidy(() => {
     const embedding = p('encoder.weight');
-    const h0 = tf.unstack(state.h, 0) as tf.Tensor2D[];
-    const c0 = state.c ? (tf.unstack(state.c, 0) as tf.Tensor2D[]) : [];
+    const names = stateNames(arch);
+    const initial = names.map((s) => tf.unstack(state[s] as tf.Tensor3D, 0) as tf.Tensor2D[]);
 
     const layers: { weightIh: tf.Tensor2D; input: tf.Tensor2D | null; window: LayerWindow; mask: tf.Tensor2D | null }[] = [];
     let x: tf.Tensor2D | null = null;
@@ -90,7 +89,7 @@ export function windowGradients(
         gx = tf.fused.matMul({ a: input, b: tf.transpose(weightIh), bias }) as tf.Tensor2D;
       }
       const lp: WindowParams = { weightHh: p(`rnn.weight_hh_l${k}`), biasHh };
-      const window = arch === 'gru' ? gruWindow(lp, gx, h0[k], seqLen) : arch === 'rnn' ? rnnWindow(lp, gx, h0[k], seqLen) : lstmWindow(lp, gx, h0[k], c0[k], seqLen);
+      const window = CELL_WINDOWS[arch](lp, gx, mapStates(arch, (_, i) => initial[i][k]), seqLen);
       layers.push({ weightIh, input, window, mask });
       x = window.output;
     }
@@ -133,14 +132,14 @@ export function windowGradients(
     return {
       lossSum,
       grads: [...params.keys()].map((name) => grads.get(name)!),
-      h: tf.stack(layers.map((l) => l.window.h), 0) as tf.Tensor3D,
-      c: arch === 'lstm' ? [tf.stack(layers.map((l) => l.window.c!), 0) as tf.Tensor3D] : [],
+      // Final states in stateNames order.
+      states: names.map((s) => tf.stack(layers.map((l) => l.window[s] as tf.Tensor2D), 0) as tf.Tensor3D),
     };
   });
   const names = [...params.keys()];
   return {
     lossSum: kept.lossSum,
     grads: new Map(names.map((name, i) => [name, kept.grads[i]])),
-    state: kept.c.length ? { h: kept.h, c: kept.c[0] } : { h: kept.h },
+    state: mapStates(arch, (_, i) => kept.states[i]),
   };
 }

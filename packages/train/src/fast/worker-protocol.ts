@@ -1,5 +1,4 @@
-import { expectedShapes, type ModelConfig } from '../model/config.js';
-import { shapeSize } from '../model/weights.js';
+import type { ModelConfig } from '../model/config.js';
 
 /** workerData of a gradient worker: the model config and its shared buffers. */
 export interface WorkerSetup {
@@ -29,21 +28,3 @@ export interface WorkerRequest {
 
 export const CONTROL_DONE = 0;
 export const CONTROL_FAILED = 1;
-
-/** name → [offset, size] of each parameter in the flat shared buffers, state_dict order. */
-export function paramOffsets(config: ModelConfig): Map<string, [number, number]> {
-  const offsets = new Map<string, [number, number]>();
-  let at = 0;
-  for (const [name, shape] of expectedShapes(config)) {
-    const size = shapeSize(shape);
-    offsets.set(name, [at, size]);
-    at += size;
-  }
-  return offsets;
-}
-
-export function paramCount(config: ModelConfig): number {
-  let n = 0;
-  for (const [, size] of paramOffsets(config).values()) n += size;
-  return n;
-}

@@ -5,7 +5,7 @@ import { ARCHS, expectedShapes, type Arch, type ModelConfig } from './config.js'
 import { ModelInputError } from './errors.js';
 import { sequenceLoss } from './loss.js';
 import { useBackend } from './test-helpers/backends.js';
-import { referenceForward, referenceLoss, type ReferenceState } from './test-helpers/reference.js';
+import { REFERENCE_STATES, referenceForward, referenceLoss, type ReferenceState } from './test-helpers/reference.js';
 import { randomWeights, WeightsError } from './weights.js';
 
 const SEQ = 4;
@@ -21,7 +21,7 @@ function randomTokens(rng: Rng, vocab: number): number[][] {
 
 function randomState(rng: Rng, config: ModelConfig): ReferenceState {
   const block = () => Array.from({ length: config.numLayers }, () => Array.from({ length: BATCH }, () => Array.from({ length: config.hiddenSize }, () => rng.next() - 0.5)));
-  return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
+  return Object.fromEntries(REFERENCE_STATES[config.arch].map((s) => [s, block()])) as unknown as ReferenceState;
 }
 
 function toTfState(s: ReferenceState) {
@@ -54,7 +54,8 @@ describe.each(['cpu', 'wasm'] as const)('CharModel on %s', (backend) => {
       expect(state.h.shape).toEqual([2, BATCH, 6]);
       expect(maxAbsDiff(logits.dataSync(), ref.logits.flat(2))).toBeLessThan(1e-5);
       expect(maxAbsDiff(state.h.dataSync(), ref.state.h.flat(2))).toBeLessThan(1e-5);
-      if (arch === 'lstm') expect(maxAbsDiff(state.c!.dataSync(), ref.state.c!.flat(2))).toBeLessThan(1e-5);
+      expect(Object.keys(state)).toEqual(REFERENCE_STATES[arch]);
+      if (ref.state.c) expect(maxAbsDiff(state.c!.dataSync(), ref.state.c.flat(2))).toBeLessThan(1e-5);
     });
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

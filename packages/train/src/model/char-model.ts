@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mapStates, stateShape } from '@charrnn/contract';
 import type { Rng } from '@charrnn/data';
 import { expectedShapes, validateModelConfig, type ModelConfig } from './config.js';
 import { embeddingLookup } from './embedding.js';
@@ -53,10 +54,8 @@ export class CharModel {
   }
 
   zeroState(batch: number): RecurrentState {
-    const shape: [number, number, number] = [this.config.numLayers, batch, this.config.hiddenSize];
-    const state: RecurrentState = { h: tf.zeros(shape) };
-    if (this.config.arch === 'lstm') state.c = tf.zeros(shape);
-    return state;
+    const shape = stateShape(this.config, batch);
+    return mapStates(this.config.arch, () => tf.zeros(shape));
   }
 
   forward(tokens: tf.Tensor2D, state: RecurrentState, opts: ForwardOptions = {}): ForwardResult {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mapStates, stateNames, type StateName } from '@charrnn/contract';
+import { TFJS_CELLS, type LayerState } from './cells.js';
 import type { Arch } from './config.js';
 import { ModelInputError } from './errors.js';
-import { gruCell } from './gru.js';
-import { lstmCell } from './lstm.js';
 import { matMul } from './matmul.js';
-import { rnnCell } from './rnn.js';
 
 /** Hidden state of the whole stack, [layers, batch, hidden]; `c` only for LSTM. */
 export interface RecurrentState {
@@ -20,11 +19,9 @@ export interface LayerParams {
   biasHh: tf.Tensor1D;
 }
 
-export interface LayerOutput {
+export interface LayerOutput extends LayerState {
   /** [seq·batch, hidden], time-major rows (row t·batch + b). */
   output: tf.Tensor2D;
-  h: tf.Tensor2D;
-  c?: tf.Tensor2D;
 }
 
 /**
@@ -37,29 +34,21 @@ export function recurrentLayer(
   params: LayerParams,
   input: tf.Tensor2D,
   seqLen: number,
-  h0: tf.Tensor2D,
-  c0?: tf.Tensor2D,
+  initial: LayerState,
 ): LayerOutput {
+  const cell = TFJS_CELLS[arch];
   const xProj = tf.add(matMul(input, tf.transpose(params.weightIh)), params.biasIh) as tf.Tensor2D;
   const steps = seqLen === 1 ? [xProj] : (tf.split(xProj, seqLen, 0) as tf.Tensor2D[]);
   const weightHhT = tf.transpose(params.weightHh);
-  let h = h0;
-  let c = c0;
+  let state = initial;
   const outputs: tf.Tensor2D[] = [];
   for (const x of steps) {
-    const hProj = tf.add(matMul(h, weightHhT), params.biasHh) as tf.Tensor2D;
-    if (arch === 'gru') {
-      h = gruCell(x, hProj, h);
-    } else if (arch === 'rnn') {
-      h = rnnCell(x, hProj);
-    } else {
-      if (!c) throw new ModelInputError('an lstm layer needs a cell state c0 [batch, hidden]');
-      ({ h, c } = lstmCell(x, hProj, c));
-    }
-    outputs.push(h);
+    const hProj = tf.add(matMul(state.h, weightHhT), params.biasHh) as tf.Tensor2D;
+    state = cell(x, hProj, state);
+    outputs.push(state.h);
   }
   const output = outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 0) as tf.Tensor2D);
-  return { output, h, c };
+  return { output, ...state };
 }
 
 /**
@@ -75,25 +64,25 @@ export function recurrentStack(
   state: RecurrentState,
   dropoutMask: ((layer: number, shape: [number, number]) => tf.Tensor2D | null) | null,
 ): { output: tf.Tensor2D; state: RecurrentState } {
-  const h0 = tf.unstack(state.h, 0) as tf.Tensor2D[];
-  const c0 = state.c ? (tf.unstack(state.c, 0) as tf.Tensor2D[]) : undefined;
+  const names = stateNames(arch);
+  const initial = new Map<StateName, tf.Tensor2D[]>(names.filter((s) => state[s]).map((s) => [s, tf.unstack(state[s] as tf.Tensor3D, 0) as tf.Tensor2D[]]));
+  const h0 = initial.get('h') as tf.Tensor2D[];
   if (h0.length !== layers.length) {
     throw new ModelInputError(`recurrent state has ${h0.length} layers, expected ${layers.length}`);
   }
   let x = input;
-  const hs: tf.Tensor2D[] = [];
-  const cs: tf.Tensor2D[] = [];
+  const finals = new Map<StateName, tf.Tensor2D[]>(names.map((s) => [s, []]));
   layers.forEach((params, k) => {
     if (k > 0 && dropoutMask) {
       const mask = dropoutMask(k - 1, x.shape);
       if (mask) x = tf.mul(x, mask);
     }
-    const out = recurrentLayer(arch, params, x, seqLen, h0[k], c0?.[k]);
+    // A missing c stays missing here, for the lstm cell to name it.
+    const layerState = Object.fromEntries([...initial].map(([s, perLayer]) => [s, perLayer[k]])) as LayerState;
+    const out = recurrentLayer(arch, params, x, seqLen, layerState);
     x = out.output;
-    hs.push(out.h);
-    if (out.c) cs.push(out.c);
+    for (const s of names) finals.get(s)!.push(out[s] as tf.Tensor2D);
   });
-  const next: RecurrentState = { h: tf.stack(hs, 0) as tf.Tensor3D };
-  if (arch === 'lstm') next.c = tf.stack(cs, 0) as tf.Tensor3D;
+  const next: RecurrentState = mapStates(arch, (s) => tf.stack(finals.get(s)!, 0) as tf.Tensor3D);
   return { output: x, state: next };
 }

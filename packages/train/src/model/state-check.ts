@@ -1,3 +1,4 @@
+import { stateNames } from '@charrnn/contract';
 import type { Arch } from './config.js';
 import { ModelInputError } from './errors.js';
 import type { RecurrentState } from './recurrent.js';
@@ -13,9 +14,9 @@ export function checkRecurrentState(
   hint = '',
 ): void {
   const expected = `[${numLayers},${batch},${hiddenSize}]`;
-  for (const [key, t] of [['h', state.h], ['c', state.c]] as const) {
-    if (key === 'c' && arch !== 'lstm') continue;
-    if (!t) throw new ModelInputError(`lstm state needs c ${expected} besides h`);
+  for (const key of stateNames(arch)) {
+    const t = state[key];
+    if (!t) throw new ModelInputError(`${arch} state needs ${key} ${expected}${key === 'h' ? '' : ' besides h'}`);
     if (t.shape.join(',') !== expected.slice(1, -1)) {
       throw new ModelInputError(`recurrent state ${key} has shape [${t.shape}], expected ${expected}${hint}`);
     }

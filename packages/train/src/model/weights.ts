@@ -18,6 +18,27 @@ export function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * name → [offset, size] of each parameter when all of them lie end to end in state_dict order: the
+ * flat layout of the data-parallel engines' shared buffers.
+ */
+export function paramOffsets(config: ModelConfig): Map<string, [number, number]> {
+  const offsets = new Map<string, [number, number]>();
+  let at = 0;
+  for (const [name, shape] of expectedShapes(config)) {
+    const size = shapeSize(shape);
+    offsets.set(name, [at, size]);
+    at += size;
+  }
+  return offsets;
+}
+
+export function paramCount(config: ModelConfig): number {
+  let n = 0;
+  for (const [, size] of paramOffsets(config).values()) n += size;
+  return n;
+}
+
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }

@@ -3,6 +3,7 @@
  * JS package (onnxruntime-node on CPU or CUDA, onnxruntime-web in browsers), one `run` per batch.
  * Runtime-free: the package is injected, so the same class trains in Node and in a page.
  */
+import { STATE_IO, stateNames, type StateName } from '@charrnn/contract';
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
@@ -10,8 +11,8 @@ import { refuseUnsupported } from '../engine/regularization.js';
 import { dropoutMask } from '../model/dropout.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
-import type { Weights } from '../model/weights.js';
-import { OptimizerError, type OptimizerState } from '../optim/optimizer.js';
+import type { NamedTensor, Weights } from '../model/weights.js';
+import { OptimizerError, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
 
 /** The part of an onnxruntime module the engine uses (onnxruntime-node and onnxruntime-web both fit). */
@@ -44,13 +45,139 @@ const SLOT_NAMES = { adam: { m: 'exp_avg', v: 'exp_avg_sq' }, sgd: { m: 'momentu
 /** Adam's defaults, torch.optim.Adam's. */
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-function int64(values: Int32Array, dims: readonly number[], ort: OrtApi): Tensor {
+/** Token ids as contract 3's int64 tensor. */
+export function int64(values: Int32Array, dims: readonly number[], ort: OrtApi): Tensor {
   // Token ids are small non-negative integers: write the low words and leave the high ones zero
   // rather than building a BigInt per id.
   const data = new BigInt64Array(values.length);
   const words = new Int32Array(data.buffer);
   for (let i = 0; i < values.length; i++) words[2 * i] = values[i];
   return new ort.Tensor('int64', data, dims);
+}
+
+/** What an engine starts from in contract 3's terms, fresh or resumed; arrays are the engine's own copies. */
+export interface StartingPoint {
+  optimizer: GraphOptimizer;
+  /** Adam's steps taken (its bias corrections' t − 1). */
+  adamStep: number;
+  /** Every weight by its contract-1 name, in state_dict order. */
+  weights: Map<string, Float32Array>;
+  /** Every optimizer slot by its contract-3 name (`m.<param>`, `v.<param>`). */
+  slots: Map<string, Float32Array>;
+}
+
+/** The weights and optimizer state of `init`, checked against the config's shapes. */
+export function startingPoint(init: EngineInit): StartingPoint {
+  const saved = init.optimizerState;
+  if (saved && saved.name !== init.optimizer) throw new OptimizerError(`optimizer state is for ${saved.name}, this run uses ${init.optimizer}`);
+  const optimizer: GraphOptimizer =
+    init.optimizer === 'adam'
+      ? { name: 'adam', beta1: saved?.scalars.beta1 ?? ADAM.beta1, beta2: saved?.scalars.beta2 ?? ADAM.beta2, eps: saved?.scalars.eps ?? ADAM.eps }
+      : { name: 'sgd', momentum: saved?.scalars.momentum ?? init.momentum };
+  const weights = new Map<string, Float32Array>();
+  const slots = new Map<string, Float32Array>();
+  for (const [name, shape] of expectedShapes(init.config)) {
+    const w = init.weights.get(name);
+    if (!w) throw new ModelInputError(`weights have no ${name}, expected shape [${shape}]`);
+    weights.set(name, Float32Array.from(w.data));
+    for (const slot of slotKeys(init.optimizer, name)) {
+      const stored = saved?.slots.get(savedSlotName(init.optimizer, slot, name));
+      if (stored && stored.data.length !== w.data.length) {
+        throw new OptimizerError(`optimizer slot ${savedSlotName(init.optimizer, slot, name)} has ${stored.data.length} values, the parameter has ${w.data.length}`);
+      }
+      slots.set(slot, stored ? Float32Array.from(stored.data) : new Float32Array(w.data.length));
+    }
+  }
+  return { optimizer, adamStep: init.optimizer === 'adam' ? (saved?.scalars.step ?? 0) : 0, weights, slots };
+}
+
+/** Contract 3's slot names of one parameter: Adam's `m.` and `v.`, SGD's `m.`. */
+export function slotKeys(optimizer: OptimizerName, param: string): string[] {
+  return optimizer === 'adam' ? [IO.m(param), IO.v(param)] : [IO.m(param)];
+}
+
+/** Contract 1's name of a contract-3 slot: `m.<param>` → `exp_avg.<param>` (Adam) or `momentum_buffer.<param>` (SGD). */
+export function savedSlotName(optimizer: OptimizerName, slot: string, param: string): string {
+  const names = SLOT_NAMES[optimizer];
+  return `${slot.startsWith('v.') ? names.v : names.m}.${param}`;
+}
+
+/** The optimizer state as a checkpoint saves it, from every slot's values (by contract-3 name). */
+export function savedOptimizerState(optimizer: GraphOptimizer, adamStep: number, shapes: ReadonlyMap<string, number[]>, slot: (key: string) => Float32Array): OptimizerState {
+  const slots = new Map<string, NamedTensor>();
+  for (const [name, shape] of shapes) {
+    for (const key of slotKeys(optimizer.name, name)) slots.set(savedSlotName(optimizer.name, key, name), { shape: [...shape], data: Float32Array.from(slot(key)) });
+  }
+  return optimizer.name === 'adam'
+    ? { name: 'adam', slots, scalars: { step: adamStep, beta1: optimizer.beta1, beta2: optimizer.beta2, eps: optimizer.eps } }
+    : { name: 'sgd', slots, scalars: { momentum: optimizer.momentum } };
+}
+
+/** The scalar inputs of an update: `lr`, and Adam's bias corrections for step t, computed in float64 and rounded once. */
+export function updateScalars(optimizer: GraphOptimizer, lr: number, t: number): Record<string, number> {
+  if (optimizer.name !== 'adam') return { [IO.lr]: lr };
+  return { [IO.lr]: lr, [IO.biasCorrection1]: 1 - optimizer.beta1 ** t, [IO.biasCorrection2Sqrt]: Math.sqrt(1 - optimizer.beta2 ** t) };
+}
+
+/** One dropout mask input of a window: [steps·batch, width], rows time-major (step-major, then stream), so a stream's rows are its columns. */
+export interface WindowMask {
+  name: string;
+  data: Float32Array;
+  /** Row groups: the window's steps (one mask row per step and stream). */
+  steps: number;
+  width: number;
+}
+
+/**
+ * The dropout masks of one window of `batch` streams, drawn from `rng` in the order every engine
+ * draws them (the tfjs engine's: layer 0's output first, row-major), empty without dropout.
+ */
+export function windowMasks(config: ModelConfig, seqLen: number, batch: number, rng: Rng): WindowMask[] {
+  if (!(config.dropout > 0 && config.numLayers > 1)) return [];
+  const { numLayers: L, hiddenSize: H, dropout } = config;
+  return Array.from({ length: L - 1 }, (_, k) => ({ name: IO.mask(k), data: dropoutMask(rng, dropout, seqLen * batch * H), steps: seqLen, width: H }));
+}
+
+/** Throws ModelInputError unless a batch has seqLen·batchSize inputs and targets. */
+export function checkBatch(batch: TokenBatch): void {
+  const n = batch.seqLen * batch.batchSize;
+  if (batch.input.length !== n || batch.target.length !== n) {
+    throw new ModelInputError(`batch has ${batch.input.length} inputs and ${batch.target.length} targets, expected seqLen·batchSize = ${n}`);
+  }
+}
+
+/** Throws ModelInputError unless the carried state has the batch's streams. */
+export function checkStateBatch(stateBatch: number, batchSize: number): void {
+  if (stateBatch !== batchSize) throw new ModelInputError(`the carried state has ${stateBatch} streams, the batch ${batchSize}: call resetState(${batchSize}) first`);
+}
+
+/** Throws ModelInputError unless `state` holds every state of the config's cell (h; an LSTM's c too), each [layers, batch, hidden]. */
+export function checkState(config: ModelConfig, state: StateData): void {
+  const { numLayers: L, hiddenSize: H } = config;
+  for (const s of stateNames(config.arch)) {
+    const x = state[s];
+    if (!x) throw new ModelInputError(`${config.arch} state needs ${s} [${L},batch,${H}]${s === 'h' ? '' : ' besides h'}`);
+    if (x.shape.length !== 3 || x.shape[0] !== L || x.shape[2] !== H) throw new ModelInputError(`recurrent state ${s} has shape [${x.shape}], expected [${L},batch,${H}]`);
+  }
+}
+
+/** onnxruntime session options of a training session (the engine's and each data-parallel worker's). */
+export function trainingSessionOptions(
+  options: Pick<OrtEngineOptions, 'provider' | 'intraOpNumThreads' | 'sessionOptions'>,
+  deviceOutputs?: Record<string, 'gpu-buffer' | 'cpu'>,
+): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [options.provider],
+    interOpNumThreads: 1,
+    // No CPU arena: each window length has a session, and each arena kept its peak for good
+    // (lesson GRU: peak RSS 657–667 MB with it, 296–325 without, at the same speed; RNN 10% faster).
+    enableCpuMemArena: false,
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    // Idle pool threads sleep instead of spinning, so a second core stays free for the JS thread.
+    ...((options.intraOpNumThreads ?? 0) !== 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    ...(deviceOutputs ? { preferredOutputLocation: deviceOutputs } : {}),
+    ...options.sessionOptions,
+  };
 }
 
 export class OrtEngine implements TrainingEngine {
@@ -61,8 +188,9 @@ export class OrtEngine implements TrainingEngine {
   private weights = new Map<string, Tensor>();
   /** Keyed by contract 3's names, `m.<param>` and `v.<param>`. */
   private slots = new Map<string, Tensor>();
-  private h: Tensor | null = null;
-  private c: Tensor | null = null;
+  /** The carried recurrent state by name (h, and c for an LSTM); empty before the first reset. */
+  private state: Partial<Record<StateName, Tensor>> = {};
+  private readonly states: readonly StateName[];
   private adamStep: number;
   private readonly graphOptimizer: GraphOptimizer;
 
@@ -74,25 +202,14 @@ export class OrtEngine implements TrainingEngine {
     this.name = `${options.runtime} (${options.provider})`;
     this.shapes = expectedShapes(config);
     this.names = [...this.shapes.keys()];
-    const saved = init.optimizerState;
-    if (saved && saved.name !== init.optimizer) throw new OptimizerError(`optimizer state is for ${saved.name}, this run uses ${init.optimizer}`);
-    this.adamStep = init.optimizer === 'adam' ? (saved?.scalars.step ?? 0) : 0;
-    this.graphOptimizer =
-      init.optimizer === 'adam'
-        ? { name: 'adam', beta1: saved?.scalars.beta1 ?? ADAM.beta1, beta2: saved?.scalars.beta2 ?? ADAM.beta2, eps: saved?.scalars.eps ?? ADAM.eps }
-        : { name: 'sgd', momentum: saved?.scalars.momentum ?? init.momentum };
+    this.states = stateNames(config.arch);
+    const start = startingPoint(init);
+    this.adamStep = start.adamStep;
+    this.graphOptimizer = start.optimizer;
     const { Tensor: T } = options.ort;
     for (const [name, shape] of this.shapes) {
-      const w = init.weights.get(name);
-      if (!w) throw new ModelInputError(`weights have no ${name}, expected shape [${shape}]`);
-      this.weights.set(name, new T('float32', Float32Array.from(w.data), shape));
-      for (const slot of this.slotKeys(name)) {
-        const stored = saved?.slots.get(this.savedSlotName(slot, name));
-        if (stored && stored.data.length !== w.data.length) {
-          throw new OptimizerError(`optimizer slot ${this.savedSlotName(slot, name)} has ${stored.data.length} values, the parameter has ${w.data.length}`);
-        }
-        this.slots.set(slot, new T('float32', stored ? Float32Array.from(stored.data) : new Float32Array(w.data.length), shape));
-      }
+      this.weights.set(name, new T('float32', start.weights.get(name) as Float32Array, shape));
+      for (const slot of this.slotKeys(name)) this.slots.set(slot, new T('float32', start.slots.get(slot) as Float32Array, shape));
     }
   }
 
@@ -105,12 +222,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   private slotKeys(name: string): string[] {
-    return this.init.optimizer === 'adam' ? [IO.m(name), IO.v(name)] : [IO.m(name)];
-  }
-
-  private savedSlotName(slot: string, param: string): string {
-    const names = SLOT_NAMES[this.init.optimizer];
-    return `${slot.startsWith('v.') ? names.v : names.m}.${param}`;
+    return slotKeys(this.init.optimizer, name);
   }
 
   private get withDropout(): boolean {
@@ -124,18 +236,7 @@ export class OrtEngine implements TrainingEngine {
     if (!session) {
       const model = buildTrainingGraph({ config: this.config, seqLen, kind, optimizer: this.graphOptimizer, clip: this.init.clip, dropout: this.withDropout });
       const deviceOutputs = this.options.deviceResident && kind === 'train' ? this.deviceOutputLocations() : undefined;
-      session = this.options.ort.InferenceSession.create(model, {
-        executionProviders: [this.options.provider],
-        interOpNumThreads: 1,
-        // No CPU arena: each window length has a session, and each arena kept its peak for good
-        // (lesson GRU: peak RSS 657–667 MB with it, 296–325 without, at the same speed; RNN 10% faster).
-        enableCpuMemArena: false,
-        ...(this.options.intraOpNumThreads !== undefined ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
-        // Idle pool threads sleep instead of spinning, so a second core stays free for the JS thread.
-        ...((this.options.intraOpNumThreads ?? 0) !== 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-        ...(deviceOutputs ? { preferredOutputLocation: deviceOutputs } : {}),
-        ...this.options.sessionOptions,
-      });
+      session = this.options.ort.InferenceSession.create(model, trainingSessionOptions(this.options, deviceOutputs));
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
@@ -144,8 +245,8 @@ export class OrtEngine implements TrainingEngine {
 
   /** Everything a train step carries to the next one stays on the device; the two scalars come back to the host. */
   private deviceOutputLocations(): Record<string, 'gpu-buffer' | 'cpu'> {
-    const locations: Record<string, 'gpu-buffer' | 'cpu'> = { [IO.loss]: 'cpu', [IO.gradNorm]: 'cpu', [IO.hn]: 'gpu-buffer' };
-    if (this.config.arch === 'lstm') locations[IO.cn] = 'gpu-buffer';
+    const locations: Record<string, 'gpu-buffer' | 'cpu'> = { [IO.loss]: 'cpu', [IO.gradNorm]: 'cpu' };
+    for (const s of this.states) locations[STATE_IO[s].output] = 'gpu-buffer';
     for (const name of this.names) {
       locations[IO.updated(name)] = 'gpu-buffer';
       for (const slot of this.slotKeys(name)) locations[IO.updated(slot)] = 'gpu-buffer';
@@ -154,7 +255,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   get stateBatch(): number {
-    return this.h?.dims[1] ?? 0;
+    return this.state.h?.dims[1] ?? 0;
   }
 
   private zeros(batch: number): Tensor {
@@ -163,63 +264,44 @@ export class OrtEngine implements TrainingEngine {
   }
 
   resetState(batch: number): void {
-    this.replaceState(this.zeros(batch), this.config.arch === 'lstm' ? this.zeros(batch) : null);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, this.zeros(batch)])));
   }
 
-  private replaceState(h: Tensor, c: Tensor | null): void {
-    if (this.h !== h) disposeDevice(this.h);
-    if (this.c !== c) disposeDevice(this.c);
-    this.h = h;
-    this.c = c;
+  private replaceState(next: Partial<Record<StateName, Tensor>>): void {
+    for (const s of this.states) if (this.state[s] !== next[s]) disposeDevice(this.state[s]);
+    this.state = next;
   }
 
   async getState(): Promise<StateData> {
-    if (!this.h) throw new RangeError('the engine has no carried state: call resetState(batch) first');
+    if (!this.state.h) throw new RangeError('the engine has no carried state: call resetState(batch) first');
     const copy = async (t: Tensor) => ({ shape: [...t.dims], data: Float32Array.from((await hostData(t)) as Float32Array) });
-    return { h: await copy(this.h), ...(this.c ? { c: await copy(this.c) } : {}) };
+    const data: Partial<StateData> = {};
+    for (const s of this.states) data[s] = await copy(this.state[s] as Tensor);
+    return data as StateData;
   }
 
   setState(state: StateData): void {
-    const { numLayers: L, hiddenSize: H } = this.config;
-    const tensor = (x: { shape: number[]; data: Float32Array }, name: string) => {
-      if (x.shape.length !== 3 || x.shape[0] !== L || x.shape[2] !== H) throw new ModelInputError(`recurrent state ${name} has shape [${x.shape}], expected [${L},batch,${H}]`);
-      return new this.options.ort.Tensor('float32', Float32Array.from(x.data), x.shape);
-    };
-    if (this.config.arch === 'lstm' && !state.c) throw new ModelInputError(`an lstm state needs c [${L},batch,${H}] besides h`);
-    this.replaceState(tensor(state.h, 'h'), state.c && this.config.arch === 'lstm' ? tensor(state.c, 'c') : null);
+    checkState(this.config, state);
+    const tensor = (x: NamedTensor) => new this.options.ort.Tensor('float32', Float32Array.from(x.data), x.shape);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, tensor(state[s] as NamedTensor)])));
   }
 
   private stateFeeds(feeds: Record<string, Tensor>, batchSize: number): void {
-    if (!this.h || this.stateBatch !== batchSize) {
-      throw new ModelInputError(`the carried state has ${this.stateBatch} streams, the batch ${batchSize}: call resetState(${batchSize}) first`);
-    }
-    feeds[IO.h0] = this.h;
-    if (this.c) feeds[IO.c0] = this.c;
+    checkStateBatch(this.stateBatch, batchSize);
+    for (const s of this.states) feeds[STATE_IO[s].input] = this.state[s] as Tensor;
   }
 
   async trainStep(batch: TokenBatch, lr: number, rng: Rng): Promise<TrainStepResult> {
+    checkBatch(batch);
     const { seqLen: T, batchSize: B } = batch;
-    if (batch.input.length !== T * B || batch.target.length !== T * B) {
-      throw new ModelInputError(`batch has ${batch.input.length} inputs and ${batch.target.length} targets, expected seqLen·batchSize = ${T * B}`);
-    }
     const { ort } = this.options;
     const session = await this.session('train', T);
     const feeds: Record<string, Tensor> = { [IO.tokens]: int64(batch.input, [T, B], ort), [IO.targets]: int64(batch.target, [T, B], ort) };
     this.stateFeeds(feeds, B);
     for (const [name, t] of this.weights) feeds[name] = t;
     for (const [name, t] of this.slots) feeds[name] = t;
-    if (this.withDropout) {
-      // The tfjs engine's order: the mask of layer 0's output first, row-major [seq·batch, hidden].
-      const { numLayers: L, hiddenSize: H, dropout } = this.config;
-      for (let k = 0; k < L - 1; k++) feeds[IO.mask(k)] = new ort.Tensor('float32', dropoutMask(rng, dropout, T * B * H), [T * B, H]);
-    }
-    feeds[IO.lr] = new ort.Tensor('float32', Float32Array.of(lr), []);
-    if (this.graphOptimizer.name === 'adam') {
-      const { beta1, beta2 } = this.graphOptimizer;
-      const t = this.adamStep + 1;
-      feeds[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(1 - beta1 ** t), []);
-      feeds[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(Math.sqrt(1 - beta2 ** t)), []);
-    }
+    for (const m of windowMasks(this.config, T, B, rng)) feeds[m.name] = new ort.Tensor('float32', m.data, [m.steps * B, m.width]);
+    for (const [name, value] of Object.entries(updateScalars(this.graphOptimizer, lr, this.adamStep + 1))) feeds[name] = new ort.Tensor('float32', Float32Array.of(value), []);
     const out = await session.run(feeds);
     const loss = (out[IO.loss].data as Float32Array)[0];
     if (!Number.isFinite(loss)) {
@@ -230,7 +312,7 @@ export class OrtEngine implements TrainingEngine {
       this.weights.set(name, swap(this.weights.get(name), out[IO.updated(name)]));
       for (const slot of this.slotKeys(name)) this.slots.set(slot, swap(this.slots.get(slot), out[IO.updated(slot)]));
     }
-    this.replaceState(out[IO.hn], this.config.arch === 'lstm' ? out[IO.cn] : null);
+    this.replaceState(Object.fromEntries(this.states.map((s) => [s, out[STATE_IO[s].output]])));
     if (this.graphOptimizer.name === 'adam') this.adamStep++;
     return { loss };
   }
@@ -240,8 +322,7 @@ export class OrtEngine implements TrainingEngine {
     const loader = new LanguageModelLoader(ids, { batchSize, bptt, fixedLength: true });
     const { numLayers: L, hiddenSize: H } = this.config;
     const zeros = () => new ort.Tensor('float32', new Float32Array(L * batchSize * H), [L, batchSize, H]);
-    let h: Tensor = zeros();
-    let c: Tensor | null = this.config.arch === 'lstm' ? zeros() : null;
+    let state = new Map<StateName, Tensor>(this.states.map((s) => [s, zeros()]));
     let sum = 0;
     let targets = 0;
     for (const batch of loader.epoch(0)) {
@@ -249,17 +330,15 @@ export class OrtEngine implements TrainingEngine {
       const feeds: Record<string, Tensor> = {
         [IO.tokens]: int64(batch.input, [batch.seqLen, batch.batchSize], ort),
         [IO.targets]: int64(batch.target, [batch.seqLen, batch.batchSize], ort),
-        [IO.h0]: h,
       };
-      if (c) feeds[IO.c0] = c;
+      for (const [s, t] of state) feeds[STATE_IO[s].input] = t;
       for (const [name, t] of this.weights) feeds[name] = t;
       const out = await session.run(feeds);
       const n = batch.seqLen * batch.batchSize;
       // Each window's mean is float32; the total is accumulated in float64, as the tfjs engine does.
       sum += (out[IO.loss].data as Float32Array)[0] * n;
       targets += n;
-      h = out[IO.hn];
-      if (c) c = out[IO.cn];
+      state = new Map(this.states.map((s) => [s, out[STATE_IO[s].output]]));
     }
     return { loss: sum / targets, targets };
   }
@@ -271,29 +350,21 @@ export class OrtEngine implements TrainingEngine {
   }
 
   async getOptimizerState(): Promise<OptimizerState> {
-    const slots = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const name of this.names) {
-      for (const slot of this.slotKeys(name)) {
-        const t = this.slots.get(slot) as Tensor;
-        slots.set(this.savedSlotName(slot, name), { shape: [...t.dims], data: Float32Array.from((await hostData(t)) as Float32Array) });
-      }
-    }
-    const o = this.graphOptimizer;
-    return o.name === 'adam'
-      ? { name: 'adam', slots, scalars: { step: this.adamStep, beta1: o.beta1, beta2: o.beta2, eps: o.eps } }
-      : { name: 'sgd', slots, scalars: { momentum: o.momentum } };
+    const values = new Map<string, Float32Array>();
+    for (const [key, t] of this.slots) values.set(key, (await hostData(t)) as Float32Array);
+    return savedOptimizerState(this.graphOptimizer, this.adamStep, this.shapes, (key) => values.get(key) as Float32Array);
   }
 
   async dispose(): Promise<void> {
     // Device tensors first: their buffers belong to the sessions' provider, and onnxruntime-web's
     // WebGPU build fails ("RuntimeError: null function") freeing them after its session is released.
-    for (const t of [...this.weights.values(), ...this.slots.values(), this.h, this.c]) disposeDevice(t);
+    for (const t of [...this.weights.values(), ...this.slots.values(), ...Object.values(this.state)]) disposeDevice(t);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') await s.value.release();
     this.weights.clear();
     this.slots.clear();
-    this.h = this.c = null;
+    this.state = {};
   }
 }
 

@@ -12,6 +12,7 @@ import { randomWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { APPLY_PARAM, TRAINING_IO as IO, buildApplyGraph, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
+import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 
 const SEQ = 5;
 const BATCH = 4;
@@ -23,7 +24,7 @@ function randomBatch(rng: Rng, vocab: number, seq = SEQ): TokenBatch {
 
 function randomState(rng: Rng, config: ModelConfig): { h: Float32Array; c?: Float32Array } {
   const block = () => Float32Array.from({ length: config.numLayers * BATCH * config.hiddenSize }, () => rng.next() - 0.5);
-  return config.arch === 'lstm' ? { h: block(), c: block() } : { h: block() };
+  return Object.fromEntries(REFERENCE_STATES[config.arch].map((s) => [s, block()])) as unknown as { h: Float32Array; c?: Float32Array };
 }
 
 function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: { h: Float32Array; c?: Float32Array }, masks: Float32Array[]): Record<string, ort.Tensor> {
@@ -76,7 +77,7 @@ describe('ONNX training graphs against the tfjs engine', () => {
 
     expect(Math.abs((out[IO.loss].data as Float32Array)[0] - reference.loss) / reference.loss).toBeLessThan(1e-6);
     expect(relativeErrorOf(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
-    if (arch === 'lstm') expect(relativeErrorOf(out[IO.cn].data as Float32Array, reference.state.c!.dataSync())).toBeLessThan(1e-6);
+    if (reference.state.c) expect(relativeErrorOf(out[IO.cn].data as Float32Array, reference.state.c!.dataSync())).toBeLessThan(1e-6);
     let worst = 0;
     for (const [name, g] of reference.grads) {
       const got = out[IO.grad(name)];

@@ -10,22 +10,8 @@
  * with transB = 1 (x·Wᵀ + b) and every backward product an untransposed MatMul or a Gemm with
  * transA = 1: MLAS packs either operand order itself.
  */
-import { IO } from '@charrnn/contract';
-import {
-  GraphBuilder,
-  attr,
-  encodeModel,
-  gruCell,
-  gruCellBackward,
-  lstmCell,
-  lstmCellBackward,
-  rnnCell,
-  rnnCellBackward,
-  type CellGradients,
-  type GruStep,
-  type LstmStep,
-  type RnnStep,
-} from '@charrnn/graph';
+import { IO, STATE_IO, mapStates, type StateName } from '@charrnn/contract';
+import { GraphBuilder, attr, cellSpec, encodeModel, type CellStep, type StateValues } from '@charrnn/graph';
 import { expectedShapes, gateCount, type ModelConfig } from '../model/config.js';
 
 /** What a graph computes: a whole optimizer step, the gradients alone (tests), or the loss alone (validation). */
@@ -72,14 +58,12 @@ export const TRAINING_IO = {
   grad: (name: string) => `grad.${name}`,
 } as const;
 
-type Step = RnnStep | GruStep | LstmStep;
-
 interface LayerTrace {
   /** Input of the layer's projection, [seq·batch, in] (null for layer 0: the embedding table is used). */
   input: string | null;
   mask: string | null;
   h0: string;
-  steps: Step[];
+  steps: CellStep[];
   /** Every step's output, [seq·batch, hidden]. */
   output: string;
 }
@@ -126,8 +110,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   // Inputs.
   const tokens = g.input(io.tokens, 'int64', [T, 'batch']);
   const targets = g.input(io.targets, 'int64', [T, 'batch']);
-  const h0 = g.input(io.h0, 'float32', [L, 'batch', H]);
-  const c0 = arch === 'lstm' ? g.input(io.c0, 'float32', [L, 'batch', H]) : null;
+  const cell = cellSpec(arch);
+  const initial = new Map<StateName, string>(cell.states.map((s) => [s, g.input(STATE_IO[s].input, 'float32', [L, 'batch', H])]));
   for (const [name, shape] of shapes) g.input(name, 'float32', shape);
   const masks = Array.from({ length: L - 1 }, (_, k) => (withDropout ? g.input(io.mask(k), 'float32', ['rows', H]) : null));
 
@@ -156,34 +140,25 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     }
     const gxSteps = stepRows(g, gx, T, G * H, `l${k}.gx`);
     const layerIndex = g.constant('int64', [], [k]);
-    const hStart = g.op('Gather', [h0, layerIndex], `l${k}.h0`, { axis: INT(0) });
-    let h = hStart;
-    let c = c0 !== null ? g.op('Gather', [c0, layerIndex], `l${k}.c0`, { axis: INT(0) }) : '';
-    const steps: Step[] = [];
+    const start = mapStates(arch, (s) => g.op('Gather', [initial.get(s) as string, layerIndex], `l${k}.${STATE_IO[s].input}`, { axis: INT(0) }));
+    let state = start;
+    const steps: CellStep[] = [];
     for (let t = 0; t < T; t++) {
       const name = `l${k}.t${t}`;
-      const hp = g.op('Gemm', [h, weightHh, biasHh], `${name}.hp`, { transB: INT(1) });
-      let step: Step;
-      if (arch === 'rnn') step = rnnCell(g, gxSteps[t], hp, name);
-      else if (arch === 'gru') step = gruCell(g, gxSteps[t], hp, h, H, name);
-      else {
-        const lstm = lstmCell(g, gxSteps[t], hp, c, H, name);
-        c = lstm.c;
-        step = lstm;
-      }
-      steps.push(step);
-      h = step.h;
+      const hp = g.op('Gemm', [state.h, weightHh, biasHh], `${name}.hp`, { transB: INT(1) });
+      state = cell.forward(g, gxSteps[t], hp, state, H, name);
+      steps.push(state);
     }
     const output = concatRows(g, steps.map((s) => s.h), `l${k}.output`);
-    layers.push({ input, mask, h0: hStart, steps, output });
+    layers.push({ input, mask, h0: start.h, steps, output });
     x = output;
   }
   const top = x as string;
   const stateAxis = g.constant('int64', [1], [0]);
-  const finalState = (pick: (s: Step) => string, name: string) =>
-    g.op('Concat', layers.map((l, k) => g.op('Unsqueeze', [pick(l.steps[T - 1]), stateAxis], `l${k}.${name}`)), name, { axis: INT(0) });
-  finalState((s) => s.h, io.hn);
-  if (arch === 'lstm') finalState((s) => (s as LstmStep).c, io.cn);
+  for (const s of cell.states) {
+    const name = STATE_IO[s].output;
+    g.op('Concat', layers.map((l, k) => g.op('Unsqueeze', [l.steps[T - 1][s] as string, stateAxis], `l${k}.${name}`)), name, { axis: INT(0) });
+  }
 
   const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], IO.logits, { transB: INT(1) });
   // log_softmax written out (x − max − log Σ exp(x − max)), and one-hot rows below without
@@ -209,8 +184,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const count = g.op('Cast', [g.op('Size', [targets], 'target_count')], 'target_count.f', { to: INT(1) });
   g.op('Div', [lossSum, count], io.loss);
   g.output(io.loss, 'float32', []);
-  g.output(io.hn, 'float32', [L, 'batch', H]);
-  if (arch === 'lstm') g.output(io.cn, 'float32', [L, 'batch', H]);
+  for (const s of cell.states) g.output(STATE_IO[s].output, 'float32', [L, 'batch', H]);
   if (kind === 'eval') return encode(g);
 
   // Backward: d(mean NLL)/dlogits = (softmax − onehot) / count.
@@ -227,26 +201,22 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     const dSteps = stepRows(g, dOutput, T, H, `d.l${k}.output`);
     const dGx: string[] = new Array(T);
     const dGh: string[] = new Array(T);
-    let dhNext: string | null = null;
-    let dcNext: string | null = null;
+    // Gradients reaching each step's new state from the step after it (none after the window's last).
+    let dNext: StateValues | undefined;
     for (let t = T - 1; t >= 0; t--) {
       const name = `d.l${k}.t${t}`;
-      const dh = dhNext === null ? dSteps[t] : g.op('Add', [dSteps[t], dhNext], `${name}.dh`);
+      const dh = dNext === undefined ? dSteps[t] : g.op('Add', [dSteps[t], dNext.h], `${name}.dh`);
       // The state entering the window is detached: no gradient flows out of step 0.
       const prevWeight = t > 0 ? weightHh : null;
-      const step = layer.steps[t];
-      let cell: CellGradients;
-      if (arch === 'rnn') cell = rnnCellBackward(g, step as RnnStep, dh, prevWeight, name);
-      else if (arch === 'gru') cell = gruCellBackward(g, step as GruStep, dh, prevWeight, name);
-      else cell = lstmCellBackward(g, step as LstmStep, dh, dcNext, prevWeight, name);
-      dGx[t] = cell.dGx;
-      dGh[t] = cell.dGh;
-      dhNext = cell.dhPrev ?? null;
-      dcNext = cell.dcPrev ?? null;
+      const back = cell.backward(g, layer.steps[t], { ...dNext, h: dh }, prevWeight, name);
+      dGx[t] = back.dGx;
+      dGh[t] = back.dGh;
+      dNext = back.dPrev;
     }
     const all = (values: string[], name: string) => concatRows(g, values, name);
     const dGxAll = all(dGx, `d.l${k}.gx`);
-    const dGhAll = arch === 'lstm' || arch === 'rnn' ? dGxAll : all(dGh, `d.l${k}.gh`);
+    // Cells that add the two projections before any gate give one gradient for both.
+    const dGhAll = dGh.every((v, t) => v === dGx[t]) ? dGxAll : all(dGh, `d.l${k}.gh`);
     const hPrev = all([layer.h0, ...layer.steps.slice(0, T - 1).map((s) => s.h)], `l${k}.h_prev`);
     grads.set(`rnn.weight_hh_l${k}`, g.op('Gemm', [dGhAll, hPrev], `grad.rnn.weight_hh_l${k}.raw`, { transA: INT(1) }));
     grads.set(`rnn.bias_hh_l${k}`, columnSums(dGhAll, `grad.rnn.bias_hh_l${k}.raw`));

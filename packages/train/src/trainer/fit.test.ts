@@ -54,7 +54,11 @@ describe('fit', () => {
     expect(lines[0]).toMatch(/^epoch\s+trn_loss\s+val_loss/);
     expect(lines[2]).toMatch(new RegExp(`^\\s+2\\s+${e2.trainLoss.toFixed(4)}\\s+${e2.validLoss.toFixed(4)}\\s+\\d+`));
 
-    expect((await readdir(dir)).sort()).toEqual(['history.jsonl', 'loss.svg', 'model.safetensors', 'optimizer.safetensors', 'trainer.json']);
+    // Two epoch-end saves: the current set and the one before it, the pointer, and what people read at the top.
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint-1', 'checkpoint-2', 'current.json', 'history.jsonl', 'loss.svg', 'model.safetensors', 'trainer.json']);
+    expect((await readdir(path.join(dir, 'checkpoint-2'))).sort()).toEqual(['model.safetensors', 'optimizer.safetensors', 'trainer.json']);
+    expect(JSON.parse(await readFile(path.join(dir, 'current.json'), 'utf8'))).toEqual({ format: 1, dir: 'checkpoint-2', step: 80 });
+    for (const name of ['model.safetensors', 'trainer.json']) expect(await readFile(path.join(dir, name))).toEqual(await readFile(path.join(dir, 'checkpoint-2', name)));
     const history = (await readFile(path.join(dir, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(history).toEqual(result.history);
     expect(await readFile(path.join(dir, 'loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*validation loss[\s\S]*<\/svg>\n$/);

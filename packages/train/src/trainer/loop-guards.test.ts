@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { CorpusTooSmallError, prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
+import { currentCheckpointDirectory } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import type { EngineFactory } from '../engine/engine.js';
 import { ortEngine, type OrtApi } from '../ort/ort-engine.js';
@@ -68,7 +69,7 @@ describe('training loop guards', () => {
     expect(result.interrupted).toBe(true);
     expect(lines[lines.length - 1]).toMatch(new RegExp(`while the loss was above ${(3 * Math.log(corpus.vocab.size)).toFixed(2)}; nothing saved, the last good checkpoint \\(epoch 1\\) is kept in`));
     expect((await loadTrainingCheckpoint(dir)).trainer).toMatchObject({ epoch: 1, batch: 0 });
-    expect(await exists(path.join(dir, HIDDEN_FILE))).toBe(false);
+    expect(await exists(path.join(await currentCheckpointDirectory(dir), HIDDEN_FILE))).toBe(false);
   });
 
   test('a validation loss that is NaN or far above chance stops the run at the epoch end and keeps the last good checkpoint', async () => {
@@ -106,12 +107,12 @@ describe('training loop guards', () => {
     expect(await exists(path.join(dir, 'trainer.json'))).toBe(false);
   });
 
-  test('a resumed run that finishes removes the mid-epoch state its interruption left', async () => {
+  test('a resumed run that finishes holds no mid-epoch state', async () => {
     const controller = new AbortController();
     await fit({ corpus, options: { ...tiny, schedule: '1@3e-3', maxBatches: 10 }, outDir: dir, engine, signal: controller.signal, onBatch: ({ step }) => step === 4 && controller.abort() });
-    expect(await exists(path.join(dir, HIDDEN_FILE))).toBe(true);
+    expect(await exists(path.join(await currentCheckpointDirectory(dir), HIDDEN_FILE))).toBe(true);
     await fit({ corpus, options: tiny, outDir: dir, engine, resume: await loadTrainingCheckpoint(dir) });
-    expect(await exists(path.join(dir, HIDDEN_FILE))).toBe(false);
+    expect(await exists(path.join(await currentCheckpointDirectory(dir), HIDDEN_FILE))).toBe(false);
     expect((await loadTrainingCheckpoint(dir)).trainer).toMatchObject({ complete: true, step: 10 });
   });
 });

@@ -11,6 +11,7 @@ import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
+import { checkpointMarkIn } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { regularizationOf } from '../engine/regularization.js';
 
@@ -20,6 +21,8 @@ export interface RunFitRequest {
   out?: string;
   /** Continue the run saved in this directory (its trainer.json options are used). */
   resume?: string;
+  /** Train into an `out` that holds another run (replaced at the first save); refused otherwise. */
+  overwrite?: boolean;
   /**
    * Training options given explicitly along with `resume` (flags typed on the command line). A
    * resumed run keeps its own options, so one that differs is refused rather than ignored.
@@ -94,6 +97,16 @@ export function checkResumeOptions(dir: string, saved: FitOptions, given: Partia
   );
 }
 
+/** An --out that holds a run other than the one resumed is never trained into silently. */
+async function refuseExistingRun(outDir: string, req: RunFitRequest): Promise<void> {
+  if (req.overwrite || (req.resume !== undefined && path.resolve(outDir) === path.resolve(req.resume))) return;
+  const mark = await checkpointMarkIn(outDir);
+  if (mark === undefined) return;
+  throw new CheckpointError(
+    `--out ${outDir} holds a run (${mark}); continue it with --resume ${outDir}, choose another --out, or add --overwrite to replace it`,
+  );
+}
+
 export function defaultRunName(o: FitOptions): string {
   return `${o.arch}-e${o.embed}-h${o.hidden}${o.layers > 1 ? `-l${o.layers}` : ''}`;
 }
@@ -132,8 +145,9 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   regularizationOf(options, { embeddingDim: options.embed, hiddenSize: options.hidden });
   if (!ENGINE_CHOICES.includes(options.engine)) throw new OrtRuntimeError(`engine ${JSON.stringify(options.engine)} is not one of ${ENGINE_CHOICES.join(', ')}`);
   if (!ORT_DEVICES.includes(options.device)) throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
-  const corpus = await prepareFor(options, log);
   const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
+  await refuseExistingRun(outDir, req);
+  const corpus = await prepareFor(options, log);
   if (resume?.trainer.complete) {
     log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
     return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };

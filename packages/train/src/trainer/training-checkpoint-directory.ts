@@ -1,26 +1,32 @@
-// The Node edge of a training checkpoint: its files in a directory, each written atomically.
-import { readFile, rm } from 'node:fs/promises';
+// The Node edge of a training checkpoint: its files saved as one complete set in a directory
+// (checkpoint/checkpoint-sets.ts), all or nothing.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFilesAtomic } from '@charrnn/data/node';
+import { currentCheckpointDirectory, saveCheckpointSet, type CheckpointFileOps } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
-import { HIDDEN_FILE, decodeTrainingCheckpoint, encodeTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
+import { decodeTrainingCheckpoint, encodeTrainingCheckpoint, type TrainingCheckpoint } from './training-checkpoint.js';
 
 /**
- * Writes the checkpoint's files into `dir` together: all of them go to temp files first and are
- * renamed over the old ones only once every one is on disk (trainer.json last), so a full disk
- * mid-save leaves the previous checkpoint whole and resumable.
+ * Saves the checkpoint as the directory's new current set: a crash, kill -9 or full disk at any
+ * moment leaves either the previous checkpoint or this one, whole. `ops` is for tests that cut a
+ * save short.
  */
-export async function saveTrainingCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<void> {
-  await writeFilesAtomic(dir, encodeTrainingCheckpoint(ckpt).map((file) => ({ name: file.name, data: file.bytes })));
-  // An epoch-end checkpoint has no mid-epoch state: a hidden.safetensors left by an earlier interruption is stale.
-  if (!ckpt.hidden) await rm(path.join(dir, HIDDEN_FILE), { force: true });
+export async function saveTrainingCheckpoint(dir: string, ckpt: TrainingCheckpoint, ops?: CheckpointFileOps): Promise<void> {
+  await saveCheckpointSet(dir, ckpt.trainer.step, encodeTrainingCheckpoint(ckpt), ops);
 }
 
-export function loadTrainingCheckpoint(dir: string): Promise<TrainingCheckpoint> {
+/** Reads the directory's current checkpoint (or, in a directory written before sets, its files at the top). */
+export async function loadTrainingCheckpoint(dir: string): Promise<TrainingCheckpoint> {
+  let from: string;
+  try {
+    from = await currentCheckpointDirectory(dir);
+  } catch (e) {
+    throw new CheckpointError(`cannot resume: ${(e as Error).message}`);
+  }
   return decodeTrainingCheckpoint({
-    describe: (name) => path.join(dir, name),
+    describe: (name) => path.join(from, name),
     async read(name) {
-      const file = path.join(dir, name);
+      const file = path.join(from, name);
       try {
         return await readFile(file);
       } catch (e) {

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { currentCheckpointDirectory } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { ModelConfig } from '../model/config.js';
@@ -64,7 +65,7 @@ test('round-trips weights, optimizer slots and scalars, and the trainer record',
 test('optimizer scalars that are not a JSON object of numbers are named with the file', async () => {
   const saved = checkpoint();
   await saveTrainingCheckpoint(dir, saved);
-  const file = path.join(dir, OPTIMIZER_FILE);
+  const file = path.join(await currentCheckpointDirectory(dir), OPTIMIZER_FILE);
   const metadata = { 'charrnn.optimizer': 'adam', 'charrnn.step': '7' };
   await writeFile(file, writeSafetensors(saved.optimizer.slots, { ...metadata, 'charrnn.optimizer.scalars': '{"step":' }));
   await expect(loadTrainingCheckpoint(dir)).rejects.toThrow(CheckpointError);
@@ -75,7 +76,7 @@ test('optimizer scalars that are not a JSON object of numbers are named with the
 
 test('a trainer record without its epoch or batch position is refused', async () => {
   await saveTrainingCheckpoint(dir, checkpoint());
-  const file = path.join(dir, TRAINER_FILE);
+  const file = path.join(await currentCheckpointDirectory(dir), TRAINER_FILE);
   const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   delete record.batch;
   await writeFile(file, JSON.stringify(record));
@@ -104,7 +105,7 @@ describe('as bytes (what a page stores and downloads)', () => {
     expect(loaded.hidden!.h.data).toEqual(saved.hidden.h.data);
     for (const [name, t] of saved.weights) expect(loaded.weights.get(name)!.data).toEqual(t.data);
     await saveTrainingCheckpoint(dir, saved);
-    for (const f of files) expect(new Uint8Array(await readFile(path.join(dir, f.name)))).toEqual(f.bytes);
+    for (const f of files) expect(new Uint8Array(await readFile(path.join(dir, 'checkpoint-1', f.name)))).toEqual(f.bytes);
   });
 
   test('files of two different steps are refused, naming the file as the reader describes it', async () => {

@@ -1,7 +1,7 @@
 // Independent float64 reference of the lesson's models in plain loops, straight from PyTorch's
 // documented equations (nn.RNN tanh, nn.GRU, nn.LSTM, nn.Embedding, nn.Linear, log_softmax + NLL).
 // Shares no code with the tfjs model: it is what the model is tested against.
-import type { ModelConfig } from '../config.js';
+import type { Arch, ModelConfig } from '../config.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -14,10 +14,49 @@ export interface ReferenceState {
   c?: number[][][];
 }
 
+/** The states each cell carries, written out here rather than read from the contract's cell shapes, so that tests check them. */
+export const REFERENCE_STATES: Readonly<Record<Arch, readonly ('h' | 'c')[]>> = { rnn: ['h'], gru: ['h'], lstm: ['h', 'c'] };
+
 export function referenceZeroState(config: ModelConfig, batch: number): ReferenceState {
   const zeros = () => Array.from({ length: config.numLayers }, () => Array.from({ length: batch }, () => new Array<number>(config.hiddenSize).fill(0)));
-  return config.arch === 'lstm' ? { h: zeros(), c: zeros() } : { h: zeros() };
+  return Object.fromEntries(REFERENCE_STATES[config.arch].map((s) => [s, zeros()])) as unknown as ReferenceState;
 }
+
+/**
+ * One layer's step of each cell for one stream, from gi = x·W_ihᵀ + b_ih and gh = h·W_hhᵀ + b_hh
+ * (gate blocks of H values each, PyTorch's order) and the entering h (and c).
+ */
+type ReferenceLayer = (gi: number[], gh: number[], hPrev: number[], cPrev: number[] | undefined) => { h: number[]; c?: number[] };
+
+const REFERENCE_LAYERS: Record<Arch, ReferenceLayer> = {
+  rnn: (gi, gh) => ({ h: gi.map((v, i) => Math.tanh(v + gh[i])) }),
+  gru: (gi, gh, hPrev) => {
+    const H = hPrev.length;
+    const next = new Array<number>(H);
+    for (let i = 0; i < H; i++) {
+      const r = sigmoid(gi[i] + gh[i]);
+      const z = sigmoid(gi[H + i] + gh[H + i]);
+      const n = Math.tanh(gi[2 * H + i] + r * gh[2 * H + i]);
+      next[i] = (1 - z) * n + z * hPrev[i];
+    }
+    return { h: next };
+  },
+  lstm: (gi, gh, hPrev, cPrev) => {
+    const H = hPrev.length;
+    const g = gi.map((v, i) => v + gh[i]);
+    const hNext = new Array<number>(H);
+    const cNext = new Array<number>(H);
+    for (let i = 0; i < H; i++) {
+      const ig = sigmoid(g[i]);
+      const fg = sigmoid(g[H + i]);
+      const gg = Math.tanh(g[2 * H + i]);
+      const og = sigmoid(g[3 * H + i]);
+      cNext[i] = fg * cPrev![i] + ig * gg;
+      hNext[i] = og * Math.tanh(cNext[i]);
+    }
+    return { h: hNext, c: cNext };
+  },
+};
 
 /** y[i] = Σ_j W[i, j] x[j] + b[i] for a row-major W with `cols` columns. */
 function affine(w: ArrayLike<number>, b: ArrayLike<number>, x: readonly number[], rows: number): number[] {
@@ -52,39 +91,9 @@ export function referenceForward(config: ModelConfig, weights: ReferenceWeights,
         const bih = W(`rnn.bias_ih_l${k}`);
         const bhh = W(`rnn.bias_hh_l${k}`);
         const hPrev = h[k][b];
-        if (config.arch === 'rnn') {
-          const gi = affine(wih, bih, x, H);
-          const gh = affine(whh, bhh, hPrev, H);
-          h[k][b] = gi.map((v, i) => Math.tanh(v + gh[i]));
-        } else if (config.arch === 'gru') {
-          const gi = affine(wih, bih, x, 3 * H);
-          const gh = affine(whh, bhh, hPrev, 3 * H);
-          const next = new Array<number>(H);
-          for (let i = 0; i < H; i++) {
-            const r = sigmoid(gi[i] + gh[i]);
-            const z = sigmoid(gi[H + i] + gh[H + i]);
-            const n = Math.tanh(gi[2 * H + i] + r * gh[2 * H + i]);
-            next[i] = (1 - z) * n + z * hPrev[i];
-          }
-          h[k][b] = next;
-        } else {
-          const gi = affine(wih, bih, x, 4 * H);
-          const gh = affine(whh, bhh, hPrev, 4 * H);
-          const g = gi.map((v, i) => v + gh[i]);
-          const cPrev = c![k][b];
-          const hNext = new Array<number>(H);
-          const cNext = new Array<number>(H);
-          for (let i = 0; i < H; i++) {
-            const ig = sigmoid(g[i]);
-            const fg = sigmoid(g[H + i]);
-            const gg = Math.tanh(g[2 * H + i]);
-            const og = sigmoid(g[3 * H + i]);
-            cNext[i] = fg * cPrev[i] + ig * gg;
-            hNext[i] = og * Math.tanh(cNext[i]);
-          }
-          h[k][b] = hNext;
-          c![k][b] = cNext;
-        }
+        const layer = REFERENCE_LAYERS[config.arch](affine(wih, bih, x, wih.length / x.length), affine(whh, bhh, hPrev, whh.length / H), hPrev, c?.[k][b]);
+        h[k][b] = layer.h;
+        if (layer.c) c![k][b] = layer.c;
         x = h[k][b];
       }
       stepLogits.push(affine(W('decoder.weight'), W('decoder.bias'), x, config.vocabSize));
