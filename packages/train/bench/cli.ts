@@ -29,7 +29,8 @@ const program = new Command('train:bench')
   .addOption(new Option('--batch <n>', 'same as --bs').argParser(int(1)).hideHelp())
   .option('--bptt <n>', 'BPTT length', int(1), 8)
   .addOption(new Option('--impl <impl>', 'tfjs engine: gradient implementation').choices(['fast', 'reference']).default('fast'))
-  .option('--workers <n>', 'ort: intra-op threads; tfjs: threads computing gradients (data-parallel over streams)', int(1), 1)
+  .option('--workers <n>', 'threads computing each batch, data-parallel over its streams (ort: worker threads on the CPU; tfjs: gradient threads)', int(1), 1)
+  .option('--threads <n>', 'ort: intra-op threads of each session', int(1), 1)
   .addOption(new Option('--backend <name>', 'tfjs engine: backend').choices(BACKEND_CHOICES).default('wasm'))
   .option('--corpus <path>', 'text corpus (default: the embedded nietzsche.txt)')
   .option('--warmup <n>', 'untimed batches first', int(0), 20)
@@ -47,7 +48,7 @@ const program = new Command('train:bench')
 
 program.parse();
 const f = program.opts<{
-  engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; backend: BackendChoice;
+  engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; threads: number; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
   python: string; pytorchBatches: number; pytorchThreads: number[]; pytorchFloor?: number; seed: number;
 }>();
@@ -65,6 +66,7 @@ try {
       bptt: f.bptt,
       impl: f.impl,
       workers: f.workers,
+      threads: f.threads,
       backend: f.backend,
       corpus: f.corpus,
       warmupBatches: f.warmup,

@@ -20,8 +20,10 @@ export interface BenchOptions {
   layers: number;
   batchSize: number;
   bptt: number;
-  /** ort: intra-op threads; tfjs: threads computing gradients (data-parallel over streams). */
+  /** Threads computing each batch, data-parallel over its streams (ort: worker threads on the CPU; tfjs: gradient threads). */
   workers: number;
+  /** ort: intra-op threads of each session. */
+  threads: number;
   /** ort only. */
   device: OrtDevice;
   /** tfjs only. */
@@ -55,6 +57,8 @@ export interface BenchReport {
   wasm: { binary: string; threads: number } | null;
   config: ModelConfig & { batchSize: number; bptt: number };
   workers: number;
+  /** ort: intra-op threads of each session. */
+  threads: number;
   /** Median over rounds of our median-of-windows chars/s. */
   charsPerSecond: number;
   rounds: { ours: Throughput; pytorch: PytorchRound[]; ratio: number | null }[];
@@ -111,7 +115,7 @@ export async function checkAnchor(pytorch: Pick<NonNullable<BenchOptions['pytorc
 
 async function engineFor(o: BenchOptions, config: ModelConfig): Promise<{ name: string; log: string[]; factory: EngineFactory; wasm: BenchReport['wasm']; dispose?: () => Promise<void> }> {
   if (o.engine === 'ort') {
-    const ort = await ortNodeEngine({ device: o.device, threads: o.workers });
+    const ort = await ortNodeEngine({ device: o.device, threads: o.threads, workers: o.workers });
     return { name: `onnxruntime-node (${ort.provider})`, log: ort.log, factory: ort.factory, wasm: null };
   }
   const backend = await selectBackend(o.backend);
@@ -178,6 +182,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     wasm: engine.wasm,
     config: { ...config, batchSize: o.batchSize, bptt: o.bptt },
     workers: o.workers,
+    threads: o.threads,
     charsPerSecond: median(rounds.map((x) => x.ours.charsPerSecond)),
     rounds,
     pytorch: pytorch

@@ -16,6 +16,7 @@ export {
   defaultWasmDir,
 } from './backend/select.js';
 export { type OrtDevice, type OrtNodeOptions, type OrtNodeEngine, ORT_DEVICES, ORT_NODE_INSTALL_HINT, OrtRuntimeError, loadOrtNode, ortNodeEngine } from './ort/node-runtime.js';
+export { type ParallelOrtOptions, ParallelOrtEngine, ParallelOrtError, availableWorkers } from './ort/parallel-engine.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint } from './trainer/training-checkpoint-directory.js';
 export { type FitRun, type FitResult, fit } from './trainer/fit.js';
 export { type LrFindOptions, type LrFindPoint, type LrFindResult, lrFind } from './trainer/lr-find.js';

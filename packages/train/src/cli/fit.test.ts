@@ -9,6 +9,7 @@ import { readEmbeddedCorpus } from '@charrnn/data/node';
 import { bundleCli, runCli } from '../../../../tools/cli-under-test.mjs';
 import { currentCheckpointDirectory } from '../checkpoint/checkpoint-sets.js';
 import type { TrainerRecord } from '../trainer/training-checkpoint.js';
+import { bundleWorker } from '../engine/test-helpers/worker-bundle.js';
 
 let cli: string;
 let dir: string;
@@ -21,6 +22,8 @@ const model = ['--embed', '8', '--hidden', '16', '--bs', '4', '--bptt', '8', '--
 
 beforeAll(async () => {
   cli = await bundleCli(fileURLToPath(new URL('./fit.ts', import.meta.url)));
+  // The data-parallel engine's worker module, beside the CLI as a build has it.
+  await bundleWorker(fileURLToPath(new URL('../ort/parallel-worker.ts', import.meta.url)), ['onnxruntime-node', 'onnxruntime-common'], path.join(path.dirname(cli), 'parallel-worker.js'));
   dir = await mkdtemp(path.join(tmpdir(), 'charrnn-fit-cli-'));
   corpus = path.join(dir, 'corpus.txt');
   await writeFile(corpus, (await readEmbeddedCorpus()).slice(0, 40_000));
@@ -87,6 +90,14 @@ describe('train:fit', () => {
     const replaced = await runCli(cli, [...quick, '--epochs', '1', '--max-batches', '3', '--out', out, '--overwrite']);
     expect(replaced.code).toBe(0);
     expect(await trainerOf(out)).toMatchObject({ epoch: 1, step: 3, complete: true, totalEpochs: 1 });
+  }, 120_000);
+
+  test('--workers 2 trains on the ONNX Runtime engine data-parallel, saying so, to a complete run', async () => {
+    const out = path.join(dir, 'parallel');
+    const r = await runCli(cli, ['--corpus', corpus, ...model, '--workers', '2', '--epochs', '1', '--max-batches', '20', '--out', out]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/error/i) });
+    expect(r.stdout).toContain('engine: using onnxruntime-node on the CPU: 2 data-parallel workers (1 intra-op thread each)');
+    expect(await trainerOf(out)).toMatchObject({ epoch: 1, step: 20, complete: true });
   }, 120_000);
 
   test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {

@@ -22,7 +22,7 @@ const program = addTrainingFlags(new Command('charrnn-fit'))
   .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
   .option('--overwrite', 'train into an --out that holds another run, replacing it (default: refuse)')
   .option('--max-batches <n>', 'train at most n batches per epoch (quick runs)', integerFlag(1))
-  .option('--workers <n>', 'threads computing each batch: intra-op threads of the ONNX Runtime engine (default 1), worker threads over streams of the tfjs engine (default 1)', integerFlag(1))
+  .option('--workers <n>', 'threads computing each batch, data-parallel over its streams (both engines; default 1; ONNX Runtime: on the CPU)', integerFlag(1))
   .showHelpAfterError();
 
 program.parse();

@@ -67,6 +67,25 @@ describe('ortNodeEngine', () => {
     expect(fake.options[0].enableCpuMemArena).toBe(false);
   });
 
+  test('workers: more than one on the CPU is the data-parallel engine, named in its line; on CUDA refused, or (auto) said to be unused; not a positive integer refused', async () => {
+    const fake = fakeOrt('works');
+    const cpu = await ortNodeEngine({ ...base, device: 'cpu', workers: 3, loader: async () => fake.api });
+    expect(cpu.provider).toBe('cpu');
+    expect(cpu.log).toEqual(['using onnxruntime-node on the CPU: 3 data-parallel workers (1 intra-op thread each)']);
+    const noCuda = await ortNodeEngine({ ...base, workers: 2, loader: async () => fake.api, cudaMissing: async () => 'no CUDA here' });
+    expect(noCuda.log).toEqual(['CUDA skipped: no CUDA here', 'using onnxruntime-node on the CPU: 2 data-parallel workers (1 intra-op thread each)']);
+    await expect(ortNodeEngine({ ...base, device: 'cuda', workers: 2, loader: async () => fake.api, cudaMissing: async () => undefined })).rejects.toThrow(
+      new OrtRuntimeError('--device cuda: --workers 2 splits batches over CPU cores; on CUDA one session trains the whole batch; use --workers 1, or --device cpu'),
+    );
+    expect(fake.asked).toEqual([]);
+    const cuda = await ortNodeEngine({ ...base, workers: 2, loader: async () => fake.api, cudaMissing: async () => undefined });
+    expect(cuda.provider).toBe('cuda');
+    expect(cuda.log[0]).toBe('--workers 2 splits batches over CPU cores; on CUDA one session trains the whole batch (--device cpu to use them)');
+    for (const workers of [0, 1.5]) {
+      await expect(ortNodeEngine({ ...base, workers, loader: async () => fake.api })).rejects.toThrow(`workers is ${workers}, expected an integer ≥ 1 (data-parallel worker threads on the CPU)`);
+    }
+  });
+
   test('auto without the CUDA provider library takes the CPU with one line, without asking onnxruntime', async () => {
     const fake = fakeOrt('works');
     const chosen = await ortNodeEngine({ ...base, loader: async () => fake.api, cudaMissing: async () => 'libonnxruntime_providers_cuda.so is not installed' });

@@ -8,6 +8,7 @@ import type { EngineFactory } from '../engine/engine.js';
 import type { ModuleLoader } from '../backend/select.js';
 import { GraphBuilder, encodeModel } from '@charrnn/graph';
 import { OrtEngine, type OrtApi, type OrtEngineOptions } from './ort-engine.js';
+import { ParallelOrtEngine } from './parallel-engine.js';
 
 function probeModel(): Uint8Array {
   const g = new GraphBuilder('probe');
@@ -31,8 +32,14 @@ export const ORT_NODE_INSTALL_HINT = ONNXRUNTIME_NODE_INSTALL_HINT;
 
 export interface OrtNodeOptions {
   device: OrtDevice;
-  /** Intra-op threads of the CPU provider. */
+  /** Intra-op threads of each session on the CPU provider. */
   threads: number;
+  /**
+   * Data-parallel worker threads on the CPU (ParallelOrtEngine): each batch's streams are split
+   * between them, each with its own sessions. 1 (the default) trains on the calling thread. CUDA
+   * trains the whole batch in one session.
+   */
+  workers?: number;
   /** Loads onnxruntime-node; injectable so tests can simulate a missing or broken package. */
   loader?: ModuleLoader;
   /**
@@ -90,14 +97,24 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
   if (!ORT_DEVICES.includes(options.device)) {
     throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
   }
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new OrtRuntimeError(`workers is ${workers}, expected an integer ≥ 1 (data-parallel worker threads on the CPU)`);
   const ort = await loadOrtNode(options.loader);
   const log: string[] = [];
   const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads, sessionOptions: options.sessionOptions };
+  const threads = `${options.threads} intra-op thread${options.threads === 1 ? '' : 's'}`;
   const onCpu = (): OrtNodeEngine => {
-    log.push(`using ${ORT_NODE} on the CPU (${options.threads} intra-op thread${options.threads === 1 ? '' : 's'})`);
+    if (workers > 1) {
+      log.push(`using ${ORT_NODE} on the CPU: ${workers} data-parallel workers (${threads} each)`);
+      const parallel = { workers, intraOpNumThreads: options.threads, sessionOptions: options.sessionOptions };
+      return { factory: (init) => ParallelOrtEngine.create(init, parallel), provider: 'cpu', log };
+    }
+    log.push(`using ${ORT_NODE} on the CPU (${threads})`);
     return { factory: (init) => OrtEngine.create(init, cpu), provider: 'cpu', log };
   };
   if (options.device === 'cpu') return onCpu();
+  const cudaWorkers = `--workers ${workers} splits batches over CPU cores; on CUDA one session trains the whole batch`;
+  if (workers > 1 && options.device === 'cuda') throw new OrtRuntimeError(`--device cuda: ${cudaWorkers}; use --workers 1, or --device cpu`);
 
   const missing = await (options.cudaMissing ?? (() => cudaProviderMissing(onnxruntimeNodeDir())))();
   if (missing !== undefined) {
@@ -125,6 +142,7 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
     log.push(`CUDA skipped: a session failed to start on it (${why})`);
     return onCpu();
   }
+  if (workers > 1) log.push(`${cudaWorkers} (--device cpu to use them)`);
   log.push(`using ${ORT_NODE} on CUDA (weights and optimizer state stay on the device between steps)`);
   const factory: EngineFactory = (init) => OrtEngine.create(init, cuda);
   return { factory, provider: 'cuda', log };

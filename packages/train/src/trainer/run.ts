@@ -37,18 +37,20 @@ export interface RunFitRequest {
   /** Called after every optimizer step. */
   onBatch?: FitRun['onBatch'];
   /**
-   * Threads computing each batch: the ONNX Runtime engine's intra-op threads (default
-   * ORT_DEFAULT_THREADS), or the tfjs engine's data-parallel worker threads over streams
-   * (ParallelGradients; default 1).
+   * Threads computing each batch, data-parallel over its streams (default 1): the ONNX Runtime
+   * engine's worker threads on the CPU (ParallelOrtEngine, each with its own sessions), or the tfjs
+   * engine's (ParallelGradients). availableWorkers() is the count that uses every core.
    */
   workers?: number;
+  /** Intra-op threads of each ONNX Runtime session on the CPU (default ORT_DEFAULT_THREADS). */
+  threads?: number;
   /** Why onnxruntime-node's CUDA provider is unavailable, or undefined if it may be tried (injected by tests). */
   cudaMissing?: () => Promise<string | undefined>;
   /** Loads onnxruntime-node (injected by tests to simulate a missing or broken package). */
   ortLoader?: (specifier: string) => Promise<unknown>;
 }
 
-/** Intra-op threads of the ONNX Runtime engine on the CPU, measured fastest for the lesson's models on 2 cores (README, Performance). */
+/** Intra-op threads of each ONNX Runtime session on the CPU: 2 gained only 1.17× for the lesson GRU on 2 cores, where data-parallel workers do better (README, Performance). */
 export const ORT_DEFAULT_THREADS = 1;
 
 interface ChosenEngine {
@@ -63,7 +65,7 @@ interface ChosenEngine {
 async function chooseEngine(options: FitOptions, req: RunFitRequest, vocabSize: number, log: (line: string) => void): Promise<ChosenEngine> {
   if (options.engine !== 'tfjs') {
     try {
-      const ort = await ortNodeEngine({ device: options.device, threads: req.workers ?? ORT_DEFAULT_THREADS, cudaMissing: req.cudaMissing, loader: req.ortLoader });
+      const ort = await ortNodeEngine({ device: options.device, threads: req.threads ?? ORT_DEFAULT_THREADS, workers: req.workers, cudaMissing: req.cudaMissing, loader: req.ortLoader });
       for (const line of ort.log) log(`engine: ${line}`);
       return { factory: ort.factory };
     } catch (e) {

@@ -1,0 +1,250 @@
+// A worker thread of the data-parallel ONNX Runtime engine (parallel-engine.ts): its own
+// onnxruntime-node sessions, the gradients graph on its streams of each batch, then, once every
+// worker's gradients are in shared memory, the weighted sum and the optimizer update ("apply"
+// graph) of its own slice of the parameters.
+import { parentPort, workerData } from 'node:worker_threads';
+import { LanguageModelLoader } from '@charrnn/data';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
+import { expectedShapes } from '../model/config.js';
+import { paramCount, paramOffsets } from '../model/weights.js';
+import { Barrier, BarrierBrokenError } from './barrier.js';
+import { loadOrtNode } from './node-runtime.js';
+import { int64, slotKeys, trainingSessionOptions, type OrtApi } from './ort-engine.js';
+import type { EvalRequest, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
+import { APPLY_PARAM, TRAINING_IO as IO, buildApplyGraph, buildTrainingGraph, type TrainingGraphKind } from './training-graph.js';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+
+class ParallelWorker {
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly apply: Promise<InferenceSession>;
+  private readonly barrier: Barrier;
+  private readonly sums: Float64Array;
+  private readonly shared: { weights: Float32Array; slots: Float32Array[]; grads: Float32Array[] };
+  /** This thread's copy of all weights (onnxruntime-node takes no SharedArrayBuffer), refreshed before each run. */
+  private readonly weights: Float32Array;
+  private readonly weightFeeds: Record<string, Tensor> = {};
+  /** Preallocated outputs of the gradients graph: every gradient into one flat array. */
+  private readonly gradients: Float32Array;
+  private readonly gradientFetches: Record<string, Tensor | null> = {};
+  /** This worker's slice [from, to) of the flat parameters. */
+  private readonly slice: [number, number];
+  private readonly summed: Float32Array;
+  private readonly updated: Float32Array;
+  /** The slice's optimizer slots, owned by this thread: read by one apply run, written by it into the other. */
+  private slots: { current: Tensor[]; next: Tensor[] };
+
+  constructor(private readonly ort: OrtApi) {
+    const { config } = setup;
+    const size = paramCount(config);
+    this.barrier = new Barrier(setup.barrier, setup.workers);
+    this.sums = new Float64Array(setup.sums);
+    this.shared = {
+      weights: new Float32Array(setup.weights),
+      slots: setup.slots.map((b) => new Float32Array(b)),
+      grads: setup.grads.map((b) => new Float32Array(b)),
+    };
+    this.weights = new Float32Array(size);
+    this.gradients = new Float32Array(size);
+    const offsets = paramOffsets(config);
+    for (const [name, shape] of expectedShapes(config)) {
+      const [at, n] = offsets.get(name)!;
+      this.weightFeeds[name] = new ort.Tensor('float32', this.weights.subarray(at, at + n), shape);
+      this.gradientFetches[IO.grad(name)] = new ort.Tensor('float32', this.gradients.subarray(at, at + n), shape);
+    }
+    this.gradientFetches[IO.loss] = null;
+    this.gradientFetches[IO.hn] = null;
+    if (config.arch === 'lstm') this.gradientFetches[IO.cn] = null;
+    this.slice = streamRanges(size, setup.workers)[setup.index];
+    const [from, to] = this.slice;
+    this.summed = new Float32Array(to - from);
+    this.updated = new Float32Array(to - from);
+    const slotTensor = (data: Float32Array) => new ort.Tensor('float32', data, [data.length]);
+    this.slots = {
+      current: this.shared.slots.map((s) => slotTensor(s.slice(from, to))),
+      next: this.shared.slots.map(() => slotTensor(new Float32Array(to - from))),
+    };
+    this.apply = ort.InferenceSession.create(buildApplyGraph({ optimizer: setup.optimizer, clip: setup.clip }), this.sessionOptions());
+  }
+
+  private sessionOptions(): InferenceSession.SessionOptions {
+    return trainingSessionOptions({ provider: 'cpu', intraOpNumThreads: setup.intraOpNumThreads, sessionOptions: setup.sessionOptions });
+  }
+
+  /** The session of one graph, built and loaded on first use and kept (one per window length). */
+  session(kind: TrainingGraphKind, seqLen: number): Promise<InferenceSession> {
+    const key = `${kind}:${seqLen}`;
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.ort.InferenceSession.create(buildTrainingGraph({ config: setup.config, seqLen, kind, dropout: setup.dropout }), this.sessionOptions());
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Resolves once the sessions every request needs have loaded (so that a worker that cannot run fails at start). */
+  async ready(): Promise<void> {
+    await Promise.all([this.apply, this.session('eval', 1)]);
+  }
+
+  async step(req: StepRequest): Promise<WorkerReply> {
+    const { config } = setup;
+    const { numLayers: L, hiddenSize: H } = config;
+    const { seqLen: T, parts, state } = req;
+    const B = state.batch;
+    const [from, to] = parts[setup.index];
+    const streams = to - from;
+    this.weights.set(this.shared.weights);
+    let next: { h: Float32Array; c?: Float32Array } | null = null;
+    let lossSum = 0;
+    if (streams > 0) {
+      const { Tensor: Tn } = this.ort;
+      const feeds: Record<string, Tensor> = {
+        ...this.weightFeeds,
+        [IO.tokens]: int64(req.input, [T, streams], this.ort),
+        [IO.targets]: int64(req.target, [T, streams], this.ort),
+        [IO.h0]: new Tn('float32', stateColumns(new Float32Array(state.h), L, B, H, from, to), [L, streams, H]),
+      };
+      if (state.c) feeds[IO.c0] = new Tn('float32', stateColumns(new Float32Array(state.c), L, B, H, from, to), [L, streams, H]);
+      for (const m of req.masks) feeds[m.name] = new Tn('float32', m.data, [m.steps * streams, m.width]);
+      const out = await (await this.session('gradients', T)).run(feeds, this.gradientFetches);
+      lossSum = (out[IO.loss].data as Float32Array)[0] * T * streams;
+      next = { h: out[IO.hn].data as Float32Array, ...(state.c ? { c: out[IO.cn].data as Float32Array } : {}) };
+      this.shared.grads[setup.index].set(this.gradients);
+    }
+    this.sums[2 * setup.index] = lossSum;
+    this.barrier.arrive();
+
+    // Every worker sums the same values in the same order, so all agree on the loss.
+    let total = 0;
+    for (let j = 0; j < setup.workers; j++) total += this.sums[2 * j];
+    const loss = total / (T * B);
+    if (!Number.isFinite(loss)) return { type: 'stepped', loss };
+    if (next) {
+      setStateColumns(new Float32Array(state.h), L, B, H, from, next.h);
+      if (state.c && next.c) setStateColumns(new Float32Array(state.c), L, B, H, from, next.c);
+    }
+    this.sumGradients(parts, B);
+    const scalars: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(req.scalars)) scalars[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
+    if (setup.clip !== null) {
+      // Clipping needs the norm of the whole gradient: every worker's slice, after a second meeting.
+      this.sums[2 * setup.index + 1] = this.sumOfSquares();
+      this.barrier.arrive();
+      let sumSquares = 0;
+      for (let j = 0; j < setup.workers; j++) sumSquares += this.sums[2 * j + 1];
+      scalars[IO.gradNorm] = new this.ort.Tensor('float32', Float32Array.of(Math.sqrt(sumSquares)), []);
+    }
+    await this.update(scalars);
+    return { type: 'stepped', loss };
+  }
+
+  /**
+   * This worker's slice of the batch's gradient: each worker's gradient of its streams' mean loss
+   * weighted by its share of the targets, summed in worker order, into `summed`. One simple pass
+   * per part (measured 3× faster than one pass with an inner loop over the parts).
+   */
+  private sumGradients(parts: [number, number][], batch: number): void {
+    const [from, to] = this.slice;
+    const out = this.summed;
+    let first = true;
+    parts.forEach(([a, b], j) => {
+      if (b === a) return;
+      const weight = (b - a) / batch;
+      const grad = this.shared.grads[j];
+      if (first) for (let k = from; k < to; k++) out[k - from] = weight * grad[k];
+      else for (let k = from; k < to; k++) out[k - from] += weight * grad[k];
+      first = false;
+    });
+  }
+
+  /** Σ g² over this worker's slice of the summed gradient, in float64. */
+  private sumOfSquares(): number {
+    const g = this.summed;
+    let sum = 0;
+    for (let k = 0; k < g.length; k++) sum += g[k] * g[k];
+    return sum;
+  }
+
+  /** The optimizer step of this worker's slice (the apply graph), written to shared memory. */
+  private async update(scalars: Record<string, Tensor>): Promise<void> {
+    const [from, to] = this.slice;
+    const { Tensor: Tn } = this.ort;
+    const feeds: Record<string, Tensor> = {
+      ...scalars,
+      [APPLY_PARAM]: new Tn('float32', this.weights.subarray(from, to), [to - from]),
+      [IO.grad(APPLY_PARAM)]: new Tn('float32', this.summed, [to - from]),
+    };
+    const fetches: Record<string, Tensor> = { [IO.updated(APPLY_PARAM)]: new Tn('float32', this.updated, [to - from]) };
+    const keys = slotKeys(setup.optimizer.name, APPLY_PARAM);
+    keys.forEach((key, k) => {
+      feeds[key] = this.slots.current[k];
+      fetches[IO.updated(key)] = this.slots.next[k];
+    });
+    await (await this.apply).run(feeds, fetches);
+    this.shared.weights.set(this.updated, from);
+    keys.forEach((_, k) => this.shared.slots[k].set(this.slots.next[k].data as Float32Array, from));
+    this.slots = { current: this.slots.next, next: this.slots.current };
+  }
+
+  async evaluate(req: EvalRequest): Promise<WorkerReply> {
+    const { numLayers: L, hiddenSize: H, arch } = setup.config;
+    const streams = req.to - req.from;
+    if (streams === 0) return { type: 'evaluated', lossSum: 0, targets: 0 };
+    this.weights.set(this.shared.weights);
+    const { Tensor: Tn } = this.ort;
+    const zeros = () => new Tn('float32', new Float32Array(L * streams * H), [L, streams, H]);
+    let h: Tensor = zeros();
+    let c: Tensor | null = arch === 'lstm' ? zeros() : null;
+    let lossSum = 0;
+    let targets = 0;
+    const loader = new LanguageModelLoader(req.ids, { batchSize: req.batchSize, bptt: req.bptt, fixedLength: true });
+    for (const batch of loader.epoch(0)) {
+      const T = batch.seqLen;
+      const columns = (ids: Int32Array) => int64(tokenColumns(ids, T, batch.batchSize, req.from, req.to), [T, streams], this.ort);
+      const feeds: Record<string, Tensor> = { ...this.weightFeeds, [IO.tokens]: columns(batch.input), [IO.targets]: columns(batch.target), [IO.h0]: h };
+      if (c) feeds[IO.c0] = c;
+      const out = await (await this.session('eval', T)).run(feeds);
+      // Each window's mean is float32; the sum is float64, as the one-thread engine keeps it.
+      lossSum += (out[IO.loss].data as Float32Array)[0] * T * streams;
+      targets += T * streams;
+      h = out[IO.hn];
+      if (c) c = out[IO.cn];
+    }
+    return { type: 'evaluated', lossSum, targets };
+  }
+}
+
+function messageOf(e: unknown): string {
+  return String((e as { message?: unknown } | null)?.message ?? e).split('\n')[0];
+}
+
+async function start(): Promise<ParallelWorker | null> {
+  try {
+    const worker = new ParallelWorker(await loadOrtNode());
+    await worker.ready();
+    return worker;
+  } catch (e) {
+    port.postMessage({ type: 'failed', message: messageOf(e) } satisfies WorkerReply);
+    return null;
+  }
+}
+
+const worker = await start();
+const barrier = new Barrier(setup.barrier, setup.workers);
+port.on('message', (req: WorkerRequest) => {
+  // A worker that failed to start stays (listening) until the engine, having read why, terminates it.
+  if (!worker) return;
+  (req.type === 'step' ? worker.step(req) : worker.evaluate(req)).then(
+    (reply) => port.postMessage(reply),
+    (e: unknown) => {
+      if (e instanceof BarrierBrokenError) return port.postMessage({ type: 'stopped' } satisfies WorkerReply);
+      // The others may be waiting for this worker at the barrier: release them.
+      barrier.break();
+      port.postMessage({ type: 'failed', message: messageOf(e) } satisfies WorkerReply);
+    },
+  );
+});
+if (worker) port.postMessage({ type: 'ready' } satisfies WorkerReply);
