@@ -28,7 +28,10 @@ export {
   type OpenAIErrorObject,
 } from './errors.js';
 export { DEFAULT_PARAMETERS, toSamplerSettings, type CompletionRequest, type RequestSampling, type SamplingDefaults } from './http/schemas.js';
-export type { CompletionChoice, CompletionResponse, FinishReason, Usage } from './http/completions.js';
+export type { CompletionChoice, CompletionLogprobs, CompletionResponse, FinishReason, Usage } from './http/completions.js';
+export { DEFAULT_CHAT_TEMPLATE, renderChat, type ChatCompletionResponse, type ChatLogprob, type ChatTemplate } from './http/chat.js';
+export type { ChatRequest } from './http/schemas.js';
+export type { TokenLogprob } from './scheduler/logprobs.js';
 export type { ModelObject } from './http/models.js';
 export type { SessionObject } from './http/sessions.js';
 export { Scheduler, type SchedulerObserver, type SchedulerOptions } from './scheduler/scheduler.js';

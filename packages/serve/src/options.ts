@@ -5,6 +5,7 @@
 import type { Logger, Runtime } from '@charrnn/infer-web/node';
 import type { NodeBackend } from '@charrnn/infer-web/node';
 import { ServerOptionError } from './errors.js';
+import { resolveChatTemplate, type ChatTemplate } from './http/chat.js';
 import { resolveSamplingDefaults, type SamplingDefaults } from './http/schemas.js';
 
 /** A model to serve: a path (or file:/http(s): URL) or the ONNX bytes, and the name clients use. */
@@ -80,6 +81,11 @@ export interface ServerOptions {
    */
   defaults?: Partial<SamplingDefaults>;
   /**
+   * How /v1/chat/completions joins messages into a prompt (a character model has no chat format
+   * of its own). Default: `{role}: {content}\n` per message, then `assistant: `, stop at `\n`.
+   */
+  chatTemplate?: Partial<ChatTemplate>;
+  /**
    * On close() (SIGTERM, SIGINT in the CLI): new requests get 503 at once, running ones get this
    * long to finish, then are ended with an error that says so. Default 30 s.
    */
@@ -109,6 +115,7 @@ export interface ResolvedServerOptions {
   primeChars: number;
   flushIntervalMs: number;
   defaults: Readonly<SamplingDefaults>;
+  chatTemplate: Readonly<ChatTemplate>;
   drainSeconds: number;
   sessionDir: string | undefined;
   sessionSaveSeconds: number;
@@ -127,6 +134,7 @@ const OPTION_KEYS = new Set([
   'primeChars',
   'flushIntervalMs',
   'defaults',
+  'chatTemplate',
   'drainSeconds',
   'sessionDir',
   'sessionSaveSeconds',
@@ -196,6 +204,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     primeChars: integer('primeChars', options.primeChars ?? 256, 1),
     flushIntervalMs,
     defaults,
+    chatTemplate: Object.freeze(resolveChatTemplate(options.chatTemplate)),
     drainSeconds: seconds('drainSeconds', options.drainSeconds ?? 30, 0, 3600),
     sessionDir: options.sessionDir === undefined ? undefined : typeof options.sessionDir === 'string' && options.sessionDir !== '' ? options.sessionDir : bad('sessionDir', options.sessionDir, 'a directory path'),
     sessionSaveSeconds: seconds('sessionSaveSeconds', options.sessionSaveSeconds ?? 60, 1, 86_400),

@@ -13,7 +13,8 @@ import { handleCompletion } from './http/completions.js';
 import type { ServerContext } from './http/context.js';
 import { toServeError } from './http/error-mapping.js';
 import { describeModel } from './http/models.js';
-import { completionSchema, createSessionSchema, idParamsSchema, stateQuerySchema, stateSchema } from './http/schemas.js';
+import { handleChat } from './http/chat.js';
+import { chatSchema, completionSchema, createSessionSchema, idParamsSchema, stateQuerySchema, stateSchema } from './http/schemas.js';
 import { createSession, describeSession, getSessionState, putSessionState } from './http/sessions.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelRegistry, type ServedModel } from './model-registry.js';
@@ -157,7 +158,8 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
   app.get('/v1/models', async () => ({ object: 'list', data: ctx.models.all.map(describeModel) }));
   app.get('/v1/models/:id', { schema: { params: idParamsSchema } }, async (request) => describeModel(ctx.models.get(request.params.id)));
-  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request.body, request, reply));
+  app.post('/v1/completions', { schema: { body: completionSchema(resolved.limits) } }, (request, reply) => handleCompletion(ctx, request.body, reply));
+  app.post('/v1/chat/completions', { schema: { body: chatSchema(resolved.limits) } }, (request, reply) => handleChat(ctx, request.body, reply));
 
   // Both fields are optional, so no body at all is a valid request.
   const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `nx run serve:start` (charrnn-serve): parses flags, calls createServer, prints the URL.
+import { readFile } from 'node:fs/promises';
 import closeWithGrace from 'close-with-grace';
 import { Command, Option } from 'commander';
 import { integerFlag } from '@charrnn/data/node';
-import { createServer, DEFAULT_LIMITS, DEFAULT_PARAMETERS, findDefaultModel, type SamplingDefaults, type ServerLimits } from '../index.js';
+import { createServer, DEFAULT_LIMITS, DEFAULT_PARAMETERS, findDefaultModel, type ChatTemplate, type SamplingDefaults, type ServerLimits } from '../index.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -43,7 +44,8 @@ const program = new Command('charrnn-serve')
   .option('--access-log', 'log every request as a JSON line', false)
   .option('--drain-seconds <n>', 'on SIGTERM/SIGINT: new requests get 503 at once, running ones get this long to finish', integerFlag(0, 3600), 30)
   .option('--session-dir <dir>', 'keep sessions across restarts: saved here on shutdown and every --session-save-seconds, restored on start')
-  .option('--session-save-seconds <n>', 'how often sessions are saved to --session-dir', integerFlag(1, 86_400), 60);
+  .option('--session-save-seconds <n>', 'how often sessions are saved to --session-dir', integerFlag(1, 86_400), 60)
+  .option('--chat-template <file.json>', 'how /v1/chat/completions joins messages into a prompt: {"message": "{role}: {content}\\n", "generation": "assistant: ", "stop": ["\\n"]} (the default)');
 for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
 for (const [key, flag] of LIMIT_FLAGS) OPTION_FLAGS[`limits.${key}`] = flag.split(' ')[0];
 // --default-temperature …: the value a request's parameter takes when it is left out or null.
@@ -67,6 +69,7 @@ type Flags = {
   drainSeconds: number;
   sessionDir?: string;
   sessionSaveSeconds: number;
+  chatTemplate?: string;
 } & ServerLimits &
   Record<string, unknown>;
 const flags = program.opts<Flags>();
@@ -86,7 +89,19 @@ try {
   // Only the limits given on the command line: the library's defaults (some of which follow
   // others, as --max-choices follows --max-streams) decide the rest.
   const limits = Object.fromEntries(LIMIT_FLAGS.filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([key]) => [key, flags[key]])) as Partial<ServerLimits>;
+  let chatTemplate: Partial<ChatTemplate> | undefined;
+  if (flags.chatTemplate !== undefined) {
+    const text = await readFile(flags.chatTemplate, 'utf8').catch((error: Error) => {
+      throw new Error(`--chat-template ${flags.chatTemplate}: ${error.message}`);
+    });
+    try {
+      chatTemplate = JSON.parse(text) as Partial<ChatTemplate>;
+    } catch {
+      throw new Error(`--chat-template ${flags.chatTemplate} is not valid JSON; expected {"message": "...{content}...", "generation": "...", "stop": [...]}`);
+    }
+  }
   const server = await createServer({
+    chatTemplate,
     models,
     host: flags.host,
     port: flags.port,

@@ -18,6 +18,8 @@ import type { SamplingSettings } from '../scheduler/stream.js';
 const STOP_MAX = 4;
 const STOP_CHARS = 64;
 const NAME_CHARS = 256;
+/** Alternatives per character in logprobs at most (OpenAI's chat allows 20). */
+const MAX_LOGPROBS = 20;
 
 /** A parameter that may be left out or sent as null, both meaning its default. */
 function nullable<T extends TSchema>(schema: T, description: string, defaultValue?: unknown) {
@@ -70,8 +72,8 @@ export function completionSchema(limits: ServerLimits) {
         description: `a string of at most ${limits.maxPromptChars} characters, or a non-empty array of up to ${limits.maxChoices} such strings`,
       }),
       ...samplingParameters(limits),
-      echo: nullable(Type.Literal(false), 'false or null (this server does not echo the prompt)', false),
-      logprobs: Type.Optional(Type.Null({ description: 'null (this server returns no log-probabilities)' })),
+      echo: nullable(Type.Boolean(), 'true or false: the prompt before the text (with logprobs, its characters scored too)', false),
+      logprobs: nullable(Type.Integer({ minimum: 0, maximum: MAX_LOGPROBS }), `an integer from 0 to ${MAX_LOGPROBS}: each character's log-probability and this many most likely alternatives`),
       best_of: nullable(Type.Literal(1), '1 or null (one candidate per choice; ask for more choices with n)', 1),
       suffix: Type.Optional(Type.Null({ description: 'null (a character model continues a text; it cannot fill in before a suffix)' })),
       logit_bias: Type.Optional(
@@ -83,6 +85,38 @@ export function completionSchema(limits: ServerLimits) {
 }
 
 export type CompletionRequest = Static<ReturnType<typeof completionSchema>>;
+
+const ROLES = ['system', 'developer', 'user', 'assistant'] as const;
+
+export function chatSchema(limits: ServerLimits) {
+  // Sessions continue a text; a chat request carries its whole conversation instead.
+  const { session: _session, ...sampling } = samplingParameters(limits);
+  const content = Type.Union(
+    [Type.String(), Type.Array(Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: false }), { maxItems: 1000 })],
+    { description: "a string, or an array of { type: 'text', text } parts" },
+  );
+  const message = Type.Object(
+    {
+      role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')], { description: `one of ${ROLES.join(', ')}` }),
+      content,
+      name: Type.Optional(Type.String({ maxLength: NAME_CHARS, description: `a string of at most ${NAME_CHARS} characters` })),
+    },
+    { additionalProperties: false },
+  );
+  return Type.Object(
+    {
+      model: modelParameter,
+      messages: Type.Array(message, { minItems: 1, maxItems: 1000, description: 'a non-empty array of { role, content } messages' }),
+      ...sampling,
+      max_completion_tokens: nullable(Type.Integer({ minimum: 0, maximum: limits.maxTokens }), `an integer from 0 to ${limits.maxTokens} (max_tokens' newer name; it wins)`),
+      logprobs: nullable(Type.Boolean(), 'true or false: each character of the reply with its log-probability', false),
+      top_logprobs: nullable(Type.Integer({ minimum: 0, maximum: MAX_LOGPROBS }), `an integer from 0 to ${MAX_LOGPROBS} (with logprobs: true): the most likely alternatives per character`),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export type ChatRequest = Static<ReturnType<typeof chatSchema>>;
 type SamplingRequest = Static<ReturnType<typeof Type.Object<ReturnType<typeof samplingParameters>>>>;
 
 export const createSessionSchema = Type.Object(
@@ -215,9 +249,9 @@ export function schemaAt(root: unknown, path: string): Record<string, unknown> |
   return found as Record<string, unknown> | undefined;
 }
 
-/** The sentence that says what a valid value at `path` is: the nearest description on the way down. */
+/** The sentence that says what a valid value at `path` is: the nearest description on the way up. */
 export function ruleAt(root: unknown, path: string): string | undefined {
-  const parts = path.replace(/\[\d+\]/g, '').split('.');
+  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
   for (let n = parts.length; n > 0; n--) {
     const description = schemaAt(root, parts.slice(0, n).join('.'))?.description;
     if (typeof description === 'string') return description;

@@ -105,7 +105,8 @@ export class Scheduler {
         1,
       );
     }
-    const streams = specs.map((spec) => new LiveStream(spec, this.info.vocabSize, this.tokenizer.specialIds));
+    const decode = (id: number): string => this.tokenizer.decodeOne(id);
+    const streams = specs.map((spec) => new LiveStream(spec, this.info.vocabSize, this.tokenizer.specialIds, decode));
     this.queue.push(...streams);
     this.kick();
     return streams;
@@ -247,6 +248,7 @@ export class Scheduler {
       return true;
     }
     group.forEach((s, g) => {
+      if (s.promptLogprobs !== undefined) for (let t = 0; t < k; t++) s.recordPrompt(s.cursor + t, out.logits, (t * G + g) * V, V);
       scatter(out.hn, s.h, g, G, L, H);
       if (s.c !== undefined && out.cn !== undefined) scatter(out.cn, s.c, g, G, L, H);
       s.cursor += k;
@@ -282,6 +284,7 @@ export class Scheduler {
     this.batch.update(out.hn, out.cn);
     for (let b = 0; b < B; b++) {
       const s = members[b];
+      if (s.promptLogprobs !== undefined) s.recordPrompt(s.cursor, out.logits, b * V, V);
       s.cursor++;
       if (s.remaining === 0) {
         s.logits.set(out.logits.subarray(b * V, (b + 1) * V));
@@ -294,8 +297,8 @@ export class Scheduler {
   /** Hands each stream's new text to its sink; a sink that is full pauses its stream. */
   private flush(): void {
     for (const s of this.live) {
-      const text = s.takeUnsent(false);
-      if (text !== '' && !s.sink.push(text)) s.blocked = true;
+      const { text, from, to } = s.takeUnsent(false);
+      if (text !== '' && !s.sink.push(text, from, to)) s.blocked = true;
     }
   }
 
@@ -341,7 +344,7 @@ export class Scheduler {
     if (reason === 'stop') s.cutStop();
     else if (reason !== 'length') this.observer.cut(reason);
     const rest = s.takeUnsent(true);
-    if (rest !== '') s.sink.push(rest);
+    if (rest.text !== '') s.sink.push(rest.text, rest.from, rest.to);
     const result: StreamResult = { text: s.text, tokens: s.count, reason, state: s.finalState(), rng: s.rng };
     if (s.error !== undefined) result.error = s.error;
     s.sink.end(result);

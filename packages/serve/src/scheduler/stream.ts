@@ -13,6 +13,7 @@ import {
   type StreamState,
 } from '@charrnn/infer-web/node';
 import type { BatchRow } from './batch-state.js';
+import { tokenLogprob, type TokenLogprob } from './logprobs.js';
 
 /**
  * Why a stream ended: OpenAI's 'length' and 'stop', or cut short: the client went away
@@ -44,10 +45,12 @@ export interface StreamResult {
  */
 export interface StreamSink {
   /**
-   * New text. Returns false when the consumer cannot take more for now (a slow SSE reader): the
-   * stream then pauses, and the consumer calls the scheduler's resume() once it can.
+   * New text: generated tokens `from` … `to` (exclusive), whose log-probabilities, if asked for,
+   * are the stream's `logprobs[from … to)`. Returns false when the consumer cannot take more for
+   * now (a slow SSE reader): the stream then pauses, and the consumer calls the scheduler's
+   * resume() once it can.
    */
-  push(text: string): boolean;
+  push(text: string, from: number, to: number): boolean;
   end(result: StreamResult): void;
 }
 
@@ -64,6 +67,10 @@ export interface StreamSpec {
   stop: readonly string[];
   /** Keep the stop string at the end of the text (vLLM's include_stop_str_in_output). Default false. */
   includeStop?: boolean;
+  /** Record each generated character's log-probability and this many alternatives. Default: none. */
+  logprobs?: number;
+  /** Record the log-probability of each prompt character too (OpenAI's echo with logprobs). */
+  promptLogprobs?: boolean;
   sink: StreamSink;
 }
 
@@ -93,6 +100,18 @@ export class LiveStream implements BatchRow {
   text = '';
   /** Characters of `text` handed to the sink so far. */
   private sent = 0;
+  /** Tokens handed to the sink so far. */
+  private sentTokens = 0;
+  /** Where each generated token starts in `text` (kept with logprobs only). */
+  private readonly offsets: number[] = [];
+  /** Each generated character's log-probability, when the spec asks for them. */
+  readonly logprobs: TokenLogprob[] | undefined;
+  /**
+   * The prompt's characters' log-probabilities (null for the first one when nothing came before
+   * it), when the spec asks for them; filled while the prompt is fed.
+   */
+  readonly promptLogprobs: (TokenLogprob | null)[] | undefined;
+  private readonly pendingCount: number;
   ended = false;
   readonly rng: Rng;
   readonly sampler: Sampler;
@@ -102,6 +121,8 @@ export class LiveStream implements BatchRow {
     readonly spec: StreamSpec,
     vocabSize: number,
     suppressTokens: readonly number[],
+    /** A token id as text (the tokenizer's decodeOne). */
+    private readonly decode: (id: number) => string = String,
   ) {
     const { state } = spec;
     this.h = state.h;
@@ -114,6 +135,12 @@ export class LiveStream implements BatchRow {
     }
     this.rng = spec.rng;
     this.sampler = new Sampler(vocabSize, { ...spec.sampling, suppressTokens });
+    this.pendingCount = state.pending.length;
+    if (spec.logprobs !== undefined) this.logprobs = [];
+    if (spec.promptLogprobs === true) {
+      this.promptLogprobs = new Array<TokenLogprob | null>(spec.prompt.length).fill(null);
+      if (spec.prompt.length > 0 && this.pendingCount === 0 && state.logits !== undefined) this.recordPrompt(-1, state.logits, 0, vocabSize);
+    }
     this.criteria = [new MaxNewTokensCriterion(spec.maxTokens)];
     if (spec.stop.length > 0) this.criteria.push(new StopStringsCriterion(spec.stop, 1));
   }
@@ -127,8 +154,23 @@ export class LiveStream implements BatchRow {
     return this.spec.sink;
   }
 
+  /**
+   * Fed position `position` of the prompt phase gave `logits[offset … offset + V)`, which predict
+   * the id after it: if that id is a prompt character, its log-probability is recorded.
+   */
+  recordPrompt(position: number, logits: Float32Array, offset: number, V: number): void {
+    if (this.promptLogprobs === undefined || this.count > 0) return;
+    const next = position + 1;
+    if (next < this.pendingCount || next >= this.feed.length) return;
+    this.promptLogprobs[next - this.pendingCount] = tokenLogprob(logits, offset, V, this.feed[next], this.spec.logprobs ?? 0, this.decode);
+  }
+
   /** Appends a sampled character; returns 'length' / 'stop' if that ends the stream. */
   accept(id: number, text: string): 'length' | 'stop' | null {
+    if (this.logprobs !== undefined) {
+      this.logprobs.push(tokenLogprob(this.logits, 0, this.logits.length, id, this.spec.logprobs!, this.decode));
+      this.offsets.push(this.text.length);
+    }
     this.count++;
     this.generated.push(id);
     this.text += text;
@@ -147,12 +189,14 @@ export class LiveStream implements BatchRow {
    * of a stop string is held back (it would be cut if the stop string completes), so the
    * streamed text never holds more than the final text; `final` releases everything.
    */
-  takeUnsent(final: boolean): string {
+  takeUnsent(final: boolean): { text: string; from: number; to: number } {
     const end = final || this.spec.includeStop === true ? this.text.length : this.text.length - this.partialStop();
-    if (end <= this.sent) return '';
+    const from = this.sentTokens;
+    if (end <= this.sent) return { text: '', from, to: from };
     const text = this.text.slice(this.sent, end);
     this.sent = end;
-    return text;
+    while (this.sentTokens < this.offsets.length && this.offsets[this.sentTokens] < end) this.sentTokens++;
+    return { text, from, to: this.sentTokens };
   }
 
   /** Cuts the stop string that ended the stream off the text (the longest, if several match). */
@@ -160,6 +204,11 @@ export class LiveStream implements BatchRow {
     if (this.spec.includeStop === true) return;
     const stop = this.spec.stop.filter((s) => this.text.endsWith(s)).reduce((a, b) => (b.length > a.length ? b : a), '');
     this.text = this.text.slice(0, this.text.length - stop.length);
+    // The stop string's characters leave the log-probabilities too.
+    while (this.offsets.length > 0 && this.offsets[this.offsets.length - 1] >= this.text.length) {
+      this.offsets.pop();
+      this.logprobs!.pop();
+    }
   }
 
   /** Length of the longest tail of the text that is a proper prefix of a stop string. */
