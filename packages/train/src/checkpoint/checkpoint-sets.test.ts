@@ -35,8 +35,8 @@ function checkpointAt(step: number, batch = 0): TrainingCheckpoint {
       seed: 0,
       rng: [step, 2, 3, 4],
       partial: { lossSum: step, targets: 10 * batch, seconds: 1 },
-      history: [],
-      options: DEFAULT_FIT_OPTIONS,
+      history: [{ epoch: 1, lr: 1e-3, trainLoss: 1.5, validLoss: 1.4, charsPerSecond: 100, seconds: 1, batches: step - batch, step: step - batch }],
+      options: { ...DEFAULT_FIT_OPTIONS, schedule: '3@1e-3' },
       complete: false,
     },
   };
@@ -173,11 +173,11 @@ describe('a checkpoint directory of sets', () => {
   test('a directory in the flat layout (files at the top, no current.json) loads, and its next save moves it to sets', async () => {
     const run = path.join(dir, 'flat');
     await saveModelCheckpoint(run, checkpointAt(1).meta, checkpointAt(1).weights);
-    for (const file of encodeTrainingCheckpoint(checkpointAt(2, 4))) await writeFile(path.join(run, file.name), file.bytes);
+    for (const file of encodeTrainingCheckpoint(checkpointAt(6, 4))) await writeFile(path.join(run, file.name), file.bytes);
     await writeFile(path.join(run, '.optimizer.safetensors.123.0123abcd.tmp'), 'left by a save that was cut short');
     await writeFile(path.join(run, 'model.onnx'), 'an export');
-    expectSame(await loadTrainingCheckpoint(run), checkpointAt(2, 4));
-    expect((await loadModelCheckpoint(run)).weights.get('decoder.bias')!.data).toEqual(checkpointAt(2).weights.get('decoder.bias')!.data);
+    expectSame(await loadTrainingCheckpoint(run), checkpointAt(6, 4));
+    expect((await loadModelCheckpoint(run)).weights.get('decoder.bias')!.data).toEqual(checkpointAt(6).weights.get('decoder.bias')!.data);
 
     await saveTrainingCheckpoint(run, checkpointAt(3));
     expectSame(await loadTrainingCheckpoint(run), checkpointAt(3));

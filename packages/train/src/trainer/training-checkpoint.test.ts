@@ -39,8 +39,8 @@ function checkpoint(): TrainingCheckpoint {
       seed: 0,
       rng: [1, 2, 3, 4],
       partial: { lossSum: 0, targets: 0, seconds: 0 },
-      history: [],
-      options: DEFAULT_FIT_OPTIONS,
+      history: [{ epoch: 1, lr: 1e-3, trainLoss: 1.5, validLoss: 1.4, charsPerSecond: 100, seconds: 1, batches: 7, step: 7 }],
+      options: { ...DEFAULT_FIT_OPTIONS, schedule: '2@1e-3' },
       complete: false,
     },
   };
@@ -80,7 +80,7 @@ test('a trainer record without its epoch or batch position is refused', async ()
   const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   delete record.batch;
   await writeFile(file, JSON.stringify(record));
-  await expect(loadTrainingCheckpoint(dir)).rejects.toThrow(`cannot resume: ${file} is not a format-1 trainer record`);
+  await expect(loadTrainingCheckpoint(dir)).rejects.toThrow(`cannot resume: ${file}: batch is missing, expected an integer ≥ 0`);
 });
 
 describe('as bytes (what a page stores and downloads)', () => {
@@ -97,7 +97,7 @@ describe('as bytes (what a page stores and downloads)', () => {
 
   test('files come in write order, trainer.json last, and decode to the checkpoint; the directory holds the same bytes', async () => {
     const saved = { ...checkpoint(), hidden: { h: { shape: [1, 2, 5], data: Float32Array.from({ length: 10 }, (_, i) => i / 10) } } };
-    saved.trainer = { ...saved.trainer, batch: 3 };
+    saved.trainer = { ...saved.trainer, batch: 3, step: 10 };
     const files = encodeTrainingCheckpoint(saved);
     expect(files.map((f) => f.name)).toEqual([OPTIMIZER_FILE, HIDDEN_FILE, 'model.safetensors', TRAINER_FILE]);
     const loaded = await decodeTrainingCheckpoint(reader(new Map(files.map((f) => [f.name, f.bytes]))));
@@ -111,7 +111,7 @@ describe('as bytes (what a page stores and downloads)', () => {
   test('files of two different steps are refused, naming the file as the reader describes it', async () => {
     const a = encodeTrainingCheckpoint(checkpoint());
     const later = checkpoint();
-    later.trainer = { ...later.trainer, step: 8 };
+    later.trainer = { ...later.trainer, step: 8, batch: 1 };
     const b = encodeTrainingCheckpoint(later);
     const mixed = new Map([...a.map((f) => [f.name, f.bytes] as const)]);
     mixed.set(TRAINER_FILE, b.find((f) => f.name === TRAINER_FILE)!.bytes);

@@ -7,6 +7,7 @@ import type { NamedTensor, Weights } from '../model/weights.js';
 import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
 import type { FitOptions } from './fit-options.js';
 import type { EpochRecord } from './history.js';
+import { trainerRecordProblems } from './trainer-record.js';
 
 export const TRAINER_FILE = 'trainer.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -101,18 +102,8 @@ export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promis
   } catch (e) {
     throw new CheckpointError(`cannot resume: ${trainerFile} is not valid JSON (${(e as Error).message})`);
   }
-  if (
-    typeof trainer !== 'object' ||
-    trainer === null ||
-    trainer.format !== 1 ||
-    !Number.isInteger(trainer.step) ||
-    !Number.isInteger(trainer.epoch) ||
-    !Number.isInteger(trainer.batch) ||
-    !trainer.options ||
-    !Array.isArray(trainer.rng)
-  ) {
-    throw new CheckpointError(`cannot resume: ${trainerFile} is not a format-1 trainer record (needs format, step, epoch, batch, options, rng)`);
-  }
+  const problems = trainerRecordProblems(trainer);
+  if (problems.length > 0) throw new CheckpointError(`cannot resume: ${trainerFile}: ${problems.join('; ')}`);
   const modelFile = reader.describe(MODEL_FILE);
   const model = decodeModelCheckpoint(await reader.read(MODEL_FILE), modelFile);
   checkStep(modelFile, model.metadata, trainer.step);
