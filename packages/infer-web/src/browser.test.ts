@@ -200,6 +200,41 @@ describe('browser entry (onnxruntime-web)', () => {
     expect(fake.created.map((c) => c.build)).toEqual(['wasm']);
   });
 
+  test('a long generation gives the event loop turns even when every run resolves through microtasks: a timer fires and its abort ends it', async () => {
+    // onnxruntime-web's wasm build, with each run's promise resolved as a microtask (as it can be
+    // in a page), and a bound on the runs so that a loop that never yields fails instead of hanging.
+    withAdapter(); // a page's navigator (onnxruntime-web reads it; the wasm backend is asked for by name)
+    let runs = 0;
+    const module = await fakeBuilds().loader('wasm');
+    const create = module.InferenceSession.create.bind(module.InferenceSession);
+    module.InferenceSession.create = (async (model: Uint8Array, options?: ortWasm.InferenceSession.SessionOptions) => {
+      const session = await create(model, options);
+      const outputs = new Map<unknown, ortWasm.InferenceSession.ReturnType>();
+      const run = session.run.bind(session);
+      // The first run of a shape goes through the real session; repeats answer with its outputs at once.
+      session.run = (async (feeds: Record<string, ortWasm.Tensor>) => {
+        if (++runs > 200_000) throw new Error('200,000 runs and the timer has not fired: generate() never gives the event loop a turn');
+        const key = feeds.tokens.dims.join('x');
+        if (!outputs.has(key)) outputs.set(key, await run(feeds));
+        return outputs.get(key)!;
+      }) as typeof session.run;
+      return session;
+    }) as typeof module.InferenceSession.create;
+    const gen = await CharGenerator.load(fused, { backend: 'wasm', ort: module, numThreads: 1, seed: 1, logger: logger() });
+    const controller = new AbortController();
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+      controller.abort();
+    }, 0);
+    const result = await gen.generate('the ', { maxNewTokens: 100_000_000, signal: controller.signal }).result();
+    expect(fired).toBe(true);
+    expect(result.finishReason).toBe('abort');
+    expect(result.newTokens).toBeGreaterThan(0);
+    expect(runs).toBeLessThan(200_000);
+    await gen.release();
+  });
+
   test('bad backend names are refused', () => {
     expect(() => webRuntime({ backend: 'webgl' as never })).toThrow(/option backend is "webgl"; expected one of auto, webgpu, wasm/);
     expect(() => webRuntime({ numThreads: 0.5 })).toThrow(/numThreads/);

@@ -7,6 +7,7 @@
  */
 import { readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
 import { InvalidOptionError, InvalidPromptError, InvalidStateError, ModelFormatError, NonFiniteOutputError } from './errors.js';
+import { EventLoopTurns } from './event-loop.js';
 import { textInsteadOfModel } from './model-bytes.js';
 import { interleave, primeRows } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
@@ -39,6 +40,14 @@ export interface LoadOptions {
   /** Where backend fallbacks are reported. Default: console. */
   logger?: Logger;
 }
+
+/**
+ * Decoding gives the event loop a turn this often. A step's run may resolve without one (Node's
+ * native binding runs synchronously; onnxruntime-web's wasm run can resolve through microtasks
+ * only), and then timers, I/O, a page's input and an AbortSignal fired from them would wait for
+ * the whole generation.
+ */
+const DECODE_TURN_EVERY_MS = 4;
 
 /** A session shared by a generator and its forks; released when the last one is. */
 interface SharedSession {
@@ -342,7 +351,9 @@ export class CharGenerator {
       const generated = Array.from({ length: B }, () => [] as number[]);
       let active = B;
       const chunk = new Array<string>(B).fill('');
+      const turns = new EventLoopTurns(DECODE_TURN_EVERY_MS);
       for (let step = 0; ; step++) {
+        await turns.whenDue();
         if (abort?.check() === 'abort') {
           finishAll('abort');
           return;

@@ -141,13 +141,22 @@ export class SuppressTokensProcessor implements LogitsProcessor {
   }
 }
 
-/** Divides logits by T: T < 1 sharpens the distribution, T > 1 flattens it. */
+/**
+ * Divides logits by T: T < 1 sharpens the distribution, T > 1 flattens it. The row's maximum is
+ * subtracted first (the softmax is the same), so every logit becomes ≤ 0 and no T > 0 overflows:
+ * divided as they are, logits of ~10 reach float32's 3.4e38 below T ≈ 3e-38 and the row turns to
+ * Infinity and NaN. A tiny T thus gives the greedy choice, as its limit should: the maximum stays
+ * 0 and the rest go to -Infinity.
+ */
 export class TemperatureProcessor implements LogitsProcessor {
   constructor(readonly temperature: number) {}
   process(logits: Float32Array): void {
     if (this.temperature === 1) return;
-    const inv = 1 / this.temperature;
-    for (let i = 0; i < logits.length; i++) logits[i] *= inv;
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    if (!Number.isFinite(max)) return; // every token masked (or NaN): nothing to rescale
+    // Division, not multiplication by 1 / T: 1 / T is Infinity for T < 5.6e-309, and 0 · Infinity is NaN.
+    for (let i = 0; i < logits.length; i++) logits[i] = (logits[i] - max) / this.temperature;
   }
 }
 

@@ -7,6 +7,7 @@
  * 1.30 keeps it, `loadNativeBinding` gives undefined and the Node entry uses the public API.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { EventLoopTurns } from './event-loop.js';
 import type { OrtRunner } from './ort-session.js';
 
 type Feeds = Record<string, Tensor>;
@@ -42,17 +43,17 @@ export function loadNativeBinding(): Promise<NativeBinding | undefined> {
 }
 
 /**
- * A run blocks the thread it is on (it did inside setImmediate too). Without setImmediate the
- * generation loop would only ever wait on microtasks, so timers, I/O and an AbortSignal fired
- * from them would starve until it ended: a run hands the event loop one turn whenever this many
- * milliseconds have passed since the last.
+ * A run blocks the thread it is on (it did inside setImmediate too), and its promise layer is gone:
+ * a caller that loops over runs without a turn of its own (serve's scheduler between flushes) would
+ * starve timers, I/O and an AbortSignal fired from them. A run hands the event loop one turn
+ * whenever this many milliseconds have passed since the last.
  */
 const EVENT_LOOP_TURN_MS = 4;
 
 export class NativeOrtRunner implements OrtRunner {
   private readonly fetches: Record<string, null> = {};
   private readonly runOptions: InferenceSession.RunOptions = {};
-  private lastTurn = performance.now();
+  private readonly turns = new EventLoopTurns(EVENT_LOOP_TURN_MS);
 
   private constructor(private readonly native: NativeSession) {
     for (const { name } of native.outputMetadata) this.fetches[name] = null;
@@ -67,18 +68,9 @@ export class NativeOrtRunner implements OrtRunner {
   }
 
   run(feeds: Feeds): Outputs | Promise<Outputs> {
-    const now = performance.now();
-    if (now - this.lastTurn < EVENT_LOOP_TURN_MS) return this.native.run(feeds, this.fetches, this.runOptions);
-    return new Promise<Outputs>((resolve, reject) => {
-      setImmediate(() => {
-        this.lastTurn = performance.now();
-        try {
-          resolve(this.native.run(feeds, this.fetches, this.runOptions));
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
-    });
+    const turn = this.turns.whenDue();
+    if (turn === undefined) return this.native.run(feeds, this.fetches, this.runOptions);
+    return turn.then(() => this.native.run(feeds, this.fetches, this.runOptions));
   }
 
   async release(): Promise<void> {

@@ -231,16 +231,15 @@ describe('generation control on a real model', () => {
 
   test('a long generation leaves the event loop turns: an abort from a timer ends it', async () => {
     // The Node entry runs onnxruntime-node's native session synchronously (native-session.ts);
-    // without its periodic event-loop turn this timer would only fire after all 10^7 characters.
+    // without the periodic event-loop turns this timer would only fire after all 10^7 characters.
     const gen = await load(bytes);
     const controller = new AbortController();
-    const started = performance.now();
     setTimeout(() => controller.abort(), 50);
     const result = await gen.generate('a', { maxNewTokens: 10_000_000, signal: controller.signal }).result();
+    // Ended by the timer's abort long before the 10^7 characters, however fast or busy the machine.
     expect(result.finishReason).toBe('abort');
     expect(result.newTokens).toBeGreaterThan(0);
     expect(result.newTokens).toBeLessThan(10_000_000);
-    expect(performance.now() - started).toBeLessThan(2000);
     await gen.release();
   });
 

@@ -8,7 +8,7 @@
  */
 import type { ModelInfo } from '@charrnn/contract';
 import { InvalidPromptError } from './errors.js';
-import { yieldToEventLoop } from './event-loop.js';
+import { EventLoopTurns } from './event-loop.js';
 import type { RecurrentSession } from './session.js';
 import type { StreamState } from './state.js';
 
@@ -71,13 +71,10 @@ async function primeGroup(ctx: PrimeContext, rows: readonly StreamState[], ids: 
   const c = rows[0].c === undefined ? undefined : G === 1 ? rows[0].c : interleave(rows.map((r) => r.c!), L, H);
   const last = new Float32Array(G * V);
   let done = 0;
-  let lastTurn = performance.now();
+  const turns = new EventLoopTurns(TURN_EVERY_MS);
   try {
     while (done < n) {
-      if (done > 0 && performance.now() - lastTurn >= TURN_EVERY_MS) {
-        await yieldToEventLoop();
-        lastTurn = performance.now();
-      }
+      if (done > 0) await turns.whenDue();
       if (done > 0 && signal?.aborted) break;
       const len = Math.min(steps, n - done);
       const tokens = len * G === full.length ? full : new BigInt64Array(len * G);

@@ -109,10 +109,11 @@ describe('penalties and min-p', () => {
 });
 
 describe('logits processors', () => {
-  test('temperature divides the logits', () => {
+  test('temperature divides the logits less their maximum (the same softmax)', () => {
     const x = LOGITS.slice();
     new TemperatureProcessor(0.5).process(x);
-    expect(Array.from(x)).toEqual(Array.from(LOGITS, (v) => v * 2));
+    expect(Array.from(x)).toEqual(Array.from(LOGITS, (v) => (v - 2) * 2));
+    expect(softmax(x)).toEqual(softmax(LOGITS, 0.5).map((p) => expect.closeTo(p, 12)));
   });
 
   test('top-k keeps the k largest (ties with the k-th kept) and masks the rest', () => {
