@@ -6,13 +6,19 @@
  * train README's library example as written, export with the `charrnn-export` bin, generate with a
  * seed through the `charrnn-generate` bin, `import` and `require()`, and type-check a strict file
  * importing every public entry point without skipLibCheck (TypeScript 5.9 and the current one,
- * node16 and bundler resolution). Needs the npm registry (or npm's cache), nothing else online.
+ * node16 and bundler resolution), the README examples among them, and the Node entries without the
+ * DOM library; then build a page from infer-web's README import example with Vite (dev server and
+ * build) and with the README's esbuild commands, and generate in Chromium the text Node generates.
+ * Loads are quiet (no tfjs banner, no CUDA note unless asked), npm reports no engine mismatch, and
+ * the app holds one onnxruntime-common. Needs the npm registry (or npm's cache), nothing else online.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { launchChromium } from '../../packages/infer-web/tools/chromium.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WORKSPACE = join(HERE, '..', '..');
@@ -21,6 +27,8 @@ const APP_FILES = join(HERE, 'app');
 const PACKAGES = ['contract', 'data', 'graph', 'train', 'export', 'infer-web', 'serve'];
 /** The current TypeScript on the npm registry when this test was written (TypeScript 7, the native compiler). */
 const CURRENT_TYPESCRIPT = '7.0.2';
+/** The Vite the infer-web README's bundler section was tested with. */
+const VITE = '8.4.1';
 const MINUTE = 60_000;
 
 interface Run {
@@ -50,6 +58,24 @@ async function trainReadmeExample(): Promise<string> {
   const match = /```ts\n([\s\S]*?)```/.exec(section);
   if (!match) throw new Error("packages/train/README.md has no ```ts block under '## Library'");
   return match[1];
+}
+
+/** The infer-web README's import example (the ```js block under "### 2. An import, with a bundler"). */
+async function inferWebImportExample(): Promise<string> {
+  const readme = await readFile(join(WORKSPACE, 'packages', 'infer-web', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### 2. An import, with a bundler'));
+  const match = /```js\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error("packages/infer-web/README.md has no ```js block under '### 2. An import, with a bundler'");
+  return match[1];
+}
+
+/** The commands of the infer-web README's esbuild block, one per line, as a user pastes them. */
+async function inferWebEsbuildCommands(): Promise<string[]> {
+  const readme = await readFile(join(WORKSPACE, 'packages', 'infer-web', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('- **esbuild**'));
+  const match = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error("packages/infer-web/README.md has no ```sh block after '- **esbuild**'");
+  return match[1].split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 async function installedVersion(pkg: string): Promise<string> {
@@ -108,6 +134,11 @@ describe('a consumer outside the monorepo', () => {
         if (typeof target === 'object' && target !== null) expect([pkg, entry, Object.keys(target).at(-1)]).toEqual([pkg, entry, 'default']);
       }
       for (const bin of Object.values((manifest.bin ?? {}) as Record<string, string>)) expect(files).toContain(bin.replace(/^\.\//, ''));
+      // Every source-map comment points at a file that ships (a .d.ts.map is not published).
+      for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
+        const comment = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(await readFile(join(dir, file), 'utf8'));
+        if (comment && !comment[1].startsWith('data:')) expect([pkg, file, files]).toEqual([pkg, file, expect.arrayContaining([join(dirname(file), comment[1])])]);
+      }
       // Every .js.map that ships carries its sources (src/ is not published).
       for (const map of files.filter((f) => f.endsWith('.js.map'))) {
         const parsed = JSON.parse(await readFile(join(dir, map), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
@@ -124,20 +155,31 @@ describe('a consumer outside the monorepo', () => {
 
   test('a plain npm install of the tarballs and onnxruntime-node works offline from the registry', async () => {
     await mkdir(app, { recursive: true });
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'charrnn-consumer', private: true, type: 'module' }, null, 2) + '\n');
+    // On Node 20 the app overrides Fastify's cookie@2 (which declares Node >= 22) as the serve README says.
+    const node20 = Number(process.versions.node.split('.')[0]) < 22;
+    const manifest = { name: 'charrnn-consumer', private: true, type: 'module', ...(node20 ? { overrides: { cookie: '^1.1.1' } } : {}) };
+    await writeFile(join(app, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
     for (const file of await readdir(APP_FILES)) await copyFile(join(APP_FILES, file), join(app, file));
-    const ort = `onnxruntime-node@${await installedVersion('onnxruntime-node')}`;
+    // A caret range, as the packages declare it: one onnxruntime-common with the onnxruntime-web it brings.
+    const ort = `onnxruntime-node@^${await installedVersion('onnxruntime-node')}`;
     // A TypeScript consumer's toolchain beside them, for the type checks below.
-    const tooling = [`typescript@${CURRENT_TYPESCRIPT}`, `@types/node@${await installedVersion('@types/node')}`];
+    const tooling = [`typescript@${CURRENT_TYPESCRIPT}`, `@types/node@${await installedVersion('@types/node')}`, `esbuild@${await installedVersion('esbuild')}`, `vite@${VITE}`];
     const specs = [...[...tarballs.values()].map((t) => t.file), ort, ...tooling];
-    await run('npm', ['install', ...specs], app, env, 15 * MINUTE);
+    const { stdout, stderr } = await run('npm', ['install', ...specs], app, env, 15 * MINUTE);
+    // Every installed package's Node declaration holds for this Node.
+    expect(`${stdout}${stderr}`.split('\n').filter((l) => l.includes('EBADENGINE'))).toEqual([]);
+    // One onnxruntime-common: train's and export's ranges meet onnxruntime-node's and -web's.
+    const commons = (await run('find', ['node_modules', '-path', '*/onnxruntime-common/package.json'], app, env)).stdout.trim().split('\n');
+    expect(commons).toEqual(['node_modules/onnxruntime-common/package.json']);
     const installed = JSON.parse(await readFile(join(app, 'node_modules', '@charrnn', 'train', 'package.json'), 'utf8'));
     expect(installed.version).toBe(tarballs.get('train')!.manifest.version);
   }, 20 * MINUTE);
 
   test("trains from code with the train README's example, as written", async () => {
     await writeFile(join(app, 'train.mjs'), await trainReadmeExample());
-    await run(node, ['train.mjs'], app, env);
+    const { stderr } = await run(node, ['train.mjs'], app, env);
+    // A quiet load: its engine line says where it trains; nothing on stderr (no CUDA advice about a workspace).
+    expect(stderr).toBe('');
     const trainer = JSON.parse(await readFile(join(app, 'checkpoints', 'mine', 'trainer.json'), 'utf8'));
     expect(trainer.history).toHaveLength(1);
     const [epoch] = trainer.history as { batches: number; trainLoss: number; validLoss: number }[];
@@ -147,13 +189,18 @@ describe('a consumer outside the monorepo', () => {
   }, 10 * MINUTE);
 
   test('exports with the charrnn-export bin, verified on onnxruntime-node', async () => {
-    const { stdout } = await npx('charrnn-export', ['--checkpoint', 'checkpoints/mine', '--out', 'model.onnx']);
+    const { stdout, stderr } = await npx('charrnn-export', ['--checkpoint', 'checkpoints/mine', '--out', 'model.onnx']);
+    // Its verification runs the tfjs model on the cpu backend: without tfjs' "running TensorFlow.js in Node.js" banner.
+    expect(`${stdout}${stderr}`).not.toMatch(/TensorFlow\.js in Node\.js|={10}/);
     expect(stdout).toMatch(/verified: 200 chars in \d+ onnxruntime-node calls/);
     expect(stdout).toMatch(/wrote model\.onnx \(\d+ bytes; fused graph, opset 17, float32\)/);
   }, 10 * MINUTE);
 
   test('generates the same seeded text through the bin, import and require()', async () => {
     const cli = await npx('charrnn-generate', ['--model', 'model.onnx', '--prompt', 'the ', '--max-new-tokens', '60', '--temperature', '0.8', '--seed', '1', '--backend', 'cpu']);
+    // backend 'auto' on this CUDA-less install: CPU, quietly (the fallback is information, not a warning).
+    const auto = await npx('charrnn-generate', ['--model', 'model.onnx', '--prompt', 'the ', '--max-new-tokens', '60', '--temperature', '0.8', '--seed', '1']);
+    expect([auto.stdout, auto.stderr]).toEqual([cli.stdout, '']);
     const viaImport = JSON.parse((await run(node, ['generate.mjs', 'model.onnx'], app, env)).stdout) as { text: string };
     const viaRequire = JSON.parse((await run(node, ['generate.cjs', 'model.onnx'], app, env)).stdout) as { text: string };
     expect(viaImport.text).toHaveLength(60);
@@ -190,10 +237,10 @@ describe('a consumer outside the monorepo', () => {
   };
   const resolutions = { node16: ['--module', 'node16', '--moduleResolution', 'node16'], bundler: ['--module', 'esnext', '--moduleResolution', 'bundler'] };
   /** tsc's own flags, no tsconfig: strict, the stricter checks `tsc --init` turns on, library checking on. */
-  const typeCheck = async (version: string, resolution: keyof typeof resolutions, file: string): Promise<string[]> => {
+  const typeCheck = async (version: string, resolution: keyof typeof resolutions, file: string, extra: string[] = []): Promise<string[]> => {
     const tsc = compilers[version]();
     expect((await run(node, [tsc, '--version'], app, env)).stdout).toContain(`Version ${version}`);
-    const flags = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes', ...resolutions[resolution]];
+    const flags = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes', ...resolutions[resolution], ...extra];
     return run(node, [tsc, ...flags, file], app, env).then(
       () => [],
       (error: Error) => error.message.split('\n').filter((line) => /error TS\d+/.test(line)),
@@ -204,6 +251,22 @@ describe('a consumer outside the monorepo', () => {
     expect(await typeCheck('5.9', resolution, 'types.ts')).toEqual([]);
   }, 5 * MINUTE);
 
+  test.each([
+    ['5.9', 'node16'],
+    ['5.9', 'bundler'],
+    [CURRENT_TYPESCRIPT, 'node16'],
+    [CURRENT_TYPESCRIPT, 'bundler'],
+  ] as const)("TypeScript %s: the train README's Library example type-checks as written, strictly, without skipLibCheck (%s resolution)", async (version, resolution) => {
+    await writeFile(join(app, 'train-readme.ts'), await trainReadmeExample());
+    expect(await typeCheck(version, resolution, 'train-readme.ts')).toEqual([]);
+  }, 5 * MINUTE);
+
+  test.each(['5.9', CURRENT_TYPESCRIPT])('TypeScript %s: the Node entries type-check without the DOM library; only onnxruntime-common\'s own declarations need it', async (version) => {
+    const errors = await typeCheck(version, 'node16', 'node-entries.ts', ['--lib', 'es2023']);
+    // onnxruntime-common's tensor and env declarations name ImageData, WebGLTexture, … (as for any app using onnxruntime-node).
+    expect(errors.filter((line) => !line.startsWith('node_modules/onnxruntime-common/'))).toEqual([]);
+  }, 5 * MINUTE);
+
   test.each(['node16', 'bundler'] as const)(`TypeScript ${CURRENT_TYPESCRIPT}: every entry but @charrnn/train/tfjs type-checks; that one fails only where tfjs-core's @webgpu/types meets TypeScript's DOM library (%s resolution)`, async (resolution) => {
     expect(await typeCheck(CURRENT_TYPESCRIPT, resolution, 'no-tfjs.ts')).toEqual([]);
     const errors = await typeCheck(CURRENT_TYPESCRIPT, resolution, 'types.ts');
@@ -211,4 +274,100 @@ describe('a consumer outside the monorepo', () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.filter((line) => !/^node_modules\/(@typescript\/typescript-[\w-]+\/lib\/lib\.dom\.d\.ts|@webgpu\/types\/dist\/index\.d\.ts)\(/.test(line))).toEqual([]);
   }, 5 * MINUTE);
+
+  describe("infer-web's README import example, bundled, generates in Chromium the text Node generates", () => {
+    const page = '<!doctype html>\n<meta charset="utf-8">\n<pre id="out"></pre>\n<script type="module" src="/main.js"></script>\n';
+    let expected: string;
+
+    beforeAll(async () => {
+      // The example's call, in Node: same model, prompt, options and seed give the same text everywhere.
+      const { stdout } = await npx('charrnn-generate', ['--model', 'model.onnx', '--prompt', 'the meaning of ', '--max-new-tokens', '300', '--temperature', '0.8', '--seed', '1', '--backend', 'cpu']);
+      expected = stdout.slice('the meaning of '.length).replace(/\n$/, '');
+      expect(expected).toHaveLength(300);
+    }, 5 * MINUTE);
+
+    /** The page's #out once it holds 300 characters, and what the console said. */
+    async function generated(url: string): Promise<{ text: string; errors: string[] }> {
+      const browser = await launchChromium();
+      try {
+        const tab = await browser.newPage();
+        const errors: string[] = [];
+        tab.on('pageerror', (e) => errors.push(e.message));
+        tab.on('console', (m) => m.type() === 'error' && !m.text().includes('404') && errors.push(m.text()));
+        await tab.goto(url);
+        await tab.waitForFunction(() => (document.querySelector('#out')?.textContent ?? '').length >= 300, null, { timeout: 2 * MINUTE }).catch(() => undefined);
+        return { text: (await tab.textContent('#out')) ?? '', errors };
+      } finally {
+        await browser.close();
+      }
+    }
+
+    /** Runs a server in the app until `use` is done; its URL is the first http://127.0.0.1:N/ it prints. */
+    async function serving<T>(args: string[], cwd: string, use: (url: string) => Promise<T>): Promise<T> {
+      const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      try {
+        const url = await new Promise<string>((ok, fail) => {
+          const look = (d: Buffer) => {
+            out += d.toString();
+            const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+            if (m) ok(m[0]);
+          };
+          child.stdout.on('data', look);
+          child.stderr.on('data', look);
+          child.on('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code} before it served: ${out}`)));
+        });
+        return await use(url);
+      } finally {
+        child.kill();
+      }
+    }
+
+    const vite = (dir: string) => join(dir, 'node_modules', 'vite', 'bin', 'vite.js');
+
+    async function viteApp(name: string): Promise<string> {
+      const dir = join(app, name);
+      await mkdir(join(dir, 'public'), { recursive: true });
+      await writeFile(join(dir, 'index.html'), page);
+      // As the README says for Vite: the example without wasmPaths, nothing copied.
+      const example = await inferWebImportExample();
+      const withoutWasmPaths = example.replace(", { wasmPaths: '/lib/' }", '');
+      expect(withoutWasmPaths).not.toBe(example);
+      await writeFile(join(dir, 'main.js'), withoutWasmPaths);
+      await copyFile(join(app, 'model.onnx'), join(dir, 'public', 'nietzsche-gru.onnx'));
+      return dir;
+    }
+
+    test(`Vite ${VITE} dev server: the example runs without wasmPaths`, async () => {
+      const dir = await viteApp('vite-dev');
+      const { text, errors } = await serving([vite(app), '--host', '127.0.0.1', '--port', '0'], dir, generated);
+      expect([text, errors]).toEqual([expected, []]);
+    }, 10 * MINUTE);
+
+    test(`Vite ${VITE} build: each onnxruntime-web runtime emitted once, and the built page runs`, async () => {
+      const dir = await viteApp('vite-build');
+      await run(node, [vite(app), 'build'], dir, env);
+      const assets = await readdir(join(dir, 'dist', 'assets'));
+      const runtimes = assets.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm')).sort();
+      expect(runtimes).toEqual(['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.jspi.wasm', 'ort-wasm-simd-threaded.wasm']);
+      const { text, errors } = await serving([vite(app), 'preview', '--host', '127.0.0.1', '--port', '0'], dir, generated);
+      expect([text, errors]).toEqual([expected, []]);
+    }, 10 * MINUTE);
+
+    test("esbuild: the README's commands as written, with the example as main.js", async () => {
+      const dir = join(app, 'esbuild-site');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'main.js'), await inferWebImportExample());
+      const commands = await inferWebEsbuildCommands();
+      expect(commands).toHaveLength(2);
+      for (const command of commands) await run('sh', ['-c', command], dir, { ...env, PATH: `${join(app, 'node_modules', '.bin')}:${env.PATH}` });
+      const site = join(dir, 'site');
+      await writeFile(join(site, 'index.html'), page.replace('/main.js', '/assets/main.js'));
+      await copyFile(join(app, 'model.onnx'), join(site, 'nietzsche-gru.onnx'));
+      // Only the entry and the chunks: onnxruntime-web's three builds are split out, not inlined.
+      expect((await readFile(join(site, 'assets', 'main.js'), 'utf8')).length).toBeLessThan(100_000);
+      const { text, errors } = await serving([vite(app), 'preview', '--outDir', 'site', '--host', '127.0.0.1', '--port', '0'], dir, generated);
+      expect([text, errors]).toEqual([expected, []]);
+    }, 10 * MINUTE);
+  });
 });
