@@ -115,4 +115,26 @@ describe('infer-web:generate', () => {
     expect(await exited).toEqual({ code: 130, signal: null });
     expect(stdout.startsWith('the ')).toBe(true);
   });
+
+  test('a reader that closes the pipe early (| head) ends generation: exit 0, nothing on stderr', async () => {
+    // The shell's own pipeline: the command's status is PIPESTATUS[0]; without the early end,
+    // 10^8 characters would keep it running (the test's timeout), and EPIPE used to print a stack trace.
+    const piped = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const script = '"$0" "$1" --model "$2" --prompt "the " --max-new-tokens 100000000 | head -c 100; exit "${PIPESTATUS[0]}"';
+      execFile('bash', ['-c', script, process.execPath, cli, model], { timeout: 60_000 }, (_error, stdout, stderr) => resolve({ code: _error ? (_error.code as number) : 0, stdout, stderr }));
+    });
+    expect(piped).toEqual({ code: 0, stdout: expect.stringMatching(/^the /), stderr: '' });
+    expect(piped.stdout).toHaveLength(100);
+
+    // The same from Node: the parent destroys its end after the first output.
+    const child = spawn(process.execPath, [cli, '--model', model, '--prompt', 'the ', '--max-new-tokens', '100000000']);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    expect(await exited).toEqual({ code: 0, signal: null });
+    clearTimeout(killer);
+    expect(stderr).toBe('');
+  });
 });

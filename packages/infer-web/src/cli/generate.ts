@@ -98,6 +98,17 @@ try {
 const prompt = await readPrompt();
 
 const controller = new AbortController();
+// A reader that stops reading (`… | head`) closes the pipe: the next write fails with EPIPE.
+// That ends generation at the next step and the command exits 0 quietly, as Unix filters do.
+let readerGone = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  readerGone = true;
+  controller.abort();
+});
+const write = (text: string) => {
+  if (!readerGone) process.stdout.write(text);
+};
 process.on('SIGINT', () => {
   // The first Ctrl-C ends generation (or priming) at the next step, or quits once the model has
   // loaded; a second one quits at once.
@@ -111,12 +122,12 @@ try {
   const gen = await CharGenerator.load(flags.model, { backend: flags.backend, seed: flags.seed, logger: { warn: (m) => console.error(m) } });
   if (controller.signal.aborted) process.exit(130);
   const stream = gen.generate(prompt, { ...generation, signal: controller.signal });
-  process.stdout.write(prompt);
-  for await (const chunk of stream) process.stdout.write(chunk);
-  process.stdout.write('\n');
+  write(prompt);
+  for await (const chunk of stream) write(chunk);
+  write('\n');
   await gen.release();
   // As train:fit: interrupted by Ctrl-C, the shell's convention 128 + SIGINT.
-  process.exitCode = controller.signal.aborted ? 130 : 0;
+  process.exitCode = controller.signal.aborted && !readerGone ? 130 : 0;
 } catch (e) {
   console.error(`error: ${(e as Error).message}`);
   process.exit(1);
