@@ -16,6 +16,7 @@ export {
   readModelMetadata,
   readVocab,
 } from './metadata.js';
+export { type TextMode, TEXT_MODES, LEGACY_TEXT_MODE, normaliseLineBreaks } from './text-mode.js';
 export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, checkOpset } from './opset.js';
 export { readModelDescription, type ModelDescription, type ValueInfo } from './model-reader.js';
 export { validateContract, type ModelInfo } from './validate.js';

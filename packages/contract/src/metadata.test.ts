@@ -4,17 +4,19 @@ const meta: ModelMetadata = {
   config: { arch: 'lstm', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 2, dropout: 0.25 },
   vocab: ['<unk>', 'a', '"', 'é'],
   lower: false,
+  text: 'faithful',
 };
 
 const good = {
   'charrnn.config': '{"arch":"lstm","vocabSize":4,"embeddingDim":3,"hiddenSize":8,"numLayers":2,"dropout":0.25}',
   'charrnn.vocab': '["<unk>","a","\\"","é"]',
   'charrnn.lower': 'false',
+  'charrnn.text': 'faithful',
 };
 
 describe('metadata entries', () => {
   test('keys and values are spelled as docs/onnx-model.md and docs/checkpoint.md give them', () => {
-    expect(METADATA_KEYS).toEqual({ format: 'charrnn.format', config: 'charrnn.config', vocab: 'charrnn.vocab', lower: 'charrnn.lower', graph: 'charrnn.graph' });
+    expect(METADATA_KEYS).toEqual({ format: 'charrnn.format', config: 'charrnn.config', vocab: 'charrnn.vocab', lower: 'charrnn.lower', text: 'charrnn.text', graph: 'charrnn.graph' });
     expect(METADATA_FORMAT).toBe('1');
     expect(modelMetadataEntries(meta)).toEqual(good);
     expect(Object.entries(onnxMetadataEntries(meta, 'step'))).toEqual([['charrnn.format', '1'], ...Object.entries(good), ['charrnn.graph', 'step']]);
@@ -37,6 +39,17 @@ describe('metadata entries', () => {
     const entries = modelMetadataEntries({ ...meta, lower: true });
     expect(entries['charrnn.lower']).toBe('true');
     expect(readModelMetadata(entries).metadata?.lower).toBe(true);
+  });
+
+  test('the text mode: absent reads as lesson (files written before it existed), a bad one is named, unset writes lesson', () => {
+    const { 'charrnn.text': _text, ...older } = good;
+    expect(readModelMetadata(older).metadata?.text).toBe('lesson');
+    expect(readModelMetadata({ ...good, 'charrnn.text': 'lesson' }).metadata?.text).toBe('lesson');
+    const bad = readModelMetadata({ ...good, 'charrnn.text': 'Faithful' });
+    expect(bad.problems).toEqual([`metadata 'charrnn.text' is "Faithful", expected "faithful" or "lesson"`]);
+    expect(bad.metadata).toBeUndefined();
+    const { text: _unset, ...withoutText } = meta;
+    expect(modelMetadataEntries(withoutText)['charrnn.text']).toBe('lesson');
   });
 
   test('an absent dropout reads as 0', () => {

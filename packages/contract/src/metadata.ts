@@ -5,13 +5,15 @@
 import { readModelConfig, type ModelConfig } from './model-config.js';
 import { shown } from './problem.js';
 import { GRAPH_KINDS, type GraphKind } from './signature.js';
+import { LEGACY_TEXT_MODE, TEXT_MODES, type TextMode } from './text-mode.js';
 
-/** metadata keys: config, vocab and lower in both files; format and graph in ONNX models only. */
+/** metadata keys: config, vocab, lower and text in both files; format and graph in ONNX models only. */
 export const METADATA_KEYS = {
   format: 'charrnn.format',
   config: 'charrnn.config',
   vocab: 'charrnn.vocab',
   lower: 'charrnn.lower',
+  text: 'charrnn.text',
   graph: 'charrnn.graph',
 } as const;
 
@@ -25,15 +27,18 @@ export interface ModelMetadata {
   vocab: string[];
   /** Whether the corpus was lower-cased before tokenising (so prompts are too). */
   lower: boolean;
+  /** How line breaks were read (text-mode.ts); absent = written before the key existed, `lesson`. */
+  text?: TextMode;
 }
 
-/** The metadata entries of `meta` (config, vocab, lower), as a checkpoint stores them. */
+/** The metadata entries of `meta` (config, vocab, lower, text), as a checkpoint stores them. */
 export function modelMetadataEntries(meta: ModelMetadata): Record<string, string> {
   const { arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout } = meta.config;
   return {
     [METADATA_KEYS.config]: JSON.stringify({ arch, vocabSize, embeddingDim, hiddenSize, numLayers, dropout }),
     [METADATA_KEYS.vocab]: JSON.stringify(meta.vocab),
     [METADATA_KEYS.lower]: meta.lower ? 'true' : 'false',
+    [METADATA_KEYS.text]: meta.text ?? LEGACY_TEXT_MODE,
   };
 }
 
@@ -52,6 +57,8 @@ export interface MetadataReading {
   config: Partial<ModelConfig>;
   vocab: string[] | undefined;
   lower: boolean | undefined;
+  /** The text mode; `lesson` when the key is absent (files written before it existed). */
+  text: TextMode | undefined;
   /** ONNX models only: the graph kind. */
   graph: GraphKind | undefined;
 }
@@ -94,7 +101,8 @@ export function readVocab(value: unknown, vocabSize: number | undefined, subject
 const named = (key: string): string => `metadata '${key}'`;
 
 /**
- * Reads the metadata entries of a checkpoint (`charrnn.config`, `charrnn.vocab`, `charrnn.lower`)
+ * Reads the metadata entries of a checkpoint (`charrnn.config`, `charrnn.vocab`, `charrnn.lower`,
+ * optionally `charrnn.text`)
  * or of an ONNX model (also `charrnn.format` and `charrnn.graph`) and checks them all, collecting
  * every problem instead of stopping at the first.
  */
@@ -119,7 +127,9 @@ export function readModelMetadata(entries: Readonly<Record<string, string>>, fil
   const vocab = vocabText === undefined ? undefined : readVocab(jsonOrText(vocabText), config.vocabSize, named(METADATA_KEYS.vocab), problems);
   const lowerText = oneOf(METADATA_KEYS.lower, need(METADATA_KEYS.lower), ['true', 'false']);
   const lower = lowerText === undefined ? undefined : lowerText === 'true';
+  const textEntry = entries[METADATA_KEYS.text];
+  const text = textEntry === undefined ? LEGACY_TEXT_MODE : oneOf(METADATA_KEYS.text, textEntry, TEXT_MODES);
   const graph = onnx ? oneOf(METADATA_KEYS.graph, need(METADATA_KEYS.graph), GRAPH_KINDS) : undefined;
-  const metadata = problems.length === 0 ? ({ config, vocab, lower } as ModelMetadata) : undefined;
-  return { problems, metadata, config, vocab, lower, graph };
+  const metadata = problems.length === 0 ? ({ config, vocab, lower, text } as ModelMetadata) : undefined;
+  return { problems, metadata, config, vocab, lower, text, graph };
 }

@@ -15,7 +15,11 @@ function problemsOf(bytes: Uint8Array): readonly string[] {
 
 function setMeta(m: ModelProto, key: string, value: string | undefined): void {
   if (value === undefined) m.metadataProps = m.metadataProps.filter((p) => p.key !== key);
-  else m.metadataProps.find((p) => p.key === key)!.value = value;
+  else {
+    const prop = m.metadataProps.find((p) => p.key === key);
+    if (prop) prop.value = value;
+    else m.metadataProps.push({ key, value } as ModelProto['metadataProps'][number]);
+  }
 }
 
 describe('validateContract', () => {
@@ -33,6 +37,7 @@ describe('validateContract', () => {
             numLayers: 2,
             vocab: TEST_VOCAB,
             lower: true,
+            text: 'lesson', // the helper's model records no text mode, as files before it existed
             opset: 19,
             precision: fp16 ? 'float16' : 'float32',
           });
@@ -234,6 +239,11 @@ describe('validateContract', () => {
       { fp16: true },
     );
     expect(problemsOf(three)).toEqual(["input 'h0' is float16, expected float32", "output 'hn' is float64, expected float32"]);
+  });
+
+  test('the text mode is what the metadata says; a bad one is named', () => {
+    expect(validateContract(readModelDescription(edited((m) => setMeta(m, 'charrnn.text', 'faithful')))).text).toBe('faithful');
+    expect(() => validateContract(readModelDescription(edited((m) => setMeta(m, 'charrnn.text', 'raw'))))).toThrow(`metadata 'charrnn.text' is "raw", expected "faithful" or "lesson"`);
   });
 
   test('lower is what the metadata says', () => {

@@ -7,6 +7,7 @@ import { ModelContractError } from './errors.js';
 import { readModelMetadata } from './metadata.js';
 import type { ModelDescription, ValueInfo } from './model-reader.js';
 import { ELEM_TYPE, IO, floatOutputs, stateInputs, type GraphKind, type Precision } from './signature.js';
+import { LEGACY_TEXT_MODE, type TextMode } from './text-mode.js';
 
 /** Everything a generator needs to know about a model, read from its metadata. */
 export interface ModelInfo {
@@ -19,6 +20,8 @@ export interface ModelInfo {
   vocab: readonly string[];
   /** Whether prompts are lower-cased before encoding (the corpus was). */
   lower: boolean;
+  /** How prompts' line breaks are read (text-mode.ts). */
+  text: TextMode;
   /** "fused": any seq length per run; "step": seq fixed to 1. */
   graph: GraphKind;
   /** ai.onnx opset of the file (0 if absent). */
@@ -116,5 +119,5 @@ export function validateContract(model: ModelDescription): ModelInfo {
 
   if (problems.length > 0) throw new ModelContractError(problems);
   const vocab = reading.vocab as string[];
-  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: reading.lower === true, graph, opset: model.opset, precision: floats === ELEM_TYPE.float16 ? 'float16' : 'float32' };
+  return { arch, vocabSize, embeddingDim, hiddenSize, numLayers, vocab, lower: reading.lower === true, text: reading.text ?? LEGACY_TEXT_MODE, graph, opset: model.opset, precision: floats === ELEM_TYPE.float16 ? 'float16' : 'float32' };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
 import { Command, Option } from 'commander';
+import { TEXT_MODES, type TextMode } from '@charrnn/contract';
 import { DataError } from './errors.js';
 import { booleanFlag, integerFlag, numberFlag } from './io/cli-flags.js';
 import { prepareDirectory } from './io/prepare-directory.js';
@@ -13,11 +14,15 @@ const program = new Command('charrnn-prepare')
   // nx swallows `--batch-size` before forwarding (it has a `--batch` flag of its own); `--bs` gets through.
   .option('--bs <n>', 'same as --batch-size (use this one through `nx run`)', integerFlag(1))
   .option('--bptt <n>', 'base BPTT length for batchesPerEpoch', integerFlag(1), 8)
-  .option('--valid-fraction <f>', 'fraction of lines held out for validation', numberFlag(0, 1), 0.2)
+  .addOption(
+    new Option('--text <mode>', "'faithful': the text as written, line breaks kept; 'lesson': the lesson's lines joined without breaks (default: lesson for the embedded corpus, faithful for --corpus)").choices(TEXT_MODES),
+  )
+  .option('--valid-fraction <f>', 'fraction held out for validation at the end: of the lines (lesson), of the characters (faithful)', numberFlag(0, 1), 0.2)
   .option('--min-freq <n>', 'minimum count in train for a character to enter the vocabulary', integerFlag(1), 3)
-  .option('--no-lower', 'keep upper case (default: lower-case like the lesson)')
   // nx turns `--no-lower` into `--lower=false` when it forwards flags, so accept that spelling too.
-  .addOption(new Option('--lower <bool>').argParser(booleanFlag).hideHelp())
+  // Declared before --no-lower so that neither sets a default: the text mode decides.
+  .addOption(new Option('--lower [bool]', 'lower-case the corpus (default: yes for lesson text, no for faithful)').argParser(booleanFlag))
+  .option('--no-lower', 'keep upper case')
   .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
   .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integerFlag(1), 30_000)
   .option('--allow-control-chars', 'keep control characters other than tab/newline/CR (default: such a corpus is refused)', false)
@@ -32,7 +37,8 @@ const flags = program.opts<{
   bptt: number;
   validFraction: number;
   minFreq: number;
-  lower: boolean;
+  lower?: boolean;
+  text?: TextMode;
   cacheDir?: string;
   allowControlChars: boolean;
   idleTimeoutMs: number;

@@ -88,6 +88,36 @@ describe('the embedded corpus through the lesson pipeline', () => {
   });
 });
 
+describe('faithful text: the text as written', () => {
+  test('line breaks are characters (CRLF and CR read as LF), case kept, a cut by characters, no EOS', () => {
+    // "Ab\ncd\nE\n" is 8 characters: ⌊8 · 0.75⌋ = 6 train ("Ab\ncd\n"), 2 validate ("E\n").
+    const p = prepareCorpus('Ab\r\ncd\rE\n', { text: 'faithful', minFreq: 1, validFraction: 0.25 });
+    expect(p.text).toBe('faithful');
+    expect(p.lower).toBe(false);
+    expect(p.vocab.itos).toEqual(['<unk>', '<pad>', '\n', 'A', 'b', 'c', 'd']);
+    expect(Array.from(p.train)).toEqual([3, 4, 2, 5, 6, 2]);
+    expect(Array.from(p.valid)).toEqual([0, 2]); // 'E' never trained: <unk>
+    expect([p.trainLines, p.validLines]).toEqual([2, 1]);
+    expect(prepareCorpus('Ab\ncd\nE\n', { text: 'faithful', lower: true, minFreq: 1, validFraction: 0.25 }).vocab.itos).toContain('a');
+  });
+
+  test('the embedded corpus: the validation text is nanoGPT\'s, the last 10% of the code points, line breaks in both parts', async () => {
+    const text = await readEmbeddedCorpus();
+    const p = prepareCorpus(text, { text: 'faithful', validFraction: 0.1, minFreq: 1 });
+    const codePoints = Array.from(text); // the file has LF line ends only
+    expect(text.includes('\r')).toBe(false);
+    const cut = Math.floor(codePoints.length * 0.9);
+    expect(p.train.length).toBe(cut);
+    expect(p.valid.length).toBe(codePoints.length - cut);
+    const decode = (ids: Int32Array) => Array.from(ids, (id) => p.vocab.itos[id]).join('');
+    expect(decode(p.valid)).toBe(codePoints.slice(cut).join(''));
+    expect(decode(p.train.subarray(0, 200))).toBe(codePoints.slice(0, 200).join(''));
+    expect(p.vocab.itos).toContain('\n');
+    expect(p.vocab.itos).not.toContain(EOS);
+    expect(p.validLines).toBeGreaterThan(900);
+  });
+});
+
 describe('prepareCorpus on text that did not come through decodeCorpus (a string from a page or a worker)', () => {
   test('control characters are refused as decodeCorpus refuses them, unless allowed', () => {
     const text = 'abc\u0000def\n'.repeat(10);

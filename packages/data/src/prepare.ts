@@ -1,13 +1,22 @@
+import { normaliseLineBreaks, type TextMode } from '@charrnn/contract';
 import { checkCorpusText } from './corpus-text.js';
 import { nominalBatchCount } from './loader.js';
-import { splitLines } from './split.js';
+import { splitCharacters, splitLines } from './split.js';
 import { tokenize } from './tokenizer.js';
 import { DEFAULT_SPECIALS, Vocab } from './vocab.js';
 
 export interface PrepareOptions {
-  /** Fraction of lines (at the end) held out for validation (default 0.2). */
+  /**
+   * `lesson` (default): the lesson's pipeline (docs/lesson-data.md), lines joined without their
+   * breaks. `faithful`: the text as written, line breaks kept as characters (docs/faithful-text.md).
+   */
+  text?: TextMode;
+  /**
+   * Fraction held out for validation at the end (default 0.2): of the lines for `lesson`, of the
+   * characters for `faithful` (the validation text starts at code point ⌊n · (1 − f)⌋).
+   */
   validFraction?: number;
-  /** Lower-case before tokenizing (default true). */
+  /** Lower-case before tokenizing (default true for `lesson`, false for `faithful`). */
   lower?: boolean;
   /** Minimum count in the training split for a character to enter the vocabulary (default 3). */
   minFreq?: number;
@@ -21,26 +30,45 @@ export interface PreparedCorpus {
   train: Int32Array;
   valid: Int32Array;
   lower: boolean;
+  text: TextMode;
   trainLines: number;
   validLines: number;
 }
 
-/** The lesson's pipeline: split by lines → char tokens (+ EOS) → vocab from train → ids. */
+/**
+ * Text → the vocabulary from the training part and both parts as ids. `lesson`: split by lines →
+ * char tokens (+ EOS) per split; `faithful`: line breaks normalised to "\n", split by characters,
+ * every character (line breaks included) a token, no EOS.
+ */
 export function prepareCorpus(text: string, opts: PrepareOptions = {}): PreparedCorpus {
-  const lower = opts.lower ?? true;
+  const mode = opts.text ?? 'lesson';
+  const lower = opts.lower ?? mode === 'lesson';
   checkCorpusText(text, 'text', opts);
-  const split = splitLines(text, opts.validFraction ?? 0.2);
-  const trainTokens = tokenize(split.trainLines, { lower });
-  const validTokens = tokenize(split.validLines, { lower });
+  const validFraction = opts.validFraction ?? 0.2;
+  let trainTokens: string[];
+  let validTokens: string[];
+  let trainLines: number;
+  let validLines: number;
+  if (mode === 'faithful') {
+    const chars = [...normaliseLineBreaks(lower ? text.toLowerCase() : text, 'faithful')];
+    const split = splitCharacters(chars, validFraction);
+    [trainTokens, validTokens] = [split.train, split.valid];
+    [trainLines, validLines] = [lineCount(trainTokens), lineCount(validTokens)];
+  } else {
+    const split = splitLines(text, validFraction);
+    trainTokens = tokenize(split.trainLines, { lower });
+    validTokens = tokenize(split.validLines, { lower });
+    [trainLines, validLines] = [split.trainLines.length, split.validLines.length];
+  }
   const vocab = Vocab.build(trainTokens, { minFreq: opts.minFreq ?? 3, specials: DEFAULT_SPECIALS });
-  return {
-    vocab,
-    train: vocab.encode(trainTokens),
-    valid: vocab.encode(validTokens),
-    lower,
-    trainLines: split.trainLines.length,
-    validLines: split.validLines.length,
-  };
+  return { vocab, train: vocab.encode(trainTokens), valid: vocab.encode(validTokens), lower, text: mode, trainLines, validLines };
+}
+
+/** Lines a run of characters spans: its line breaks, plus one for a last line without a break. */
+function lineCount(chars: readonly string[]): number {
+  let breaks = 0;
+  for (const ch of chars) if (ch === '\n') breaks++;
+  return breaks + (chars.length > 0 && chars[chars.length - 1] !== '\n' ? 1 : 0);
 }
 
 /** The figures of a prepared corpus, in the shape of test-fixtures/nietzsche.expected.json (docs/lesson-data.md). */

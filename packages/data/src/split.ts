@@ -39,3 +39,10 @@ function checkValidFraction(validFraction: number): void {
     throw new OptionError(`validFraction ${validFraction} is invalid; expected a number in [0, 1) such as 0.2`);
   }
 }
+
+/** A faithful corpus cut by characters: train = the first ⌊n · (1 − validFraction)⌋ code points, as nanoGPT cuts its data. */
+export function splitCharacters<T>(chars: readonly T[], validFraction = 0.2): { train: T[]; valid: T[] } {
+  checkValidFraction(validFraction);
+  const nTrain = Math.floor(chars.length * (1 - validFraction));
+  return { train: chars.slice(0, nTrain), valid: chars.slice(nTrain) };
+}

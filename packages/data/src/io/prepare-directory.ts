@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { normaliseLineBreaks, type TextMode } from '@charrnn/contract';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkBatchFit } from '../batch-fit.js';
 import { corpusStats, prepareCorpus, type CorpusStats } from '../prepare.js';
-import { splitLines } from '../split.js';
+import { splitCharacters, splitLines, type CorpusSplit } from '../split.js';
 import { DEFAULT_SPECIALS } from '../vocab.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { loadCorpus } from './corpus-source.js';
@@ -14,6 +15,8 @@ export interface PrepareDirectoryOptions {
   /** Path, file: URL or http(s) URL; the embedded corpus when omitted. */
   corpus?: string;
   outDir: string;
+  /** How line breaks are read (prepareCorpus); default `faithful` for a given corpus, `lesson` for the embedded one. */
+  text?: TextMode;
   batchSize?: number;
   bptt?: number;
   validFraction?: number;
@@ -32,6 +35,7 @@ export interface PreparedDirectoryStats extends CorpusStats {
   corpus: string;
   /** sha256 of the corpus file's bytes. */
   sha256: string;
+  text: TextMode;
   validFraction: number;
   minFreq: number;
   specials: string[];
@@ -48,10 +52,10 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
   const bptt = opts.bptt ?? 8;
   const validFraction = opts.validFraction ?? 0.2;
   const minFreq = opts.minFreq ?? 3;
-  const lower = opts.lower ?? true;
+  const text = opts.text ?? defaultTextMode(opts.corpus);
   const { cacheDir, progress, allowControlChars, idleTimeoutMs } = opts;
   const loaded = await loadCorpus(opts.corpus, { cacheDir, progress, allowControlChars, idleTimeoutMs });
-  const prepared = prepareCorpus(loaded.text, { validFraction, minFreq, lower, allowControlChars });
+  const prepared = prepareCorpus(loaded.text, { text, validFraction, minFreq, lower: opts.lower, allowControlChars });
   // Refused here rather than by train:fit later: stats.json would say batchesPerEpoch ≤ 0.
   checkBatchFit({ trainTokens: prepared.train.length, validTokens: prepared.valid.length }, { batchSize, bptt });
   const sha256 = createHash('sha256').update(await readFile(loaded.path)).digest('hex');
@@ -60,12 +64,28 @@ export async function prepareDirectory(opts: PrepareDirectoryOptions): Promise<P
     sha256,
     validFraction,
     minFreq,
+    text,
     specials: [...DEFAULT_SPECIALS],
     ...corpusStats(prepared, { batchSize, bptt }),
     itos: [...prepared.vocab.itos],
   };
-  await writeSplitFolders(opts.outDir, splitLines(loaded.text, validFraction));
+  await writeSplitFolders(opts.outDir, splitFor(loaded.text, text, validFraction));
   await writeFileAtomic(join(opts.outDir, 'vocab.json'), JSON.stringify(prepared.vocab.toJSON(), null, 1) + '\n');
   await writeFileAtomic(join(opts.outDir, 'stats.json'), JSON.stringify(stats, null, 1) + '\n');
   return stats;
+}
+
+/**
+ * The text mode a run reads its corpus in unless told: the lesson's for the embedded lesson corpus
+ * (so the lesson's figures hold), the text as written for anyone's own corpus.
+ */
+export function defaultTextMode(corpus: string | undefined): TextMode {
+  return corpus === undefined ? 'lesson' : 'faithful';
+}
+
+/** The two parts as the trn/ and val/ files hold them: whole lines for `lesson`, the character cut for `faithful`. */
+function splitFor(text: string, mode: TextMode, validFraction: number): CorpusSplit {
+  if (mode === 'lesson') return splitLines(text, validFraction);
+  const { train, valid } = splitCharacters([...normaliseLineBreaks(text, 'faithful')], validFraction);
+  return { trainLines: [train.join('')], validLines: [valid.join('')] };
 }
