@@ -44,12 +44,13 @@ export function readOnnxMetadata(bytes: Uint8Array, source = 'ONNX model'): Onnx
     const model = readModelDescription(bytes);
     const info = validateContract(model);
     // validateContract found no problem, so the metadata reads in full.
-    const { config, vocab, lower } = readModelMetadata(model.metadata).metadata as ModelMetadata;
+    const { config, vocab, lower, text } = readModelMetadata(model.metadata).metadata as ModelMetadata;
     return {
       format: model.metadata[METADATA_KEYS.format],
       config,
       vocab,
       lower,
+      text,
       graph: info.graph,
       precision: info.precision,
       opset: info.opset,

@@ -164,7 +164,7 @@ export function tritonConfig(info: OnnxModelInfo, options: TritonOptions = {}): 
     }`,
     )
     .join(',\n');
-  const parameters = [METADATA_KEYS.format, METADATA_KEYS.config, METADATA_KEYS.vocab, METADATA_KEYS.lower, METADATA_KEYS.graph]
+  const parameters = [METADATA_KEYS.format, METADATA_KEYS.config, METADATA_KEYS.vocab, METADATA_KEYS.lower, METADATA_KEYS.text, METADATA_KEYS.graph]
     .filter((key) => info.props[key] !== undefined)
     .map((key) => `parameters {\n  key: ${text(key)}\n  value: { string_value: ${text(info.props[key])} }\n}`)
     .join('\n');

@@ -9,6 +9,7 @@ export {
   type StateName,
   type Arch,
   type GraphKind,
+  type TextMode,
   type ModelInfo,
   type ModelDescription,
   type ValueInfo,

@@ -73,7 +73,7 @@ export class CharGenerator {
   ) {
     if ('run' in shared) this.shared = { session: shared, refs: 1 };
     checkSeed(options.seed);
-    this.tokenizer = new Tokenizer(info.vocab, info.lower);
+    this.tokenizer = new Tokenizer(info.vocab, info.lower, info.text);
     this.stream = emptyStreamState(info);
     this.rng = Rng.fromSeed(options.seed ?? Rng.randomSeed());
     this.bigIds = info.vocab.map((_, i) => BigInt(i));

@@ -19,7 +19,17 @@ describe('Tokenizer.encode', () => {
     ['lower-casing that changes the length (İ → i̇)', 'İaB'],
     ['a special token spelled out is text, not the token', '<unk>'],
   ])('%s: same ids as one lookup per code point', (_, text) => {
-    for (const lower of [false, true]) expect(new Tokenizer(vocab, lower).encode(text)).toEqual(reference(vocab, lower, text));
+    for (const lower of [false, true]) expect(new Tokenizer(vocab, lower, 'faithful').encode(text)).toEqual(reference(vocab, lower, text));
+  });
+
+  test('faithful text: every line break (LF, CRLF, CR) is the model\'s "\\n"; lesson text: line breaks are dropped, as training joined the lines', () => {
+    const faithful = new Tokenizer(vocab, false, 'faithful');
+    expect(faithful.encode('a\nb\r\nb\ra')).toEqual([2, 5, 3, 5, 3, 5, 2]);
+    const lesson = new Tokenizer(vocab, false, 'lesson');
+    expect(lesson.encode('a\nb\r\nb\ra')).toEqual([2, 3, 3, 2]);
+    // A model that records no text mode is a lesson model.
+    expect(new Tokenizer(vocab, false).encode('a\nb')).toEqual([2, 3]);
+    expect(faithful.decode([2, 5, 3])).toBe('a\nb');
   });
 
   test('without <unk>, the first unknown character is named', () => {

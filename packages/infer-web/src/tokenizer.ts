@@ -1,7 +1,9 @@
 /**
  * Characters ↔ ids from the model's own vocabulary (metadata `charrnn.vocab`, index = id), with the
- * corpus' lower-casing and `<unk>` for characters the model never saw.
+ * corpus' lower-casing and line breaks (metadata `charrnn.text`) and `<unk>` for characters the
+ * model never saw.
  */
+import { normaliseLineBreaks, type TextMode } from '@charrnn/contract';
 import { InvalidPromptError } from './errors.js';
 
 export const UNK = '<unk>';
@@ -23,9 +25,15 @@ export class Tokenizer {
    */
   private readonly byCode = new Int32Array(0x10000);
 
+  /**
+   * `text`: how the training corpus read line breaks. A prompt is read the same way: for
+   * `faithful` a line break ("\r\n", "\r" or "\n") is the model's "\n"; for `lesson` it is
+   * dropped, as the lesson's pipeline joined lines without one.
+   */
   constructor(
     readonly vocab: readonly string[],
     readonly lower: boolean,
+    readonly text: TextMode = 'lesson',
   ) {
     vocab.forEach((token, id) => {
       this.ids.set(token, id);
@@ -46,7 +54,7 @@ export class Tokenizer {
 
   /** encode() into an Int32Array: what the generator uses, ~20× faster than growing an array on a 1 MB prompt. */
   encodeIds(text: string): Int32Array {
-    const source = this.lower ? text.toLowerCase() : text;
+    const source = normaliseLineBreaks(this.lower ? text.toLowerCase() : text, this.text);
     const out = new Int32Array(source.length);
     let n = 0;
     for (let i = 0; i < source.length; i++) {

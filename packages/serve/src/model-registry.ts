@@ -52,7 +52,7 @@ export class ModelRegistry {
         const bytes = spec.source instanceof Uint8Array ? spec.source : await runtime.readModel(spec.source);
         const info = validateContract(readModelDescription(bytes));
         const session = await runtime.createSession(bytes, info);
-        const tokenizer = new Tokenizer(info.vocab, info.lower);
+        const tokenizer = new Tokenizer(info.vocab, info.lower, info.text);
         const scheduler = new Scheduler(session, info, tokenizer, schedulerOptions, metrics.observerFor(name));
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         byName.set(name, { name, info, tokenizer, scheduler, backend: session.backend, created: Math.floor(Date.now() / 1000), sha256, session });

@@ -24,6 +24,7 @@ export function fakeInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     numLayers: 2,
     vocab,
     lower: true,
+    text: 'lesson',
     graph: 'fused',
     opset: 17,
     precision: 'float32',

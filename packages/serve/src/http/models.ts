@@ -1,5 +1,5 @@
 /** GET /v1/models: OpenAI's model list, with each model's charrnn description as an extension. */
-import type { Arch, GraphKind } from '@charrnn/infer-web/node';
+import type { Arch, GraphKind, TextMode } from '@charrnn/infer-web/node';
 import type { ServedModel } from '../model-registry.js';
 
 export interface ModelObject {
@@ -19,6 +19,8 @@ export interface ModelObject {
     backend: string;
     vocab: readonly string[];
     lower: boolean;
+    /** How prompts' line breaks are read: 'faithful' (kept) or 'lesson' (dropped). */
+    text: TextMode;
   };
 }
 
@@ -40,6 +42,7 @@ export function describeModel(model: ServedModel): ModelObject {
       backend: model.backend,
       vocab: info.vocab,
       lower: info.lower,
+      text: info.text,
     },
   };
 }

@@ -54,7 +54,7 @@ export interface OpenModel {
 export async function openModel(bytes: Uint8Array): Promise<OpenModel> {
   const info = validateContract(readModelDescription(bytes));
   const session = await nodeRuntime({ backend: 'cpu' }).createSession(bytes, info);
-  return { info, tokenizer: new Tokenizer(info.vocab, info.lower), session };
+  return { info, tokenizer: new Tokenizer(info.vocab, info.lower, info.text), session };
 }
 
 export interface ReferenceCase {

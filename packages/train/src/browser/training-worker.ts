@@ -84,7 +84,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
       requireWasmSimd();
       const opts = resume?.trainer.options ?? record.options;
       parseSchedule(opts.schedule);
-      const corpus: PreparedCorpus = prepareCorpus(corpusText, { minFreq: opts.minFreq, lower: opts.lower, validFraction: opts.validFraction });
+      const corpus: PreparedCorpus = prepareCorpus(corpusText, { text: opts.text ?? 'lesson', minFreq: opts.minFreq, lower: opts.lower, validFraction: opts.validFraction });
       // Refused before anything is stored: a run that cannot give one batch is not a run.
       checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: opts.bs, bptt: opts.bptt });
       if (isNew) await store.create(record, corpusText);
@@ -94,7 +94,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
       let engine: TrainingEngine | null = null;
       const engineFactory: EngineFactory = async (init) => (engine = await factory(init));
       const epochs = totalEpochs(parseSchedule(opts.schedule));
-      const meta: CheckpointMeta = { config: modelConfigFor(opts, corpus.vocab.size), vocab: [...corpus.vocab.itos], lower: corpus.lower };
+      const meta: CheckpointMeta = { config: modelConfigFor(opts, corpus.vocab.size), vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
       let batches = 0;
       let sampleDue = false;
       const recent: { t: number; chars: number }[] = [];

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { TEXT_MODES } from '@charrnn/contract';
 import { booleanFlag, integerFlag, numberFlag, positiveFlag } from '@charrnn/data/node';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
@@ -35,12 +36,20 @@ export function addTrainingFlags(cmd: Command): Command {
     .addOption(new Option('--backend <name>', "tfjs engine's backend").choices(BACKEND_CHOICES).default(D.backend))
     .option('--seed <n>', 'seed for init, batches and dropout', int(0), D.seed)
     .option('--min-freq <n>', 'minimum character count to enter the vocabulary', int(1), D.minFreq)
-    .option('--no-lower', 'keep case (default: lower-case the corpus, as the lesson)')
+    .addOption(
+      new Option('--text <mode>', "'faithful': the corpus as written, line breaks kept; 'lesson': the lesson's lines joined without breaks (default: lesson for the embedded corpus, faithful for --corpus)").choices(
+        TEXT_MODES,
+      ),
+    )
+    .option('--valid-fraction <f>', 'fraction held out at the end for validation: of the lines (lesson text), of the characters (faithful)', num(0, 1), D.validFraction)
+    // Declared before --no-lower so that neither sets a default (the text mode decides); nx forwards --no-lower as --lower=false.
+    .addOption(new Option('--lower [bool]', 'lower-case the corpus (default: yes for lesson text, no for faithful)').argParser(booleanFlag))
+    .option('--no-lower', 'keep case')
     .option('--allow-control-chars', 'keep NUL and other control characters in the corpus (refused by default)');
 }
 
 /** What the shared flags parse to: FitOptions less what each CLI sets itself; commander leaves an unset --clip undefined. */
-export type TrainingFlags = Omit<FitOptions, 'schedule' | 'maxBatches' | 'validFraction' | 'clip' | 'tie'> & { clip?: number; tie?: boolean };
+export type TrainingFlags = Omit<FitOptions, 'schedule' | 'maxBatches' | 'clip' | 'tie'> & { clip?: number; tie?: boolean };
 
 export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; maxBatches: number | null }): FitOptions {
   return {
@@ -64,8 +73,9 @@ export function fitOptionsFrom(flags: TrainingFlags, rest: { schedule: string; m
     seed: flags.seed,
     maxBatches: rest.maxBatches,
     minFreq: flags.minFreq,
-    lower: flags.lower,
-    validFraction: D.validFraction,
+    ...(flags.text !== undefined ? { text: flags.text } : {}),
+    ...(flags.lower !== undefined ? { lower: flags.lower } : {}),
+    validFraction: flags.validFraction,
     ...(flags.allowControlChars ? { allowControlChars: true } : {}),
     engine: flags.engine,
     device: flags.device,

@@ -1,3 +1,4 @@
+import type { TextMode } from '@charrnn/contract';
 import type { BackendChoice } from '../backend/select.js';
 import type { OrtDevice } from '../ort/node-runtime.js';
 import type { Arch } from '../model/config.js';
@@ -36,7 +37,15 @@ export interface FitOptions {
   /** Stop each epoch after this many batches (quick runs); null = whole epochs. */
   maxBatches: number | null;
   minFreq: number;
-  lower: boolean;
+  /**
+   * How the corpus becomes characters: 'faithful' (as written, line breaks kept) or 'lesson' (the
+   * lesson's joined lines). Unset: faithful for a given corpus, lesson for the embedded one
+   * (resolveTextOptions; a run records the resolved value).
+   */
+  text?: TextMode;
+  /** Lower-case the corpus; unset: the text mode's default (lesson: yes, faithful: no). */
+  lower?: boolean;
+  /** Fraction held out at the end for validation: of the lines (lesson), of the characters (faithful). */
   validFraction: number;
   /** Keep NUL and other control characters of the corpus (refused by default as a sign of a binary or mis-encoded file). */
   allowControlChars?: boolean;
@@ -72,9 +81,18 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   seed: 0,
   maxBatches: null,
   minFreq: 3,
-  lower: true,
   validFraction: 0.2,
   engine: 'auto',
   device: 'auto',
   backend: 'auto',
 };
+
+/**
+ * The text options a run trains with: what was given, else faithful for a given corpus and lesson
+ * for the embedded one, and the mode's case rule. A run saved before text modes existed has
+ * neither and was trained on lesson text.
+ */
+export function resolveTextOptions<T extends Pick<FitOptions, 'corpus' | 'text' | 'lower'>>(options: T, saved = false): T & { text: TextMode; lower: boolean } {
+  const text = options.text ?? (saved || options.corpus === undefined ? 'lesson' : 'faithful');
+  return { ...options, text, lower: options.lower ?? text === 'lesson' };
+}

@@ -99,12 +99,15 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: options.bs, bptt: options.bptt });
   const divergedAbove = DIVERGED_FACTOR * Math.log(corpus.vocab.size);
   let aboveInARow = 0;
-  const meta: CheckpointMeta = { config, vocab: [...corpus.vocab.itos], lower: corpus.lower };
+  const meta: CheckpointMeta = { config, vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
 
   if (run.resume) {
     const saved = run.resume.meta;
     if (JSON.stringify(saved.vocab) !== JSON.stringify(meta.vocab) || saved.lower !== meta.lower) {
       throw new CheckpointError(`cannot resume: the checkpoint's vocabulary (${saved.vocab.length} tokens) differs from the corpus prepared with its options (${meta.vocab.length} tokens)`);
+    }
+    if ((saved.text ?? 'lesson') !== meta.text) {
+      throw new CheckpointError(`cannot resume: the checkpoint was trained on ${saved.text ?? 'lesson'} text, the corpus is prepared as ${meta.text} text`);
     }
     if (JSON.stringify(saved.config) !== JSON.stringify(config)) {
       throw new CheckpointError(`cannot resume: checkpoint config ${JSON.stringify(saved.config)} differs from its trainer options ${JSON.stringify(config)}`);

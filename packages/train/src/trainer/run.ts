@@ -7,7 +7,7 @@ import type { EngineFactory } from '../engine/engine.js';
 import { tfjsEngine } from '../engine/tfjs-engine.js';
 import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../ort/node-runtime.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
-import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, type EngineChoice, type FitOptions } from './fit-options.js';
+import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, resolveTextOptions, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
@@ -123,8 +123,11 @@ export function freshDirectory(base: string): string {
 export async function prepareFor(options: FitOptions, log: (line: string) => void): Promise<PreparedCorpus> {
   const allowControlChars = options.allowControlChars ?? false;
   const loaded = await loadCorpus(options.corpus, { progress: true, allowControlChars });
-  const corpus = prepareCorpus(loaded.text, { minFreq: options.minFreq, lower: options.lower, validFraction: options.validFraction, allowControlChars });
-  log(`corpus ${loaded.source}: vocab ${corpus.vocab.size}, train ${corpus.train.length} chars, valid ${corpus.valid.length} chars`);
+  const { text, lower } = resolveTextOptions(options);
+  const corpus = prepareCorpus(loaded.text, { text, minFreq: options.minFreq, lower, validFraction: options.validFraction, allowControlChars });
+  log(
+    `corpus ${loaded.source} (${text} text${lower ? ', lower-cased' : ''}): vocab ${corpus.vocab.size}, train ${corpus.train.length} chars, valid ${corpus.valid.length} chars`,
+  );
   return corpus;
 }
 
@@ -135,13 +138,13 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   if (resume && req.given) checkResumeOptions(req.resume!, resume.trainer.options, req.given);
   const options: FitOptions = resume
     ? {
-        ...resume.trainer.options,
+        ...resolveTextOptions(resume.trainer.options, true),
         // Runs saved before the ONNX Runtime engine existed have no engine or device.
         engine: req.engine ?? resume.trainer.options.engine ?? DEFAULT_FIT_OPTIONS.engine,
         device: req.device ?? resume.trainer.options.device ?? DEFAULT_FIT_OPTIONS.device,
         backend: req.backend ?? resume.trainer.options.backend,
       }
-    : req.options;
+    : resolveTextOptions(req.options);
   // Fail on bad options before any slow work.
   const schedule = parseSchedule(options.schedule);
   regularizationOf(options, { embeddingDim: options.embed, hiddenSize: options.hidden });

@@ -138,5 +138,5 @@ export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promis
     hidden = { h: { shape: h.shape, data: h.data }, ...(c ? { c: { shape: c.shape, data: c.data } } : {}) };
   }
   const weights: Weights = model.weights;
-  return { meta: { config: model.config, vocab: model.vocab, lower: model.lower }, weights, optimizer, hidden, trainer };
+  return { meta: { config: model.config, vocab: model.vocab, lower: model.lower, text: model.text }, weights, optimizer, hidden, trainer };
 }
