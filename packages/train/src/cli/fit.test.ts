@@ -100,6 +100,38 @@ describe('train:fit', () => {
     expect(await trainerOf(out)).toMatchObject({ epoch: 1, step: 20, complete: true });
   }, 120_000);
 
+  test('--corpus trains on the text as written (line breaks and case kept, recorded as charrnn.text); --text lesson joins the lines and lower-cases', async () => {
+    const header = async (run: string) => {
+      const bytes = await readFile(path.join(run, 'model.safetensors'));
+      const length = Number(bytes.readBigUInt64LE(0));
+      return (JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as { __metadata__: Record<string, string> }).__metadata__;
+    };
+    // The embedded corpus is lower-case: each line starts with a capital here.
+    const cased = path.join(dir, 'cased.txt');
+    await writeFile(cased, (await readFile(corpus, 'utf8')).replace(/^./gm, (c) => c.toUpperCase()));
+    const faithful = path.join(dir, 'faithful');
+    const r1 = await runCli(cli, ['--corpus', cased, ...model, '--epochs', '1', '--max-batches', '20', '--valid-fraction', '0.1', '--out', faithful]);
+    expect(r1.code).toBe(0);
+    expect(r1.stdout).toMatch(/\(faithful text\)/);
+    const m1 = await header(faithful);
+    expect([m1['charrnn.text'], m1['charrnn.lower']]).toEqual(['faithful', 'false']);
+    const v1 = JSON.parse(m1['charrnn.vocab']) as string[];
+    expect(v1).toEqual(expect.arrayContaining(['\n', 'T', 'A']));
+    // The split is by characters: 10% of the 40,000 validate.
+    expect(r1.stdout).toMatch(/train 36000 chars, valid 4000 chars/);
+    const saved = await trainerOf(faithful);
+    expect([saved.options.text, saved.options.lower, saved.options.validFraction]).toEqual(['faithful', false, 0.1]);
+
+    const lesson = path.join(dir, 'lesson');
+    const r2 = await runCli(cli, ['--corpus', cased, ...model, '--epochs', '1', '--max-batches', '20', '--text', 'lesson', '--out', lesson]);
+    expect(r2.code).toBe(0);
+    const m2 = await header(lesson);
+    expect([m2['charrnn.text'], m2['charrnn.lower']]).toEqual(['lesson', 'true']);
+    const v2 = JSON.parse(m2['charrnn.vocab']) as string[];
+    expect(v2).not.toContain('\n');
+    expect(v2).not.toContain('T');
+  }, 120_000);
+
   test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {
     const out = path.join(dir, 'run');
     const args = ['--corpus', corpus, ...model, '--epochs', '2', '--max-batches', '500', '--out', out];
