@@ -73,3 +73,37 @@ describe('schedules', () => {
     expect(formatLearningRate(lr)).toBe(text);
   });
 });
+
+describe('cosine schedule', () => {
+  test('parses with defaults, over epochs or a time budget, and formats back', () => {
+    expect(parseSchedule('cosine:10@3e-3')).toEqual({ kind: 'cosine', lr: 3e-3, epochs: 10, warmup: 0.02, final: 0.05 });
+    expect(parseSchedule(' cosine@2e-3,warmup=0.1,final=0 ')).toEqual({ kind: 'cosine', lr: 2e-3, epochs: null, warmup: 0.1, final: 0 });
+    expect(formatSchedule(parseSchedule('cosine@2e-3,final=0.1'))).toBe('cosine@2e-3,warmup=0.02,final=0.1');
+    expect(totalEpochs(parseSchedule('cosine:7@1e-3'))).toBe(7);
+    expect(totalEpochs(parseSchedule('cosine@1e-3'))).toBe(Infinity);
+  });
+
+  test('bad settings are named', () => {
+    expect(() => parseSchedule('cosine@3e-3,warm=0.1')).toThrow(/unknown setting "warm"; a cosine schedule takes warmup=/);
+    expect(() => parseSchedule('cosine@3e-3,warmup=1')).toThrow(/warmup in \[0, 1\)/);
+    expect(() => parseSchedule('cosine@3e-3,final=2')).toThrow(/final in \[0, 1\]/);
+    expect(() => parseSchedule('cosine:0@3e-3')).toThrow(/epochs ≥ 1/);
+    expect(() => parseSchedule('cosine@0')).toThrow(/lr > 0/);
+  });
+
+  test('linear warm-up from 1% of lr, then one cosine from lr down to final·lr', () => {
+    const s = parseSchedule('cosine@1,warmup=0.1,final=0.2');
+    expect(learningRate(s, 0, 0, 0)).toBeCloseTo(0.01, 12);
+    expect(learningRate(s, 0, 0, 0.05)).toBeCloseTo(0.5, 12);
+    expect(learningRate(s, 0, 0, 0.1)).toBeCloseTo(1, 12);
+    // Half-way through the cosine part: final + (1 − final)/2.
+    expect(learningRate(s, 0, 0, 0.55)).toBeCloseTo(0.6, 12);
+    expect(learningRate(s, 0, 0, 1)).toBeCloseTo(0.2, 12);
+    expect(learningRate(s, 0, 0, 1.5)).toBeCloseTo(0.2, 12); // past the budget: stays at the end
+    // Over epochs the position is (epoch + fraction) / epochs.
+    const e = parseSchedule('cosine:4@1,warmup=0,final=0');
+    expect(learningRate(e, 2, 0, 0.9)).toBeCloseTo(0.5, 12);
+    expect(learningRate(e, 1, 0.5, undefined)).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI * 0.375)), 12);
+    expect(() => learningRate(s, 0, 0)).toThrow(/runs over a time budget/);
+  });
+});
