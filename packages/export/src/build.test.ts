@@ -79,18 +79,19 @@ describe('metadata', () => {
   it.each([
     ['fused', false],
     ['step', true],
-  ] as const)('round-trips config, vocab and lower (%s graph, fp16 %s)', (graph, fp16) => {
-    const src = source('lstm', 2);
+  ] as const)('round-trips config, vocab, lower and text (%s graph, fp16 %s)', (graph, fp16) => {
+    const src = { ...source('lstm', 2), text: graph === 'fused' ? ('faithful' as const) : ('lesson' as const) };
     const info = readOnnxMetadata(buildOnnxModel(src, { graph, fp16, opset: 19 }));
     expect(info.config).toEqual(src.config);
     expect(info.vocab).toEqual(src.vocab);
     expect(info.lower).toBe(true);
+    expect(info.text).toBe(src.text);
     expect(info.graph).toBe(graph);
     expect(info.format).toBe('1');
     expect(info.precision).toBe(fp16 ? 'float16' : 'float32');
     expect(info.opset).toBe(19);
     expect(info.irVersion).toBe(9);
-    expect(Object.keys(info.props).sort()).toEqual(['charrnn.config', 'charrnn.format', 'charrnn.graph', 'charrnn.lower', 'charrnn.vocab']);
+    expect(Object.keys(info.props).sort()).toEqual(['charrnn.config', 'charrnn.format', 'charrnn.graph', 'charrnn.lower', 'charrnn.text', 'charrnn.vocab']);
     expect(JSON.parse(info.props['charrnn.config'])).toEqual(src.config);
   });
 
