@@ -12,10 +12,7 @@ export const TEXT_MODES: readonly TextMode[] = ['faithful', 'lesson'];
 /** What a file that records no text mode was trained on. */
 export const LEGACY_TEXT_MODE: TextMode = 'lesson';
 
-/**
- * Line breaks as a text-mode read (Python's universal newlines: "\r\n" and "\r" are "\n"), then
- * as the mode trained on them: kept for `faithful`, dropped for `lesson`.
- */
-export function normaliseLineBreaks(text: string, mode: TextMode): string {
-  return mode === 'faithful' ? text.replace(/\r\n?/g, '\n') : text.replace(/\r\n?|\n/g, '');
+/** Line breaks as a text-mode read gives them (Python's universal newlines): "\r\n" and "\r" are "\n". */
+export function normaliseLineBreaks(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
 }

@@ -50,7 +50,7 @@ export function prepareCorpus(text: string, opts: PrepareOptions = {}): Prepared
   let trainLines: number;
   let validLines: number;
   if (mode === 'faithful') {
-    const chars = [...normaliseLineBreaks(lower ? text.toLowerCase() : text, 'faithful')];
+    const chars = [...normaliseLineBreaks(lower ? text.toLowerCase() : text)];
     const split = splitCharacters(chars, validFraction);
     [trainTokens, validTokens] = [split.train, split.valid];
     [trainLines, validLines] = [lineCount(trainTokens), lineCount(validTokens)];

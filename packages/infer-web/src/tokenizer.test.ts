@@ -22,14 +22,16 @@ describe('Tokenizer.encode', () => {
     for (const lower of [false, true]) expect(new Tokenizer(vocab, lower, 'faithful').encode(text)).toEqual(reference(vocab, lower, text));
   });
 
-  test('faithful text: every line break (LF, CRLF, CR) is the model\'s "\\n"; lesson text: line breaks are dropped, as training joined the lines', () => {
+  test('faithful text: every line break (LF, CRLF, CR) is the model\'s "\\n"; lesson text: each character as it is', () => {
     const faithful = new Tokenizer(vocab, false, 'faithful');
     expect(faithful.encode('a\nb\r\nb\ra')).toEqual([2, 5, 3, 5, 3, 5, 2]);
-    const lesson = new Tokenizer(vocab, false, 'lesson');
-    expect(lesson.encode('a\nb\r\nb\ra')).toEqual([2, 3, 3, 2]);
-    // A model that records no text mode is a lesson model.
-    expect(new Tokenizer(vocab, false).encode('a\nb')).toEqual([2, 3]);
     expect(faithful.decode([2, 5, 3])).toBe('a\nb');
+    // A lesson model's vocabulary has no line break: it reads as <unk>, and "\r" stays a character.
+    const lessonVocab = vocab.filter((t) => t !== '\n');
+    const lesson = new Tokenizer(lessonVocab, false, 'lesson');
+    expect(lesson.encode('a\nb\r\nb')).toEqual([2, 0, 3, 0, 0, 3]);
+    // A model that records no text mode is a lesson model.
+    expect(new Tokenizer(lessonVocab, false).encode('a\r\nb')).toEqual([2, 0, 0, 3]);
   });
 
   test('without <unk>, the first unknown character is named', () => {

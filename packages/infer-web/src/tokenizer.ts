@@ -26,9 +26,9 @@ export class Tokenizer {
   private readonly byCode = new Int32Array(0x10000);
 
   /**
-   * `text`: how the training corpus read line breaks. A prompt is read the same way: for
-   * `faithful` a line break ("\r\n", "\r" or "\n") is the model's "\n"; for `lesson` it is
-   * dropped, as the lesson's pipeline joined lines without one.
+   * `text`: how the training corpus read line breaks. For `faithful` a prompt's line break
+   * ("\r\n", "\r" or "\n") is the model's "\n", as in training. A `lesson` model never saw one
+   * (its lines were joined): a line break is `<unk>`, which its training ended each split with.
    */
   constructor(
     readonly vocab: readonly string[],
@@ -54,7 +54,8 @@ export class Tokenizer {
 
   /** encode() into an Int32Array: what the generator uses, ~20× faster than growing an array on a 1 MB prompt. */
   encodeIds(text: string): Int32Array {
-    const source = normaliseLineBreaks(this.lower ? text.toLowerCase() : text, this.text);
+    const cased = this.lower ? text.toLowerCase() : text;
+    const source = this.text === 'faithful' ? normaliseLineBreaks(cased) : cased;
     const out = new Int32Array(source.length);
     let n = 0;
     for (let i = 0; i < source.length; i++) {

@@ -86,6 +86,6 @@ export function defaultTextMode(corpus: string | undefined): TextMode {
 /** The two parts as the trn/ and val/ files hold them: whole lines for `lesson`, the character cut for `faithful`. */
 function splitFor(text: string, mode: TextMode, validFraction: number): CorpusSplit {
   if (mode === 'lesson') return splitLines(text, validFraction);
-  const { train, valid } = splitCharacters([...normaliseLineBreaks(text, 'faithful')], validFraction);
+  const { train, valid } = splitCharacters([...normaliseLineBreaks(text)], validFraction);
   return { trainLines: [train.join('')], validLines: [valid.join('')] };
 }
