@@ -119,7 +119,12 @@ export function updateScalars(optimizer: GraphOptimizer, lr: number, t: number):
   return { [IO.lr]: lr, [IO.biasCorrection1]: 1 - optimizer.beta1 ** t, [IO.biasCorrection2Sqrt]: Math.sqrt(1 - optimizer.beta2 ** t) };
 }
 
-/** One dropout mask input of a window: [steps·batch, width], rows time-major (step-major, then stream), so a stream's rows are its columns. */
+/**
+ * One dropout mask input of a window: [steps·batch, width], rows time-major (step-major, then
+ * stream), so a stream's rows are its columns: the data-parallel engine sends each worker its
+ * streams' columns (a mask locked over the window is steps = 1). A mask that is not per stream
+ * (weight drop on a matrix) would need its own split rule there.
+ */
 export interface WindowMask {
   name: string;
   data: Float32Array;

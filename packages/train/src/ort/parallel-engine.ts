@@ -7,7 +7,7 @@
  * order) and sends each worker its streams' columns of tokens, targets and masks. Each worker runs
  * the "gradients" graph on its streams from their carried state; the workers meet at a barrier;
  * then each sums all workers' gradients (weighted by their share of the targets) over its own
- * slice of the flat parameters and runs the "apply" graph (the optimizer update) on that slice.
+ * slice of the flat parameters and updates that slice's weights and optimizer slots (flatStep).
  * Weights, optimizer slots, gradients and the carried state live in SharedArrayBuffers, so no
  * weight is sent anywhere: each worker copies the weights into its own memory before a run
  * (onnxruntime-node takes no SharedArrayBuffer as tensor data) and writes back only its slice.
@@ -26,7 +26,7 @@ import type { OptimizerState } from '../optim/optimizer.js';
 import { BARRIER_BYTES, Barrier } from './barrier.js';
 import { checkBatch, checkState, checkStateBatch, savedOptimizerState, slotKeys, startingPoint, updateScalars, windowMasks } from './ort-engine.js';
 import type { SharedState, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
-import { APPLY_PARAM, type GraphOptimizer } from './training-graph.js';
+import type { GraphOptimizer } from './training-graph.js';
 
 export interface ParallelOrtOptions {
   /** Worker threads; each batch's streams are split between them. */
@@ -117,10 +117,10 @@ export class ParallelOrtEngine implements TrainingEngine {
     this.adamStep = start.adamStep;
     const floats = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
     const size = paramCount(config);
-    const keys = slotKeys(init.optimizer, APPLY_PARAM);
     this.shared = {
       weights: floats(size),
-      slots: keys.map(() => floats(size)),
+      // In flatStep's order, as slotKeys lists them: Adam m, v; SGD the momentum buffer.
+      slots: slotKeys(init.optimizer, '').map(() => floats(size)),
       grads: Array.from({ length: options.workers }, () => floats(size)),
       sums: new SharedArrayBuffer(2 * options.workers * Float64Array.BYTES_PER_ELEMENT),
       barrier: new SharedArrayBuffer(BARRIER_BYTES),

@@ -1,25 +1,25 @@
 // A worker thread of the data-parallel ONNX Runtime engine (parallel-engine.ts): its own
 // onnxruntime-node sessions, the gradients graph on its streams of each batch, then, once every
-// worker's gradients are in shared memory, the weighted sum and the optimizer update ("apply"
-// graph) of its own slice of the parameters.
+// worker's gradients are in shared memory, the weighted sum and the optimizer update (flatStep)
+// of its own slice of the parameters.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LanguageModelLoader } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { expectedShapes } from '../model/config.js';
 import { paramCount, paramOffsets } from '../model/weights.js';
+import { clipGradScale, flatStep } from '../optim/flat-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
 import { loadOrtNode } from './node-runtime.js';
-import { int64, slotKeys, trainingSessionOptions, type OrtApi } from './ort-engine.js';
+import { int64, trainingSessionOptions, type OrtApi } from './ort-engine.js';
 import type { EvalRequest, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
-import { APPLY_PARAM, TRAINING_IO as IO, buildApplyGraph, buildTrainingGraph, type TrainingGraphKind } from './training-graph.js';
+import { TRAINING_IO as IO, buildTrainingGraph, type TrainingGraphKind } from './training-graph.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 
 class ParallelWorker {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
-  private readonly apply: Promise<InferenceSession>;
   private readonly barrier: Barrier;
   private readonly sums: Float64Array;
   private readonly shared: { weights: Float32Array; slots: Float32Array[]; grads: Float32Array[] };
@@ -29,12 +29,10 @@ class ParallelWorker {
   /** Preallocated outputs of the gradients graph: every gradient into one flat array. */
   private readonly gradients: Float32Array;
   private readonly gradientFetches: Record<string, Tensor | null> = {};
-  /** This worker's slice [from, to) of the flat parameters. */
+  /** This worker's slice [from, to) of the flat parameters: it alone updates their weights and optimizer slots in shared memory. */
   private readonly slice: [number, number];
+  /** The batch's gradient of the slice. */
   private readonly summed: Float32Array;
-  private readonly updated: Float32Array;
-  /** The slice's optimizer slots, owned by this thread: read by one apply run, written by it into the other. */
-  private slots: { current: Tensor[]; next: Tensor[] };
 
   constructor(private readonly ort: OrtApi) {
     const { config } = setup;
@@ -58,15 +56,7 @@ class ParallelWorker {
     this.gradientFetches[IO.hn] = null;
     if (config.arch === 'lstm') this.gradientFetches[IO.cn] = null;
     this.slice = streamRanges(size, setup.workers)[setup.index];
-    const [from, to] = this.slice;
-    this.summed = new Float32Array(to - from);
-    this.updated = new Float32Array(to - from);
-    const slotTensor = (data: Float32Array) => new ort.Tensor('float32', data, [data.length]);
-    this.slots = {
-      current: this.shared.slots.map((s) => slotTensor(s.slice(from, to))),
-      next: this.shared.slots.map(() => slotTensor(new Float32Array(to - from))),
-    };
-    this.apply = ort.InferenceSession.create(buildApplyGraph({ optimizer: setup.optimizer, clip: setup.clip }), this.sessionOptions());
+    this.summed = new Float32Array(this.slice[1] - this.slice[0]);
   }
 
   private sessionOptions(): InferenceSession.SessionOptions {
@@ -86,7 +76,7 @@ class ParallelWorker {
 
   /** Resolves once the sessions every request needs have loaded (so that a worker that cannot run fails at start). */
   async ready(): Promise<void> {
-    await Promise.all([this.apply, this.session('eval', 1)]);
+    await this.session('eval', 1);
   }
 
   async step(req: StepRequest): Promise<WorkerReply> {
@@ -127,17 +117,17 @@ class ParallelWorker {
       if (state.c && next.c) setStateColumns(new Float32Array(state.c), L, B, H, from, next.c);
     }
     this.sumGradients(parts, B);
-    const scalars: Record<string, Tensor> = {};
-    for (const [name, value] of Object.entries(req.scalars)) scalars[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
+    let gradScale = 1;
     if (setup.clip !== null) {
       // Clipping needs the norm of the whole gradient: every worker's slice, after a second meeting.
       this.sums[2 * setup.index + 1] = this.sumOfSquares();
       this.barrier.arrive();
       let sumSquares = 0;
       for (let j = 0; j < setup.workers; j++) sumSquares += this.sums[2 * j + 1];
-      scalars[IO.gradNorm] = new this.ort.Tensor('float32', Float32Array.of(Math.sqrt(sumSquares)), []);
+      gradScale = clipGradScale(Math.sqrt(sumSquares), setup.clip);
     }
-    await this.update(scalars);
+    const scalars = { lr: req.scalars[IO.lr], biasCorrection1: req.scalars[IO.biasCorrection1], biasCorrection2Sqrt: req.scalars[IO.biasCorrection2Sqrt], gradScale };
+    flatStep(setup.optimizer, scalars, this.shared.weights, this.summed, this.shared.slots, this.slice[0], this.slice[1]);
     return { type: 'stepped', loss };
   }
 
@@ -166,27 +156,6 @@ class ParallelWorker {
     let sum = 0;
     for (let k = 0; k < g.length; k++) sum += g[k] * g[k];
     return sum;
-  }
-
-  /** The optimizer step of this worker's slice (the apply graph), written to shared memory. */
-  private async update(scalars: Record<string, Tensor>): Promise<void> {
-    const [from, to] = this.slice;
-    const { Tensor: Tn } = this.ort;
-    const feeds: Record<string, Tensor> = {
-      ...scalars,
-      [APPLY_PARAM]: new Tn('float32', this.weights.subarray(from, to), [to - from]),
-      [IO.grad(APPLY_PARAM)]: new Tn('float32', this.summed, [to - from]),
-    };
-    const fetches: Record<string, Tensor> = { [IO.updated(APPLY_PARAM)]: new Tn('float32', this.updated, [to - from]) };
-    const keys = slotKeys(setup.optimizer.name, APPLY_PARAM);
-    keys.forEach((key, k) => {
-      feeds[key] = this.slots.current[k];
-      fetches[IO.updated(key)] = this.slots.next[k];
-    });
-    await (await this.apply).run(feeds, fetches);
-    this.shared.weights.set(this.updated, from);
-    keys.forEach((_, k) => this.shared.slots[k].set(this.slots.next[k].data as Float32Array, from));
-    this.slots = { current: this.slots.next, next: this.slots.current };
   }
 
   async evaluate(req: EvalRequest): Promise<WorkerReply> {

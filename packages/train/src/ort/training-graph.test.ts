@@ -11,7 +11,8 @@ import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import { randomWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
-import { APPLY_PARAM, TRAINING_IO as IO, buildApplyGraph, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
+import { clipGradScale, flatStep } from '../optim/flat-step.js';
+import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 
 const SEQ = 5;
@@ -158,7 +159,7 @@ describe('ONNX training graphs against the tfjs engine', () => {
     reference.dispose();
     model.dispose();
   });
-  test.each(OPTIMIZERS)('the "apply" graph on two flat slices of the gradients graph\'s output updates as a "train" graph does (%s)', async (_label, optimizer, clip) => {
+  test.each(OPTIMIZERS)('flatStep (the data-parallel update) on two slices of the gradients graph\'s output gives the "train" graph\'s weights and slots (%s)', async (_label, optimizer, clip) => {
     const config: ModelConfig = { arch: 'lstm', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
     const weights = randomWeights(config, 4);
     const rng = new Rng(8);
@@ -167,22 +168,23 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const masks = masksFor(config, 12);
     const train = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true }));
     const gradients = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', dropout: true }));
-    const apply = await ort.InferenceSession.create(buildApplyGraph({ optimizer, clip }));
     const slotNames = optimizer.name === 'adam' ? [IO.m, IO.v] : [IO.m];
     // Slots part-way through training (random), and Adam's step 3.
     const slotValues = new Map<string, Float32Array>();
     for (const [name, t] of weights) for (const slot of slotNames) slotValues.set(slot(name), Float32Array.from(t.data, () => (slot === IO.v ? 0.01 * rng.next() : rng.next() - 0.5)));
-    const scalars: Record<string, ort.Tensor> = { [IO.lr]: new ort.Tensor('float32', Float32Array.of(0.01), []) };
-    if (optimizer.name === 'adam') {
-      scalars[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(1 - 0.9 ** 3), []);
-      scalars[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(Math.sqrt(1 - 0.999 ** 3)), []);
-    }
+    const lr = 0.01;
+    const [c1, c2Sqrt] = [1 - 0.9 ** 3, Math.sqrt(1 - 0.999 ** 3)];
     const f = feeds(config, weights, batch, state, masks);
     for (const [name, t] of weights) for (const slot of slotNames) f[slot(name)] = new ort.Tensor('float32', slotValues.get(slot(name))!, t.shape);
-    const want = await train.run({ ...f, ...scalars });
+    f[IO.lr] = new ort.Tensor('float32', Float32Array.of(lr), []);
+    if (optimizer.name === 'adam') {
+      f[IO.biasCorrection1] = new ort.Tensor('float32', Float32Array.of(c1), []);
+      f[IO.biasCorrection2Sqrt] = new ort.Tensor('float32', Float32Array.of(c2Sqrt), []);
+    }
+    const want = await train.run(f);
     const grads = await gradients.run(feeds(config, weights, batch, state, masks));
 
-    // All parameters end to end in state_dict order, cut in two slices at an arbitrary point.
+    // All parameters end to end in state_dict order, updated in two slices cut at an arbitrary point.
     const flat = (pick: (name: string) => Float32Array) => {
       const parts = [...weights.keys()].map(pick);
       const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -190,24 +192,19 @@ describe('ONNX training graphs against the tfjs engine', () => {
       return out;
     };
     const param = flat((name) => weights.get(name)!.data);
+    const before = Float32Array.from(param);
     const grad = flat((name) => grads[IO.grad(name)].data as Float32Array);
     const slots = slotNames.map((slot) => flat((name) => slotValues.get(slot(name))!));
-    const expected = {
-      param: flat((name) => want[IO.updated(name)].data as Float32Array),
-      slots: slotNames.map((slot) => flat((name) => want[IO.updated(slot(name))].data as Float32Array)),
-    };
+    const norm = Math.sqrt(grad.reduce((sum, g) => sum + g * g, 0));
+    expect(Math.abs(norm - (want[IO.gradNorm].data as Float32Array)[0]) / norm).toBeLessThan(1e-6);
+    const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip) };
     const cut = 301;
-    for (const [from, to] of [[0, cut], [cut, param.length]]) {
-      const slice = (a: Float32Array) => new ort.Tensor('float32', a.slice(from, to), [to - from]);
-      const applyFeeds: Record<string, ort.Tensor> = { ...scalars, [APPLY_PARAM]: slice(param), [IO.grad(APPLY_PARAM)]: slice(grad) };
-      slotNames.forEach((slot, i) => (applyFeeds[slot(APPLY_PARAM)] = slice(slots[i])));
-      if (clip !== null) applyFeeds[IO.gradNorm] = want[IO.gradNorm];
-      const out = await apply.run(applyFeeds);
-      expect(relativeErrorOf(out[IO.updated(APPLY_PARAM)].data as Float32Array, expected.param.subarray(from, to))).toBeLessThan(1e-6);
-      slotNames.forEach((slot, i) => expect(relativeErrorOf(out[IO.updated(slot(APPLY_PARAM))].data as Float32Array, expected.slots[i].subarray(from, to))).toBeLessThan(1e-6));
-    }
+    for (const [from, to] of [[0, cut], [cut, param.length]]) flatStep(optimizer, scalars, param, grad.subarray(from, to), slots, from, to);
+
+    expect(relativeErrorOf(param, flat((name) => want[IO.updated(name)].data as Float32Array))).toBeLessThan(1e-6);
+    slotNames.forEach((slot, i) => expect(relativeErrorOf(slots[i], flat((name) => want[IO.updated(slot(name))].data as Float32Array))).toBeLessThan(1e-6));
     // The step moved the weights, and clipping (where asked for) was in effect.
-    expect(relativeErrorOf(expected.param, param)).toBeGreaterThan(1e-4);
-    if (clip !== null) expect((want[IO.gradNorm].data as Float32Array)[0]).toBeGreaterThan(clip);
+    expect(relativeErrorOf(param, before)).toBeGreaterThan(1e-4);
+    if (clip !== null) expect(norm).toBeGreaterThan(clip);
   });
 });

@@ -256,33 +256,6 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   return encode(g);
 }
 
-/** The flat slice of the parameters an "apply" graph updates. */
-export const APPLY_PARAM = 'param';
-
-export interface ApplyGraphSpec {
-  optimizer: GraphOptimizer;
-  /** Max global gradient norm; the graph then takes the norm of the whole gradient as `grad_norm`. */
-  clip?: number | null;
-}
-
-/**
- * The optimizer step alone, on a flat slice of all parameters (`param`, [size], symbolic): given
- * its gradient `grad.param` (and, with clipping, the norm of the whole gradient `grad_norm`), the
- * same update as a "train" graph's, with its slots `m.param` (`v.param`) and scalars. The
- * data-parallel engine's workers each update their own slice with it.
- */
-export function buildApplyGraph(spec: ApplyGraphSpec): Uint8Array {
-  const io = TRAINING_IO;
-  const g = new GraphBuilder(`charrnn_apply_${spec.optimizer.name}`);
-  const size = ['size'];
-  g.input(APPLY_PARAM, 'float32', size);
-  const grads = new Map([[APPLY_PARAM, g.input(io.grad(APPLY_PARAM), 'float32', size)]]);
-  const clip = spec.clip ?? null;
-  const norm = clip === null ? null : g.input(io.gradNorm, 'float32', []);
-  appendUpdate(g, spec.optimizer, new Map([[APPLY_PARAM, size]]), clippedGradients(g, grads, norm, clip));
-  return encode(g);
-}
-
 /** The gradients the update reads: scaled by c / (norm + 1e-6) when norm > c (torch.nn.utils.clip_grad_norm_), else as they are. */
 function clippedGradients(g: GraphBuilder, grads: ReadonlyMap<string, string>, norm: string | null, clip: number | null | undefined): (name: string) => string {
   if (clip === undefined || clip === null || norm === null) return (name) => grads.get(name) as string;
