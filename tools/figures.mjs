@@ -249,7 +249,7 @@ export function qualityTable(recorded) {
       `Its own val loss is what each tool reported for the weights it kept (nanoGPT: mean of random 64-char windows; ours and the RNN: their stateful streams). ` +
       `Each model had ${[...new Set(recorded.map((x) => `${x.report.threads} thread${x.report.threads === 1 ? '' : 's'}`))].join(' / ')} and the budget, trained one after another; ` +
       `load average per phase: ${recorded.map((x) => `${x.report.minutes} min ${x.report.phases.map((p) => `${p.phase} ${p.loadavg.map((v) => v.toFixed(1)).join('–')}`).join(', ')}`).join('; ')}.` +
-      (first.anchor ? ` PyTorch ${first.anchor.torch} multiplied with ${first.anchor.blasKind} (\`${first.anchor.blas}\`); train:bench's anchor check passed (lesson GRU at 1 thread: ${int(first.anchor.lessonGruCharsPerCpuSecond)} chars per CPU-second, floor ${int(first.anchor.floor)}).` : ''),
+      (first.anchor ? ` PyTorch ${first.anchor.torch} multiplied with ${first.anchor.blasKind} (\`${first.anchor.blas}\`); train:bench's anchor check passed (lesson GRU at 1 thread: ${int(first.anchor.lessonGruCharsPerCpuSecond)} chars per CPU-second, floor ${int(first.anchor.floor)}${first.anchor.floorGiven ? ' given with --pytorch-floor' : ''}).` : ''),
   ];
   for (const { report: r } of recorded) {
     lines.push('', `Samples after ${r.minutes} min (temperature ${r.models[0].temperature}, after the held-out text's first ${r.models[0].prompt.length} characters):`, '', ...fenced(r.models[0].prompt));

@@ -131,6 +131,10 @@ describe('tables from benchmark JSON', () => {
       '````',
     ]);
     expect(rows.filter((r) => r.startsWith('Samples after'))).toHaveLength(2);
+    const given = report(3, [model('ours', 1.5)]);
+    given.anchor.floor = 5000;
+    Object.assign(given.anchor, { floorGiven: true });
+    expect(qualityTable([recorded('quality-c-3m', given)])[4]).toMatch(/lesson GRU at 1 thread: 52,123 chars per CPU-second, floor 5,000 given with --pytorch-floor\)\.$/);
   });
 
   test('fenced: a fence longer than any run of backticks in the text', () => {

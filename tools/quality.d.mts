@@ -35,6 +35,7 @@ export interface QualityOptions {
   threads: number;
   out?: string;
   only: string[];
+  pytorchFloor?: number;
 }
 export declare function parseArgs(argv: string[]): QualityOptions;
 export declare function threadEnv(threads: number, base?: Record<string, string | undefined>): Record<string, string | undefined>;

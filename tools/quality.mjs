@@ -4,6 +4,7 @@
 // evaluator on the same held-out text.
 //
 //   node tools/quality.mjs --corpus <nietzsche|sqlite3.h|path> --minutes N [--threads T] [--out DIR]
+//                          [--only ours,nanogpt,rnn] [--pytorch-floor CHARS_PER_CPU_S]
 //   npx nx run train:quality -- --corpus nietzsche --minutes 3
 //
 // The split is nanoGPT's (data[:int(n*0.9)] / data[int(n*0.9):] over the characters, text as
@@ -173,13 +174,17 @@ export function parseArgs(argv) {
     else if (flag === '--threads') opts.threads = Number(value());
     else if (flag === '--out') opts.out = value();
     else if (flag === '--only') opts.only = String(value()).split(',');
-    else problems.push(`unknown argument ${argv[i]}; expected --corpus, --minutes, --threads, --out or --only`);
+    else if (flag === '--pytorch-floor') opts.pytorchFloor = Number(value());
+    else problems.push(`unknown argument ${argv[i]}; expected --corpus, --minutes, --threads, --out, --only or --pytorch-floor`);
   }
   if (opts.minutes === undefined) problems.push('--minutes is required (the wall-time budget of each model, e.g. 3)');
   else if (!(Number.isFinite(opts.minutes) && opts.minutes > 0 && opts.minutes <= 24 * 60)) problems.push(`--minutes ${opts.minutes} is invalid; expected a number of minutes in (0, 1440]`);
   if (!(Number.isInteger(opts.threads) && opts.threads >= 1)) problems.push(`--threads ${opts.threads} is invalid; expected a positive integer`);
   const bad = opts.only.filter((m) => !['ours', 'nanogpt', 'rnn'].includes(m));
   if (bad.length || opts.only.length === 0) problems.push(`--only ${opts.only.join(',')} is invalid; expected a comma-separated subset of ours,nanogpt,rnn`);
+  if (opts.pytorchFloor !== undefined && !(Number.isInteger(opts.pytorchFloor) && opts.pytorchFloor >= 1)) {
+    problems.push(`--pytorch-floor ${opts.pytorchFloor} is invalid; expected the lesson GRU's chars per CPU-second at 1 thread below which PyTorch is refused, a positive integer`);
+  }
   if (problems.length) throw new QualityError(problems.join('; '));
   return opts;
 }
@@ -240,8 +245,9 @@ async function anchorTools() {
  * GRU at 1 thread: its BLAS and its speed against this CPU class's floor), then what torch
  * multiplies with and how its pools are sized in the environment nanoGPT and the RNN get.
  */
-async function checkPytorch(tools, env, threads) {
-  const floor = await tools.checkAnchor({ python: PYTHON, script: LESSON_PY, floorCorpus: path.join(WORKSPACE, CORPORA.nietzsche) }, log);
+async function checkPytorch(tools, env, threads, floorOverride) {
+  const given = floorOverride === undefined ? {} : { floor: floorOverride };
+  const floor = await tools.checkAnchor({ python: PYTHON, script: LESSON_PY, floorCorpus: path.join(WORKSPACE, CORPORA.nietzsche), ...given }, log);
   const probe = spawnSync(PYTHON, ['-c', `import json, sys; sys.path.insert(0, ${JSON.stringify(path.dirname(LESSON_PY))}); from lesson import blas_anchor; print('anchor ' + json.dumps(blas_anchor()))`], { env, encoding: 'utf8' });
   const problems = tools.anchorProblems(tools.parseAnchor(probe.stdout ?? ''), threads);
   if (problems.length) throw new QualityError(`PyTorch at ${threads} thread(s) is not a fair anchor, so nothing is trained: ${problems.join('; ')}`);
@@ -362,7 +368,7 @@ async function main(argv) {
     return result;
   };
   const tools = await anchorTools();
-  const anchor = opts.only.some((m) => m !== 'ours') ? await phase('PyTorch anchor check', async () => ({ seconds: NaN, ...(await checkPytorch(tools, env, opts.threads)) })) : null;
+  const anchor = opts.only.some((m) => m !== 'ours') ? await phase('PyTorch anchor check', async () => ({ seconds: NaN, ...(await checkPytorch(tools, env, opts.threads, opts.pytorchFloor)) })) : null;
   const nanogpt = opts.only.includes('nanogpt') ? await phase('nanoGPT warm-up', () => planNanogptRun({ dir, corpusFile, minutes: opts.minutes, env })) : null;
   if (nanogpt) checkNanogptSplit(nanogpt.dataDir, text, validText);
   const trained = {};
@@ -395,7 +401,7 @@ async function main(argv) {
     split: "nanoGPT's: the first int(n × 0.9) characters train, the rest is held out; text as written (newlines and case kept)",
     minutes: opts.minutes,
     threads: opts.threads,
-    anchor: anchor && { torch: anchor.torch, blas: anchor.blas, blasKind: anchor.blasKind, lessonGruCharsPerCpuSecond: anchor.lessonGru.charsPerCpuSecond, floor: anchor.floor.charsPerCpuSecond },
+    anchor: anchor && { torch: anchor.torch, blas: anchor.blas, blasKind: anchor.blasKind, lessonGruCharsPerCpuSecond: anchor.lessonGru.charsPerCpuSecond, floor: anchor.floor.charsPerCpuSecond, floorGiven: anchor.floor.explicit },
     evaluator: `tools/quality/evaluate.py: mean cross-entropy in nats per character of characters 2..n of the held-out text (${scores.scored} predictions), each model starting cold at its first character`,
     models,
     phases,

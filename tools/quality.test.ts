@@ -113,8 +113,10 @@ describe('the command line', () => {
     expect(parseArgs(['--corpus', 'sqlite3.h', '--minutes=0.5', '--threads', '1'])).toMatchObject({ corpus: 'sqlite3.h', minutes: 0.5, threads: 1, only: ['ours', 'nanogpt', 'rnn'] });
     expect(() => parseArgs([])).toThrow('--minutes is required (the wall-time budget of each model, e.g. 3)');
     expect(() => parseArgs(['--minutes', '0', '--threads', '0', '--only', 'ours,gpt4', '--fast'])).toThrow(
-      'unknown argument --fast; expected --corpus, --minutes, --threads, --out or --only; --minutes 0 is invalid; expected a number of minutes in (0, 1440]; --threads 0 is invalid; expected a positive integer; --only ours,gpt4 is invalid; expected a comma-separated subset of ours,nanogpt,rnn',
+      'unknown argument --fast; expected --corpus, --minutes, --threads, --out, --only or --pytorch-floor; --minutes 0 is invalid; expected a number of minutes in (0, 1440]; --threads 0 is invalid; expected a positive integer; --only ours,gpt4 is invalid; expected a comma-separated subset of ours,nanogpt,rnn',
     );
+    expect(parseArgs(['--minutes', '1', '--pytorch-floor', '9000']).pytorchFloor).toBe(9000);
+    expect(() => parseArgs(['--minutes', '1', '--pytorch-floor', '0'])).toThrow("--pytorch-floor 0 is invalid; expected the lesson GRU's chars per CPU-second at 1 thread below which PyTorch is refused, a positive integer");
     for (const bad of ['-3', 'NaN', '1e9', 'three']) expect(() => parseArgs(['--minutes', bad])).toThrow(/--minutes .* is invalid; expected a number of minutes in \(0, 1440\]/);
   });
 
@@ -143,6 +145,6 @@ const torchHere = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch']
       encoding: 'utf8',
       env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
     });
-    expect({ status: r.status, tail: r.stderr.split('\n').slice(-4).join('\n') }).toEqual({ status: 0, tail: expect.stringMatching(/Ran 12 tests[\s\S]*OK/) });
+    expect({ status: r.status, tail: r.stderr.split('\n').slice(-4).join('\n') }).toEqual({ status: 0, tail: expect.stringMatching(/Ran 13 tests[\s\S]*OK/) });
   }, 300_000);
 });

@@ -108,6 +108,13 @@ class CharRNN(nn.Module):
         self.decoder = nn.Linear(hidden, vocab)
         self.drop_in = LockedDropout(dropout)
         self.drop_out = LockedDropout(dropout)
+        if arch == 'lstm':
+            # Forget gates start open (bias 1; Jozefowicz et al. 2015), so memory lasts from the first steps.
+            hidden = self.rnn.hidden_size
+            with torch.no_grad():
+                for k in range(layers):
+                    getattr(self.rnn, f'bias_ih_l{k}')[hidden:2 * hidden].fill_(1.0)
+                    getattr(self.rnn, f'bias_hh_l{k}')[hidden:2 * hidden].zero_()
 
     def forward(self, tokens, state):
         out, state = self.rnn(self.drop_in(self.encoder(tokens)), state)

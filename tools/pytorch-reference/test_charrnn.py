@@ -42,6 +42,18 @@ class LockedDropoutTest(unittest.TestCase):
         self.assertTrue(torch.equal(drop(x), x))
 
 
+class ModelTest(unittest.TestCase):
+    def test_lstm_forget_gates_start_at_bias_1_and_nothing_else_changes(self):
+        torch.manual_seed(0)
+        m = charrnn.CharRNN('lstm', 10, 4, 6, 2, 0.1)
+        for k in range(2):
+            b_ih, b_hh = getattr(m.rnn, f'bias_ih_l{k}'), getattr(m.rnn, f'bias_hh_l{k}')
+            self.assertTrue(torch.equal(b_ih[6:12] + b_hh[6:12], torch.ones(6)))  # gate rows i, f, g, o: f is 6..11
+            for rows in (slice(0, 6), slice(12, 24)):
+                self.assertTrue(bool((b_ih[rows] != 1).all()) and bool((b_hh[rows] != 0).all()))
+        self.assertEqual(sorted(n for n, _ in m.named_parameters()), sorted(evaluate.CharRNN('lstm', 10, 4, 6, 2).state_dict()))
+
+
 class RunTest(unittest.TestCase):
     def test_a_short_run_writes_a_contract_1_checkpoint_the_evaluator_loads(self):
         text = ''.join(f'line {i % 17}: Some Text.\n' for i in range(400))
