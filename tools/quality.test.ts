@@ -139,12 +139,12 @@ describe('the command line', () => {
 // tools/pytorch-reference/test_charrnn.py), run here where Debian's python3-torch is.
 const torchHere = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 (torchHere ? describe : describe.skip)('the evaluator and the PyTorch RNN (Python tests, need /usr/bin/python3 with torch)', () => {
-  test('they pass: stateful RNN scoring, sliding transformer windows, the safetensors reader, samples without special tokens, the RNN\'s schedule, locked dropout and contract-1 checkpoint', () => {
+  test('they pass: stateful RNN scoring, sliding transformer windows, the safetensors reader, samples without special tokens, a nanoGPT run directory scored through the command (stdout only JSON), the RNN\'s schedule, locked dropout, LSTM forget bias and contract-1 checkpoint', () => {
     const r = spawnSync(PYTHON, ['-m', 'unittest', 'tools/quality/test_evaluate.py', 'tools/pytorch-reference/test_charrnn.py'], {
       cwd: WORKSPACE,
       encoding: 'utf8',
       env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
     });
-    expect({ status: r.status, tail: r.stderr.split('\n').slice(-4).join('\n') }).toEqual({ status: 0, tail: expect.stringMatching(/Ran 13 tests[\s\S]*OK/) });
+    expect({ status: r.status, tail: r.stderr.split('\n').slice(-4).join('\n') }).toEqual({ status: 0, tail: expect.stringMatching(/Ran 14 tests[\s\S]*OK/) });
   }, 300_000);
 });

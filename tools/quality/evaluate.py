@@ -28,6 +28,7 @@ context, sample, ...}]}. Samples are --sample-chars characters drawn at --temper
 seeded generator after the validation text's first --prompt-chars characters.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -164,7 +165,8 @@ def load_nanogpt(directory):
     sys.path.insert(0, NANOGPT)
     from model import GPT, GPTConfig  # nanoGPT's own model definition, vendored as-is
     checkpoint = torch.load(os.path.join(directory, 'ckpt.pt'), map_location='cpu')
-    model = GPT(GPTConfig(**checkpoint['model_args']))
+    with contextlib.redirect_stdout(sys.stderr):  # GPT() prints its size and an attention warning; stdout is this script's JSON
+        model = GPT(GPTConfig(**checkpoint['model_args']))
     state = {k[len('_orig_mod.'):] if k.startswith('_orig_mod.') else k: v for k, v in checkpoint['model'].items()}
     model.load_state_dict(state)
     model.eval()

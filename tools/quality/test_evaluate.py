@@ -1,7 +1,10 @@
 """Tests of evaluate.py against references computed another way (run: /usr/bin/python3 -m unittest tools/quality/test_evaluate.py)."""
+import contextlib
 import json
 import os
+import pickle
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -133,6 +136,29 @@ class TransformerTest(unittest.TestCase):
             expected = self.reference(lambda p: next(s for s in starts if s + self.block >= p))
             with self.subTest(stride=stride):
                 self.assertAlmostEqual(evaluate.score_transformer(self.model, self.ids, self.block, stride, batch=3), expected, places=6)
+
+    def test_the_command_prints_only_json_for_a_nanogpt_out_dir(self):
+        # nanoGPT's layout: <run>/out/ckpt.pt and <run>/data/meta.pkl (prepare.py's itos).
+        vocab = sorted(set(TEXT))
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, 'out'))
+            os.makedirs(os.path.join(d, 'data'))
+            args = dict(block_size=self.block, vocab_size=len(vocab), n_layer=1, n_head=2, n_embd=8, dropout=0.0, bias=True)
+            with contextlib.redirect_stdout(sys.stderr):
+                model = GPT(GPTConfig(**args))
+            torch.save({'model': model.state_dict(), 'model_args': args, 'iter_num': 16, 'best_val_loss': torch.tensor(2.5)}, os.path.join(d, 'out', 'ckpt.pt'))
+            with open(os.path.join(d, 'data', 'meta.pkl'), 'wb') as f:
+                pickle.dump({'vocab_size': len(vocab), 'itos': dict(enumerate(vocab)), 'stoi': {c: i for i, c in enumerate(vocab)}}, f)
+            with open(os.path.join(d, 'valid.txt'), 'w') as f:
+                f.write(TEXT[:40])
+            r = subprocess.run([sys.executable, os.path.join(HERE, 'evaluate.py'), '--valid', os.path.join(d, 'valid.txt'), '--sample-chars', '5', f'nanogpt:{os.path.join(d, "out")}'],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = json.loads(r.stdout)  # nothing but the JSON on stdout
+            ids = [vocab.index(c) for c in TEXT[:40]]
+            model.eval()
+            self.assertAlmostEqual(out['models'][0]['loss'] * 39, evaluate.score_transformer(model, ids, self.block, 1), places=4)
+            self.assertEqual((out['scored'], out['models'][0]['iterNum'], out['models'][0]['ownBestValLoss'], len(out['models'][0]['sample'])), (39, 16, 2.5, 5))
 
     def test_a_text_shorter_than_the_block(self):
         ids = self.ids[:5]
