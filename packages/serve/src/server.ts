@@ -127,7 +127,7 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const serveError = toServeError(error, request.body, (context) => (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context ?? 'body']);
+    const serveError = toServeError(error, request, (context) => (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context ?? 'body']);
     if (serveError.status >= 500) resolved.logger.warn(`@charrnn/serve: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
     void reply.code(serveError.status).headers(serveError.headers).send(serveError.toBody());
   });

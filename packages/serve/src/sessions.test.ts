@@ -55,6 +55,9 @@ describe('sessions', () => {
     expect(snapshot.body.hiddenSize).toBe(server.models[0].info.hiddenSize);
     const asArrays = await getJson<GeneratorSnapshot>(`${url}/v1/sessions/${id}/state?encoding=array`);
     expect(asArrays.body.h).toHaveLength(server.models[0].info.hiddenSize);
+    const bogus = await getJson<OpenAIErrorBody>(`${url}/v1/sessions/${id}/state?encoding=bogus`);
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.error).toMatchObject({ message: `encoding is "bogus"; expected 'base64' (the default) or 'array'`, param: 'encoding' });
 
     // No seed: both continue the random stream the first request left.
     const generator = await CharGenerator.load(bytes, { backend: 'cpu' });

@@ -61,8 +61,16 @@ export function describeValue(value: unknown): string {
 /** The route's schema for a part of the request ('body', 'querystring', 'params'). */
 export type RouteSchema = (context: string | undefined) => unknown;
 
-function validationError(issue: ValidationIssue, body: unknown, context: string | undefined, routeSchema: RouteSchema): InvalidRequestError {
+/** The parts of a request that validation reads. */
+export interface RequestParts {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+}
+
+function validationError(issue: ValidationIssue, request: RequestParts, context: string | undefined, routeSchema: RouteSchema): InvalidRequestError {
   const schema = routeSchema(context);
+  const body = context === 'querystring' ? request.query : context === 'params' ? request.params : request.body;
   const parent = fieldPath(issue.instancePath);
   const where = context === 'querystring' ? 'query parameter' : 'field';
   if (issue.keyword === 'additionalProperties') {
@@ -97,10 +105,10 @@ function mostSpecific(issues: readonly ValidationIssue[]): ValidationIssue {
 }
 
 /** Any error → the ServeError to answer with. */
-export function toServeError(error: unknown, body: unknown, routeSchema: RouteSchema = () => undefined): ServeError {
+export function toServeError(error: unknown, request: RequestParts, routeSchema: RouteSchema = () => undefined): ServeError {
   if (error instanceof ServeError) return error;
   const e = error as FrameworkError;
-  if (e?.validation !== undefined && e.validation.length > 0) return validationError(mostSpecific(e.validation), body, e.validationContext, routeSchema);
+  if (e?.validation !== undefined && e.validation.length > 0) return validationError(mostSpecific(e.validation), request, e.validationContext, routeSchema);
   if (error instanceof InvalidPromptError) return new InvalidRequestError(error.message, 'prompt', 'invalid_prompt');
   if (error instanceof InvalidStateError) return new InvalidRequestError(error.message, 'state', 'invalid_state');
   switch (e?.code) {
