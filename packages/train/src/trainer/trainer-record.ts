@@ -1,7 +1,7 @@
 // trainer.json checked field by field before a run resumes from it: a record that is edited, cut
 // or from another version would otherwise steer the loop (a batch of −5 trains 11 extra steps).
 // Browser-safe: the page's trainer resumes through the same check.
-import { ARCHS } from '@charrnn/contract';
+import { ARCHS, TEXT_MODES } from '@charrnn/contract';
 import { regularizationOf } from '../engine/regularization.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizer.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
@@ -74,7 +74,8 @@ const OPTION_RULES: { [K in keyof Required<FitOptions>]: Rule } = {
   seed: integer(0),
   maxBatches: nullOr(integer(1)),
   minFreq: integer(1),
-  lower: boolean,
+  text: optional(oneOf(TEXT_MODES)),
+  lower: optional(boolean),
   validFraction: number(0, 1, true),
   allowControlChars: optional(boolean),
   engine: optional(oneOf(ENGINE_CHOICES)),
