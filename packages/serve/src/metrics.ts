@@ -1,8 +1,10 @@
 /**
  * Prometheus metrics (prom-client, text format 0.0.4 at GET /metrics). Each server has its own
- * registry, so several servers in one process (tests) never share counters.
+ * registry, so several servers in one process (tests) never share counters. prom-client's default
+ * metrics add the process_* and nodejs_* series (CPU, resident memory, open file descriptors,
+ * event-loop lag, heap, GC).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CutReason, SchedulerObserver } from './scheduler/scheduler.js';
 
 /** The `reason` label of charrnn_cancelled_streams_total. */
@@ -21,9 +23,43 @@ export class ServerMetrics {
   private readonly cancelled: Counter<'model' | 'reason'>;
   private readonly batchSize: Histogram<'model'>;
   private readonly stepSeconds: Histogram<'model'>;
+  private readonly requestSeconds: Histogram<'route'>;
+  private readonly queueSeconds: Histogram<'model'>;
+  private readonly firstTokenSeconds: Histogram<'model'>;
+  private readonly perTokenSeconds: Histogram<'model'>;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const latency = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+    this.requestSeconds = new Histogram({
+      name: 'charrnn_request_duration_seconds',
+      help: 'Time from a request to the end of its response (streams included), by route',
+      labelNames: ['route'],
+      buckets: latency,
+      registers,
+    });
+    this.queueSeconds = new Histogram({
+      name: 'charrnn_queue_seconds',
+      help: 'Time a stream waited for a slot, by model',
+      labelNames: ['model'],
+      buckets: [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.firstTokenSeconds = new Histogram({
+      name: 'charrnn_time_to_first_token_seconds',
+      help: 'Time from submitting a stream to its first character (queue and prompt included), by model',
+      labelNames: ['model'],
+      buckets: latency,
+      registers,
+    });
+    this.perTokenSeconds = new Histogram({
+      name: 'charrnn_time_per_output_token_seconds',
+      help: "Mean time between a stream's characters, once per stream of two or more, by model",
+      labelNames: ['model'],
+      buckets: [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1],
+      registers,
+    });
     this.requests = new Counter({
       name: 'charrnn_requests_total',
       help: 'HTTP requests, by route and status code (499: the client closed the connection first)',
@@ -84,8 +120,9 @@ export class ServerMetrics {
     });
   }
 
-  request(route: string, status: number): void {
+  request(route: string, status: number, seconds: number): void {
     this.requests.inc({ route, status: String(status) });
+    this.requestSeconds.observe({ route }, seconds);
   }
 
   /** The scheduler's hook for one model; label children are looked up once, not per step. */
@@ -94,7 +131,13 @@ export class ServerMetrics {
     const seconds = this.stepSeconds.labels(model);
     const chars = this.characters.labels(model);
     const cancelled = this.cancelled;
+    const queue = this.queueSeconds.labels(model);
+    const first = this.firstTokenSeconds.labels(model);
+    const perToken = this.perTokenSeconds.labels(model);
     return {
+      queued: (s) => queue.observe(s),
+      firstToken: (s) => first.observe(s),
+      perToken: (s) => perToken.observe(s),
       cut(reason) {
         cancelled.inc({ model, reason: CUT_LABELS[reason] });
       },

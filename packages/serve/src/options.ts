@@ -97,6 +97,16 @@ export interface ServerOptions {
   sessionDir?: string;
   /** How often sessions are saved to `sessionDir`. Default 60 s. */
   sessionSaveSeconds?: number;
+  /**
+   * API keys: every /v1 request must send `Authorization: Bearer <one of them>` (compared in
+   * constant time by @fastify/bearer-auth); /health and /metrics stay open. Default: none, no auth.
+   */
+  apiKeys?: readonly string[];
+  /**
+   * Origins whose web pages may call the API (CORS, @fastify/cors): exact origins such as
+   * `https://example.com`, or `*` for any. Default: none (no CORS headers).
+   */
+  corsOrigins?: readonly string[];
   /** Where the server reports what it chose (backend fallback). Default console. */
   logger?: Logger;
   /** Log every request (Fastify's pino logger, JSON lines on stdout). Default false. */
@@ -117,6 +127,8 @@ export interface ResolvedServerOptions {
   defaults: Readonly<SamplingDefaults>;
   chatTemplate: Readonly<ChatTemplate>;
   drainSeconds: number;
+  apiKeys: readonly string[];
+  corsOrigins: readonly string[];
   sessionDir: string | undefined;
   sessionSaveSeconds: number;
   logger: Logger;
@@ -136,6 +148,8 @@ const OPTION_KEYS = new Set([
   'defaults',
   'chatTemplate',
   'drainSeconds',
+  'apiKeys',
+  'corsOrigins',
   'sessionDir',
   'sessionSaveSeconds',
   'logger',
@@ -151,6 +165,18 @@ function bad(name: string, value: unknown, valid: string): never {
 function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) bad(name, value, `an integer in [${min}, ${max}]`);
   return value;
+}
+
+function strings(name: string, value: unknown, valid: (s: string) => boolean, expected: string): readonly string[] {
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value)) bad(name, value, `an array of ${expected}`);
+  value.forEach((v, i) => {
+    if (typeof v === 'string' && valid(v)) return;
+    // A key is never echoed in a message.
+    if (name === 'apiKeys') throw new ServerOptionError(`option ${name}[${i}] is a ${typeof v} of length ${String((v as string)?.length)}; expected ${expected}`);
+    bad(`${name}[${i}]`, v, expected);
+  });
+  return Object.freeze([...(value as string[])]);
 }
 
 function seconds(name: string, value: unknown, min: number, max: number): number {
@@ -206,6 +232,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     defaults,
     chatTemplate: Object.freeze(resolveChatTemplate(options.chatTemplate)),
     drainSeconds: seconds('drainSeconds', options.drainSeconds ?? 30, 0, 3600),
+    apiKeys: strings('apiKeys', options.apiKeys, (k) => /^[\x21-\x7e]{16,256}$/.test(k), 'API keys of 16 to 256 printable ASCII characters without spaces'),
+    corsOrigins: strings('corsOrigins', options.corsOrigins, (o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), "origins such as https://example.com (scheme and host, no path), or '*'"),
     sessionDir: options.sessionDir === undefined ? undefined : typeof options.sessionDir === 'string' && options.sessionDir !== '' ? options.sessionDir : bad('sessionDir', options.sessionDir, 'a directory path'),
     sessionSaveSeconds: seconds('sessionSaveSeconds', options.sessionSaveSeconds ?? 60, 1, 86_400),
     logger: options.logger ?? console,

@@ -5,10 +5,12 @@
  * 400 naming it), and enforces the body size limit; JSON is parsed here, refusing invalid UTF-8
  * and prototype-poisoning keys.
  */
+import bearerAuth from '@fastify/bearer-auth';
+import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nodeRuntime } from '@charrnn/infer-web/node';
-import { InvalidRequestError, NotFoundError, ServerClosingError } from './errors.js';
+import { InvalidRequestError, NotFoundError, ServeError, ServerClosingError } from './errors.js';
 import { handleCompletion } from './http/completions.js';
 import type { ServerContext } from './http/context.js';
 import { toServeError } from './http/error-mapping.js';
@@ -140,9 +142,33 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
   // While draining, the API answers 503 (the listener stays open, so no client sees a reset);
   // /health says 'closing' so a load balancer stops sending, /metrics keeps answering.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
-    reply.raw.once('close', () => metrics.request(request.routeOptions.url ?? 'unmatched', reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED));
+    const t0 = performance.now();
+    reply.raw.once('close', () =>
+      metrics.request(request.routeOptions.url ?? 'unmatched', reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED, (performance.now() - t0) / 1000),
+    );
     done(ctx.closing && request.url.startsWith('/v1/') ? new ServerClosingError() : undefined);
   });
+
+  // CORS first, so a browser's preflight (OPTIONS, which carries no credentials) is answered
+  // before the key check.
+  if (resolved.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: resolved.corsOrigins.includes('*') ? '*' : [...resolved.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      exposedHeaders: ['x-charrnn-session', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  if (resolved.apiKeys.length > 0) {
+    const unauthorized = new ServeError(401, 'missing or wrong API key: send the header Authorization: Bearer <key>', 'invalid_request_error', 'invalid_api_key');
+    await app.register(bearerAuth, { keys: new Set(resolved.apiKeys), addHook: false, verifyErrorLogLevel: 'info' });
+    // Any failure (no header, another scheme, a wrong key) is OpenAI's 401, which its clients raise as AuthenticationError.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.url.startsWith('/v1/')) app.verifyBearerAuth!(request, reply, (error) => done(error === undefined ? undefined : unauthorized));
+      else done();
+    });
+  }
 
   app.get('/health', async (_request, reply) => {
     if (ctx.closing) return reply.code(503).header('retry-after', '1').send({ status: 'closing' });

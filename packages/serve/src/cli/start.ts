@@ -12,6 +12,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Server option → the flag that sets it, so that an option error names the flag. */
 const OPTION_FLAGS: Record<string, string> = {
+  apiKeys: '--api-key',
+  corsOrigins: '--cors-origin',
   drainSeconds: '--drain-seconds',
   sessionDir: '--session-dir',
   sessionSaveSeconds: '--session-save-seconds',
@@ -45,6 +47,8 @@ const program = new Command('charrnn-serve')
   .option('--drain-seconds <n>', 'on SIGTERM/SIGINT: new requests get 503 at once, running ones get this long to finish', integerFlag(0, 3600), 30)
   .option('--session-dir <dir>', 'keep sessions across restarts: saved here on shutdown and every --session-save-seconds, restored on start')
   .option('--session-save-seconds <n>', 'how often sessions are saved to --session-dir', integerFlag(1, 86_400), 60)
+  .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 (repeatable; also CHARRNN_API_KEYS, comma-separated, which keeps keys out of ps)', collect)
+  .option('--cors-origin <origin>', "let web pages from this origin call the API (repeatable; '*' for any)", collect)
   .option('--chat-template <file.json>', 'how /v1/chat/completions joins messages into a prompt: {"message": "{role}: {content}\\n", "generation": "assistant: ", "stop": ["\\n"]} (the default)');
 for (const [key, flag, help] of LIMIT_FLAGS) program.option(flag, help, integerFlag(key === 'maxQueue' ? 0 : 1), DEFAULT_LIMITS[key]);
 for (const [key, flag] of LIMIT_FLAGS) OPTION_FLAGS[`limits.${key}`] = flag.split(' ')[0];
@@ -70,6 +74,8 @@ type Flags = {
   sessionDir?: string;
   sessionSaveSeconds: number;
   chatTemplate?: string;
+  apiKey?: string[];
+  corsOrigin?: string[];
 } & ServerLimits &
   Record<string, unknown>;
 const flags = program.opts<Flags>();
@@ -100,8 +106,11 @@ try {
       throw new Error(`--chat-template ${flags.chatTemplate} is not valid JSON; expected {"message": "...{content}...", "generation": "...", "stop": [...]}`);
     }
   }
+  const apiKeys = [...(flags.apiKey ?? []), ...(process.env.CHARRNN_API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '')];
   const server = await createServer({
     chatTemplate,
+    apiKeys,
+    corsOrigins: flags.corsOrigin,
     models,
     host: flags.host,
     port: flags.port,

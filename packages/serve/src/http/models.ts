@@ -21,6 +21,8 @@ export interface ModelObject {
     lower: boolean;
     /** How prompts' line breaks are read: 'faithful' (kept) or 'lesson' (dropped). */
     text: TextMode;
+    /** SHA-256 of the ONNX file: which weights these are (saved sessions are tied to it). */
+    sha256: string;
   };
 }
 
@@ -43,6 +45,7 @@ export function describeModel(model: ServedModel): ModelObject {
       vocab: info.vocab,
       lower: info.lower,
       text: info.text,
+      sha256: model.sha256,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { emptyStreamState, Rng, type StreamState } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { demoModel, openModel, referenceTexts, smallModel, type OpenModel, type ReferenceCase } from '../test-helpers/models.js';
-import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { NO_OBSERVER, Scheduler, type SchedulerOptions } from './scheduler.js';
 import type { StreamResult, StreamSink, StreamSpec } from './stream.js';
 
 const OPTIONS: SchedulerOptions = { maxStreams: 64, maxQueue: 256, primeChars: 256, flushIntervalMs: 1 };
@@ -79,7 +79,7 @@ describe('Scheduler (continuous batching) on the demo model', () => {
     // size every few steps, and prompts are primed between steps.
     const collected = all.map(() => collect());
     let steps = 0;
-    const observed = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS, { step: () => steps++, generated: () => undefined, cut: () => undefined });
+    const observed = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS, { ...NO_OBSERVER, step: () => steps++ });
     observed.submit(all.slice(0, 20).map((c, i) => spec(model, c, collected[i].sink)));
     await new Promise((r) => setTimeout(r, 5));
     observed.submit(all.slice(20, 45).map((c, i) => spec(model, c, collected[20 + i].sink)));

@@ -43,7 +43,23 @@ export interface SchedulerObserver {
   generated(chars: number): void;
   /** A stream ended before its length or stop string: why. */
   cut(reason: CutReason): void;
+  /** A stream got its slot after waiting `seconds` in the queue (0 if there was a free slot). */
+  queued(seconds: number): void;
+  /** A stream's first character came `seconds` after it was submitted (queue and prompt included). */
+  firstToken(seconds: number): void;
+  /** A stream of two or more characters ended: the mean time between its characters. */
+  perToken(seconds: number): void;
 }
+
+/** An observer that records nothing. */
+export const NO_OBSERVER: SchedulerObserver = {
+  step: () => undefined,
+  generated: () => undefined,
+  cut: () => undefined,
+  queued: () => undefined,
+  firstToken: () => undefined,
+  perToken: () => undefined,
+};
 
 /** Why a stream was cut short. */
 export type CutReason = Exclude<StreamEnd, 'length' | 'stop'>;
@@ -74,7 +90,7 @@ export class Scheduler {
     readonly info: ModelInfo,
     private readonly tokenizer: Tokenizer,
     readonly options: SchedulerOptions,
-    private readonly observer: SchedulerObserver = { step: () => undefined, generated: () => undefined, cut: () => undefined },
+    private readonly observer: SchedulerObserver = NO_OBSERVER,
   ) {
     this.batch = new BatchState(info.numLayers, info.hiddenSize, hasState(info.arch, 'c'));
     this.bigIds = info.vocab.map((_, i) => BigInt(i));
@@ -187,7 +203,11 @@ export class Scheduler {
   }
 
   private admit(): void {
-    while (this.queue.length > 0 && this.live.length < this.options.maxStreams) this.live.push(this.queue.shift()!);
+    while (this.queue.length > 0 && this.live.length < this.options.maxStreams) {
+      const stream = this.queue.shift()!;
+      this.observer.queued((performance.now() - stream.submittedAt) / 1000);
+      this.live.push(stream);
+    }
   }
 
   /** Ends cancelled streams and frees their slots. */
@@ -217,6 +237,10 @@ export class Scheduler {
       }
       const id = s.sampler.sample(s.logits, 0, s.rng, s.count, 0, s.generated);
       chars++;
+      if (s.count === 0) {
+        s.firstTokenAt = performance.now();
+        this.observer.firstToken((s.firstTokenAt - s.submittedAt) / 1000);
+      }
       const reason = s.accept(id, this.tokenizer.decodeOne(id));
       if (reason !== null) this.leave(i, reason);
     }
@@ -343,6 +367,7 @@ export class Scheduler {
     s.ended = true;
     if (reason === 'stop') s.cutStop();
     else if (reason !== 'length') this.observer.cut(reason);
+    if (s.count >= 2) this.observer.perToken((performance.now() - s.firstTokenAt) / 1000 / (s.count - 1));
     const rest = s.takeUnsent(true);
     if (rest.text !== '') s.sink.push(rest.text, rest.from, rest.to);
     const result: StreamResult = { text: s.text, tokens: s.count, reason, state: s.finalState(), rng: s.rng };

@@ -94,6 +94,9 @@ export class LiveStream implements BatchRow {
   cancelled: Exclude<StreamEnd, 'length' | 'stop'> | null = null;
   error: Error | undefined;
   count = 0;
+  /** performance.now() at submit, at the first character (0 before), for the latency metrics. */
+  readonly submittedAt = performance.now();
+  firstTokenAt = 0;
   /** The ids generated so far (the penalties read them). */
   readonly generated: number[] = [];
   /** Everything generated (the stop string is cut off when the stream ends on one). */
