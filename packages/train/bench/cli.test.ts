@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { EMBEDDED_CORPUS_PATH } from '@charrnn/data/node';
 import { bundleCli, runCli } from '../../../tools/cli-under-test.mjs';
 import { parsePytorchOutput } from './pytorch.js';
+import { bundleWorker } from '../src/engine/test-helpers/worker-bundle.js';
 
 let cli: string;
 let dir: string;
@@ -16,6 +17,8 @@ const quick = ['--corpus', EMBEDDED_CORPUS_PATH, '--embed', '8', '--hidden', '16
 
 beforeAll(async () => {
   cli = await bundleCli(fileURLToPath(new URL('./cli.ts', import.meta.url)));
+  // The data-parallel engine's worker module, beside the CLI as a build has it.
+  await bundleWorker(fileURLToPath(new URL('../src/ort/parallel-worker.ts', import.meta.url)), ['onnxruntime-node', 'onnxruntime-common'], path.join(path.dirname(cli), 'parallel-worker.js'));
   dir = await mkdtemp(path.join(tmpdir(), 'charrnn-bench-cli-'));
 }, 60_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -80,6 +83,15 @@ describe('train:bench', () => {
     expect(calls[0]).toMatch(new RegExp(`^${script} \\S+/nietzsche\\.txt --arch gru --embed 42 --hidden 256 --layers 1 --bs 64 --bptt 8 --max-batches 200 --threads 1 --no-valid$`));
     expect(calls[1]).toMatch(new RegExp(`^${script} ${EMBEDDED_CORPUS_PATH} --arch lstm --embed 8 --hidden 16 --layers 2 --bs 4 --bptt 8 --max-batches 7 --threads 1 --no-valid$`));
     expect(calls[2]).toMatch(/--threads 2 --no-valid$/);
+  }, 120_000);
+
+  test('--workers 3 --threads 1 measures the data-parallel ONNX Runtime engine and reports both counts', async () => {
+    const r = await runCli(cli, [...quick, '--device', 'cpu', '--workers', '3', '--threads', '1', '--no-pytorch']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { engine: string; engineLog: string[]; workers: number; threads: number; charsPerSecond: number };
+    expect(report).toMatchObject({ engine: 'onnxruntime-node (cpu, 3 data-parallel workers)', workers: 3, threads: 1 });
+    expect(report.engineLog).toEqual(['using onnxruntime-node on the CPU: 3 data-parallel workers (1 intra-op thread each)']);
+    expect(report.charsPerSecond).toBeGreaterThan(0);
   }, 120_000);
 
   test('refuses a PyTorch that multiplies with the reference BLAS, naming it, before it measures anything', async () => {

@@ -116,7 +116,8 @@ export async function checkAnchor(pytorch: Pick<NonNullable<BenchOptions['pytorc
 async function engineFor(o: BenchOptions, config: ModelConfig): Promise<{ name: string; log: string[]; factory: EngineFactory; wasm: BenchReport['wasm']; dispose?: () => Promise<void> }> {
   if (o.engine === 'ort') {
     const ort = await ortNodeEngine({ device: o.device, threads: o.threads, workers: o.workers });
-    return { name: `onnxruntime-node (${ort.provider})`, log: ort.log, factory: ort.factory, wasm: null };
+    const parallel = ort.provider === 'cpu' && o.workers > 1 ? `, ${o.workers} data-parallel workers` : '';
+    return { name: `onnxruntime-node (${ort.provider}${parallel})`, log: ort.log, factory: ort.factory, wasm: null };
   }
   const backend = await selectBackend(o.backend);
   let wasm: BenchReport['wasm'] = null;

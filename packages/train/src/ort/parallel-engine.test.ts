@@ -231,6 +231,22 @@ describe('data-parallel ONNX Runtime engine in the training loop', () => {
 describe('data-parallel ONNX Runtime engine failures', () => {
   const init = initOf(configOf('gru', 1, 0), 'adam', null);
 
+  test('a call while another is running is refused, and the running one completes', async () => {
+    const engine = await ParallelOrtEngine.create(init, { workers: 2, workerUrl: worker.url });
+    try {
+      engine.resetState(STREAMS);
+      const [batch] = windows([5]);
+      const first = engine.trainStep(batch, 0.02, new Rng(1));
+      await expect(engine.trainStep(batch, 0.02, new Rng(1))).rejects.toThrow(
+        new ParallelOrtError('the data-parallel engine is still running a request: await each call before the next'),
+      );
+      expect(Number.isFinite((await first).loss)).toBe(true);
+      expect((await engine.getOptimizerState()).scalars.step).toBe(1);
+    } finally {
+      await engine.dispose();
+    }
+  }, 60_000);
+
   test('a worker count that is not a positive integer is refused', async () => {
     await expect(ParallelOrtEngine.create(init, { workers: 0, workerUrl: worker.url })).rejects.toThrow(
       new ParallelOrtError('workers is 0, expected an integer ≥ 1 (data-parallel worker threads)'),

@@ -103,6 +103,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   private state: SharedState | null = null;
   private failure: ParallelOrtError | null = null;
   private disposed = false;
+  private busy = false;
 
   private constructor(
     readonly config: ModelConfig,
@@ -204,6 +205,9 @@ export class ParallelOrtEngine implements TrainingEngine {
   private async all(requests: WorkerRequest[], transfers: ArrayBuffer[][]): Promise<WorkerReply[]> {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new ParallelOrtError('the data-parallel engine was disposed');
+    // The workers hold one request each: calls are sequential, as the training loop makes them.
+    if (this.busy) throw new ParallelOrtError('the data-parallel engine is still running a request: await each call before the next');
+    this.busy = true;
     // Referenced while working, so that the process waits for the replies; idle workers keep no process alive.
     for (const h of this.handles) h.worker.ref();
     try {
@@ -213,6 +217,7 @@ export class ParallelOrtEngine implements TrainingEngine {
       if (replies.some((r) => r.type === 'stopped')) throw this.fail('an onnxruntime worker stopped');
       return replies;
     } finally {
+      this.busy = false;
       for (const h of this.handles) h.worker.unref();
     }
   }
