@@ -14,7 +14,7 @@ training text's characters by code point; a validation character the training te
 as '<unk>'. The run ends when M minutes have passed since this process started (so startup and
 the final save count), and writes DIR/model.safetensors in contract 1's names and layouts
 (docs/checkpoint.md: encoder.weight, rnn.weight_ih_l{k} ..., decoder.weight/bias and the
-charrnn.config / charrnn.vocab / charrnn.lower metadata) and DIR/train.json (recipe, steps,
+charrnn.config / charrnn.vocab / charrnn.lower / charrnn.text metadata) and DIR/train.json (recipe, steps,
 characters trained, validation checks). DIR must not exist.
 
 Threads: --threads sizes torch's pool; OpenBLAS's and OpenMP's are sized by OPENBLAS_NUM_THREADS
@@ -252,7 +252,7 @@ def main():
     config = {'arch': a.arch, 'vocabSize': len(vocab), 'embeddingDim': a.embed, 'hiddenSize': a.hidden, 'numLayers': a.layers, 'dropout': a.dropout if a.layers > 1 else 0}
     order = ['encoder.weight'] + [k for k in state_dict if k.startswith('rnn.')] + ['decoder.weight', 'decoder.bias']
     write_safetensors(os.path.join(a.out, 'model.safetensors'), [(k, state_dict[k]) for k in order],
-                      {'charrnn.config': json.dumps(config), 'charrnn.vocab': json.dumps(vocab, ensure_ascii=False), 'charrnn.lower': 'false'})
+                      {'charrnn.config': json.dumps(config), 'charrnn.vocab': json.dumps(vocab, ensure_ascii=False), 'charrnn.lower': 'false', 'charrnn.text': 'faithful'})
     recipe = {k: getattr(a, k) for k in ('arch', 'embed', 'hidden', 'layers', 'dropout', 'bs', 'bptt', 'lr', 'min_lr', 'warmup', 'clip', 'seed', 'threads')}
     report = {'recipe': recipe, 'params': params, 'steps': step, 'charsTrained': chars, 'epochs': chars / (rows * a.bs),
               'bestValidLoss': best_loss, 'checks': history, 'seconds': time.time() - STARTED}

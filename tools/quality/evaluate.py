@@ -116,6 +116,9 @@ def load_charrnn(directory):
     vocab = json.loads(metadata['charrnn.vocab'])
     if metadata.get('charrnn.lower') == 'true':
         raise EvaluationError(f'{path} was trained on lower-cased text (charrnn.lower "true"); the held-out text is scored as written, so train it with case kept')
+    # Absent means the lesson's text (lines joined, no line breaks), as for checkpoints written before text modes.
+    if metadata.get('charrnn.text', 'lesson') != 'faithful':
+        raise EvaluationError(f'{path} was trained on the lesson\'s joined lines (charrnn.text {json.dumps(metadata.get("charrnn.text"))}, expected "faithful"); the held-out text is scored as written, line breaks included')
     model = CharRNN(config['arch'], config['vocabSize'], config['embeddingDim'], config['hiddenSize'], config['numLayers'])
     model.load_state_dict(tensors, strict=True)
     model.eval()

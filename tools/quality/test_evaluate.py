@@ -56,14 +56,15 @@ class SafetensorsTest(unittest.TestCase):
 
 
 class RnnTest(unittest.TestCase):
-    def checkpoint(self, d, arch, layers, lower='false'):
+    def checkpoint(self, d, arch, layers, lower='false', text='faithful'):
         torch.manual_seed(1)
         vocab = ['<unk>', '<pad>'] + sorted(set(TEXT) - {'z', 'q'})
         model = evaluate.CharRNN(arch, len(vocab), 5, 7, layers)
         state = model.state_dict()
         config = {'arch': arch, 'vocabSize': len(vocab), 'embeddingDim': 5, 'hiddenSize': 7, 'numLayers': layers, 'dropout': 0}
         write_safetensors(os.path.join(d, 'model.safetensors'), list(state.items()),
-                          {'charrnn.config': json.dumps(config), 'charrnn.vocab': json.dumps(vocab), 'charrnn.lower': lower})
+                          {'charrnn.config': json.dumps(config), 'charrnn.vocab': json.dumps(vocab), 'charrnn.lower': lower,
+                           **({'charrnn.text': text} if text else {})})
         return model, vocab
 
     def test_stateful_loss_equals_one_pass_over_the_whole_text(self):
@@ -98,6 +99,13 @@ class RnnTest(unittest.TestCase):
             out = evaluate.sample_rnn(model, config, [2, 3], 200, 1.0, torch.Generator().manual_seed(0), evaluate.special_mask(vocab))
             self.assertEqual(len(out), 200)
             self.assertTrue(all(i >= 2 for i in out), out)
+
+    def test_a_lesson_text_model_is_refused_also_when_the_key_is_absent(self):
+        for text, shown in (('lesson', '"lesson"'), (None, 'null')):
+            with self.subTest(text=text), tempfile.TemporaryDirectory() as d:
+                self.checkpoint(d, 'gru', 1, text=text)
+                with self.assertRaisesRegex(evaluate.EvaluationError, f'joined lines \\(charrnn.text {shown}, expected "faithful"\\)'):
+                    evaluate.load_charrnn(d)
 
     def test_unknown_characters_without_unk_are_refused(self):
         with self.assertRaisesRegex(evaluate.EvaluationError, r'2 characters of the held-out text are not in its vocabulary \("qz"\)'):
