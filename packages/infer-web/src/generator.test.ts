@@ -266,6 +266,13 @@ describe('CharGenerator over a fake session', () => {
       expect(() => a.setState({ ...snapshot, h: encode(h) })).toThrow('state.h[7] is NaN; a state holds finite numbers only (one from getState() of a working generator)');
       expect(() => a.setState({ ...snapshot, logits: encode(logits) })).toThrow('state.logits[2] is -Infinity');
     }
+    // A NaN that went through JSON (a snapshot sent to a server and back) arrives as null.
+    const viaJson = JSON.parse(JSON.stringify({ ...a.getState({ encoding: 'array' }), h: Object.assign([...(a.getState({ encoding: 'array' }).h as number[])], { 5: NaN }) }));
+    expect(() => a.setState(viaJson)).toThrow(
+      new InvalidStateError('state.h[5] is null, expected a finite number (JSON writes NaN and ±Infinity as null: the state was saved from a generator whose numbers were not finite)'),
+    );
+    expect(() => a.setState({ ...viaJson, h: [...viaJson.h.slice(0, 3), '0.5', ...viaJson.h.slice(4)] })).toThrow('state.h[3] is "0.5", expected a finite number');
+    expect(() => a.setState({ ...viaJson, h: viaJson.h.slice(1) })).toThrow(/state\.h has \d+ entries, expected \d+ numbers/);
     // Refused before anything changed: the generator continues as if nothing happened.
     const b = make().gen;
     await b.generate('abc', { maxNewTokens: 0 });
@@ -542,15 +549,19 @@ describe('CharGenerator: inputs, concurrency and release', () => {
 });
 
 describe('CharGenerator: aborts and failures', () => {
-  test('an already-aborted signal primes nothing and reports abort for every row, even for an empty prompt on a fresh state', async () => {
+  test('an already-aborted signal primes nothing and reports abort for every row, even for an empty prompt on a fresh state; the prompt is kept pending, as a later abort keeps it', async () => {
     const { gen, session } = make(3);
     const signal = AbortSignal.abort();
     expect(await gen.generate('', { signal }).result()).toEqual(ABORTED);
-    expect(await gen.generate('abc', { signal }).result()).toEqual(ABORTED);
+    expect(gen.getState()).toEqual(make(3).gen.getState());
     // (greedy: a sampled batch would draw its seed from the generator's random stream first)
     expect(await gen.generateBatch(['abc', '', 'e'], { signal, temperature: 0 }).result()).toEqual([ABORTED, ABORTED, ABORTED]);
+    expect(gen.getState()).toEqual(make(3).gen.getState()); // a batch's rows are copies
+    expect(await gen.generate('ab', { signal }).result()).toEqual(ABORTED);
+    expect(await gen.generate('c', { signal }).result()).toEqual(ABORTED);
     expect(session.calls).toEqual([]);
-    expect(gen.getState()).toEqual(make(3).gen.getState());
+    expect(gen.getState().pending).toEqual(gen.tokenizer.encode('abc'));
+    expect(await gen.generate('', { temperature: 0, maxNewTokens: 6 })).toBe(greedy(gen.info, 'abc', 6));
   });
 
   test('an abort while priming stops at the next chunk (or group of a batch): abort for every row, the rest of the prompt kept pending', async () => {

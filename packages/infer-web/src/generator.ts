@@ -316,8 +316,15 @@ export class CharGenerator {
     try {
       const abort = opts.signal === undefined ? undefined : new AbortCriterion(opts.signal);
       if (abort?.check() === 'abort') {
-        // Aborted before the start: nothing primed, the state is untouched.
-        for (let b = 0; b < B; b++) results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+        // Aborted before the start: nothing primed, and the prompt is kept pending, as an abort
+        // while priming keeps the part not yet run: the next call continues from it.
+        for (let b = 0; b < B; b++) {
+          results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+          if (prompts[b].length > 0) {
+            rows[b].pending = [...rows[b].pending, ...prompts[b]];
+            rows[b].logits = undefined;
+          }
+        }
         done.fill('abort');
         return;
       }

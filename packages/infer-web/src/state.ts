@@ -58,8 +58,11 @@ export function encodeFloats(values: Float32Array, encoding: FloatEncoding): str
 
 export function decodeFloats(field: string, value: unknown, length: number): Float32Array {
   if (Array.isArray(value)) {
-    if (value.length !== length || !value.every((x) => typeof x === 'number')) {
-      throw new InvalidStateError(`state.${field} has ${value.length} entries, expected ${length} numbers`);
+    if (value.length !== length) throw new InvalidStateError(`state.${field} has ${value.length} entries, expected ${length} numbers`);
+    const bad = value.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) {
+      const why = value[bad] === null ? ' (JSON writes NaN and ±Infinity as null: the state was saved from a generator whose numbers were not finite)' : '';
+      throw new InvalidStateError(`state.${field}[${bad}] is ${JSON.stringify(value[bad]) ?? String(value[bad])}, expected a finite number${why}`);
     }
     return checkFinite(field, Float32Array.from(value as number[]));
   }
