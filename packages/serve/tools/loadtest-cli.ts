@@ -3,7 +3,7 @@
 // weights unless --model), runs the load test and prints its JSON report (progress on stderr).
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag, numberFlag } from '@charrnn/data/node';
 import { buildOnnxModel } from '@charrnn/export';
 import { randomWeights } from '@charrnn/train';
 import { runLoadTest } from './loadtest.js';
@@ -16,9 +16,22 @@ const program = new Command('serve:bench')
   .option('--max-tokens <n>', 'max_tokens per request', integerFlag(1, 100_000), 2000)
   .option('--flush-interval-ms <n>', "the server's --flush-interval-ms", integerFlag(0, 1000), 4)
   .option('--large-run-threads <n>', "the server's --large-run-threads (default: the server's default)", integerFlag(1, 256))
+  .option('--soak-seconds <n>', 'then a soak of this many seconds (0 = none; the target is 300)', integerFlag(0, 3600), 0)
+  .option('--soak-clients <n>', 'streaming clients in the soak', integerFlag(1, 256), 64)
+  .option('--disconnect-share <x>', 'share of the soak requests that their client cuts after the first text', numberFlag(0, 1.000001), 0.1)
   .showHelpAfterError();
 program.parse();
-const flags = program.opts<{ model?: string; seconds: number; concurrency: number[]; maxTokens: number; flushIntervalMs: number; largeRunThreads?: number }>();
+const flags = program.opts<{
+  model?: string;
+  seconds: number;
+  concurrency: number[];
+  maxTokens: number;
+  flushIntervalMs: number;
+  largeRunThreads?: number;
+  soakSeconds: number;
+  soakClients: number;
+  disconnectShare: number;
+}>();
 
 /** Random weights are fine for speed: the cost per character does not depend on their values. */
 function lessonGru(): Uint8Array {
@@ -36,6 +49,9 @@ try {
     maxTokens: flags.maxTokens,
     flushIntervalMs: flags.flushIntervalMs,
     largeRunThreads: flags.largeRunThreads,
+    soakSeconds: flags.soakSeconds,
+    soakClients: flags.soakClients,
+    disconnectShare: flags.disconnectShare,
     onProgress: (line) => console.error(line),
   });
   console.log(JSON.stringify({ model: flags.model ?? 'lesson GRU (embed 42, hidden 256, vocab 55, random weights)', ...report }, null, 2));

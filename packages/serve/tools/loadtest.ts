@@ -28,6 +28,12 @@ export interface LoadTestOptions {
   flushIntervalMs: number;
   /** The server's --large-run-threads (undefined: its default). */
   largeRunThreads?: number;
+  /** Seconds of the soak phase after the others (0 = none). */
+  soakSeconds?: number;
+  /** Clients in the soak phase. */
+  soakClients?: number;
+  /** Share of the soak's requests that their client cuts after the first text (0 to 1). */
+  disconnectShare?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -46,6 +52,24 @@ export interface PhaseReport {
   server_rss_mb: number;
 }
 
+export interface SoakReport {
+  clients: number;
+  seconds: number;
+  requests: number;
+  completed: number;
+  /** Requests the clients cut themselves (the disconnect share): not errors. */
+  disconnected: number;
+  errors: number;
+  error_samples: string[];
+  chars_per_s: number;
+  /** The server's RSS over the soak: [seconds since its start, MB]. */
+  rss_mb: [number, number][];
+  /** Least-squares slope of the RSS over the soak's second half, MB per minute (flat ≈ 0). */
+  rss_slope_mb_per_min: number;
+  /** The server's active streams once the soak's clients are gone (0: every cut stream was freed). */
+  active_streams_after: number;
+}
+
 export interface LoadTestReport {
   loadavg_1m: [number, number];
   max_tokens: number;
@@ -55,6 +79,7 @@ export interface LoadTestReport {
   inprocess_batch1_runs: number[];
   phases: PhaseReport[];
   server_rss_mb: { start: number; end: number };
+  soak?: SoakReport;
   ratios: { streams64_vs_1: number | null; http1_vs_inprocess_batch1: number | null };
 }
 
@@ -113,6 +138,73 @@ async function inProcessBatch1(model: Uint8Array, chars: number, windows: number
 }
 
 const PROMPTS = ['the ', 'what is ', 'we ', 'in the beginning ', 'and so ', 'a '];
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+/**
+ * The soak: `clients` streaming clients for `seconds`, a share of whose requests are cut by their
+ * client after the first text, with the server's RSS sampled ~30 times.
+ */
+async function soak(url: string, pid: number, options: LoadTestOptions): Promise<SoakReport> {
+  const clients = options.soakClients ?? 64;
+  const seconds = options.soakSeconds ?? 0;
+  const share = options.disconnectShare ?? 0.1;
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const rss: [number, number][] = [[0, rssMb(pid)]];
+  const sampler = setInterval(() => rss.push([Math.round((performance.now() - start) / 100) / 10, rssMb(pid)]), Math.max(500, (seconds * 1000) / 30));
+  // Which requests are cut: a fixed pattern (every request whose index hashes below the share), so runs compare.
+  const cut = (c: number, i: number): boolean => ((c * 7919 + i * 104_729) % 1000) / 1000 < share;
+  const all = await Promise.all(
+    Array.from({ length: clients }, (_, c) =>
+      runClient({
+        url,
+        agent,
+        deadline,
+        hardStop: deadline,
+        maxRequests: 100_000,
+        maxTokens: options.maxTokens,
+        prompt: (i) => PROMPTS[(c + i) % PROMPTS.length],
+        seed: (i) => c * 100_000 + i,
+        disconnect: (i) => cut(c, i),
+      }),
+    ),
+  );
+  clearInterval(sampler);
+  agent.destroy();
+  rss.push([Math.round((performance.now() - start) / 100) / 10, rssMb(pid)]);
+  const errors = all.flatMap((s) => s.errors);
+  // Streams cut by a client (or by the hard stop) leave at the server's next step: wait up to 5 s for that.
+  const active = async (): Promise<number> => ((await (await fetch(`${url}/health`)).json()) as { models: { active_streams: number }[] }).models.reduce((n, m) => n + m.active_streams, 0);
+  let activeAfter = await active();
+  for (let waited = 0; activeAfter > 0 && waited < 5000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    activeAfter = await active();
+  }
+  return {
+    clients,
+    seconds,
+    requests: all.reduce((n, s) => n + s.requests, 0),
+    completed: all.reduce((n, s) => n + s.completed, 0),
+    disconnected: all.reduce((n, s) => n + s.disconnected, 0),
+    errors: errors.length,
+    error_samples: [...new Set(errors)].slice(0, 5),
+    chars_per_s: Math.round(all.reduce((n, s) => n + s.chars, 0) / seconds),
+    rss_mb: rss,
+    rss_slope_mb_per_min: Math.round(slope(rss.slice(Math.floor(rss.length / 2))) * 60 * 100) / 100,
+    active_streams_after: activeAfter,
+  };
+}
 
 async function phase(url: string, pid: number, clients: number, options: LoadTestOptions): Promise<PhaseReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
@@ -175,6 +267,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       say(`${clients} clients: ${report.chars_per_s} chars/s, per-char p50 ${report.char_latency_ms.p50} ms p99 ${report.char_latency_ms.p99} ms, ${report.errors} errors`);
       phases.push(report);
     }
+    let soakReport: SoakReport | undefined;
+    if ((options.soakSeconds ?? 0) > 0) {
+      soakReport = await soak(url, pid, options);
+      say(`soak: ${soakReport.clients} clients, ${soakReport.disconnected} cut by their client, ${soakReport.errors} errors, RSS ${soakReport.rss_mb[0][1]} → ${soakReport.rss_mb.at(-1)![1]} MB (${soakReport.rss_slope_mb_per_min} MB/min over the second half)`);
+    }
     const after = await inProcessBatch1(options.model, 20_000, 3);
     say(`in-process batch-1 again: ${after.join(', ')} chars/s`);
     const runs = [...before, ...after].sort((a, b) => a - b);
@@ -191,6 +288,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       phases,
       server_rss_mb: { start: rssStart, end: rssMb(pid) },
       ratios: { streams64_vs_1: ratio(rate(64), rate(1)), http1_vs_inprocess_batch1: ratio(rate(1), batch1) },
+      ...(soakReport === undefined ? {} : { soak: soakReport }),
     };
   } finally {
     child.kill('SIGTERM');

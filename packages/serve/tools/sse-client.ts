@@ -17,11 +17,15 @@ export interface ClientOptions {
   prompt: (i: number) => string;
   maxTokens: number;
   seed: (i: number) => number;
+  /** Whether request i is cut by the client once its first text arrives (a reader that goes away). */
+  disconnect?: (i: number) => boolean;
 }
 
 export interface ClientStats {
   requests: number;
   completed: number;
+  /** Requests this client cut itself (disconnect), not errors. */
+  disconnected: number;
   errors: string[];
   /** Characters received before the deadline. */
   chars: number;
@@ -78,6 +82,15 @@ function oneRequest(options: ClientOptions, i: number, stats: ClientStats): Prom
             }
             const n = chunk.choices?.[0]?.text.length ?? 0;
             if (n === 0) continue;
+            if (options.disconnect?.(i) === true) {
+              // Gone mid-stream: the server must free the slot; nothing of this request is counted.
+              stats.disconnected++;
+              done = true;
+              clearTimeout(timer);
+              req.destroy();
+              resolve();
+              return;
+            }
             if (now <= options.deadline) {
               const gap = now - last;
               stats.chars += n;
@@ -105,7 +118,7 @@ function oneRequest(options: ClientOptions, i: number, stats: ClientStats): Prom
 }
 
 export async function runClient(options: ClientOptions): Promise<ClientStats> {
-  const stats: ClientStats = { requests: 0, completed: 0, errors: [], chars: 0, charLatencies: [], firstChar: [], chunks: 0 };
+  const stats: ClientStats = { requests: 0, completed: 0, disconnected: 0, errors: [], chars: 0, charLatencies: [], firstChar: [], chunks: 0 };
   for (let i = 0; i < options.maxRequests && performance.now() < options.deadline; i++) {
     stats.requests++;
     await oneRequest(options, i, stats);
