@@ -151,6 +151,15 @@ describe('exportCheckpoint', () => {
     expect(await filesIn(root)).toEqual(['a-file']);
   });
 
+  it('a file given for the checkpoint directory is named as such, pointing to its directory', async () => {
+    const dir = await checkpoint('given-a-file');
+    const file = path.join(dir, MODEL_FILE);
+    const refused = exportCheckpoint(file);
+    await expect(refused).rejects.toThrow(CheckpointError);
+    await expect(refused).rejects.toThrow(`${file} is a file; a checkpoint is the directory train:fit wrote, the one holding model.safetensors: ${dir}`);
+    expect(await filesIn(dir)).toEqual([MODEL_FILE]);
+  });
+
   it('refuses an unknown opset before reading anything', async () => {
     const dir = await checkpoint('run1');
     await expect(exportCheckpoint(dir, { opset: 23 })).rejects.toThrow(OpsetError);

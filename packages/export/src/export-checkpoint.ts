@@ -41,10 +41,13 @@ export interface ExportResult {
  */
 export async function exportCheckpoint(checkpoint: string, options: ExportOptions = {}): Promise<ExportResult> {
   const resolved = resolveBuildOptions(options);
-  const out = options.out ?? path.join(checkpoint, DEFAULT_ONNX_FILE);
   // An output path that can never be written is refused before minutes of building and verifying.
+  // The default one lies in the checkpoint, which is then read first: a file given for the
+  // checkpoint directory is named as such rather than as an output path that cannot be written.
+  const out = options.out ?? path.join(checkpoint, DEFAULT_ONNX_FILE);
+  const early = options.out === undefined ? await loadModelCheckpoint(checkpoint) : undefined;
   await checkFileTarget(out);
-  const source = await loadModelCheckpoint(checkpoint);
+  const source = early ?? (await loadModelCheckpoint(checkpoint));
   const bytes = buildOnnxModel(source, resolved);
   let verification: VerifyReport | undefined;
   let verificationSkipped: string | undefined;

@@ -1,5 +1,5 @@
 import { ModelConfigError, readVocab, validateModelConfig, type ModelConfig, type ModelMetadata } from '@charrnn/contract';
-import { weightProblems } from '@charrnn/train/browser';
+import { coordinatesOf, nonFiniteProblem, weightProblems } from '@charrnn/train/browser';
 
 /** One float32 tensor, row-major, in PyTorch's layout (@charrnn/train's NamedTensor). */
 export interface SourceTensor {
@@ -73,31 +73,5 @@ function float16RangeProblem(name: string, tensor: SourceTensor): string | undef
     if (largest < 0 || Math.abs(v) > Math.abs(tensor.data[largest])) largest = i;
   });
   if (count === 0) return undefined;
-  return `${name} has ${count} value${count === 1 ? '' : 's'} beyond ±65504, the largest ${tensor.data[largest]} at [${indexOf(largest, tensor.shape).join(',')}]`;
-}
-
-/** Row-major flat index → its coordinates in `shape`. */
-function indexOf(flat: number, shape: readonly number[]): number[] {
-  const index: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index.unshift(flat % shape[d]);
-    flat = Math.floor(flat / shape[d]);
-  }
-  return index;
-}
-
-/** "name has 3 (NaN ×2, -Infinity ×1), the first at [0,5]", or undefined when every value is finite. */
-function nonFiniteProblem(name: string, tensor: SourceTensor): string | undefined {
-  const counts = new Map<string, number>();
-  let first = -1;
-  tensor.data.forEach((v, i) => {
-    if (Number.isFinite(v)) return;
-    if (first < 0) first = i;
-    counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
-  });
-  if (first < 0) return undefined;
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  const index = indexOf(first, tensor.shape);
-  const kinds = ['NaN', 'Infinity', '-Infinity'].flatMap((kind) => (counts.has(kind) ? [`${kind} ×${counts.get(kind)}`] : [])).join(', ');
-  return `${name} has ${total} (${kinds}), the first at [${index.join(',')}]`;
+  return `${name} has ${count} value${count === 1 ? '' : 's'} beyond ±65504, the largest ${tensor.data[largest]} at [${coordinatesOf(largest, tensor.shape).join(',')}]`;
 }

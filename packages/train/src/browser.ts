@@ -3,7 +3,7 @@
 // engine with its training graphs (the onnxruntime module is injected: onnxruntime-web fits).
 // Nothing reachable from here imports Node or TensorFlow.js (browser-safe.test.ts bundles it).
 export { type Arch, ARCHS, type ModelConfig, ModelConfigError, gateCount, validateModelConfig, expectedShapes } from './model/config.js';
-export { type NamedTensor, type Weights, WeightsError, weightProblems, validateWeights, randomWeights, shapeSize } from './model/weights.js';
+export { type NamedTensor, type Weights, WeightsError, weightProblems, validateWeights, randomWeights, shapeSize, nonFiniteProblem, coordinatesOf } from './model/weights.js';
 export { ModelInputError } from './model/errors.js';
 export { CheckpointError } from './checkpoint/errors.js';
 export { readSafetensors, writeSafetensors, type SafetensorsFile, type SafetensorsTensor } from './checkpoint/safetensors.js';

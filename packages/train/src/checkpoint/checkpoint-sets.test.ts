@@ -203,4 +203,31 @@ describe('a checkpoint directory of sets', () => {
       await expect(loadModelCheckpoint(run)).rejects.toThrow(message);
     }
   });
+
+  test('a file given for the directory is named as such, pointing to the directory', async () => {
+    const run = path.join(dir, 'run');
+    await saveTrainingCheckpoint(run, checkpointAt(1));
+    for (const file of [path.join(run, 'trainer.json'), path.join(run, 'model.safetensors')]) {
+      await expect(loadTrainingCheckpoint(file)).rejects.toThrow(`cannot resume: ${file} is a file; a checkpoint is the directory train:fit wrote, the one holding model.safetensors: ${run}`);
+      await expect(loadModelCheckpoint(file)).rejects.toThrow(`${file} is a file; a checkpoint is the directory train:fit wrote, the one holding model.safetensors: ${run}`);
+    }
+  });
+
+  test('NaN or ±Infinity in the optimizer state, the hidden state or the weights is reported as a bad file, naming the tensor and the first bad entry', async () => {
+    const cases: [string, (c: TrainingCheckpoint) => void, string][] = [
+      ['optimizer.safetensors', (c) => (c.optimizer.slots.get('exp_avg.rnn.weight_hh_l0')!.data[7] = NaN), 'exp_avg.rnn.weight_hh_l0 has 1 (NaN ×1), the first at [1,2]'],
+      ['hidden.safetensors', (c) => ((c.hidden!.c!.data[3] = Infinity), (c.hidden!.c!.data[4] = NaN)), 'c has 2 (NaN ×1, Infinity ×1), the first at [0,0,3]'],
+      ['model.safetensors', (c) => (c.weights.get('decoder.bias')!.data[2] = -Infinity), 'decoder.bias has 1 (-Infinity ×1), the first at [2]'],
+    ];
+    for (const [name, spoil, problem] of cases) {
+      const run = path.join(dir, `bad-${name}`);
+      const ckpt = checkpointAt(9, 4);
+      spoil(ckpt);
+      await saveTrainingCheckpoint(run, ckpt);
+      const file = path.join(run, 'checkpoint-1', name);
+      await expect(loadTrainingCheckpoint(run)).rejects.toThrow(
+        new CheckpointError(`cannot resume: ${file} holds non-finite numbers: ${problem}; resume from a checkpoint saved before the run diverged, or start again`),
+      );
+    }
+  });
 });

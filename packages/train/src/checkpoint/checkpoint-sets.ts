@@ -7,7 +7,7 @@
 // here go through current.json. A directory without current.json holds its files at the top (the
 // layout before sets, and a model written by saveModelCheckpoint) and reads as it always did.
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FileWriteError, checkFileTarget } from '@charrnn/data/node';
 import { CheckpointError } from './errors.js';
@@ -117,6 +117,10 @@ async function setsIn(dir: string): Promise<Map<number, string>> {
  * no checkpoint, and says so.
  */
 export async function currentCheckpointDirectory(dir: string): Promise<string> {
+  if ((await stat(dir).catch(() => undefined))?.isFile()) {
+    const hint = TOP_LEVEL_FILES.includes(path.basename(dir)) || FLAT_ONLY_FILES.includes(path.basename(dir)) ? `: ${path.dirname(dir)}` : '';
+    throw new CheckpointError(`${dir} is a file; a checkpoint is the directory train:fit wrote, the one holding model.safetensors${hint}`);
+  }
   const current = await readCurrentSet(dir);
   if (current) return path.join(dir, current.dir);
   const sets = [...(await setsIn(dir)).values()];

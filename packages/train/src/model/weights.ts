@@ -100,3 +100,30 @@ export function randomWeights(config: ModelConfig, seed: number): Weights {
   }
   return weights;
 }
+
+/** Row-major flat index → its coordinates in `shape`. */
+export function coordinatesOf(flat: number, shape: readonly number[]): number[] {
+  const index: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return index;
+}
+
+/** "name has 3 (NaN ×2, -Infinity ×1), the first at [0,5]", or undefined when every value is finite. */
+export function nonFiniteProblem(name: string, tensor: { shape: readonly number[]; data: ArrayLike<number> }): string | undefined {
+  const counts = new Map<string, number>();
+  let first = -1;
+  for (let i = 0; i < tensor.data.length; i++) {
+    const v = tensor.data[i];
+    if (Number.isFinite(v)) continue;
+    if (first < 0) first = i;
+    counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+  }
+  if (first < 0) return undefined;
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const index = coordinatesOf(first, tensor.shape);
+  const kinds = ['NaN', 'Infinity', '-Infinity'].flatMap((kind) => (counts.has(kind) ? [`${kind} ×${counts.get(kind)}`] : [])).join(', ');
+  return `${name} has ${total} (${kinds}), the first at [${index.join(',')}]`;
+}

@@ -3,7 +3,7 @@
 import { decodeModelCheckpoint, encodeModelCheckpoint, MODEL_FILE, type CheckpointMeta } from '../checkpoint/checkpoint.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.js';
-import type { NamedTensor, Weights } from '../model/weights.js';
+import { nonFiniteProblem, type NamedTensor, type Weights } from '../model/weights.js';
 import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
 import type { FitOptions } from './fit-options.js';
 import type { EpochRecord } from './history.js';
@@ -92,6 +92,17 @@ function checkStep(file: string, metadata: Record<string, string>, step: number)
   }
 }
 
+/**
+ * A NaN or ±Infinity in what a run resumes from would surface as a diverged loss at the first
+ * step, blamed on training: it is the file that is bad (saved by a run already diverging, or damaged).
+ */
+function refuseNonFinite(file: string, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): void {
+  const problems = [...tensors].flatMap(([name, t]) => nonFiniteProblem(name, t) ?? []);
+  if (problems.length > 0) {
+    throw new CheckpointError(`cannot resume: ${file} holds non-finite numbers: ${problems.join('; ')}; resume from a checkpoint saved before the run diverged, or start again`);
+  }
+}
+
 /** Reads and checks a whole training checkpoint; errors name the file and what is wrong. */
 export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promise<TrainingCheckpoint> {
   const trainerFile = reader.describe(TRAINER_FILE);
@@ -127,6 +138,8 @@ export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promis
     throw new CheckpointError(`${optFile}: metadata charrnn.optimizer.scalars is ${scalarsJson.slice(0, 80)}, expected a JSON object of numbers such as {"step":5}`);
   }
   const optimizer: OptimizerState = { name: name as OptimizerName, slots, scalars };
+  refuseNonFinite(optFile, slots);
+  refuseNonFinite(modelFile, model.weights);
   let hidden: TrainingCheckpoint['hidden'] = null;
   if (trainer.batch > 0) {
     const hiddenFile = reader.describe(HIDDEN_FILE);
@@ -136,6 +149,7 @@ export async function decodeTrainingCheckpoint(reader: CheckpointReader): Promis
     if (!h) throw new CheckpointError(`${hiddenFile}: tensor h is missing`);
     const c = file.tensors.get('c');
     hidden = { h: { shape: h.shape, data: h.data }, ...(c ? { c: { shape: c.shape, data: c.data } } : {}) };
+    refuseNonFinite(hiddenFile, file.tensors);
   }
   const weights: Weights = model.weights;
   return { meta: { config: model.config, vocab: model.vocab, lower: model.lower, text: model.text }, weights, optimizer, hidden, trainer };
