@@ -125,4 +125,24 @@ describe('sessions kept across restarts (sessionDir)', () => {
     );
     await expect(createServer({ ...options, models: [{ source: bytes, name: 'other' }] })).rejects.toThrow(/sessions of model "demo" need that model, which this server does not serve/);
   });
+
+  it('also saves on an interval while it runs, so a crash loses at most that much', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'charrnn-sessions-interval-'));
+    const server = await createServer({ models: [{ source: demoModel(), name: 'demo' }], port: 0, backend: 'cpu', logger: quiet, sessionDir: own, sessionSaveSeconds: 1 });
+    try {
+      const url = await server.listen();
+      const id = (await postJson<SessionObject>(`${url}/v1/sessions`, {})).body.id;
+      const saved = async (): Promise<string[]> =>
+        readFile(path.join(own, 'sessions.json'), 'utf8').then(
+          (text) => (JSON.parse(text) as { sessions: { id: string }[] }).sessions.map((s) => s.id),
+          () => [],
+        );
+      // Bounded wait for the first save after the session exists (the interval is 1 s).
+      await until(async () => (await saved()).includes(id), 15_000, 'an interval save');
+      expect(await saved()).toEqual([id]);
+    } finally {
+      await server.close();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 });

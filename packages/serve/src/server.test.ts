@@ -332,6 +332,28 @@ describe('limits', () => {
   }, 180_000);
 });
 
+describe('a client that goes away before a response that is not streamed', () => {
+  it('frees the slot, counts a 499 and logs no server error', async () => {
+    const warnings: string[] = [];
+    const server = await createServer({ models: [{ source: demoModel(), name: 'demo' }], port: 0, backend: 'cpu', logger: { warn: (m) => warnings.push(m) }, limits: { maxTokens: 1_000_000 } });
+    const url = await server.listen();
+    try {
+      const active = async (): Promise<number> => (await getJson<{ models: { active_streams: number }[] }>(`${url}/health`)).body.models[0].active_streams;
+      // rawStreamingRequest writes any body; this one is not streamed.
+      const socket = rawStreamingRequest(url, { prompt: 'the ', max_tokens: 1_000_000 });
+      await until(async () => (await active()) === 1, 10_000, 'the request to run');
+      socket.destroy();
+      await until(async () => (await active()) === 0, 10_000, 'the slot to be freed');
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      await until(async () => metricValue(await (await fetch(`${url}/metrics`)).text(), 'charrnn_requests_total{route="/v1/completions",status="499"}') === 1, 10_000, 'the 499');
+      expect(metricValue(metrics, 'charrnn_cancelled_streams_total{model="demo",reason="client_closed"}')).toBe(1);
+      expect(warnings).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('server-wide sampling defaults', () => {
   it('apply where a request leaves a parameter out or sends null, and lose to the request', async () => {
     const server = await createServer({ models: [{ source: demoModel(), name: 'demo' }], port: 0, backend: 'cpu', logger: quiet, defaults: { temperature: 0, maxTokens: 30 } });

@@ -16,6 +16,7 @@ import type { ServerContext } from './http/context.js';
 import { toServeError } from './http/error-mapping.js';
 import { describeModel } from './http/models.js';
 import { handleChat } from './http/chat.js';
+import { CLIENT_CLOSED } from './http/generation-job.js';
 import { chatSchema, completionSchema, createSessionSchema, idParamsSchema, stateQuerySchema, stateSchema } from './http/schemas.js';
 import { createSession, describeSession, getSessionState, putSessionState } from './http/sessions.js';
 import { ServerMetrics } from './metrics.js';
@@ -44,8 +45,6 @@ export interface CharServer {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** nginx's status for "client closed request". */
-const CLIENT_CLOSED = 499;
 
 /**
  * The first key of a parsed body that would poison a prototype if the body were merged into an

@@ -23,6 +23,9 @@ import { SseWriter } from './sse.js';
  */
 export type FinishReason = 'length' | 'stop' | 'abort';
 
+/** nginx's status for "client closed request". */
+export const CLIENT_CLOSED = 499;
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
@@ -236,7 +239,11 @@ export class GenerationJob {
   /** Why the job failed, if it did: a timeout, the end of a drain, or a model run that threw. */
   private failure(): ServeError | undefined {
     if (this.results.some((r) => r?.reason === 'timeout')) return new RequestTimeoutError(this.ctx.options.limits.requestTimeoutMs);
-    // 'cancelled' reaches a client only when the server closed without a drain.
+    // Cancelled while the server runs: the client went away and reads nothing (a 499 in the metrics,
+    // not a server error in the log); while it closes: cut by the shutdown.
+    if (this.results.some((r) => r?.reason === 'cancelled') && !this.ctx.closing) {
+      return new ServeError(CLIENT_CLOSED, 'the client closed the connection before the response', 'invalid_request_error', 'client_closed');
+    }
     if (this.results.some((r) => r?.reason === 'drain' || r?.reason === 'cancelled')) {
       return new ServerClosingError(`the server shut down before this request finished (it gives running requests ${this.ctx.options.drainSeconds} s); retry it on another instance`);
     }
