@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import path from 'node:path';
 import { prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { createProgress, loadCorpus } from '@charrnn/data/node';
@@ -9,6 +10,7 @@ import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, resolveTextOptions, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
+import { checkModelSize } from './model-size.js';
 import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { checkpointMarkIn } from '../checkpoint/checkpoint-sets.js';
@@ -46,6 +48,8 @@ export interface RunFitRequest {
   threads?: number;
   /** Why onnxruntime-node's CUDA provider is unavailable, or undefined if it may be tried (injected by tests). */
   cudaMissing?: () => Promise<string | undefined>;
+  /** The memory a model may take to train (checkModelSize); default the machine's (os.totalmem). */
+  memoryBytes?: number;
   /** Loads onnxruntime-node (injected by tests to simulate a missing or broken package). */
   ortLoader?: (specifier: string) => Promise<unknown>;
 }
@@ -150,6 +154,13 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   regularizationOf(options, { embeddingDim: options.embed, hiddenSize: options.hidden });
   if (!ENGINE_CHOICES.includes(options.engine)) throw new OrtRuntimeError(`engine ${JSON.stringify(options.engine)} is not one of ${ENGINE_CHOICES.join(', ')}`);
   if (!ORT_DEVICES.includes(options.device)) throw new OrtRuntimeError(`device ${JSON.stringify(options.device)} is not one of ${ORT_DEVICES.join(', ')}`);
+  // A flag for the engine that will not run is refused, not ignored (auto may run either).
+  if (options.engine === 'tfjs' && req.device !== undefined) {
+    throw new OrtRuntimeError(`--device ${req.device} is for the ONNX Runtime engine, which --engine tfjs does not use; drop --device, or train with --engine ort (or auto)`);
+  }
+  if (options.engine === 'ort' && req.backend !== undefined) {
+    throw new OrtRuntimeError(`--backend ${req.backend} is for the tfjs engine, which --engine ort does not use; drop --backend, or train with --engine tfjs (or auto)`);
+  }
   const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
   await refuseExistingRun(outDir, req);
   const corpus = await prepareFor(options, log);
@@ -157,6 +168,8 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
     log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
     return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
   }
+  const size = checkModelSize(modelConfigFor(options, corpus.vocab.size), req.memoryBytes ?? totalmem());
+  log(`model: ${size.parameters.toLocaleString('en-US')} parameters, about ${(size.trainingBytes / 2 ** 20).toFixed(1)} MB to train`);
   const engine = await chooseEngine(options, req, corpus.vocab.size, log);
   log(
     resume
