@@ -97,6 +97,20 @@ describe('infer-web:generate', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/option topP is 2; expected a number in \(0, 1\]/);
+    const penalty = await run(['--model', path.join(dir, 'missing.onnx'), '--repetition-penalty', '0']);
+    expect(penalty.code).toBe(1);
+    expect(penalty.stderr).toMatch(/option repetitionPenalty is 0; expected a finite number > 0/);
+  });
+
+  test('the penalty flags reach generation: greedy with a large frequency penalty repeats no character', async () => {
+    const args = ['--model', model, '--prompt', 'the ', '--max-new-tokens', '12', '--temperature', '0'];
+    const plain = await run(args);
+    const penalised = await run([...args, '--frequency-penalty', '1000']);
+    expect(plain.code).toBe(0);
+    expect(penalised.code).toBe(0);
+    const generated = (out: string): string => out.slice('the '.length, -1);
+    expect(new Set(generated(plain.stdout)).size).toBeLessThan(12);
+    expect(new Set(generated(penalised.stdout)).size).toBe(12);
   });
 
   test('Ctrl-C stops generation and exits 130, as train:fit does', async () => {

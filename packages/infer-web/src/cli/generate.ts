@@ -21,6 +21,10 @@ const program = new Command('charrnn-generate')
   .option('--temperature <t>', 'sampling temperature, 0 = greedy', numberFlag(0, Infinity), D.temperature)
   .option('--top-k <k>', 'sample among the k most likely characters (0 = off)', integerFlag(0), D.topK)
   .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (1 = off)', numberFlag(0, Infinity), D.topP)
+  .option('--min-p <p>', 'only characters at least p × as likely as the most likely one (0 = off)', numberFlag(0, Infinity), D.minP)
+  .option('--presence-penalty <x>', "OpenAI's presence penalty on characters already generated (0 = off)", numberFlag(-Infinity, Infinity), D.presencePenalty)
+  .option('--frequency-penalty <x>', "OpenAI's frequency penalty on characters already generated (0 = off)", numberFlag(-Infinity, Infinity), D.frequencyPenalty)
+  .option('--repetition-penalty <x>', "CTRL's repetition penalty, > 1 discourages repeats (1 = off)", numberFlag(-Infinity, Infinity), D.repetitionPenalty)
   .option('--seed <n>', 'random seed (default: random)', integerFlag(0))
   .option('--stop <text...>', 'stop after any of these strings')
   .option('--backend <name>', "'auto' (CUDA then CPU), 'cuda' or 'cpu'", 'auto')
@@ -35,6 +39,10 @@ const flags = program.opts<{
   temperature: number;
   topK: number;
   topP: number;
+  minP: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  repetitionPenalty: number;
   seed?: number;
   stop?: string[];
   backend: 'auto' | 'cuda' | 'cpu';
@@ -86,6 +94,10 @@ const generation = {
   temperature: flags.temperature,
   topK: flags.topK,
   topP: flags.topP,
+  minP: flags.minP,
+  presencePenalty: flags.presencePenalty,
+  frequencyPenalty: flags.frequencyPenalty,
+  repetitionPenalty: flags.repetitionPenalty,
   seed: flags.seed,
   stop: flags.stop,
 };
