@@ -16,6 +16,7 @@ import { formatLearningRate, learningRate, parseSchedule, totalEpochs } from '..
 import type { FitOptions } from './fit-options.js';
 import { TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
 import type { TrainerRecord, TrainingCheckpoint } from './training-checkpoint.js';
+import { corpusSha256 } from './corpus-hash.js';
 
 export interface TrainingRun {
   corpus: PreparedCorpus;
@@ -113,6 +114,15 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       throw new CheckpointError(`cannot resume: checkpoint config ${JSON.stringify(saved.config)} differs from its trainer options ${JSON.stringify(config)}`);
     }
   }
+  const corpusHash = await corpusSha256(corpus);
+  const savedHash = run.resume?.trainer.corpusSha256;
+  // Runs saved before the hash was kept have none: their vocabulary was checked above.
+  if (savedHash !== undefined && savedHash !== corpusHash) {
+    throw new CheckpointError(
+      `cannot resume: the corpus (${options.corpus ?? 'the embedded corpus'}) is not the text the run was trained on: prepared with the run's options it has SHA-256 ${corpusHash.slice(0, 12)}… ` +
+        `(${corpus.train.length} training and ${corpus.valid.length} validation characters), the run's had ${savedHash.slice(0, 12)}…; restore that text, or start a new run on this one`,
+    );
+  }
   const engine: TrainingEngine = await run.engine({
     config,
     weights: run.resume?.weights ?? randomWeights(config, options.seed),
@@ -143,6 +153,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       partial,
       history,
       options,
+      corpusSha256: corpusHash,
       complete: epoch >= epochs,
     };
     await run.save({

@@ -129,6 +129,7 @@ export function trainerRecordProblems(record: unknown): string[] {
     partial: (v) => (isObject(v) ? undefined : 'an object {lossSum, targets, seconds}'),
     history: (v) => (Array.isArray(v) ? undefined : 'an array of epoch records'),
     options: (v) => (isObject(v) ? undefined : 'an object of the run options'),
+    corpusSha256: optional((v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? undefined : '64 lower-case hex digits (a SHA-256)')),
     complete: boolean,
   };
   const problems = fieldProblems(record, rules, '');

@@ -34,6 +34,8 @@ export interface TrainerRecord {
   partial: { lossSum: number; targets: number; seconds: number };
   history: EpochRecord[];
   options: FitOptions;
+  /** SHA-256 of the prepared corpus (corpus-hash.ts), so that --resume refuses a changed one; absent in runs saved before it was kept. */
+  corpusSha256?: string;
   complete: boolean;
 }
 
