@@ -160,8 +160,10 @@ describe('training worker', () => {
     trainer.start(newRunRecord({ ...tiny, schedule: '1@3e-3', maxBatches: 25 }, 'c', 'wasm'), text);
     await ended(trainer);
     expect(seen).toEqual([10, 20, 25]);
-    const sample = messages.find((m) => m.type === 'sample');
-    expect(sample).toMatchObject({ step: 10, text: expect.stringMatching(/^model of \d+ tokens, 7 tensors$/) });
+    const samples = messages.filter((m) => m.type === 'sample');
+    expect(samples[0]).toMatchObject({ step: 10, text: expect.stringMatching(/^model of \d+ tokens, 7 tensors$/) });
+    // The closing sample too is of the trained model (the loop has disposed its engine by then).
+    expect(samples.at(-1)).toMatchObject({ step: 25, text: expect.stringMatching(/^model of \d+ tokens, 7 tensors$/) });
   });
 
   test('a corpus too small for the batch size fails with CorpusTooSmallError naming what works, and stores nothing', async () => {

@@ -99,10 +99,13 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
       let sampleDue = false;
       const recent: { t: number; chars: number }[] = [];
 
-      const sampleNow = async (step: number) => {
+      // The weights of the last checkpoint: the loop disposes its engine when it returns, so the
+      // closing sample is taken from them.
+      let saved: Weights | null = null;
+      const sampleNow = async (step: number, weights?: Weights) => {
         if (!options.sample || !options.exportOnnx || !engine) return;
         try {
-          const text = await options.sample(options.exportOnnx(meta, await engine.getWeights()), step);
+          const text = await options.sample(options.exportOnnx(meta, weights ?? (await engine.getWeights())), step);
           post({ type: 'sample', runId: id, step, text });
         } catch (e) {
           post({ type: 'log', runId: id, line: `sample failed: ${errorFields(e).message}` });
@@ -118,6 +121,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
         signal: controller.signal,
         saveEverySeconds: options.saveEverySeconds ?? 30,
         async save(ckpt) {
+          saved = ckpt.weights;
           const files = encodeTrainingCheckpoint(ckpt);
           if (options.exportOnnx) files.push({ name: ONNX_FILE, bytes: options.exportOnnx(ckpt.meta, ckpt.weights) });
           await store.saveCheckpoint(id, files);
@@ -163,7 +167,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
         },
         onEpoch: (record) => post({ type: 'epoch', runId: id, record }),
       });
-      if (!result.interrupted) await sampleNow(result.step);
+      if (!result.interrupted && saved) await sampleNow(result.step, saved);
       setState(result.interrupted ? 'stopped' : 'finished');
     } catch (e) {
       post({ type: 'error', runId: id, ...errorFields(e) });
