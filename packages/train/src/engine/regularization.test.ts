@@ -1,4 +1,4 @@
-import { NO_REGULARIZATION, RegularizationError, activeRegularization, refuseUnsupported, regularizationOf } from './regularization.js';
+import { NO_REGULARIZATION, RegularizationError, activeRegularization, isDecayed, regularizationOf } from './regularization.js';
 
 const sizes = { embeddingDim: 16, hiddenSize: 16 };
 
@@ -24,11 +24,8 @@ describe('regularizationOf', () => {
     expect(() => regularizationOf({ tie: 'yes' as unknown as boolean }, sizes)).toThrow('tie is "yes", expected true or false');
   });
 
-  test('an engine refuses what it does not implement, naming it, and accepts the rest', () => {
-    const r = regularizationOf({ weightDrop: 0.2, weightDecay: 0.1 }, sizes);
-    expect(() => refuseUnsupported(r, 'engine X')).toThrow('engine X does not implement weightDrop, weightDecay yet; train without them');
-    expect(() => refuseUnsupported(r, 'engine X', ['weightDecay'])).toThrow('engine X does not implement weightDrop yet; train without it');
-    expect(() => refuseUnsupported(r, 'engine X', ['weightDrop', 'weightDecay'])).not.toThrow();
-    expect(() => refuseUnsupported(undefined, 'engine X')).not.toThrow();
+  test('weight decay applies to weights, the embedding and decoder included, and never to a bias', () => {
+    expect(['encoder.weight', 'rnn.weight_ih_l0', 'rnn.weight_hh_l1', 'decoder.weight'].map(isDecayed)).toEqual([true, true, true, true]);
+    expect(['rnn.bias_ih_l0', 'rnn.bias_hh_l1', 'decoder.bias'].map(isDecayed)).toEqual([false, false, false]);
   });
 });

@@ -57,13 +57,12 @@ export function regularizationOf(
   return r;
 }
 
+/** Whether AdamW's decoupled decay applies to a parameter: to weights (embedding and decoder included), never to biases. */
+export function isDecayed(name: string): boolean {
+  return !name.includes('bias');
+}
+
 /** The fields of `r` that differ from NO_REGULARIZATION, by name. */
 export function activeRegularization(r: Regularization): (keyof Regularization)[] {
   return (Object.keys(NO_REGULARIZATION) as (keyof Regularization)[]).filter((key) => r[key] !== NO_REGULARIZATION[key]);
-}
-
-/** Until an engine implements a field, asking for it is refused rather than silently ignored. */
-export function refuseUnsupported(r: Regularization | undefined, engine: string, supported: readonly (keyof Regularization)[] = []): void {
-  const missing = r ? activeRegularization(r).filter((key) => !supported.includes(key)) : [];
-  if (missing.length > 0) throw new RegularizationError(`${engine} does not implement ${missing.join(', ')} yet; train without ${missing.length > 1 ? 'them' : 'it'}`);
 }

@@ -8,8 +8,8 @@ import type { NamedTensor } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import type { Optimizer } from '../optim/tfjs-optimizer.js';
 import { evaluate } from '../trainer/evaluate.js';
-import { clipGradNorm, type lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
-import { refuseUnsupported } from './regularization.js';
+import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
+import { NO_REGULARIZATION, activeRegularization, type Regularization } from './regularization.js';
 import type { EngineFactory, EngineInit, StateData, TrainingEngine, TrainStepResult } from './engine.js';
 
 export interface TfjsEngineOptions {
@@ -27,17 +27,21 @@ export class TfjsEngine implements TrainingEngine {
     private readonly optimizer: Optimizer,
     private readonly clip: number | null,
     private readonly gradients: typeof lossAndGradients,
+    private readonly regularization: Regularization,
   ) {}
 
   static create(init: EngineInit, options: TfjsEngineOptions = {}): TfjsEngine {
-    refuseUnsupported(init.regularization, 'the tfjs engine');
-    const model = CharModel.fromWeights(init.config, init.weights);
-    const optimizer = createOptimizer(init.optimizer, { momentum: init.momentum });
+    const regularization = init.regularization ?? NO_REGULARIZATION;
+    const model = CharModel.fromWeights(init.config, init.weights, { tie: regularization.tie });
+    const optimizer = createOptimizer(init.optimizer, { momentum: init.momentum, weightDecay: regularization.weightDecay });
     if (init.optimizerState) {
       optimizer.setState(init.optimizerState);
       optimizer.checkAgainst(model.parameters);
     }
-    return new TfjsEngine(model, optimizer, init.clip, options.gradients ?? fastLossAndGradients);
+    // The hand-written fast path (and its worker threads) knows between-layer dropout and weight
+    // decay only; the other regularisation trains on tfjs' tape, the reference.
+    const tape = activeRegularization(regularization).some((key) => key !== 'weightDecay');
+    return new TfjsEngine(model, optimizer, init.clip, tape ? lossAndGradients : (options.gradients ?? fastLossAndGradients), regularization);
   }
 
   get config() {
@@ -71,7 +75,7 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   async trainStep(batch: TokenBatch, lr: number, rng: Rng): Promise<TrainStepResult> {
-    const result = this.gradients(this.model, batch, this.current(), { training: true, rng });
+    const result = this.gradients(this.model, batch, this.current(), { training: true, rng, regularization: this.regularization });
     if (!Number.isFinite(result.loss)) {
       tf.dispose([...result.grads.values()]);
       disposeState(result.state);

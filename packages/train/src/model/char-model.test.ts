@@ -6,7 +6,9 @@ import { ModelInputError } from './errors.js';
 import { sequenceLoss } from './loss.js';
 import { useBackend } from './test-helpers/backends.js';
 import { REFERENCE_STATES, referenceForward, referenceLoss, type ReferenceState } from './test-helpers/reference.js';
-import { randomWeights, WeightsError } from './weights.js';
+import { randomWeights, tiedWeights, WeightsError } from './weights.js';
+import { regularizationOf } from '../engine/regularization.js';
+import { drawWindowMasks } from '../engine/window-masks.js';
 
 const SEQ = 4;
 const BATCH = 3;
@@ -58,6 +60,41 @@ describe.each(['cpu', 'wasm'] as const)('CharModel on %s', (backend) => {
       if (ref.state.c) expect(maxAbsDiff(state.c!.dataSync(), ref.state.c.flat(2))).toBeLessThan(1e-5);
     });
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  test.each(ARCHS)('%s with every locked mask and a tied decoder: each stream matches the float64 reference run with its masks folded into the weights', (arch) => {
+    // Locked masks hold one row per stream for the whole window, so stream b's run equals an
+    // unmasked run of weights scaled by its rows: E·diag(m_embed), W_ih(k+1)·diag(m_k),
+    // W_dec·diag(m_out); weight drop is W_hh ⊙ M for every stream.
+    const config: ModelConfig = { arch, vocabSize: 9, embeddingDim: 6, hiddenSize: 6, numLayers: 2, dropout: 0.3 };
+    const reg = regularizationOf({ embedDropout: 0.3, outputDropout: 0.4, weightDrop: 0.5, tie: true }, config);
+    const weights = tiedWeights(randomWeights(config, 3));
+    const rng = new Rng(11);
+    const tokens = randomTokens(rng, config.vocabSize);
+    const state0 = randomState(rng, config);
+    const masks = drawWindowMasks(new Rng(9), config, reg, BATCH);
+    const H = config.hiddenSize;
+    const columnsScaled = (w: Float32Array, cols: number, scale: Float32Array) => ({ data: Float64Array.from(w, (v, i) => v * scale[i % cols]) });
+    const row = (m: Float32Array, b: number, width: number) => m.subarray(b * width, (b + 1) * width);
+
+    const model = CharModel.fromWeights(config, weights, { tie: true });
+    tf.tidy(() => {
+      const { logits, state } = model.forward(tf.tensor2d(tokens, undefined, 'int32'), toTfState(state0), { training: true, rng: new Rng(9), regularization: reg });
+      const got = logits.arraySync();
+      const gotH = state.h.arraySync();
+      for (let b = 0; b < BATCH; b++) {
+        const folded = new Map<string, { data: Float64Array | Float32Array }>(weights);
+        folded.set('encoder.weight', columnsScaled(weights.get('encoder.weight')!.data, config.embeddingDim, row(masks.embed!, b, config.embeddingDim)));
+        folded.set('rnn.weight_ih_l1', columnsScaled(weights.get('rnn.weight_ih_l1')!.data, H, row(masks.between[0], b, H)));
+        folded.set('decoder.weight', columnsScaled(weights.get('encoder.weight')!.data, H, row(masks.output!, b, H)));
+        for (let k = 0; k < 2; k++) folded.set(`rnn.weight_hh_l${k}`, { data: Float64Array.from(weights.get(`rnn.weight_hh_l${k}`)!.data, (v, i) => v * masks.weightHh[k][i]) });
+        const stream = (s: number[][][]) => s.map((layer) => [layer[b]]);
+        const ref = referenceForward(config, folded, tokens.map((t) => [t[b]]), { h: stream(state0.h), ...(state0.c ? { c: stream(state0.c) } : {}) });
+        expect(maxAbsDiff(got.map((t) => t[b]).flat(), ref.logits.map((t) => t[0]).flat())).toBeLessThan(1e-5);
+        expect(maxAbsDiff(gotH.map((l) => l[b]).flat(), ref.state.h.map((l) => l[0]).flat())).toBeLessThan(1e-5);
+      }
+    });
     model.dispose();
   });
 

@@ -127,3 +127,22 @@ export function nonFiniteProblem(name: string, tensor: { shape: readonly number[
   const kinds = ['NaN', 'Infinity', '-Infinity'].flatMap((kind) => (counts.has(kind) ? [`${kind} ×${counts.get(kind)}`] : [])).join(', ');
   return `${name} has ${total} (${kinds}), the first at [${index.join(',')}]`;
 }
+
+/**
+ * The start of a run whose decoder is tied to its embedding: `weights` with encoder.weight
+ * replaced by a copy of decoder.weight. The shared matrix starts as nn.Linear's uniform(±1/√hidden)
+ * rather than nn.Embedding's normal(0, 1), whose logits would start ~√hidden times too large; the
+ * word-language-model recipes that tie (Press & Wolf 2017, AWD-LSTM) likewise start it small.
+ * Draws nothing, so the other tensors are those of the untied run of the same seed.
+ */
+export function tiedWeights(weights: Weights): Weights {
+  const decoder = weights.get('decoder.weight');
+  const encoder = weights.get('encoder.weight');
+  if (!decoder || !encoder) throw new WeightsError('tiedWeights needs encoder.weight and decoder.weight');
+  if (decoder.data.length !== encoder.data.length) {
+    throw new WeightsError(`tying needs encoder.weight and decoder.weight of one shape, got ${formatShape(encoder.shape)} and ${formatShape(decoder.shape)} (embedding size must equal hidden size)`);
+  }
+  const tied = new Map(weights);
+  tied.set('encoder.weight', { shape: [...encoder.shape], data: Float32Array.from(decoder.data) });
+  return tied;
+}

@@ -3,11 +3,14 @@ import type { NamedTensor } from '../model/weights.js';
 import { OptimizerError, type OptimizerState } from './optimizer.js';
 import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
+import { isDecayed } from '../engine/regularization.js';
 
 export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** torch.optim.AdamW's decoupled weight decay λ (p ← p·(1 − lr·λ) before the step), on weights and not biases; default 0. */
+  weightDecay?: number;
 }
 
 /**
@@ -20,6 +23,7 @@ export class Adam implements Optimizer {
   private beta2: number;
   private eps: number;
   private t = 0;
+  private readonly weightDecay: number;
   private readonly m = new Slots('exp_avg');
   private readonly v = new Slots('exp_avg_sq');
 
@@ -27,6 +31,7 @@ export class Adam implements Optimizer {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
   }
 
   step(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
@@ -45,7 +50,8 @@ export class Adam implements Optimizer {
         const denom = tf.add(tf.div(tf.sqrt(vNext), sqrtCorrection2), eps);
         m.assign(mNext);
         v.assign(vNext);
-        p.assign(tf.sub(p, tf.mul(tf.div(mNext, denom), lr / correction1)));
+        const start = this.weightDecay > 0 && isDecayed(name) ? tf.mul(p, 1 - lr * this.weightDecay) : p;
+        p.assign(tf.sub(start, tf.mul(tf.div(mNext, denom), lr / correction1)));
       });
     }
   }

@@ -56,6 +56,41 @@ describe('optimizers', () => {
     run(new Sgd({ momentum: 0.9 }), GRADS, lr).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
   });
 
+  test('AdamW (weightDecay) follows torch.optim.AdamW in float64: p·(1 − lr·λ) then the Adam step; a bias is not decayed', () => {
+    const [lr, wd, b1, b2, eps] = [0.01, 0.1, 0.9, 0.999, 1e-8];
+    const p = [1, 2, 3];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    GRADS.forEach((g, k) => {
+      const t = k + 1;
+      for (let i = 0; i < 3; i++) {
+        p[i] *= 1 - lr * wd;
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        p[i] -= (lr / (1 - b1 ** t)) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - b2 ** t) + eps));
+      }
+    });
+    run(new Adam({ weightDecay: wd }), GRADS, lr).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+    // The same steps on a parameter named as a bias are Adam's: no decay.
+    const bias = tf.variable(tf.tensor1d([1, 2, 3]));
+    const adam = new Adam({ weightDecay: wd });
+    for (const g of GRADS) tf.tidy(() => adam.step(new Map([['rnn.bias_hh_l0', bias]]), new Map([['rnn.bias_hh_l0', tf.tensor1d(g)]]), lr));
+    expect(Array.from(bias.dataSync())).toEqual(run(new Adam(), GRADS, lr));
+    bias.dispose();
+    adam.dispose();
+  });
+
+  test('SGD with weightDecay decays decoupled (SGDW): p·(1 − lr·λ) − lr·buffer', () => {
+    const [lr, wd] = [0.1, 0.2];
+    const p = [1, 2, 3];
+    let buf: number[] | null = null;
+    for (const g of GRADS) {
+      buf = buf ? buf.map((b, i) => 0.9 * b + g[i]) : [...g];
+      for (let i = 0; i < 3; i++) p[i] = p[i] * (1 - lr * wd) - lr * buf[i];
+    }
+    run(new Sgd({ momentum: 0.9, weightDecay: wd }), GRADS, lr).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+  });
+
   test.each(['adam', 'sgd'] as const)('%s state saved after 2 steps and restored continues exactly', (name) => {
     const straight = createOptimizer(name);
     const expected = run(straight as Adam, GRADS, 0.05);

@@ -3,6 +3,7 @@ import type { NamedTensor } from '../model/weights.js';
 import { OptimizerError, type OptimizerState } from './optimizer.js';
 import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
+import { isDecayed } from '../engine/regularization.js';
 
 /**
  * SGD with momentum as torch.optim.SGD (dampening 0, not Nesterov): b ← μ·b + g (b = g on the
@@ -12,9 +13,12 @@ export class Sgd implements Optimizer {
   readonly name = 'sgd' as const;
   private momentum: number;
   private readonly buf = new Slots('momentum_buffer');
+  private readonly weightDecay: number;
 
-  constructor(opts: { momentum?: number } = {}) {
+  /** `weightDecay`: decoupled decay λ as AdamW's (p ← p·(1 − lr·λ) before the step; SGDW), on weights and not biases. */
+  constructor(opts: { momentum?: number; weightDecay?: number } = {}) {
     this.momentum = opts.momentum ?? 0.9;
+    this.weightDecay = opts.weightDecay ?? 0;
   }
 
   step(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
@@ -26,7 +30,8 @@ export class Sgd implements Optimizer {
       tf.tidy(() => {
         const bNext = first ? g : tf.add(tf.mul(b, this.momentum), g);
         b.assign(bNext);
-        p.assign(tf.sub(p, tf.mul(bNext, lr)));
+        const start = this.weightDecay > 0 && isDecayed(name) ? tf.mul(p, 1 - lr * this.weightDecay) : p;
+        p.assign(tf.sub(start, tf.mul(bNext, lr)));
       });
     }
   }

@@ -36,6 +36,10 @@ describe('ONNX Runtime engine', () => {
   test.each([
     ['gru, Adam', { ...tiny }],
     ['lstm ×2, dropout 0.3, SGD momentum, clipped', { ...tiny, arch: 'lstm', layers: 2, dropout: 0.3, optimizer: 'sgd', schedule: '1@0.5,1@0.1', clip: 0.5, maxBatches: 15 }],
+    [
+      'gru ×2, every regularisation: locked dropout 0.3, embedding 0.1, output 0.3, weight drop 0.3, tied, AdamW 0.1, clipped',
+      { ...tiny, embed: 24, layers: 2, dropout: 0.3, embedDropout: 0.1, outputDropout: 0.3, weightDrop: 0.3, tie: true, weightDecay: 0.1, clip: 1, maxBatches: 15 },
+    ],
   ] as [string, FitOptions][])('%s: the same run as the tfjs engine (losses, weights, optimizer slots)', async (_label, options) => {
     const viaOrt = await fit({ corpus, options, outDir: path.join(dir, 'ort'), engine: onCpu });
     const viaTfjs = await fit({ corpus, options, outDir: path.join(dir, 'tfjs') });
@@ -51,6 +55,23 @@ describe('ONNX Runtime engine', () => {
     expect([...a.optimizer.slots.keys()].sort()).toEqual([...b.optimizer.slots.keys()].sort());
     for (const [name, t] of b.weights) expect([name, relativeErrorOf(a.weights.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
     for (const [name, t] of b.optimizer.slots) expect([name, relativeErrorOf(a.optimizer.slots.get(name)!.data, t.data) < 1e-3]).toEqual([name, true]);
+  });
+
+  test('a tied run saves decoder.weight as the copy of encoder.weight (as PyTorch’s state_dict does) with one set of slots, and resumes bit-identically with its masks', async () => {
+    const options: FitOptions = { ...tiny, embed: 24, layers: 2, dropout: 0.2, embedDropout: 0.1, outputDropout: 0.2, weightDrop: 0.2, tie: true, weightDecay: 0.05, maxBatches: 10 };
+    const straight = await fit({ corpus, options, outDir: path.join(dir, 'straight'), engine: onCpu });
+    const a = await loadTrainingCheckpoint(path.join(dir, 'straight'));
+    expect(a.weights.get('decoder.weight')!.data).toEqual(a.weights.get('encoder.weight')!.data);
+    expect(a.weights.get('decoder.weight')!.data).not.toEqual(randomWeights({ arch: 'gru', vocabSize: corpus.vocab.size, embeddingDim: 24, hiddenSize: 24, numLayers: 2, dropout: 0.2 }, 0).get('decoder.weight')!.data);
+    expect([...a.optimizer.slots.keys()].filter((k) => k.endsWith('decoder.weight'))).toEqual([]);
+    expect(a.optimizer.slots.has('exp_avg.encoder.weight')).toBe(true);
+    const splitDir = path.join(dir, 'split');
+    const controller = new AbortController();
+    await fit({ corpus, options, outDir: splitDir, engine: onCpu, signal: controller.signal, onBatch: ({ step }) => step === 13 && controller.abort() });
+    const resumed = await fit({ corpus, options, outDir: splitDir, engine: onCpu, resume: await loadTrainingCheckpoint(splitDir) });
+    const b = await loadTrainingCheckpoint(splitDir);
+    for (const [name, t] of a.weights) expect(b.weights.get(name)!.data).toEqual(t.data);
+    expect(resumed.history.map((r) => r.validLoss)).toEqual(straight.history.map((r) => r.validLoss));
   });
 
   test('an interrupted run resumed from its checkpoint ends with bit-identical weights, and the checkpoint resumes on tfjs too', async () => {

@@ -7,13 +7,13 @@ import { STATE_IO, stateNames, type StateName } from '@charrnn/contract';
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
-import { refuseUnsupported } from '../engine/regularization.js';
-import { dropoutMask } from '../model/dropout.js';
-import { expectedShapes, type ModelConfig } from '../model/config.js';
+import { NO_REGULARIZATION, type Regularization } from '../engine/regularization.js';
+import { drawWindowMasks } from '../engine/window-masks.js';
+import { expectedShapes, gateCount, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { NamedTensor, Weights } from '../model/weights.js';
 import { OptimizerError, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
-import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
+import { TRAINING_IO as IO, buildTrainingGraph, trainedShapes, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
 
 /** The part of an onnxruntime module the engine uses (onnxruntime-node and onnxruntime-web both fit). */
 export interface OrtApi {
@@ -60,7 +60,7 @@ export interface StartingPoint {
   optimizer: GraphOptimizer;
   /** Adam's steps taken (its bias corrections' t − 1). */
   adamStep: number;
-  /** Every weight by its contract-1 name, in state_dict order. */
+  /** Every trained weight by its contract-1 name, in state_dict order (a tied decoder.weight is encoder.weight, so not among them). */
   weights: Map<string, Float32Array>;
   /** Every optimizer slot by its contract-3 name (`m.<param>`, `v.<param>`). */
   slots: Map<string, Float32Array>;
@@ -76,7 +76,9 @@ export function startingPoint(init: EngineInit): StartingPoint {
       : { name: 'sgd', momentum: saved?.scalars.momentum ?? init.momentum };
   const weights = new Map<string, Float32Array>();
   const slots = new Map<string, Float32Array>();
-  for (const [name, shape] of expectedShapes(init.config)) {
+  const tie = init.regularization?.tie ?? false;
+  if (tie) checkTied(init.weights);
+  for (const [name, shape] of trainedShapes(init.config, tie)) {
     const w = init.weights.get(name);
     if (!w) throw new ModelInputError(`weights have no ${name}, expected shape [${shape}]`);
     weights.set(name, Float32Array.from(w.data));
@@ -120,27 +122,49 @@ export function updateScalars(optimizer: GraphOptimizer, lr: number, t: number):
 }
 
 /**
- * One dropout mask input of a window: [steps·batch, width], rows time-major (step-major, then
- * stream), so a stream's rows are its columns: the data-parallel engine sends each worker its
- * streams' columns (a mask locked over the window is steps = 1). A mask that is not per stream
- * (weight drop on a matrix) would need its own split rule there.
+ * One dropout mask input of a window. A stream's mask is [steps·batch, width], rows step-major
+ * then stream, so a stream's rows are its columns; the locked masks have one row group (steps
+ * = 1: a stream's row holds for the whole window). A shared mask (weight drop) is [steps, width]
+ * for every stream alike, and a split of the streams gives it whole to each part.
  */
 export interface WindowMask {
   name: string;
   data: Float32Array;
-  /** Row groups: the window's steps (one mask row per step and stream). */
+  /** Row groups (per-stream masks), or rows (shared masks). */
   steps: number;
   width: number;
+  /** The same for every stream (weight drop's [G·hidden, hidden]). */
+  shared?: boolean;
+}
+
+/** The dims of `m` as a graph input for `batch` streams. */
+export function maskDims(m: WindowMask, batch: number): number[] {
+  return m.shared ? [m.steps, m.width] : [m.steps * batch, m.width];
 }
 
 /**
  * The dropout masks of one window of `batch` streams, drawn from `rng` in the order every engine
- * draws them (the tfjs engine's: layer 0's output first, row-major), empty without dropout.
+ * draws them (engine/window-masks.ts), empty without dropout. `seqLen` is unused: every mask is
+ * locked over the window.
  */
-export function windowMasks(config: ModelConfig, seqLen: number, batch: number, rng: Rng): WindowMask[] {
-  if (!(config.dropout > 0 && config.numLayers > 1)) return [];
-  const { numLayers: L, hiddenSize: H, dropout } = config;
-  return Array.from({ length: L - 1 }, (_, k) => ({ name: IO.mask(k), data: dropoutMask(rng, dropout, seqLen * batch * H), steps: seqLen, width: H }));
+export function windowMasks(config: ModelConfig, _seqLen: number, batch: number, rng: Rng, regularization: Regularization = NO_REGULARIZATION): WindowMask[] {
+  const { embeddingDim: E, hiddenSize: H } = config;
+  const drawn = drawWindowMasks(rng, config, regularization, batch);
+  const masks: WindowMask[] = [];
+  if (drawn.embed) masks.push({ name: IO.maskEmbed, data: drawn.embed, steps: 1, width: E });
+  drawn.between.forEach((data, k) => masks.push({ name: IO.mask(k), data, steps: 1, width: H }));
+  if (drawn.output) masks.push({ name: IO.maskOutput, data: drawn.output, steps: 1, width: H });
+  drawn.weightHh.forEach((data, k) => masks.push({ name: IO.maskWeightHh(k), data, steps: gateCount(config.arch) * H, width: H, shared: true }));
+  return masks;
+}
+
+/** A tied run starts from, and resumes with, decoder.weight equal to encoder.weight (tiedWeights makes them so). */
+function checkTied(weights: Weights): void {
+  const encoder = weights.get('encoder.weight');
+  const decoder = weights.get('decoder.weight');
+  if (encoder && decoder && (encoder.data.length !== decoder.data.length || encoder.data.some((v, i) => v !== decoder.data[i]))) {
+    throw new ModelInputError('tie needs decoder.weight equal to encoder.weight (start from tiedWeights(randomWeights(config, seed)), or resume a tied run)');
+  }
 }
 
 /** Throws ModelInputError unless a batch has seqLen·batchSize inputs and targets. */
@@ -198,6 +222,7 @@ export class OrtEngine implements TrainingEngine {
   private readonly states: readonly StateName[];
   private adamStep: number;
   private readonly graphOptimizer: GraphOptimizer;
+  private readonly regularization: Regularization;
 
   private constructor(
     readonly config: ModelConfig,
@@ -205,7 +230,9 @@ export class OrtEngine implements TrainingEngine {
     private readonly options: OrtEngineOptions,
   ) {
     this.name = `${options.runtime} (${options.provider})`;
-    this.shapes = expectedShapes(config);
+    this.regularization = init.regularization ?? NO_REGULARIZATION;
+    // A tied decoder.weight is encoder.weight: one parameter, one set of optimizer slots.
+    this.shapes = trainedShapes(config, this.regularization.tie);
     this.names = [...this.shapes.keys()];
     this.states = stateNames(config.arch);
     const start = startingPoint(init);
@@ -219,7 +246,6 @@ export class OrtEngine implements TrainingEngine {
   }
 
   static async create(init: EngineInit, options: OrtEngineOptions): Promise<OrtEngine> {
-    refuseUnsupported(init.regularization, 'the ONNX Runtime engine');
     const engine = new OrtEngine(init.config, init, options);
     // The shortest graph is built and loaded at once, so an engine that cannot run fails here.
     await engine.session('eval', 1);
@@ -230,16 +256,26 @@ export class OrtEngine implements TrainingEngine {
     return slotKeys(this.init.optimizer, name);
   }
 
-  private get withDropout(): boolean {
-    return this.config.dropout > 0 && this.config.numLayers > 1;
-  }
 
   /** The session of one graph, built and loaded on first use and kept (one per window length). */
   private session(kind: TrainingGraphKind, seqLen: number): Promise<InferenceSession> {
     const key = `${kind}:${seqLen}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const model = buildTrainingGraph({ config: this.config, seqLen, kind, optimizer: this.graphOptimizer, clip: this.init.clip, dropout: this.withDropout });
+      const r = this.regularization;
+      const model = buildTrainingGraph({
+        config: this.config,
+        seqLen,
+        kind,
+        optimizer: this.graphOptimizer,
+        clip: this.init.clip,
+        dropout: this.config.dropout > 0 && this.config.numLayers > 1,
+        embedDropout: r.embedDropout > 0,
+        outputDropout: r.outputDropout > 0,
+        weightDrop: r.weightDrop > 0,
+        tie: r.tie,
+        weightDecay: r.weightDecay,
+      });
       const deviceOutputs = this.options.deviceResident && kind === 'train' ? this.deviceOutputLocations() : undefined;
       session = this.options.ort.InferenceSession.create(model, trainingSessionOptions(this.options, deviceOutputs));
       this.sessions.set(key, session);
@@ -305,7 +341,7 @@ export class OrtEngine implements TrainingEngine {
     this.stateFeeds(feeds, B);
     for (const [name, t] of this.weights) feeds[name] = t;
     for (const [name, t] of this.slots) feeds[name] = t;
-    for (const m of windowMasks(this.config, T, B, rng)) feeds[m.name] = new ort.Tensor('float32', m.data, [m.steps * B, m.width]);
+    for (const m of windowMasks(this.config, T, B, rng, this.regularization)) feeds[m.name] = new ort.Tensor('float32', m.data, maskDims(m, B));
     for (const [name, value] of Object.entries(updateScalars(this.graphOptimizer, lr, this.adamStep + 1))) feeds[name] = new ort.Tensor('float32', Float32Array.of(value), []);
     const out = await session.run(feeds);
     const loss = (out[IO.loss].data as Float32Array)[0];
@@ -349,8 +385,13 @@ export class OrtEngine implements TrainingEngine {
   }
 
   async getWeights(): Promise<Weights> {
+    if (this.weights.size === 0) throw new RangeError('the engine has been disposed: its weights are gone (take them before dispose())');
     const weights: Weights = new Map();
-    for (const [name, t] of this.weights) weights.set(name, { shape: [...t.dims], data: Float32Array.from((await hostData(t)) as Float32Array) });
+    // Every contract-1 name in state_dict order; a tied decoder.weight is a copy of encoder.weight, as PyTorch's state_dict writes it.
+    for (const name of expectedShapes(this.config).keys()) {
+      const t = this.weights.get(name) ?? (this.weights.get('encoder.weight') as Tensor);
+      weights.set(name, { shape: [...t.dims], data: Float32Array.from((await hostData(t)) as Float32Array) });
+    }
     return weights;
   }
 

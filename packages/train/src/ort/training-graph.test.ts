@@ -4,16 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '@charrnn/data';
 import { CharModel } from '../model/char-model.js';
-import { dropoutMask } from '../model/dropout.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
-import { randomWeights, type Weights } from '../model/weights.js';
+import { randomWeights, tiedWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { clipGradScale, flatStep } from '../optim/flat-step.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
+import { NO_REGULARIZATION, regularizationOf, type Regularization } from '../engine/regularization.js';
+import { maskDims, windowMasks, type WindowMask } from './ort-engine.js';
 
 const SEQ = 5;
 const BATCH = 4;
@@ -28,7 +29,7 @@ function randomState(rng: Rng, config: ModelConfig): { h: Float32Array; c?: Floa
   return Object.fromEntries(REFERENCE_STATES[config.arch].map((s) => [s, block()])) as unknown as { h: Float32Array; c?: Float32Array };
 }
 
-function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: { h: Float32Array; c?: Float32Array }, masks: Float32Array[]): Record<string, ort.Tensor> {
+function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: { h: Float32Array; c?: Float32Array }, masks: WindowMask[], tie = false): Record<string, ort.Tensor> {
   const { numLayers: L, hiddenSize: H } = config;
   const ids = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [batch.seqLen, batch.batchSize]);
   const out: Record<string, ort.Tensor> = {
@@ -37,16 +38,15 @@ function feeds(config: ModelConfig, weights: Weights, batch: TokenBatch, state: 
     [IO.h0]: new ort.Tensor('float32', state.h, [L, batch.batchSize, H]),
   };
   if (state.c) out[IO.c0] = new ort.Tensor('float32', state.c, [L, batch.batchSize, H]);
-  for (const [name, t] of weights) out[name] = new ort.Tensor('float32', t.data, t.shape);
-  masks.forEach((m, k) => (out[IO.mask(k)] = new ort.Tensor('float32', m, [batch.seqLen * batch.batchSize, H])));
+  // A tied graph has no decoder.weight input: it decodes with encoder.weight.
+  for (const [name, t] of weights) if (!(tie && name === 'decoder.weight')) out[name] = new ort.Tensor('float32', t.data, t.shape);
+  for (const m of masks) out[m.name] = new ort.Tensor('float32', m.data, maskDims(m, batch.batchSize));
   return out;
 }
 
-/** The masks the tfjs engine draws for a window from `seed`, in its order (layer 0's output first). */
-function masksFor(config: ModelConfig, seed: number, seq = SEQ): Float32Array[] {
-  if (config.dropout === 0 || config.numLayers === 1) return [];
-  const rng = new Rng(seed);
-  return Array.from({ length: config.numLayers - 1 }, () => dropoutMask(rng, config.dropout, seq * BATCH * config.hiddenSize));
+/** The masks both engines draw for a window from `seed`, in their order (engine/window-masks.ts). */
+function masksFor(config: ModelConfig, seed: number, seq = SEQ, regularization: Regularization = NO_REGULARIZATION): WindowMask[] {
+  return windowMasks(config, seq, BATCH, new Rng(seed), regularization);
 }
 
 const CASES: [Arch, number, number, number][] = [
@@ -92,18 +92,70 @@ describe('ONNX training graphs against the tfjs engine', () => {
     model.dispose();
   });
 
+  // Each feature alone on a GRU, all of them on every cell; 2 layers with dropout 0.3 throughout.
+  const REGULARIZED: [string, Arch, Partial<Regularization>][] = [
+    ['gru, embedding dropout 0.2', 'gru', { embedDropout: 0.2 }],
+    ['gru, output dropout 0.4', 'gru', { outputDropout: 0.4 }],
+    ['gru, weight drop 0.5', 'gru', { weightDrop: 0.5 }],
+    ['gru, tied decoder', 'gru', { tie: true }],
+    ...ARCHS.map((arch): [string, Arch, Partial<Regularization>] => [`${arch}, all four`, arch, { embedDropout: 0.2, outputDropout: 0.4, weightDrop: 0.5, tie: true }]),
+  ];
+
+  test.each(REGULARIZED)('%s: loss, final state and every gradient of the tape within 1e-4, and the masks change the loss', async (_label, arch, given) => {
+    // Embedding = hidden, so that tying is possible.
+    const config: ModelConfig = { arch, vocabSize: 11, embeddingDim: 8, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
+    const reg = regularizationOf(given, config);
+    const weights = reg.tie ? tiedWeights(randomWeights(config, 31)) : randomWeights(config, 31);
+    const model = CharModel.fromWeights(config, weights, { tie: reg.tie });
+    const rng = new Rng(5);
+    const batch = randomBatch(rng, config.vocabSize);
+    const state = randomState(rng, config);
+    const tfState = { h: tf.tensor3d(state.h, [2, BATCH, 8]), ...(state.c ? { c: tf.tensor3d(state.c, [2, BATCH, 8]) } : {}) };
+    const reference = lossAndGradients(model, batch, tfState, { training: true, rng: new Rng(9), regularization: reg });
+
+    const flags = { dropout: true, embedDropout: reg.embedDropout > 0, outputDropout: reg.outputDropout > 0, weightDrop: reg.weightDrop > 0, tie: reg.tie };
+    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', ...flags }));
+    const out = await session.run(feeds(config, weights, batch, state, masksFor(config, 9, SEQ, reg), reg.tie));
+    const loss = (out[IO.loss].data as Float32Array)[0];
+    expect(Math.abs(loss - reference.loss) / reference.loss).toBeLessThan(1e-6);
+    expect(relativeErrorOf(out[IO.hn].data as Float32Array, reference.state.h.dataSync())).toBeLessThan(1e-6);
+    if (reference.state.c) expect(relativeErrorOf(out[IO.cn].data as Float32Array, reference.state.c.dataSync())).toBeLessThan(1e-6);
+    // A tied model has one matrix: its gradient sums both uses, and there is no decoder.weight gradient.
+    expect([...reference.grads.keys()].includes('decoder.weight')).toBe(!reg.tie);
+    expect(IO.grad('decoder.weight') in out).toBe(!reg.tie);
+    let worst = 0;
+    for (const [name, g] of reference.grads) {
+      const err = relativeErrorOf(out[IO.grad(name)].data as Float32Array, g.dataSync());
+      expect([name, err < 1e-4]).toEqual([name, true]);
+      worst = Math.max(worst, err);
+    }
+    // Masks that were fed but not applied by both would still agree: the loss must differ from the unmasked one.
+    const plain = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'eval', tie: reg.tie }));
+    const unmasked = (await plain.run(feeds(config, weights, batch, state, [], reg.tie)))[IO.loss].data as Float32Array;
+    expect(Math.abs(unmasked[0] - loss)).toBeGreaterThan(1e-3);
+    console.log(`ort ${_label}: loss ${loss.toFixed(5)} (unmasked ${unmasked[0].toFixed(5)}), worst gradient relative error ${worst.toExponential(2)}`);
+    tf.dispose([...reference.grads.values(), reference.state.h, reference.state.c as tf.Tensor, tfState.h, tfState.c as tf.Tensor]);
+    model.dispose();
+  });
+
   const OPTIMIZERS: [string, GraphOptimizer, number | null][] = [
     ['adam', { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, null],
     ['adam, clipped at 0.05', { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, 0.05],
     ['sgd momentum 0.9', { name: 'sgd', momentum: 0.9 }, null],
   ];
+  // With AdamW's decoupled weight decay (0.5: large enough that a decay on the wrong tensors, or none, shows).
+  const DECAYED: [string, GraphOptimizer, number | null, number][] = [
+    ...OPTIMIZERS.map(([label, optimizer, clip]): [string, GraphOptimizer, number | null, number] => [label, optimizer, clip, 0]),
+    ['adamw λ 0.5', { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, null, 0.5],
+    ['sgd momentum 0.9, decoupled decay 0.5', { name: 'sgd', momentum: 0.9 }, null, 0.5],
+  ];
 
-  test.each(OPTIMIZERS)('gru ×2 with dropout: three optimizer steps (%s) give the weights and slots of the tfjs engine', async (_label, optimizer, clip) => {
+  test.each(DECAYED)('gru ×2 with dropout: three optimizer steps (%s) give the weights and slots of the tfjs engine', async (_label, optimizer, clip, weightDecay) => {
     const config: ModelConfig = { arch: 'gru', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
     let weights = randomWeights(config, 3);
     const model = CharModel.fromWeights(config, weights);
-    const reference = createOptimizer(optimizer.name, { momentum: optimizer.name === 'sgd' ? optimizer.momentum : undefined });
-    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true }));
+    const reference = createOptimizer(optimizer.name, { momentum: optimizer.name === 'sgd' ? optimizer.momentum : undefined, weightDecay });
+    const session = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true, weightDecay }));
     const rng = new Rng(7);
     const slots = new Map<string, Float32Array>();
     for (const [name, t] of weights) {

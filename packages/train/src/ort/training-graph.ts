@@ -12,6 +12,7 @@
  */
 import { IO, STATE_IO, mapStates, type StateName } from '@charrnn/contract';
 import { GraphBuilder, attr, cellSpec, encodeModel, type CellStep, type StateValues } from '@charrnn/graph';
+import { isDecayed } from '../engine/regularization.js';
 import { expectedShapes, gateCount, type ModelConfig } from '../model/config.js';
 
 /** What a graph computes: a whole optimizer step, the gradients alone (tests), or the loss alone (validation). */
@@ -28,8 +29,18 @@ export interface TrainingGraphSpec {
   optimizer?: GraphOptimizer;
   /** Max global gradient norm (torch.nn.utils.clip_grad_norm_), null for none. */
   clip?: number | null;
-  /** Whether dropout masks are inputs (training with dropout > 0 and more than one layer). */
+  /** Whether the between-layer dropout masks are inputs (training with dropout > 0 and more than one layer). */
   dropout?: boolean;
+  /** Whether the locked embedding-dropout mask `mask.embed` is an input. */
+  embedDropout?: boolean;
+  /** Whether the locked output-dropout mask `mask.output` (before the decoder) is an input. */
+  outputDropout?: boolean;
+  /** Whether the weight-drop masks `mask.weight_hh_l{k}` are inputs (DropConnect on weight_hh). */
+  weightDrop?: boolean;
+  /** decoder.weight is encoder.weight: one parameter, no decoder.weight input (needs embeddingDim = hiddenSize). */
+  tie?: boolean;
+  /** AdamW's decoupled weight decay λ: p ← p − lr·λ·p on every weight (not the biases) besides the update. */
+  weightDecay?: number;
 }
 
 /** The value names of contract 3; the tokens and state carry contract 2's names. */
@@ -46,8 +57,14 @@ export const TRAINING_IO = {
   hn: IO.hn,
   cn: IO.cn,
   gradNorm: 'grad_norm',
-  /** Dropout multiplier for the output of layer k, [seq·batch, hidden]. */
+  /** Locked dropout multiplier for the output of layer k, [batch, hidden], applied at every step. */
   mask: (k: number) => `mask.l${k}`,
+  /** Locked dropout multiplier for the embedding output, [batch, embed]. */
+  maskEmbed: 'mask.embed',
+  /** Locked dropout multiplier for the last layer's output before the decoder, [batch, hidden]. */
+  maskOutput: 'mask.output',
+  /** DropConnect multiplier of weight_hh of layer k, [G·hidden, hidden], shared by all streams and steps. */
+  maskWeightHh: (k: number) => `mask.weight_hh_l${k}`,
   /** Adam's first moment or SGD's momentum buffer of a parameter. */
   m: (name: string) => `m.${name}`,
   /** Adam's second moment. */
@@ -59,9 +76,12 @@ export const TRAINING_IO = {
 } as const;
 
 interface LayerTrace {
-  /** Input of the layer's projection, [seq·batch, in] (null for layer 0: the embedding table is used). */
+  /** Input of the layer's projection, [seq·batch, in] (null for layer 0 without embedding dropout: the embedding table is used). */
   input: string | null;
+  /** The locked mask on that input, tiled to [seq·batch, in], or null. */
   mask: string | null;
+  /** weight_hh as the layer uses it (times its weight-drop mask, if any). */
+  weightHh: string;
   h0: string;
   steps: CellStep[];
   /** Every step's output, [seq·batch, hidden]. */
@@ -102,10 +122,15 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const G = gateCount(arch);
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`training graph seqLen is ${T}, expected a positive integer`);
   if (kind === 'train' && spec.optimizer === undefined) throw new RangeError('a "train" graph needs an optimizer');
-  const shapes = expectedShapes(config);
+  const training = kind !== 'eval';
+  const tie = spec.tie === true;
+  if (tie && config.embeddingDim !== H) throw new RangeError(`a tied decoder needs embeddingDim = hiddenSize, got ${config.embeddingDim} and ${H}`);
+  // The parameters the graph takes and updates: a tied decoder.weight is encoder.weight.
+  const shapes = trainedShapes(config, tie);
+  const decoderWeight = tie ? 'encoder.weight' : 'decoder.weight';
   const g = new GraphBuilder(`charrnn_${arch}_train_${kind}_seq${T}`);
   const io = TRAINING_IO;
-  const withDropout = spec.dropout === true && L > 1 && kind !== 'eval';
+  const withDropout = spec.dropout === true && L > 1 && training;
 
   // Inputs.
   const tokens = g.input(io.tokens, 'int64', [T, 'batch']);
@@ -113,7 +138,16 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const cell = cellSpec(arch);
   const initial = new Map<StateName, string>(cell.states.map((s) => [s, g.input(STATE_IO[s].input, 'float32', [L, 'batch', H])]));
   for (const [name, shape] of shapes) g.input(name, 'float32', shape);
-  const masks = Array.from({ length: L - 1 }, (_, k) => (withDropout ? g.input(io.mask(k), 'float32', ['rows', H]) : null));
+  // A locked mask is one row per stream, [batch, width]; tiled T times it is the row of every
+  // step of [T·batch, width] (time-major rows t·batch + b).
+  const lockedMask = (name: string, width: number): string => {
+    const mask = g.input(name, 'float32', ['batch', width]);
+    return T === 1 ? mask : g.op('Tile', [mask, g.constant('int64', [2], [T, 1])], `${name}.tiled`);
+  };
+  const masks = Array.from({ length: L - 1 }, (_, k) => (withDropout ? lockedMask(io.mask(k), H) : null));
+  const embedMask = spec.embedDropout === true && training ? lockedMask(io.maskEmbed, config.embeddingDim) : null;
+  const outputMask = spec.outputDropout === true && training ? lockedMask(io.maskOutput, H) : null;
+  const weightMasks = Array.from({ length: L }, (_, k) => (spec.weightDrop === true && training ? g.input(io.maskWeightHh(k), 'float32', [G * H, H]) : null));
 
   // Forward.
   const flat = g.constant('int64', [1], [-1]);
@@ -123,13 +157,19 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   let x: string | null = null;
   for (let k = 0; k < L; k++) {
     const weightIh = `rnn.weight_ih_l${k}`;
-    const weightHh = `rnn.weight_hh_l${k}`;
+    const weightMask = weightMasks[k];
+    const weightHh = weightMask === null ? `rnn.weight_hh_l${k}` : g.op('Mul', [`rnn.weight_hh_l${k}`, weightMask], `l${k}.weight_hh.dropped`);
     const biasIh = `rnn.bias_ih_l${k}`;
     const biasHh = `rnn.bias_hh_l${k}`;
     let gx: string;
     let input: string | null = null;
-    const mask = k > 0 ? masks[k - 1] : null;
-    if (k === 0) {
+    const mask = k > 0 ? masks[k - 1] : embedMask;
+    if (k === 0 && mask !== null) {
+      // With embedding dropout the embedded rows are needed themselves: gather, mask, project.
+      const embedded = g.op('Gather', ['encoder.weight', tokensFlat], 'l0.embedded', { axis: INT(0) });
+      input = g.op('Mul', [embedded, mask], 'l0.input');
+      gx = g.op('Gemm', [input, weightIh, biasIh], 'l0.gx', { transB: INT(1) });
+    } else if (k === 0) {
       // Embedding fused into the first projection: E[id]·W_ihᵀ + b is row `id` of the [vocab, G·H]
       // table E·W_ihᵀ + b, one tiny Gemm; the window's inputs then gather rows of it.
       const table = g.op('Gemm', ['encoder.weight', weightIh, biasIh], 'l0.table', { transB: INT(1) });
@@ -150,7 +190,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       steps.push(state);
     }
     const output = concatRows(g, steps.map((s) => s.h), `l${k}.output`);
-    layers.push({ input, mask, h0: start.h, steps, output });
+    layers.push({ input, mask, weightHh, h0: start.h, steps, output });
     x = output;
   }
   const top = x as string;
@@ -160,7 +200,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     g.op('Concat', layers.map((l, k) => g.op('Unsqueeze', [l.steps[T - 1][s] as string, stateAxis], `l${k}.${name}`)), name, { axis: INT(0) });
   }
 
-  const logits = g.op('Gemm', [top, 'decoder.weight', 'decoder.bias'], IO.logits, { transB: INT(1) });
+  const decoded = outputMask === null ? top : g.op('Mul', [top, outputMask], 'output.dropped');
+  const logits = g.op('Gemm', [decoded, decoderWeight, 'decoder.bias'], IO.logits, { transB: INT(1) });
   // log_softmax written out (x − max − log Σ exp(x − max)), and one-hot rows below without
   // OneHot: onnxruntime-web's WebGPU provider has neither kernel, and placing them on the CPU
   // copied the logits to the host and back every step.
@@ -192,12 +233,16 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const dLogits = g.op('Div', [g.op('Sub', [g.op('Exp', [logProbs], 'probs'), targetOneHot], 'probs_minus_onehot'), count], 'd.logits');
   const rows = g.constant('int64', [1], [0]);
   const columnSums = (value: string, name: string) => g.op('ReduceSum', [value, rows], name, { keepdims: INT(0) });
-  grads.set('decoder.weight', g.op('Gemm', [dLogits, top], 'grad.decoder.weight.raw', { transA: INT(1) }));
+  const decoderGrad = g.op('Gemm', [dLogits, decoded], 'grad.decoder.weight.raw', { transA: INT(1) });
+  if (!tie) grads.set('decoder.weight', decoderGrad);
   grads.set('decoder.bias', columnSums(dLogits, 'grad.decoder.bias.raw'));
-  let dOutput = g.op('MatMul', [dLogits, 'decoder.weight'], `d.l${L - 1}.output`);
+  let dOutput =
+    outputMask === null
+      ? g.op('MatMul', [dLogits, decoderWeight], `d.l${L - 1}.output`)
+      : g.op('Mul', [g.op('MatMul', [dLogits, decoderWeight], 'd.decoded'), outputMask], `d.l${L - 1}.output`);
   for (let k = L - 1; k >= 0; k--) {
     const layer = layers[k];
-    const weightHh = `rnn.weight_hh_l${k}`;
+    const weightHh = layer.weightHh;
     const dSteps = stepRows(g, dOutput, T, H, `d.l${k}.output`);
     const dGx: string[] = new Array(T);
     const dGh: string[] = new Array(T);
@@ -218,10 +263,19 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     // Cells that add the two projections before any gate give one gradient for both.
     const dGhAll = dGh.every((v, t) => v === dGx[t]) ? dGxAll : all(dGh, `d.l${k}.gh`);
     const hPrev = all([layer.h0, ...layer.steps.slice(0, T - 1).map((s) => s.h)], `l${k}.h_prev`);
-    grads.set(`rnn.weight_hh_l${k}`, g.op('Gemm', [dGhAll, hPrev], `grad.rnn.weight_hh_l${k}.raw`, { transA: INT(1) }));
+    // Through W_hh ⊙ M: the gradient of W_hh is that of the product times M.
+    const dWeightHh = g.op('Gemm', [dGhAll, hPrev], `grad.rnn.weight_hh_l${k}.raw`, { transA: INT(1) });
+    const weightMask = weightMasks[k];
+    grads.set(`rnn.weight_hh_l${k}`, weightMask === null ? dWeightHh : g.op('Mul', [dWeightHh, weightMask], `grad.rnn.weight_hh_l${k}.dropped`));
     grads.set(`rnn.bias_hh_l${k}`, columnSums(dGhAll, `grad.rnn.bias_hh_l${k}.raw`));
     const weightIh = `rnn.weight_ih_l${k}`;
-    if (k > 0) {
+    if (k === 0 && layer.mask !== null) {
+      // Through the masked embedded rows: dE = onehot(tokens)ᵀ·(dGx·W_ih ⊙ mask), a scatter-add by token id.
+      grads.set('rnn.weight_ih_l0', g.op('Gemm', [dGxAll, layer.input as string], 'grad.rnn.weight_ih_l0.raw', { transA: INT(1) }));
+      grads.set('rnn.bias_ih_l0', columnSums(dGxAll, 'grad.rnn.bias_ih_l0.raw'));
+      const dEmbedded = g.op('Mul', [g.op('MatMul', [dGxAll, weightIh], 'd.l0.input'), layer.mask], 'd.l0.embedded');
+      grads.set('encoder.weight', g.op('Gemm', [oneHot(tokensFlat, 'tokens.one_hot'), dEmbedded], 'grad.encoder.weight.raw', { transA: INT(1) }));
+    } else if (k > 0) {
       grads.set(`rnn.weight_ih_l${k}`, g.op('Gemm', [dGxAll, layer.input as string], `grad.rnn.weight_ih_l${k}.raw`, { transA: INT(1) }));
       grads.set(`rnn.bias_ih_l${k}`, columnSums(dGxAll, `grad.rnn.bias_ih_l${k}.raw`));
       const dInput = g.op('MatMul', [dGxAll, weightIh], `d.l${k}.input`);
@@ -236,6 +290,9 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       grads.set('encoder.weight', g.op('MatMul', [dTable, weightIh], 'grad.encoder.weight.raw'));
     }
   }
+
+  // A tied weight's gradient sums its two uses, as autograd does for a shared parameter.
+  if (tie) grads.set('encoder.weight', g.op('Add', [grads.get('encoder.weight') as string, decoderGrad], 'grad.encoder.weight.tied'));
 
   if (kind === 'gradients') {
     for (const [name, shape] of shapes) {
@@ -252,8 +309,15 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const sumSquares = squares.reduce((acc, sq, i) => (i === 0 ? sq : g.op('Add', [acc, sq], `grad_sq_sum.${i}`)));
   const norm = g.op('Sqrt', [sumSquares], io.gradNorm);
   g.output(io.gradNorm, 'float32', []);
-  appendUpdate(g, spec.optimizer as GraphOptimizer, shapes, clippedGradients(g, grads, norm, spec.clip));
+  appendUpdate(g, spec.optimizer as GraphOptimizer, shapes, clippedGradients(g, grads, norm, spec.clip), spec.weightDecay ?? 0);
   return encode(g);
+}
+
+/** The parameters a graph takes, updates and (kind "gradients") differentiates: every contract-1 tensor, less decoder.weight when it is tied to encoder.weight. */
+export function trainedShapes(config: ModelConfig, tie = false): Map<string, number[]> {
+  const shapes = expectedShapes(config);
+  if (tie) shapes.delete('decoder.weight');
+  return shapes;
 }
 
 /** The gradients the update reads: scaled by c / (norm + 1e-6) when norm > c (torch.nn.utils.clip_grad_norm_), else as they are. */
@@ -269,9 +333,12 @@ function clippedGradients(g: GraphBuilder, grads: ReadonlyMap<string, string>, n
  * The optimizer update of every parameter in `shapes`: inputs `lr` (Adam: the bias corrections)
  * and each parameter's slots; outputs `new.<name>` and its updated slots.
  */
-function appendUpdate(g: GraphBuilder, optimizer: GraphOptimizer, shapes: ReadonlyMap<string, (number | string)[]>, gradient: (name: string) => string): void {
+function appendUpdate(g: GraphBuilder, optimizer: GraphOptimizer, shapes: ReadonlyMap<string, (number | string)[]>, gradient: (name: string) => string, weightDecay = 0): void {
   const io = TRAINING_IO;
   const lr = g.input(io.lr, 'float32', []);
+  // torch.optim.AdamW's decoupled decay: p·(1 − lr·λ) in place of p, then the usual update.
+  const keep = weightDecay > 0 ? g.op('Sub', [g.constant('float32', [], [1]), g.op('Mul', [lr, g.constant('float32', [], [weightDecay])], 'lr_decay')], 'decay_keep') : null;
+  const start = (name: string) => (keep !== null && isDecayed(name) ? g.op('Mul', [name, keep], `${name}.decayed`) : name);
   if (optimizer.name === 'adam') {
     // torch.optim.Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
     // p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). The corrections come in as float32 scalars,
@@ -296,7 +363,7 @@ function appendUpdate(g: GraphBuilder, optimizer: GraphOptimizer, shapes: Readon
       const vNew = g.op('Add', [g.op('Mul', [v, beta2], `${name}.v_decay`), g.op('Mul', [gradSq, oneMinusBeta2], `${name}.v_in`)], io.updated(io.v(name)));
       const denom = g.op('Add', [g.op('Sqrt', [vNew], `${name}.v_sqrt`), epsHat], `${name}.denom`);
       const update = g.op('Mul', [g.op('Div', [mNew, denom], `${name}.ratio`), stepSize], `${name}.update`);
-      g.op('Sub', [name, update], io.updated(name));
+      g.op('Sub', [start(name), update], io.updated(name));
       for (const out of [io.updated(name), io.updated(io.m(name)), io.updated(io.v(name))]) g.output(out, 'float32', shape);
     }
   } else {
@@ -305,7 +372,7 @@ function appendUpdate(g: GraphBuilder, optimizer: GraphOptimizer, shapes: Readon
     for (const [name, shape] of shapes) {
       const m = g.input(io.m(name), 'float32', shape);
       const mNew = g.op('Add', [g.op('Mul', [m, momentum], `${name}.m_decay`), gradient(name)], io.updated(io.m(name)));
-      g.op('Sub', [name, g.op('Mul', [mNew, lr], `${name}.update`)], io.updated(name));
+      g.op('Sub', [start(name), g.op('Mul', [mNew, lr], `${name}.update`)], io.updated(name));
       for (const out of [io.updated(name), io.updated(io.m(name))]) g.output(out, 'float32', shape);
     }
   }

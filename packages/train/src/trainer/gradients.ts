@@ -4,6 +4,7 @@ import type { CharModel } from '../model/char-model.js';
 import { sequenceLoss } from '../model/loss.js';
 import type { RecurrentState } from '../model/recurrent.js';
 import type { TokenBatch } from '../engine/engine.js';
+import type { Regularization } from '../engine/regularization.js';
 
 export type { TokenBatch };
 
@@ -20,7 +21,7 @@ export interface LossAndGradients {
  * One BPTT batch: forward from `state`, mean NLL, gradients of every parameter. This is the seam
  * a hand-written backward can replace; the trainer knows nothing else about how gradients come.
  */
-export function lossAndGradients(model: CharModel, batch: TokenBatch, state: RecurrentState, opts: { training: boolean; rng?: Rng }): LossAndGradients {
+export function lossAndGradients(model: CharModel, batch: TokenBatch, state: RecurrentState, opts: { training: boolean; rng?: Rng; regularization?: Regularization }): LossAndGradients {
   const names = [...model.parameters.keys()];
   const vars = [...model.parameters.values()];
   let next: RecurrentState | undefined;

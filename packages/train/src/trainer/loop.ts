@@ -11,7 +11,7 @@ import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
 import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
 import { regularizationOf } from '../engine/regularization.js';
 import type { ModelConfig } from '../model/config.js';
-import { randomWeights } from '../model/weights.js';
+import { randomWeights, tiedWeights } from '../model/weights.js';
 import { formatLearningRate, learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import type { FitOptions } from './fit-options.js';
 import { TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
@@ -125,7 +125,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   }
   const engine: TrainingEngine = await run.engine({
     config,
-    weights: run.resume?.weights ?? randomWeights(config, options.seed),
+    weights: run.resume?.weights ?? (options.tie ? tiedWeights(randomWeights(config, options.seed)) : randomWeights(config, options.seed)),
     optimizer: options.optimizer,
     momentum: options.momentum,
     clip: options.clip,
