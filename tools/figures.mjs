@@ -114,7 +114,9 @@ export function provenance(recorded) {
 /** The BLAS libraries train:bench accepts under PyTorch (packages/train/bench/anchor.ts). */
 export const FAST_BLAS = ['OpenBLAS', 'MKL', 'BLIS'];
 
-const lessonGru = (c) => c.arch === 'gru' && c.embeddingDim === 42 && c.hiddenSize === 256 && c.numLayers === 1 && c.batchSize === 64 && c.bptt === 8;
+/** The lesson's GRU run, the configuration whose PyTorch anchor has a floor. */
+const LESSON_GRU = { arch: 'gru', embeddingDim: 42, hiddenSize: 256, numLayers: 1, batchSize: 64, bptt: 8 };
+const lessonGru = (c) => Object.entries(LESSON_GRU).every(([key, value]) => c[key] === value);
 
 /**
  * Why a recorded train:bench figure may not be shown beside PyTorch: [] when it cites no PyTorch
