@@ -11,6 +11,7 @@ import { Rng, prepareCorpus, type PreparedCorpus } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch } from '../engine/engine.js';
 import { bundleWorker, type WorkerBundle } from '../engine/test-helpers/worker-bundle.js';
+import { RegularizationError } from '../engine/regularization.js';
 import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import type { Arch, ModelConfig } from '../model/config.js';
 import { randomWeights, type Weights } from '../model/weights.js';
@@ -88,15 +89,18 @@ async function trace(factory: EngineFactory, init: EngineInit, batches: TokenBat
 }
 
 /**
- * Losses, state and validation within 1e-5; weights and slots within 1e-4 of their scale: Adam
- * moves a weight whose gradient nearly cancels by lr·g/(|g| + ε), where the last bits of g depend
- * on the order of the sums (measured: up to 6e-6 on an lstm's weight_ih_l0 after one step).
+ * Losses, state and validation within 1e-5; weights and slots within `tolerance` (1e-4) of their
+ * scale: Adam moves a weight whose gradient nearly cancels by lr·g/(|g| + ε), where the last bits
+ * of g depend on the order of the sums (measured: up to 6e-6 on an lstm's weight_ih_l0 after one
+ * step; 1.4e-4 after the five clipped steps of the 2-layer lstm with locked dropout, whose dropped
+ * units leave more gradients near zero, while the same run on SGD, measured once, agreed to 5e-8). The state
+ * after those weights, within a tenth of that (at least 1e-5).
  */
-function expectClose(got: Trace, want: Trace, initial: Weights): void {
+function expectClose(got: Trace, want: Trace, initial: Weights, tolerance = 1e-4): void {
   expect(got.losses.length).toBe(want.losses.length);
   got.losses.forEach((loss, i) => expect([i, Math.abs(loss - want.losses[i]) / want.losses[i] < 1e-5]).toEqual([i, true]));
   for (const [name, t] of want.weights) {
-    expect([name, relativeErrorOf(got.weights.get(name)!.data, t.data) < 1e-4]).toEqual([name, true]);
+    expect([name, relativeErrorOf(got.weights.get(name)!.data, t.data) < tolerance]).toEqual([name, true]);
     // Training moved every tensor, so agreeing is not agreeing on the starting point.
     expect([name, relativeErrorOf(t.data, initial.get(name)!.data) > 1e-4]).toEqual([name, true]);
   }
@@ -104,33 +108,35 @@ function expectClose(got: Trace, want: Trace, initial: Weights): void {
   expect([...got.optimizer.slots.keys()]).toEqual([...want.optimizer.slots.keys()]);
   for (const [name, t] of want.optimizer.slots) {
     expect(got.optimizer.slots.get(name)!.shape).toEqual(t.shape);
-    expect([name, relativeErrorOf(got.optimizer.slots.get(name)!.data, t.data) < 1e-4]).toEqual([name, true]);
+    expect([name, relativeErrorOf(got.optimizer.slots.get(name)!.data, t.data) < tolerance]).toEqual([name, true]);
   }
   expect(got.state.h.shape).toEqual(want.state.h.shape);
-  expect(relativeErrorOf(got.state.h.data, want.state.h.data)).toBeLessThan(1e-5);
-  if (want.state.c) expect(relativeErrorOf(got.state.c!.data, want.state.c.data)).toBeLessThan(1e-5);
+  const stateTolerance = Math.max(1e-5, tolerance / 10);
+  expect(relativeErrorOf(got.state.h.data, want.state.h.data)).toBeLessThan(stateTolerance);
+  if (want.state.c) expect(relativeErrorOf(got.state.c!.data, want.state.c.data)).toBeLessThan(stateTolerance);
   expect(got.valid.targets).toBe(want.valid.targets);
   expect(Math.abs(got.valid.loss - want.valid.loss) / want.valid.loss).toBeLessThan(1e-5);
 }
 
 describe('data-parallel ONNX Runtime engine', () => {
-  const CASES: [Arch, number, number, OptimizerName, number | null][] = [
-    ['rnn', 1, 0, 'sgd', null],
-    ['rnn', 2, 0.3, 'sgd', null],
-    ['gru', 1, 0, 'adam', null],
-    ['gru', 2, 0.3, 'adam', null],
+  // [arch, layers, dropout, optimizer, clip, weight and slot tolerance]
+  const CASES: [Arch, number, number, OptimizerName, number | null, number][] = [
+    ['rnn', 1, 0, 'sgd', null, 1e-4],
+    ['rnn', 2, 0.3, 'sgd', null, 1e-4],
+    ['gru', 1, 0, 'adam', null, 1e-4],
+    ['gru', 2, 0.3, 'adam', null, 1e-4],
     // A small clip, so that clipping (which needs the whole gradient's norm) is in effect.
-    ['lstm', 1, 0, 'adam', 0.1],
-    ['lstm', 2, 0.3, 'adam', 0.1],
+    ['lstm', 1, 0, 'adam', 0.1, 1e-4],
+    ['lstm', 2, 0.3, 'adam', 0.1, 5e-4],
   ];
 
   test.each(CASES)(
     '%s ×%i, dropout %f, %s, clip %p: 2 and 3 workers (7 streams split 3+4 and 2+2+3) give the one-thread losses, weights, slots, state and validation',
-    async (arch, layers, dropout, optimizer, clip) => {
+    async (arch, layers, dropout, optimizer, clip, tolerance) => {
       const init = initOf(configOf(arch, layers, dropout), optimizer, clip);
       const batches = windows([5, 5, 3, 6, 5]);
       const want = await trace(oneThread, init, batches);
-      for (const workers of [2, 3]) expectClose(await trace(parallel(workers), init, batches), want, init.weights);
+      for (const workers of [2, 3]) expectClose(await trace(parallel(workers), init, batches), want, init.weights, tolerance);
     },
     180_000,
   );
@@ -250,6 +256,13 @@ describe('data-parallel ONNX Runtime engine failures', () => {
   test('a worker count that is not a positive integer is refused', async () => {
     await expect(ParallelOrtEngine.create(init, { workers: 0, workerUrl: worker.url })).rejects.toThrow(
       new ParallelOrtError('workers is 0, expected an integer ≥ 1 (data-parallel worker threads)'),
+    );
+  });
+
+  test('regularisation it does not split is refused by name, before any thread starts', async () => {
+    const regularization = { embedDropout: 0, outputDropout: 0.2, weightDrop: 0, tie: false, weightDecay: 0.1 };
+    await expect(ParallelOrtEngine.create({ ...init, regularization }, { workers: 2, workerUrl: worker.url })).rejects.toThrow(
+      new RegularizationError('the data-parallel engine (2 workers) does not implement outputDropout, weightDecay yet; train on one worker (--workers 1) for them'),
     );
   });
 

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { Rng } from '@charrnn/data';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
+import { NO_REGULARIZATION, RegularizationError, activeRegularization } from '../engine/regularization.js';
 import { stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { paramCount, paramOffsets, type Weights } from '../model/weights.js';
@@ -139,6 +140,12 @@ export class ParallelOrtEngine implements TrainingEngine {
   static async create(init: EngineInit, options: ParallelOrtOptions): Promise<ParallelOrtEngine> {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new ParallelOrtError(`workers is ${options.workers}, expected an integer ≥ 1 (data-parallel worker threads)`);
+    }
+    // Between-layer dropout splits by stream like the tokens; the rest needs more than a stream
+    // split (shared weight-drop masks, one tied parameter, decay in the "apply" graph): refused, not ignored.
+    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION);
+    if (missing.length > 0) {
+      throw new RegularizationError(`the data-parallel engine (${options.workers} workers) does not implement ${missing.join(', ')} yet; train on one worker (--workers 1) for ${missing.length > 1 ? 'them' : 'it'}`);
     }
     const engine = new ParallelOrtEngine(init.config, init, options);
     try {
