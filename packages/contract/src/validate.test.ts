@@ -121,6 +121,11 @@ describe('validateContract', () => {
       { graph: 'step' },
     );
     expect(problemsOf(step)).toEqual(["input 'tokens' has shape [4, ?], expected [1, batch]"]);
+    // A step graph whose metadata says fused: refused at load, not inside onnxruntime at the first run.
+    const mislabelled = edited((m) => setMeta(m, 'charrnn.graph', 'fused'), { graph: 'step' });
+    expect(problemsOf(mislabelled)).toEqual([
+      `input 'tokens' has shape [1, batch]: its seq is fixed to 1, as in a step graph, but metadata 'charrnn.graph' is "fused" (any seq per run); set it to "step", or export the fused graph`,
+    ]);
   });
 
   test('a mix of float16 and float32 state and outputs is one problem naming each type', () => {

@@ -106,6 +106,15 @@ export function validateContract(model: ModelDescription): ModelInfo {
   const seq = graph === 'step' ? 1 : 'seq';
   const floats = floatType(problems, model, arch);
   checkValue(problems, 'input', model.inputs, IO.tokens, ELEM_TYPE.int64, [seq, 'batch']);
+  // A fixed seq fits the fused graph's symbolic one by the shape rule, but such a graph is a step
+  // graph (or its metadata is wrong): the generator would run it with whole prompts and fail inside
+  // onnxruntime ("invalid dimensions for input: tokens").
+  const tokens = model.inputs.find((v) => v.name === IO.tokens);
+  if (graph === 'fused' && typeof tokens?.shape?.[0] === 'number') {
+    problems.push(
+      `input '${IO.tokens}' has shape ${shapeText(tokens.shape)}: its seq is fixed to ${tokens.shape[0]}, as in a step graph, but metadata 'charrnn.graph' is "fused" (any seq per run); set it to "step", or export the fused graph`,
+    );
+  }
   const known: string[] = [IO.tokens, ...stateInputs(arch)];
   for (const name of stateInputs(arch)) checkValue(problems, 'input', model.inputs, name, floats, [L, 'batch', H]);
   for (const name of floatOutputs(arch)) {
