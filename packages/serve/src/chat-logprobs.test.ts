@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { createServer, DEFAULT_CHAT_TEMPLATE, renderChat, type CharServer, type CompletionResponse, type OpenAIErrorBody } from './index.js';
 import { postJson, sseEvents } from './test-helpers/http.js';
-import { demoModel, openModel, referenceTexts, type OpenModel } from './test-helpers/models.js';
+import { demoModel, openModel, referenceTexts, smallModel, type OpenModel } from './test-helpers/models.js';
 
 const quiet = { warn: () => undefined };
 
@@ -151,6 +151,36 @@ describe('chat completions, logprobs and echo (demo model, real HTTP on 127.0.0.
       expect([param, response.status]).toEqual([param, 400]);
       expect(response.body.error.param).toBe(param);
       expect(response.body.error.message).toMatch(message);
+    }
+  });
+});
+
+describe('prompt log-probabilities on both graph kinds', () => {
+  it('are the same whether the prompt is primed in one run (fused graph) or fed one character per step (step graph)', async () => {
+    const server = await createServer({
+      models: [
+        { source: smallModel('lstm', 'fused'), name: 'fused' },
+        { source: smallModel('lstm', 'step'), name: 'step' },
+      ],
+      port: 0,
+      backend: 'cpu',
+      logger: quiet,
+    });
+    const url = await server.listen();
+    try {
+      const prompt = 'the cat sat. a hen is on the hat.';
+      const [fused, step] = await Promise.all(
+        ['fused', 'step'].map(async (model) => (await postJson<CompletionResponse>(`${url}/v1/completions`, { model, prompt, max_tokens: 5, seed: 1, echo: true, logprobs: 3 })).body.choices[0]),
+      );
+      expect(step.text).toBe(fused.text);
+      const a = fused.logprobs!.token_logprobs;
+      const b = step.logprobs!.token_logprobs;
+      expect(a).toHaveLength(prompt.length + 5);
+      expect(a[0]).toBeNull();
+      a.slice(1).forEach((v, i) => expect(b[i + 1]).toBeCloseTo(v!, 5));
+      expect(step.logprobs!.top_logprobs.slice(1).map((t) => Object.keys(t!))).toEqual(fused.logprobs!.top_logprobs.slice(1).map((t) => Object.keys(t!)));
+    } finally {
+      await server.close();
     }
   });
 });
