@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { Rng } from '@charrnn/data';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
-import { NO_REGULARIZATION, RegularizationError, activeRegularization } from '../engine/regularization.js';
+import { NO_REGULARIZATION, RegularizationError, activeRegularization, type Regularization } from '../engine/regularization.js';
 import { stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { paramCount, paramOffsets, type Weights } from '../model/weights.js';
@@ -97,6 +97,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   private readonly shapes: Map<string, number[]>;
   private readonly offsets: Map<string, [number, number]>;
   private readonly optimizer: GraphOptimizer;
+  private readonly regularization: Regularization;
   private adamStep: number;
   private readonly shared: { weights: SharedArrayBuffer; slots: SharedArrayBuffer[]; grads: SharedArrayBuffer[]; sums: SharedArrayBuffer; barrier: SharedArrayBuffer };
   private readonly barrier: Barrier;
@@ -114,6 +115,7 @@ export class ParallelOrtEngine implements TrainingEngine {
     this.name = `onnxruntime-node (cpu, ${options.workers} data-parallel workers)`;
     this.shapes = expectedShapes(config);
     this.offsets = paramOffsets(config);
+    this.regularization = init.regularization ?? NO_REGULARIZATION;
     const start = startingPoint(init);
     this.optimizer = start.optimizer;
     this.adamStep = start.adamStep;
@@ -141,9 +143,9 @@ export class ParallelOrtEngine implements TrainingEngine {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new ParallelOrtError(`workers is ${options.workers}, expected an integer ≥ 1 (data-parallel worker threads)`);
     }
-    // Between-layer dropout splits by stream like the tokens; the rest needs more than a stream
-    // split (shared weight-drop masks, one tied parameter, decay in the "apply" graph): refused, not ignored.
-    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION);
+    // The masks split by stream like the tokens (a weight-drop mask goes whole to every worker);
+    // a tied parameter and weight decay in flatStep are not written yet: refused, not ignored.
+    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION).filter((key) => key === 'tie' || key === 'weightDecay');
     if (missing.length > 0) {
       throw new RegularizationError(`the data-parallel engine (${options.workers} workers) does not implement ${missing.join(', ')} yet; train on one worker (--workers 1) for ${missing.length > 1 ? 'them' : 'it'}`);
     }
@@ -167,7 +169,12 @@ export class ParallelOrtEngine implements TrainingEngine {
         config: this.config,
         optimizer: this.optimizer,
         clip: this.init.clip,
-        dropout: this.config.dropout > 0 && this.config.numLayers > 1,
+        masks: {
+          dropout: this.config.dropout > 0 && this.config.numLayers > 1,
+          embedDropout: this.regularization.embedDropout > 0,
+          outputDropout: this.regularization.outputDropout > 0,
+          weightDrop: this.regularization.weightDrop > 0,
+        },
         intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
         sessionOptions: this.options.sessionOptions,
         ...this.shared,
@@ -270,14 +277,14 @@ export class ParallelOrtEngine implements TrainingEngine {
     checkBatch(batch);
     const { seqLen: T, batchSize: B } = batch;
     checkStateBatch(this.stateBatch, B);
-    const masks = windowMasks(this.config, T, B, rng);
+    const masks = windowMasks(this.config, T, B, rng, this.regularization);
     const parts = this.parts(B);
     const scalars = updateScalars(this.optimizer, lr, this.adamStep + 1);
     const transfers: ArrayBuffer[][] = [];
     const requests: WorkerRequest[] = parts.map(([from, to]) => {
       const input = tokenColumns(batch.input, T, B, from, to);
       const target = tokenColumns(batch.target, T, B, from, to);
-      const maskParts = masks.map((m) => ({ name: m.name, steps: m.steps, width: m.width, data: stateColumns(m.data, m.steps, B, m.width, from, to) }));
+      const maskParts = masks.map((m) => ({ name: m.name, steps: m.steps, width: m.width, shared: m.shared, data: m.shared ? m.data.slice() : stateColumns(m.data, m.steps, B, m.width, from, to) }));
       transfers.push([input.buffer as ArrayBuffer, target.buffer as ArrayBuffer, ...maskParts.map((m) => m.data.buffer as ArrayBuffer)]);
       return { type: 'step', seqLen: T, parts, input, target, masks: maskParts, state: this.state as SharedState, scalars };
     });

@@ -12,8 +12,8 @@ export interface WorkerSetup {
   config: ModelConfig;
   optimizer: GraphOptimizer;
   clip: number | null;
-  /** Whether the gradients graphs take dropout masks. */
-  dropout: boolean;
+  /** Which dropout masks the gradients graphs take: between layers, on the embedding and the output, on every weight_hh. */
+  masks: { dropout: boolean; embedDropout: boolean; outputDropout: boolean; weightDrop: boolean };
   /** Intra-op threads of each of the worker's sessions. */
   intraOpNumThreads: number;
   /** Extra onnxruntime session options (structured-cloneable). */
@@ -40,12 +40,13 @@ export interface SharedState {
   c?: SharedArrayBuffer;
 }
 
-/** One dropout mask's rows of a worker's streams, [steps · streams, width] time-major. */
+/** One dropout mask's rows of a worker's streams, [steps · streams, width] time-major; a shared mask (weight drop) whole, [steps, width]. */
 export interface MaskPart {
   name: string;
   data: Float32Array;
   steps: number;
   width: number;
+  shared?: boolean;
 }
 
 export interface StepRequest {

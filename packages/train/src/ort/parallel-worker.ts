@@ -3,6 +3,7 @@
 // worker's gradients are in shared memory, the weighted sum and the optimizer update (flatStep)
 // of its own slice of the parameters.
 import { parentPort, workerData } from 'node:worker_threads';
+import { hasState } from '@charrnn/contract';
 import { LanguageModelLoader } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
@@ -11,7 +12,7 @@ import { paramCount, paramOffsets } from '../model/weights.js';
 import { clipGradScale, flatStep } from '../optim/flat-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
 import { loadOrtNode } from './node-runtime.js';
-import { int64, trainingSessionOptions, type OrtApi } from './ort-engine.js';
+import { int64, maskDims, trainingSessionOptions, type OrtApi } from './ort-engine.js';
 import type { EvalRequest, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type TrainingGraphKind } from './training-graph.js';
 
@@ -54,7 +55,7 @@ class ParallelWorker {
     }
     this.gradientFetches[IO.loss] = null;
     this.gradientFetches[IO.hn] = null;
-    if (config.arch === 'lstm') this.gradientFetches[IO.cn] = null;
+    if (hasState(config.arch, 'c')) this.gradientFetches[IO.cn] = null;
     this.slice = streamRanges(size, setup.workers)[setup.index];
     this.summed = new Float32Array(this.slice[1] - this.slice[0]);
   }
@@ -68,7 +69,7 @@ class ParallelWorker {
     const key = `${kind}:${seqLen}`;
     let session = this.sessions.get(key);
     if (!session) {
-      session = this.ort.InferenceSession.create(buildTrainingGraph({ config: setup.config, seqLen, kind, dropout: setup.dropout }), this.sessionOptions());
+      session = this.ort.InferenceSession.create(buildTrainingGraph({ config: setup.config, seqLen, kind, ...setup.masks }), this.sessionOptions());
       this.sessions.set(key, session);
     }
     return session;
@@ -98,7 +99,7 @@ class ParallelWorker {
         [IO.h0]: new Tn('float32', stateColumns(new Float32Array(state.h), L, B, H, from, to), [L, streams, H]),
       };
       if (state.c) feeds[IO.c0] = new Tn('float32', stateColumns(new Float32Array(state.c), L, B, H, from, to), [L, streams, H]);
-      for (const m of req.masks) feeds[m.name] = new Tn('float32', m.data, [m.steps * streams, m.width]);
+      for (const m of req.masks) feeds[m.name] = new Tn('float32', m.data, maskDims(m, streams));
       const out = await (await this.session('gradients', T)).run(feeds, this.gradientFetches);
       lossSum = (out[IO.loss].data as Float32Array)[0] * T * streams;
       next = { h: out[IO.hn].data as Float32Array, ...(state.c ? { c: out[IO.cn].data as Float32Array } : {}) };
@@ -166,7 +167,7 @@ class ParallelWorker {
     const { Tensor: Tn } = this.ort;
     const zeros = () => new Tn('float32', new Float32Array(L * streams * H), [L, streams, H]);
     let h: Tensor = zeros();
-    let c: Tensor | null = arch === 'lstm' ? zeros() : null;
+    let c: Tensor | null = hasState(arch, 'c') ? zeros() : null;
     let lossSum = 0;
     let targets = 0;
     const loader = new LanguageModelLoader(req.ids, { batchSize: req.batchSize, bptt: req.bptt, fixedLength: true });
