@@ -39,3 +39,4 @@ export interface QualityOptions {
 }
 export declare function parseArgs(argv: string[]): QualityOptions;
 export declare function threadEnv(threads: number, base?: Record<string, string | undefined>): Record<string, string | undefined>;
+export declare function checkNanogptSplit(dataDir: string, text: string, validText: string): void;

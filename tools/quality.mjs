@@ -12,7 +12,7 @@
 //   (a) ours: train:fit --minutes N --corpus <corpus> --valid-fraction 0.1 (the same cut);
 //   (b) nanoGPT's train.py and model.py (tools/nanogpt, as-is) with its README's CPU recipe for
 //       shakespeare_char, iterations planned from a short warm-up so that it ends at N minutes;
-//   (c) tools/pytorch-reference/charrnn.py: a 2-layer LSTM with dropout, clipping and a cosine
+//   (c) tools/pytorch-reference/charrnn.py: a 2-layer GRU with locked dropout, clipping and a cosine
 //       schedule that ends at N minutes.
 // Then tools/quality/evaluate.py (PyTorch) scores each model in nats per character over the whole
 // held-out text and draws a sample from each. Every Python process gets T threads in every pool
@@ -329,7 +329,7 @@ async function trainRnn({ dir, minutes, threads, env, train, valid, tools }) {
 }
 
 /** Checks that nanoGPT's val.bin is exactly the held-out text (its split is the one every model is scored on). */
-function checkNanogptSplit(dataDir, text, validText) {
+export function checkNanogptSplit(dataDir, text, validText) {
   const vocab = nanogptVocab(text);
   const bin = readFileSync(path.join(dataDir, 'val.bin'));
   const ids = new Uint16Array(bin.buffer, bin.byteOffset, bin.length / 2);

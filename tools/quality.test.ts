@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   NANOGPT_README_FLAGS,
   PYTHON,
   WORKSPACE,
+  checkNanogptSplit,
   freshDirectory,
   nanogptArgs,
   nanogptVocab,
@@ -39,6 +41,21 @@ describe('one split for every model', () => {
     // and what it printed for the Nietzsche corpus: a code-point order, not a locale's.
     const nietzsche = readFileSync(path.join(WORKSPACE, 'packages/data/corpus/nietzsche.txt'), 'utf8');
     expect(nanogptVocab(nietzsche).join('')).toBe('\n !"\'(),-.0123456789:;=?[]_abcdefghijklmnopqrstuvwxyzäæéë');
+  });
+
+  test("checkNanogptSplit decodes val.bin (uint16 little-endian ids into prepare.py's vocabulary) and refuses any other held-out text", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'quality-split-'));
+    try {
+      const long = 'ba\nabba\nab'; // vocabulary ['\n', 'a', 'b']; 10 characters, cut at int(9.0) = 9: the held-out text is 'b'
+      expect(splitIndex(long.length)).toBe(9);
+      writeFileSync(path.join(dir, 'val.bin'), Buffer.from([2, 0])); // id 2 = 'b'
+      expect(() => checkNanogptSplit(dir, long, 'b')).not.toThrow();
+      expect(() => checkNanogptSplit(dir, long, 'a')).toThrow("nanoGPT's val.bin (1 characters) is not the held-out text (1 characters): the splits differ");
+      writeFileSync(path.join(dir, 'val.bin'), Buffer.from([2, 0, 0, 0]));
+      expect(() => checkNanogptSplit(dir, long, 'b')).toThrow("nanoGPT's val.bin (2 characters) is not the held-out text (1 characters)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('text the tools would count or read differently is refused, naming the problem', () => {

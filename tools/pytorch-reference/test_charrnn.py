@@ -70,7 +70,7 @@ class RunTest(unittest.TestCase):
             self.assertRegex(r.stdout, r'(?m)^anchor \{"torch"')
             model, config, vocab = evaluate.load_charrnn(out)  # strict: every contract-1 name and shape
             self.assertEqual(vocab, ['<unk>'] + sorted(set(text)))
-            self.assertEqual(config, {'arch': 'gru', 'vocabSize': len(vocab), 'embeddingDim': 8, 'hiddenSize': 16, 'numLayers': 2, 'dropout': 0.2})
+            self.assertEqual(config, {'arch': 'gru', 'vocabSize': len(vocab), 'embeddingDim': 8, 'hiddenSize': 16, 'numLayers': 2, 'dropout': 0.1})
             with open(os.path.join(out, 'train.json')) as f:
                 report = json.load(f)
             self.assertGreater(report['steps'], 0)
