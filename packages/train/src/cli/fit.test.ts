@@ -135,6 +135,40 @@ describe('train:fit', () => {
     expect(v2).not.toContain('T');
   }, 120_000);
 
+  test('--minutes: bad budgets and corpora too small are refused naming the limit; a short budget plans, trains, validates and completes', async () => {
+    const out = path.join(dir, 'budget');
+    const tiny = path.join(dir, 'tiny-budget.txt');
+    await writeFile(tiny, 'the quick brown fox\n'.repeat(5));
+    const cases: [string[], RegExp][] = [
+      [['--minutes', '0'], /option '--minutes <n>' argument '0' is invalid/],
+      [['--minutes', '-2'], /option '--minutes <n>' argument '-2' is invalid/],
+      [['--minutes', '20000'], /--minutes 20000 is not a training budget: give a number of minutes above 0 and at most 10080 \(a week\)/],
+      [['--minutes', '3', '--epochs', '2'], /give either --minutes \(a time budget\) or --epochs, not both/],
+      [['--minutes', '3', '--schedule', '6@1e-3'], /--minutes trains to a time budget with a cosine schedule over it \("cosine@<lr>"\), not "6@1e-3"/],
+      [['--minutes', '1', '--corpus', tiny], /too small for any --minutes recipe: it has 80 training and 20 validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/],
+      // Planning alone (a second's warm-up) outlasts 0.06 s.
+      [['--minutes', '0.001', '--corpus', corpus, ...model], /--minutes 0\.001 \(0 s\) is too short to train and validate once: planning took .* give at least --minutes [0-9.]+/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(cli, [...args, '--out', out]);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await exists(out)).toBe(false);
+
+    // The model is given (small, so the run is not at the mercy of a busy machine's graph builds); the rest is planned.
+    const r = await runCli(cli, ['--corpus', corpus, '--minutes', '0.25', '--hidden', '16', '--embed', '8', '--layers', '1', '--bs', '8', '--bptt', '16', '--engine', 'ort', '--out', out]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/error/i) });
+    expect(r.stdout).toMatch(/^plan for 0\.25 min: .* parameters/m);
+    expect(r.stdout).toMatch(/^ {2}hidden {4}16 +given$/m);
+    expect(r.stdout).toMatch(/^ {2}schedule  cosine@0\.003,warmup=0\.03,final=0\.05 +Adam at 0\.003/m);
+    const saved = await trainerOf(out);
+    expect(saved).toMatchObject({ complete: true, totalEpochs: null, options: { minutes: 0.25, hidden: 16, text: 'faithful', schedule: 'cosine@0.003,warmup=0.03,final=0.05' } });
+    expect(saved.history.length).toBeGreaterThanOrEqual(1);
+    const vocab = Number(/corpus .*: vocab (\d+),/.exec(r.stdout)![1]);
+    expect(saved.history[saved.history.length - 1].validLoss).toBeLessThan(Math.log(vocab)); // better than an untrained model
+  }, 180_000);
+
   test('Ctrl-C exits 130 with a checkpoint at the batch it stopped; --resume finishes the run; flags that differ are refused', async () => {
     const out = path.join(dir, 'run');
     const args = ['--corpus', corpus, ...model, '--epochs', '2', '--max-batches', '500', '--out', out];

@@ -16,8 +16,13 @@ const program = addTrainingFlags(new Command('charrnn-fit'))
     }
     return v;
   })
+  .option(
+    '--minutes <n>',
+    'train for this many minutes: the run measures this machine, chooses the model, BPTT, batch, dropout and a cosine schedule for the budget (explicit flags win), validates as it goes and ends on the best weights',
+    positiveFlag,
+  )
   .option('--epochs <n>', 'epochs at --lr (instead of --schedule)', integerFlag(1))
-  .option('--lr <rate>', 'learning rate with --epochs (default 1e-3)', positiveFlag)
+  .option('--lr <rate>', 'learning rate with --epochs (default 1e-3), or the peak of --minutes\' cosine schedule', positiveFlag)
   .option('--out <dir>', 'checkpoint directory (default checkpoints/<arch>-e<embed>-h<hidden>, never overwriting a run)')
   .option('--resume <dir>', 'continue the run saved in <dir> exactly (schedule, optimizer, RNG, batch position)')
   .option('--overwrite', 'train into an --out that holds another run, replacing it (default: refuse)')
@@ -26,13 +31,17 @@ const program = addTrainingFlags(new Command('charrnn-fit'))
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; overwrite?: boolean; maxBatches?: number; workers?: number }>();
+const flags = program.opts<TrainingFlags & { schedule?: string; epochs?: number; lr?: number; out?: string; resume?: string; overwrite?: boolean; maxBatches?: number; workers?: number; minutes?: number }>();
 if (flags.schedule && (flags.epochs !== undefined || flags.lr !== undefined)) {
   program.error('error: give either --schedule or --epochs/--lr, not both');
 }
-const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? `${flags.epochs ?? 1}@${formatLearningRate(flags.lr ?? 1e-3)}` : DEFAULT_FIT_OPTIONS.schedule);
+if (flags.minutes !== undefined && flags.epochs !== undefined) {
+  program.error('error: give either --minutes (a time budget) or --epochs, not both');
+}
+const byLr = flags.minutes !== undefined ? `cosine@${formatLearningRate(flags.lr ?? 3e-3)}` : `${flags.epochs ?? 1}@${formatLearningRate(flags.lr ?? 1e-3)}`;
+const schedule = flags.schedule ?? (flags.epochs !== undefined || flags.lr !== undefined ? byLr : DEFAULT_FIT_OPTIONS.schedule);
 const given = (flag: string) => program.getOptionValueSource(flag) === 'cli';
-const options = fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null });
+const options = { ...fitOptionsFrom(flags, { schedule, maxBatches: flags.maxBatches ?? null }), ...(flags.minutes !== undefined ? { minutes: flags.minutes } : {}) };
 // What was typed on the command line, so --resume can refuse flags it would otherwise ignore.
 const typed: Partial<FitOptions> = {};
 for (const key of Object.keys(options) as (keyof FitOptions)[]) if (given(key)) Object.assign(typed, { [key]: options[key] });

@@ -57,6 +57,8 @@ export interface OrtNodeOptions {
   strictDevice?: boolean;
   /** Extra onnxruntime session options for every training session (e.g. profiling). */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** Sessions shared by the engines this factory makes (OrtEngineOptions.sessionCache); the caller releases them. */
+  sessionCache?: Map<string, Promise<InferenceSession>>;
 }
 
 export interface OrtNodeEngine {
@@ -101,7 +103,7 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
   if (!Number.isInteger(workers) || workers < 1) throw new OrtRuntimeError(`workers is ${workers}, expected an integer ≥ 1 (data-parallel worker threads on the CPU)`);
   const ort = await loadOrtNode(options.loader);
   const log: string[] = [];
-  const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads, sessionOptions: options.sessionOptions };
+  const cpu: OrtEngineOptions = { ort, runtime: ORT_NODE, provider: 'cpu', intraOpNumThreads: options.threads, sessionOptions: options.sessionOptions, sessionCache: options.sessionCache };
   const threads = `${options.threads} intra-op thread${options.threads === 1 ? '' : 's'}`;
   const onCpu = (): OrtNodeEngine => {
     if (workers > 1) {
@@ -127,6 +129,7 @@ export async function ortNodeEngine(options: OrtNodeOptions): Promise<OrtNodeEng
     runtime: ORT_NODE,
     provider: 'cuda',
     deviceResident: true,
+    sessionCache: options.sessionCache,
     sessionOptions: {
       ...options.sessionOptions,
       ...(options.strictDevice ? { extra: { ...options.sessionOptions?.extra, session: { disable_cpu_ep_fallback: '1' } } } : {}),

@@ -37,6 +37,19 @@ export interface OrtEngineOptions {
   deviceResident?: boolean;
   /** Extra session options, applied last. */
   sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * Sessions shared by the engines of one run (a time-budget run's warm-up and its training), so
+   * that a graph is built and loaded once: keyed by everything the graph is built from, released
+   * by the cache's owner (releaseSessions), never by an engine's dispose.
+   */
+  sessionCache?: Map<string, Promise<InferenceSession>>;
+}
+
+/** Releases the sessions of a shared cache (OrtEngineOptions.sessionCache) and empties it. */
+export async function releaseSessions(cache: Map<string, Promise<InferenceSession>>): Promise<void> {
+  const sessions = [...cache.values()];
+  cache.clear();
+  for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') await s.value.release();
 }
 
 /** Contract 1's optimizer slot names for contract 3's `m.`/`v.` inputs. */
@@ -259,27 +272,29 @@ export class OrtEngine implements TrainingEngine {
 
   /** The session of one graph, built and loaded on first use and kept (one per window length). */
   private session(kind: TrainingGraphKind, seqLen: number): Promise<InferenceSession> {
-    const key = `${kind}:${seqLen}`;
-    let session = this.sessions.get(key);
+    const r = this.regularization;
+    const spec = {
+      config: this.config,
+      seqLen,
+      kind,
+      optimizer: this.graphOptimizer,
+      clip: this.init.clip,
+      dropout: this.config.dropout > 0 && this.config.numLayers > 1,
+      embedDropout: r.embedDropout > 0,
+      outputDropout: r.outputDropout > 0,
+      weightDrop: r.weightDrop > 0,
+      tie: r.tie,
+      weightDecay: r.weightDecay,
+    };
+    const deviceOutputs = this.options.deviceResident && kind === 'train' ? this.deviceOutputLocations() : undefined;
+    const shared = this.options.sessionCache;
+    const sessions = shared ?? this.sessions;
+    const key = shared ? JSON.stringify({ spec, deviceOutputs }) : `${kind}:${seqLen}`;
+    let session = sessions.get(key);
     if (!session) {
-      const r = this.regularization;
-      const model = buildTrainingGraph({
-        config: this.config,
-        seqLen,
-        kind,
-        optimizer: this.graphOptimizer,
-        clip: this.init.clip,
-        dropout: this.config.dropout > 0 && this.config.numLayers > 1,
-        embedDropout: r.embedDropout > 0,
-        outputDropout: r.outputDropout > 0,
-        weightDrop: r.weightDrop > 0,
-        tie: r.tie,
-        weightDecay: r.weightDecay,
-      });
-      const deviceOutputs = this.options.deviceResident && kind === 'train' ? this.deviceOutputLocations() : undefined;
-      session = this.options.ort.InferenceSession.create(model, trainingSessionOptions(this.options, deviceOutputs));
-      this.sessions.set(key, session);
-      session.catch(() => this.sessions.delete(key));
+      session = this.options.ort.InferenceSession.create(buildTrainingGraph(spec), trainingSessionOptions(this.options, deviceOutputs));
+      sessions.set(key, session);
+      session.catch(() => sessions.delete(key));
     }
     return session;
   }

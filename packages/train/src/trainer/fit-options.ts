@@ -26,8 +26,13 @@ export interface FitOptions {
   weightDecay?: number;
   bs: number;
   bptt: number;
-  /** "6@1e-3,3@1e-4" or "sgdr:3x1x2@1e-3" (see schedule.ts). */
+  /** "6@1e-3,3@1e-4", "sgdr:3x1x2@1e-3" or "cosine:10@3e-3" (see schedule.ts); a time budget takes "cosine@<lr>". */
   schedule: string;
+  /**
+   * A time budget in minutes (`train:fit --minutes`): the run trains until it is spent, the
+   * schedule a cosine over it, validating as it goes and ending on the best weights; absent = epochs.
+   */
+  minutes?: number;
   optimizer: OptimizerName;
   /** SGD momentum. */
   momentum: number;
@@ -88,11 +93,11 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
 };
 
 /**
- * The text options a run trains with: what was given, else faithful for a given corpus and lesson
- * for the embedded one, and the mode's case rule. A run saved before text modes existed has
+ * The text options a run trains with: what was given, else faithful for a given corpus or a time
+ * budget and lesson for the lesson's run on the embedded corpus, and the mode's case rule. A run saved before text modes existed has
  * neither and was trained on lesson text.
  */
-export function resolveTextOptions<T extends Pick<FitOptions, 'corpus' | 'text' | 'lower'>>(options: T, saved = false): T & { text: TextMode; lower: boolean } {
-  const text = options.text ?? (saved || options.corpus === undefined ? 'lesson' : 'faithful');
+export function resolveTextOptions<T extends Pick<FitOptions, 'corpus' | 'text' | 'lower' | 'minutes'>>(options: T, saved = false): T & { text: TextMode; lower: boolean } {
+  const text = options.text ?? (!saved && (options.corpus !== undefined || options.minutes !== undefined) ? 'faithful' : 'lesson');
   return { ...options, text, lower: options.lower ?? text === 'lesson' };
 }

@@ -7,6 +7,7 @@ import type { FitOptions } from './fit-options.js';
 import { historyJsonl } from './history.js';
 import { lineChartSvg } from './line-chart.js';
 import { trainingLoop, type TrainingResult } from './loop.js';
+import type { ExpectedSpeed } from './budget-clock.js';
 import { HISTORY_FILE, LOSS_CURVE_FILE, type TrainingCheckpoint } from './training-checkpoint.js';
 import { saveTrainingCheckpoint } from './training-checkpoint-directory.js';
 
@@ -32,6 +33,12 @@ export interface FitRun {
   signal?: AbortSignal;
   /** Called after every optimizer step (tests watch memory and interrupt runs through it). */
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
+  /** A time-budget run: seconds of the budget spent before training (planning). */
+  elapsedBefore?: number;
+  /** The clock a time-budget run reads, in milliseconds (tests inject one). */
+  now?: () => number;
+  /** A time-budget run: the speeds its plan measured, until its own steps and validations say better. */
+  expected?: ExpectedSpeed;
 }
 
 export interface FitResult extends TrainingResult {
@@ -72,6 +79,9 @@ export async function fit(run: FitRun): Promise<FitResult> {
     log: run.log,
     signal: run.signal,
     onBatch: run.onBatch,
+    elapsedBefore: run.elapsedBefore,
+    now: run.now,
+    expected: run.expected,
   });
   return { ...result, outDir: run.outDir };
 }

@@ -13,6 +13,8 @@ export interface EpochRecord {
   batches: number;
   /** Optimizer steps since the start of the run, at the end of the epoch. */
   step: number;
+  /** A time-budget run's rows: seconds into the run at this validation. */
+  elapsed?: number;
 }
 
 export function historyJsonl(history: readonly EpochRecord[]): string {

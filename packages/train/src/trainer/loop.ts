@@ -11,9 +11,10 @@ import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
 import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
 import { regularizationOf } from '../engine/regularization.js';
 import type { ModelConfig } from '../model/config.js';
-import { randomWeights, tiedWeights } from '../model/weights.js';
+import { randomWeights, tiedWeights, type Weights } from '../model/weights.js';
 import { formatLearningRate, learningRate, parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import type { FitOptions } from './fit-options.js';
+import { BudgetClock, type ExpectedSpeed } from './budget-clock.js';
 import { TABLE_HEADER, tableRow, type EpochRecord } from './history.js';
 import type { TrainerRecord, TrainingCheckpoint } from './training-checkpoint.js';
 import { corpusSha256 } from './corpus-hash.js';
@@ -49,6 +50,12 @@ export interface TrainingRun {
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
   /** Called after every epoch with its record. */
   onEpoch?: (record: EpochRecord) => void;
+  /** A time-budget run (options.minutes): seconds already spent before the loop (planning). */
+  elapsedBefore?: number;
+  /** The clock the loop times steps and a time budget with, in milliseconds (tests inject one; default performance.now). */
+  now?: () => number;
+  /** A time-budget run: the speeds its plan measured, until its own steps and validations say better. */
+  expected?: ExpectedSpeed;
 }
 
 export interface TrainingResult {
@@ -95,7 +102,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   const log = run.log ?? (() => {});
   const { corpus, location } = run;
   const schedule = parseSchedule(options.schedule);
-  const epochs = totalEpochs(schedule);
+  const epochs = options.minutes !== undefined ? Infinity : totalEpochs(schedule);
   const config = modelConfigFor(options, corpus.vocab.size);
   checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: options.bs, bptt: options.bptt });
   const divergedAbove = DIVERGED_FACTOR * Math.log(corpus.vocab.size);
@@ -137,16 +144,22 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   if (record) rng.setState(record.rng);
   let step = record?.step ?? 0;
   const history: EpochRecord[] = [...(record?.history ?? [])];
-  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed });
+  // A time budget trains fixed-length windows: one graph to build instead of one per length.
+  const now = run.now ?? (() => performance.now());
+  const clock = options.minutes !== undefined ? new BudgetClock(options.minutes * 60, record?.elapsed ?? run.elapsedBefore ?? 0, history, run.expected, run.now, record?.validationSeconds) : null;
+  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, fixedLength: clock !== null });
   const perEpoch = Math.min(loader.length, options.maxBatches ?? Infinity);
+  let best = record?.best ?? null;
+  /** The best validation's weights in this process (a time-budget run ends on them when the last validation is worse). */
+  let bestWeights: Weights | null = null;
 
-  const save = async (epoch: number, batch: number, partial: TrainerRecord['partial'], midEpoch: boolean) => {
+  const save = async (epoch: number, batch: number, partial: TrainerRecord['partial'], midEpoch: boolean, complete = epoch >= epochs, weights?: Weights) => {
     const trainer: TrainerRecord = {
       format: 1,
       epoch,
       batch,
       step,
-      totalEpochs: epochs,
+      totalEpochs: clock ? null : epochs,
       schedule: options.schedule,
       seed: options.seed,
       rng: rng.getState(),
@@ -154,11 +167,12 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       history,
       options,
       corpusSha256: corpusHash,
-      complete: epoch >= epochs,
+      complete,
+      ...(clock ? { elapsed: clock.now(), validationSeconds: clock.validationSeconds, best } : {}),
     };
     await run.save({
       meta,
-      weights: await engine.getWeights(),
+      weights: weights ?? (await engine.getWeights()),
       optimizer: await engine.getOptimizerState(),
       hidden: midEpoch ? await engine.getState() : null,
       trainer,
@@ -166,19 +180,57 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   };
 
   const lastGood = () => (history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet');
+  /** Validates, checks the loss, and appends the table row of the training since the last one. */
+  const validate = async (epoch: number, position: number, partial: Window, lr: number): Promise<EpochRecord> => {
+    const t0 = now();
+    const valid = await engine.evaluate(corpus.valid, options.bs, options.bptt);
+    clock?.validated((now() - t0) / 1000);
+    const row: EpochRecord = {
+      epoch: position,
+      lr,
+      trainLoss: partial.lossSum / partial.targets,
+      validLoss: valid.loss,
+      charsPerSecond: partial.targets / partial.seconds,
+      seconds: partial.seconds,
+      batches: partial.batches,
+      step,
+      ...(clock ? { elapsed: clock.now() } : {}),
+    };
+    if (!Number.isFinite(row.validLoss) || row.validLoss > divergedAbove) {
+      throw new TrainingDivergedError(
+        `validation loss became ${Number.isFinite(row.validLoss) ? row.validLoss.toFixed(2) : row.validLoss} after epoch ${epoch + 1}` +
+          `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${lastGood()}`,
+      );
+    }
+    history.push(row);
+    log(tableRow(row));
+    run.onEpoch?.(row);
+    if (clock && (best === null || row.validLoss < best.validLoss)) {
+      // A copy, so that the run can end on the best weights if later validations are worse.
+      best = { validLoss: row.validLoss, step };
+      bestWeights = await engine.getWeights();
+    }
+    return row;
+  };
+
   log(TABLE_HEADER);
   for (const r of history) log(tableRow(r));
   const startEpoch = record?.epoch ?? 0;
   let startBatch = record?.batch ?? 0;
+  const emptyWindow = (): Window => ({ lossSum: 0, targets: 0, seconds: 0, batches: 0 });
+  // What the next table row sums: the epoch, or in a time-budget run the training since the last validation.
+  let partial: Window = record ? { batches: 0, ...record.partial } : emptyWindow();
   try {
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    if (clock) run.progress?.start(Math.round(clock.budget), `${formatMinutes(clock.budget)} budget`);
+    let timeUp = false;
+    for (let epoch = startEpoch; epoch < epochs && !timeUp; epoch++) {
       const resuming = epoch === startEpoch && startBatch > 0 && run.resume?.hidden;
       if (resuming) engine.setState(run.resume!.hidden!);
       else engine.resetState(options.bs);
-      const partial = resuming ? { ...record!.partial } : { lossSum: 0, targets: 0, seconds: 0 };
+      if (!clock && !resuming) partial = emptyWindow();
       let savedAt = partial.seconds;
-      const epochLr = learningRate(schedule, epoch, 0);
-      run.progress?.start(perEpoch, `epoch ${epoch + 1}/${epochs}`);
+      const epochLr = clock ? 0 : learningRate(schedule, epoch, 0);
+      if (!clock) run.progress?.start(perEpoch, `epoch ${epoch + 1}/${epochs}`);
       let i = 0;
       for (const batch of loader.epoch(epoch)) {
         if (i >= perEpoch) break;
@@ -199,8 +251,8 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
           return { engine: engine.name, history, interrupted: true, step };
         }
         if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
-        const lr = learningRate(schedule, epoch, i / perEpoch);
-        const t0 = performance.now();
+        const lr = clock ? learningRate(schedule, epoch, 0, clock.progress(corpus.valid.length)) : learningRate(schedule, epoch, i / perEpoch);
+        const t0 = now();
         const { loss } = await engine.trainStep(batch, lr, rng);
         if (!Number.isFinite(loss)) {
           throw new TrainingDivergedError(
@@ -219,36 +271,44 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         const targets = batch.seqLen * batch.batchSize;
         partial.lossSum += loss * targets;
         partial.targets += targets;
-        partial.seconds += (performance.now() - t0) / 1000;
+        const seconds = (now() - t0) / 1000;
+        partial.seconds += seconds;
+        partial.batches++;
+        clock?.stepped(targets, seconds);
         run.onBatch?.({ epoch, batch: i, step, loss });
-        if (run.saveEverySeconds !== undefined && aboveInARow === 0 && partial.seconds - savedAt >= run.saveEverySeconds && i < perEpoch) {
+        if (clock) {
+          timeUp = clock.timeUp(corpus.valid.length);
+          if (timeUp) break;
+          if (clock.validationDue()) {
+            await validate(epoch, epochPosition(epoch, i, perEpoch), partial, lr);
+            partial = emptyWindow();
+            // The resume point: the engine's own weights and state.
+            if (aboveInARow === 0) await save(epoch, i, partial, true, false);
+          }
+        } else if (run.saveEverySeconds !== undefined && aboveInARow === 0 && partial.seconds - savedAt >= run.saveEverySeconds && i < perEpoch) {
           await save(epoch, i, partial, true);
           savedAt = partial.seconds;
         }
         await yieldToEventLoop();
-        run.progress?.update(i, { loss: (partial.lossSum / partial.targets).toFixed(4), 'chars/s': Math.round(partial.targets / partial.seconds) });
+        const figures = { loss: (partial.lossSum / Math.max(1, partial.targets)).toFixed(4), 'chars/s': Math.round(partial.targets / Math.max(1e-9, partial.seconds)) };
+        run.progress?.update(clock ? Math.min(Math.round(clock.budget), Math.round(clock.now())) : i, figures);
+      }
+      if (clock) {
+        if (timeUp) {
+          run.progress?.stop();
+          const last = partial.targets > 0 ? await validate(epoch, epochPosition(epoch, i, perEpoch), partial, learningRate(schedule, epoch, 0, 1)) : history[history.length - 1];
+          const keep = best !== null && last !== undefined && best.validLoss < last.validLoss && bestWeights !== null;
+          if (keep) log(`kept the weights of step ${best!.step} (validation loss ${best!.validLoss.toFixed(4)}), better than the last (${last!.validLoss.toFixed(4)})`);
+          await save(epoch, i, emptyWindow(), i > 0, true, keep ? bestWeights! : undefined);
+          run.progress?.stop();
+        }
+        // The next epoch starts from zero state and a new window of the loader; the table row continues.
+        startBatch = 0;
+        continue;
       }
       run.progress?.stop();
-      const valid = await engine.evaluate(corpus.valid, options.bs, options.bptt);
-      const row: EpochRecord = {
-        epoch: epoch + 1,
-        lr: epochLr,
-        trainLoss: partial.lossSum / partial.targets,
-        validLoss: valid.loss,
-        charsPerSecond: partial.targets / partial.seconds,
-        seconds: partial.seconds,
-        batches: i,
-        step,
-      };
-      if (!Number.isFinite(row.validLoss) || row.validLoss > divergedAbove) {
-        throw new TrainingDivergedError(
-          `validation loss became ${Number.isFinite(row.validLoss) ? row.validLoss.toFixed(2) : row.validLoss} after epoch ${epoch + 1}` +
-            `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${lastGood()}`,
-        );
-      }
-      history.push(row);
-      log(tableRow(row));
-      run.onEpoch?.(row);
+      await validate(epoch, epoch + 1, { ...partial, batches: i }, epochLr);
+      partial = emptyWindow();
       await save(epoch + 1, 0, { lossSum: 0, targets: 0, seconds: 0 }, false);
       startBatch = 0;
     }
@@ -257,4 +317,16 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
     await engine.dispose();
   }
   return { engine: engine.name, history, interrupted: false, step };
+}
+
+/** The sums behind one table row. */
+type Window = TrainerRecord['partial'] & { batches: number };
+
+/** An epoch position as the table shows it in a time-budget run: 3.42 = 42% into the fourth epoch. */
+function epochPosition(epoch: number, batch: number, perEpoch: number): number {
+  return Math.round((epoch + batch / perEpoch) * 100) / 100;
+}
+
+function formatMinutes(seconds: number): string {
+  return seconds >= 60 ? `${Number((seconds / 60).toFixed(2))} min` : `${Number(seconds.toFixed(1))} s`;
 }

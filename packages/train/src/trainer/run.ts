@@ -7,14 +7,19 @@ import { selectBackend, type BackendChoice } from '../backend/select.js';
 import type { EngineFactory } from '../engine/engine.js';
 import { tfjsEngine } from '../engine/tfjs-engine.js';
 import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../ort/node-runtime.js';
-import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
+import { releaseSessions } from '../ort/ort-engine.js';
+import type { InferenceSession } from 'onnxruntime-common';
+import { ScheduleError, parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, resolveTextOptions, type EngineChoice, type FitOptions } from './fit-options.js';
 import { ParallelGradients } from '../fast/parallel-gradients.js';
 import { checkModelSize } from './model-size.js';
 import { fit, modelConfigFor, type FitResult, type FitRun } from './fit.js';
+import type { ExpectedSpeed } from './budget-clock.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { checkpointMarkIn } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
+import { measureThroughput } from './measure.js';
+import { PlanError, checkCorpusForPlan, checkMinutes, planRecipe, planTable, warmupModel } from './plan.js';
 import { regularizationOf } from '../engine/regularization.js';
 
 export interface RunFitRequest {
@@ -26,8 +31,9 @@ export interface RunFitRequest {
   /** Train into an `out` that holds another run (replaced at the first save); refused otherwise. */
   overwrite?: boolean;
   /**
-   * Training options given explicitly along with `resume` (flags typed on the command line). A
-   * resumed run keeps its own options, so one that differs is refused rather than ignored.
+   * Training options given explicitly (flags typed on the command line). A resumed run keeps its
+   * own options, so one that differs is refused rather than ignored; a time-budget run
+   * (`options.minutes`) keeps these and plans the rest.
    */
   given?: Partial<FitOptions>;
   /** Override the saved engine, device and backend on resume. */
@@ -58,8 +64,13 @@ export interface RunFitRequest {
 export const ORT_DEFAULT_THREADS = 1;
 
 interface ChosenEngine {
+  /** As the plan table names it, e.g. "onnxruntime-node (cpu)". */
+  name: string;
   factory: EngineFactory;
+  /** Releases what the engines share (sessions, worker threads). */
   dispose?: () => Promise<void>;
+  /** Worker threads built for one model config. */
+  parallel?: boolean;
 }
 
 /**
@@ -69,9 +80,11 @@ interface ChosenEngine {
 async function chooseEngine(options: FitOptions, req: RunFitRequest, vocabSize: number, log: (line: string) => void): Promise<ChosenEngine> {
   if (options.engine !== 'tfjs') {
     try {
-      const ort = await ortNodeEngine({ device: options.device, threads: req.threads ?? ORT_DEFAULT_THREADS, workers: req.workers, cudaMissing: req.cudaMissing, loader: req.ortLoader });
+      // One run builds each graph once, though its warm-up and its training are two engines.
+      const sessionCache = new Map<string, Promise<InferenceSession>>();
+      const ort = await ortNodeEngine({ device: options.device, threads: req.threads ?? ORT_DEFAULT_THREADS, workers: req.workers, cudaMissing: req.cudaMissing, loader: req.ortLoader, sessionCache });
       for (const line of ort.log) log(`engine: ${line}`);
-      return { factory: ort.factory };
+      return { name: `onnxruntime-node (${ort.provider})`, factory: ort.factory, dispose: () => releaseSessions(sessionCache) };
     } catch (e) {
       // A device asked for by name, or the ort engine asked for by name, is never silently replaced.
       if (!(e instanceof OrtRuntimeError) || options.engine === 'ort' || options.device === 'cuda') throw e;
@@ -84,7 +97,7 @@ async function chooseEngine(options: FitOptions, req: RunFitRequest, vocabSize: 
   const workers = backend.name === 'tensorflow' ? 1 : (req.workers ?? 1);
   const parallel = workers > 1 ? await ParallelGradients.create({ ...modelConfigFor(options, vocabSize) }, { parts: workers, backend: backend.name, maxBatchSize: options.bs }) : null;
   if (parallel) log(`gradients: ${workers} threads, streams split between them`);
-  return { factory: tfjsEngine({ gradients: parallel?.lossAndGradients }), dispose: parallel ? () => parallel.dispose() : undefined };
+  return { name: `tfjs (${backend.name})`, factory: tfjsEngine({ gradients: parallel?.lossAndGradients }), dispose: parallel ? () => parallel.dispose() : undefined, parallel: parallel !== null };
 }
 
 /** What a resumed run may change: where and how it runs, not what it trains. */
@@ -161,26 +174,98 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   if (options.engine === 'ort' && req.backend !== undefined) {
     throw new OrtRuntimeError(`--backend ${req.backend} is for the tfjs engine, which --engine ort does not use; drop --backend, or train with --engine tfjs (or auto)`);
   }
-  const outDir = req.out ?? req.resume ?? freshDirectory(path.join('checkpoints', defaultRunName(options)));
-  await refuseExistingRun(outDir, req);
+  // Without --out, a fresh directory named after the model (a time-budget run's, once planned) is taken later.
+  const explicitOut = req.out ?? req.resume;
+  if (explicitOut !== undefined) await refuseExistingRun(explicitOut, req);
+  if (options.minutes !== undefined) {
+    checkMinutes(options.minutes);
+    if (req.given?.schedule !== undefined && (schedule.kind !== 'cosine' || schedule.epochs !== null)) {
+      throw new ScheduleError(`--minutes trains to a time budget with a cosine schedule over it ("cosine@<lr>"), not ${JSON.stringify(options.schedule)}`);
+    }
+  } else if (totalEpochs(schedule) === Infinity) {
+    throw new ScheduleError(`schedule ${JSON.stringify(options.schedule)} runs over a time budget: give --minutes, or a number of epochs ("cosine:10@3e-3")`);
+  }
   const corpus = await prepareFor(options, log);
   if (resume?.trainer.complete) {
-    log(`${req.resume} holds a complete run (${resume.trainer.totalEpochs} epochs, step ${resume.trainer.step}); nothing to resume`);
+    const outDir = explicitOut!;
+    const length = resume.trainer.totalEpochs === null ? `${resume.trainer.options.minutes} min` : `${resume.trainer.totalEpochs} epochs`;
+    log(`${req.resume} holds a complete run (${length}, step ${resume.trainer.step}); nothing to resume`);
     return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
   }
-  const size = checkModelSize(modelConfigFor(options, corpus.vocab.size), req.memoryBytes ?? totalmem());
-  log(`model: ${size.parameters.toLocaleString('en-US')} parameters, about ${(size.trainingBytes / 2 ** 20).toFixed(1)} MB to train`);
-  const engine = await chooseEngine(options, req, corpus.vocab.size, log);
+  const sizeOf = (o: FitOptions) => {
+    const size = checkModelSize(modelConfigFor(o, corpus.vocab.size), req.memoryBytes ?? totalmem());
+    log(`model: ${size.parameters.toLocaleString('en-US')} parameters, about ${(size.trainingBytes / 2 ** 20).toFixed(1)} MB to train`);
+  };
+  if (options.minutes === undefined || resume) sizeOf(options);
+  const planned = options.minutes !== undefined && !resume ? await planBudgetRun(options, corpus, req, log) : { options, engine: await chooseEngine(options, req, corpus.vocab.size, log), spent: 0 };
+  const { engine, spent } = planned;
+  const expected = 'expected' in planned ? planned.expected : undefined;
+  const trained = planned.options;
+  if (trained !== options) sizeOf(trained);
+  const outDir = explicitOut ?? freshDirectory(path.join('checkpoints', defaultRunName(trained)));
+  const length = trained.minutes !== undefined ? `for ${trained.minutes} min` : `${totalEpochs(schedule)} epochs`;
   log(
     resume
       ? `resuming ${req.resume} at epoch ${resume.trainer.epoch + 1}, batch ${resume.trainer.batch} (step ${resume.trainer.step}) → ${outDir}`
-      : `training ${options.arch} e${options.embed} h${options.hidden} × ${options.layers}, bs ${options.bs}, bptt ${options.bptt}, ${options.optimizer}, schedule ${options.schedule} (${totalEpochs(schedule)} epochs) → ${outDir}`,
+      : `training ${trained.arch} e${trained.embed} h${trained.hidden} × ${trained.layers}, bs ${trained.bs}, bptt ${trained.bptt}, ${trained.optimizer}, schedule ${trained.schedule} (${length}) → ${outDir}`,
   );
   try {
     // The run records the options it was trained with, engine choice included.
     const run = resume ? { ...resume, trainer: { ...resume.trainer, options } } : undefined;
-    return await fit({ corpus, options, outDir, resume: run, log, signal: req.signal, onBatch: req.onBatch, progress: createProgress({ unit: 'batches' }), engine: engine.factory });
+    const progress = createProgress({ unit: trained.minutes !== undefined ? 's' : 'batches' });
+    return await fit({ corpus, options: trained, outDir, resume: run, log, signal: req.signal, onBatch: req.onBatch, progress, engine: engine.factory, elapsedBefore: spent, expected });
   } finally {
     await engine.dispose?.();
   }
+}
+
+/** Seconds the warm-up measures a time-budget run's speed for: 2% of the budget, 1 to 5 s. */
+function warmupSeconds(minutes: number): number {
+  return Math.min(5, Math.max(1, 0.02 * minutes * 60));
+}
+
+/**
+ * A time-budget run's plan: the warm-up measures a reference model's speed on the chosen engine,
+ * the planner sizes the recipe (plan.ts), and one table says what it chose and why. Refuses a
+ * budget that could not train and validate once.
+ */
+async function planBudgetRun(
+  options: FitOptions,
+  corpus: PreparedCorpus,
+  req: RunFitRequest,
+  log: (line: string) => void,
+): Promise<{ options: FitOptions; engine: ChosenEngine; spent: number; expected: ExpectedSpeed }> {
+  const started = performance.now();
+  const minutes = options.minutes!;
+  checkCorpusForPlan(corpus.train.length, corpus.valid.length);
+  const input = { minutes, trainTokens: corpus.train.length, validTokens: corpus.valid.length, vocabSize: corpus.vocab.size, base: options, given: req.given ?? {} };
+  const warm = warmupModel(input);
+  let engine = await chooseEngine(warm, req, corpus.vocab.size, log);
+  const speed = await measureThroughput(engine.factory, warm, corpus.vocab.size, corpus, warmupSeconds(minutes));
+  const measured = { options: warm, charsPerSecond: speed.charsPerSecond };
+  let spent = (performance.now() - started) / 1000;
+  const plan = planRecipe({ ...input, spent, measured });
+  for (const line of planTable(plan, measured, engine.name)) log(line);
+  const sameModel = (['arch', 'hidden', 'layers', 'embed', 'bs', 'bptt'] as const).every((key) => plan.options[key] === warm[key]);
+  // What the run needs besides training: building its graph (unless the warm-up built it), ten steps, one validation and a save.
+  const build = sameModel ? 0 : speed.firstStepSeconds * 2;
+  const step = (plan.options.bs * plan.options.bptt) / plan.charsPerSecond;
+  const evalSpeed = (speed.evalCharsPerSecond * plan.charsPerSecond) / speed.charsPerSecond;
+  const validation = corpus.valid.length / evalSpeed;
+  const need = build + 10 * step + 1.2 * validation + 0.5;
+  if (spent + need > minutes * 60) {
+    await engine.dispose?.();
+    const least = Math.ceil(((spent + need) / 60) * 100) / 100;
+    throw new PlanError(
+      `--minutes ${minutes} (${Math.round(minutes * 60)} s) is too short to train and validate once: planning took ${spent.toFixed(1)} s, and the run needs ~${need.toFixed(1)} s more ` +
+        `(${build > 0 ? `${build.toFixed(1)} s to build its graph, ` : ''}10 steps of ${step.toFixed(2)} s, a validation of ${corpus.valid.length} characters, a save); give at least --minutes ${least}`,
+    );
+  }
+  if (!sameModel && engine.parallel) {
+    // An engine built around one model (tfjs' worker threads): build it again for the plan's.
+    await engine.dispose?.();
+    engine = await chooseEngine(plan.options, req, corpus.vocab.size, () => {});
+  }
+  spent = (performance.now() - started) / 1000;
+  return { options: plan.options, engine, spent, expected: { trainCharsPerSecond: plan.charsPerSecond, evalCharsPerSecond: evalSpeed } };
 }

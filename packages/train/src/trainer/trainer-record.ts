@@ -6,6 +6,7 @@ import { regularizationOf } from '../engine/regularization.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizer.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
 import { ENGINE_CHOICES, type FitOptions } from './fit-options.js';
+import { MAX_MINUTES } from './plan.js';
 import type { EpochRecord } from './history.js';
 
 /** What a value must be: undefined when it is, else the description of what was expected. */
@@ -68,6 +69,7 @@ const OPTION_RULES: { [K in keyof Required<FitOptions>]: Rule } = {
   bs: integer(1),
   bptt: integer(1),
   schedule,
+  minutes: optional(number(0, MAX_MINUTES + 1e-9, true)),
   optimizer: oneOf(OPTIMIZER_NAMES),
   momentum: number(0, 1),
   clip: nullOr(number(0, Infinity, true)),
@@ -83,8 +85,9 @@ const OPTION_RULES: { [K in keyof Required<FitOptions>]: Rule } = {
   backend: optional(string),
 };
 
-const HISTORY_RULES: { [K in keyof EpochRecord]: Rule } = {
-  epoch: integer(1),
+const HISTORY_RULES: { [K in keyof Required<EpochRecord>]: Rule } = {
+  // A time-budget run's rows are at epoch positions such as 3.42.
+  epoch: number(0, Infinity, true),
   lr: number(0, Infinity, true),
   trainLoss: number(0),
   validLoss: number(0),
@@ -92,6 +95,7 @@ const HISTORY_RULES: { [K in keyof EpochRecord]: Rule } = {
   seconds: number(0),
   batches: integer(0),
   step: integer(0),
+  elapsed: optional(number(0)),
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,7 +126,7 @@ export function trainerRecordProblems(record: unknown): string[] {
     epoch: integer(0),
     batch: integer(0),
     step: integer(0),
-    totalEpochs: integer(1),
+    totalEpochs: nullOr(integer(1)),
     schedule,
     seed: integer(0),
     rng: (v) => (Array.isArray(v) && v.length === 4 && v.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) && v.some((w) => w !== 0) ? undefined : '4 unsigned 32-bit integers, not all zero'),
@@ -131,10 +135,13 @@ export function trainerRecordProblems(record: unknown): string[] {
     options: (v) => (isObject(v) ? undefined : 'an object of the run options'),
     corpusSha256: optional((v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? undefined : '64 lower-case hex digits (a SHA-256)')),
     complete: boolean,
+    elapsed: optional(number(0)),
+    validationSeconds: optional(number(0)),
+    best: optional(nullOr((v) => (isObject(v) && number(0)(v.validLoss) === undefined && integer(0)(v.step) === undefined ? undefined : 'an object {validLoss, step}'))),
   };
   const problems = fieldProblems(record, rules, '');
   const { partial, history, options } = record;
-  if (isObject(partial)) problems.push(...fieldProblems(partial, { lossSum: number(0), targets: integer(0), seconds: number(0) }, 'partial.'));
+  if (isObject(partial)) problems.push(...fieldProblems(partial, { lossSum: number(0), targets: integer(0), seconds: number(0), batches: optional(integer(0)) }, 'partial.'));
   if (Array.isArray(history)) {
     history.forEach((row, i) => {
       if (isObject(row)) problems.push(...fieldProblems(row, HISTORY_RULES, `history[${i}].`));
@@ -152,6 +159,7 @@ export function trainerRecordProblems(record: unknown): string[] {
   if (problems.length > 0) return problems;
 
   // Each field is valid on its own; now whether they agree.
+  if ((record.options as FitOptions).minutes !== undefined) return budgetProblems(record as unknown as BudgetRecord);
   const r = record as { epoch: number; batch: number; step: number; totalEpochs: number; schedule: string; seed: number; complete: boolean; history: EpochRecord[]; options: FitOptions };
   const epochs = totalEpochs(parseSchedule(r.schedule));
   if (r.schedule !== r.options.schedule) problems.push(`schedule is ${show(r.schedule)} but options.schedule is ${show(r.options.schedule)}`);
@@ -169,5 +177,37 @@ export function trainerRecordProblems(record: unknown): string[] {
     if (row.step !== trained) problems.push(`history[${i}].step is ${row.step}, expected ${trained} (the batches of epochs 1 to ${i + 1})`);
   });
   if (r.step !== trained + r.batch) problems.push(`step is ${r.step}, expected ${trained + r.batch} (${trained} batches in the finished epochs + batch ${r.batch})`);
+  return problems;
+}
+
+interface BudgetRecord {
+  step: number;
+  totalEpochs: number | null;
+  schedule: string;
+  seed: number;
+  partial: { batches?: number };
+  history: EpochRecord[];
+  options: FitOptions;
+  elapsed?: number;
+}
+
+/** A time-budget run's fields against each other: no epoch count, one row per validation, the clock moving forward. */
+function budgetProblems(r: BudgetRecord): string[] {
+  const problems: string[] = [];
+  if (r.totalEpochs !== null) problems.push(`totalEpochs is ${r.totalEpochs} in a time-budget run (options.minutes ${r.options.minutes}), expected null`);
+  if (r.schedule !== r.options.schedule) problems.push(`schedule is ${show(r.schedule)} but options.schedule is ${show(r.options.schedule)}`);
+  if (r.seed !== r.options.seed) problems.push(`seed is ${r.seed} but options.seed is ${r.options.seed}`);
+  if (r.elapsed === undefined) problems.push('elapsed is missing, expected the seconds a time-budget run has spent');
+  else if (r.elapsed > r.options.minutes! * 60 + 60) problems.push(`elapsed is ${r.elapsed} s, beyond the budget of ${r.options.minutes} min`);
+  let trained = 0;
+  let previous = 0;
+  r.history.forEach((row, i) => {
+    trained += row.batches;
+    if (row.step !== trained) problems.push(`history[${i}].step is ${row.step}, expected ${trained} (the batches of rows 1 to ${i + 1})`);
+    if (row.elapsed === undefined || row.elapsed < previous) problems.push(`history[${i}].elapsed is ${show(row.elapsed)}, expected the run's seconds at that validation, not before the previous row's`);
+    previous = row.elapsed ?? previous;
+  });
+  const pending = r.partial.batches ?? 0;
+  if (r.step !== trained + pending) problems.push(`step is ${r.step}, expected ${trained + pending} (${trained} batches in the rows + ${pending} since the last)`);
   return problems;
 }

@@ -25,18 +25,25 @@ export interface TrainerRecord {
   batch: number;
   /** Optimizer steps since the start of the run. */
   step: number;
-  totalEpochs: number;
+  /** null in a time-budget run (`options.minutes`): the clock ends it. */
+  totalEpochs: number | null;
   schedule: string;
   seed: number;
   /** Dropout RNG state (xoshiro128** words). */
   rng: number[];
   /** Sums of the unfinished epoch, so its table row is exact after a resume. */
-  partial: { lossSum: number; targets: number; seconds: number };
+  partial: { lossSum: number; targets: number; seconds: number; batches?: number };
   history: EpochRecord[];
   options: FitOptions;
   /** SHA-256 of the prepared corpus (corpus-hash.ts), so that --resume refuses a changed one; absent in runs saved before it was kept. */
   corpusSha256?: string;
   complete: boolean;
+  /** A time-budget run: seconds spent so far (planning, training, validation, saves). */
+  elapsed?: number;
+  /** A time-budget run: what a validation costs, in seconds (the budget keeps that much for the last one). */
+  validationSeconds?: number;
+  /** A time-budget run: the best validation so far. */
+  best?: { validLoss: number; step: number } | null;
 }
 
 export interface TrainingCheckpoint {

@@ -1,0 +1,216 @@
+/**
+ * `train:fit --minutes N`: the recipe a time budget affords on this machine. A recipe is data
+ * (the FitOptions it sets); the planner sizes the model from the corpus and from the speed it
+ * measures in a short warm-up, and says why for each setting. Explicit flags win.
+ *
+ * The rules, and where they come from:
+ * - Size: the largest model that still sees about TOKENS_PER_PARAMETER training characters per
+ *   parameter within the budget (compute-optimal training, Hoffmann et al. 2022, "Chinchilla":
+ *   about 20 tokens per parameter), and at most DATA_PARAMETER_RATIO parameters per training
+ *   character (Karpathy's char-rnn advice: parameters of the order of the data's size).
+ * - Depth: two layers from hidden 96 on (so that dropout between them can regularise a model the
+ *   data bounds), three from 640 (char-rnn's 2–3 layer LSTMs).
+ * - Dropout grows with the passes over the data the budget allows: none for one or two passes,
+ *   up to 0.4 for many (char-rnn and AWD-LSTM use 0.25–0.5 on small corpora).
+ * - BPTT 64 where every stream holds several windows (the lesson's 8 sees only 8 characters of
+ *   context in the gradient); batch 64 streams, fewer for a small corpus.
+ * - Adam at 3e-3 (2e-3 above a million parameters), a short linear warm-up and a cosine to 5% at
+ *   the end of the budget; gradient norm clipped at 2 (nanoGPT clips at 1, char-rnn at 5).
+ */
+import { largestTrainingBatchSize, largestTrainingBptt } from '@charrnn/data';
+import { gateCount } from '@charrnn/graph';
+import type { Arch } from '../model/config.js';
+import type { FitOptions } from './fit-options.js';
+
+export const TOKENS_PER_PARAMETER = 20;
+export const DATA_PARAMETER_RATIO = 2;
+/** The longest budget a run accepts: a week. */
+export const MAX_MINUTES = 7 * 24 * 60;
+/** The smallest recipe: batch 8, BPTT 16; a corpus needs two windows of it to train and validate. */
+export const SMALLEST = { bs: 8, bptt: 16 } as const;
+
+export class PlanError extends Error {
+  override name = 'PlanError';
+}
+
+/** A model size the planner may choose. */
+interface Size {
+  hidden: number;
+  layers: number;
+  embed: number;
+}
+
+const SIZES: readonly Size[] = [
+  { hidden: 32, layers: 1, embed: 16 },
+  { hidden: 64, layers: 1, embed: 32 },
+  { hidden: 96, layers: 2, embed: 32 },
+  { hidden: 128, layers: 2, embed: 48 },
+  { hidden: 192, layers: 2, embed: 64 },
+  { hidden: 256, layers: 2, embed: 64 },
+  { hidden: 384, layers: 2, embed: 64 },
+  { hidden: 512, layers: 2, embed: 96 },
+  { hidden: 640, layers: 3, embed: 128 },
+  { hidden: 768, layers: 3, embed: 128 },
+  { hidden: 1024, layers: 3, embed: 128 },
+];
+
+/** The settings a plan may choose; anything given explicitly is kept as given. */
+export type PlannedKey = 'arch' | 'hidden' | 'layers' | 'embed' | 'bs' | 'bptt' | 'dropout' | 'schedule' | 'clip' | 'optimizer';
+
+export interface PlanChoice {
+  setting: PlannedKey;
+  value: string;
+  why: string;
+}
+
+export interface Plan {
+  /** The run's options: `base` with the chosen settings. */
+  options: FitOptions;
+  choices: PlanChoice[];
+  /** Training characters per second expected of the chosen model. */
+  charsPerSecond: number;
+  /** Training characters the budget affords at that speed. */
+  plannedChars: number;
+  parameters: number;
+}
+
+/** Refuses a budget that is not a number of minutes a run can use, naming the limits. */
+export function checkMinutes(minutes: number): void {
+  if (!(Number.isFinite(minutes) && minutes > 0 && minutes <= MAX_MINUTES)) {
+    throw new PlanError(`--minutes ${minutes} is not a training budget: give a number of minutes above 0 and at most ${MAX_MINUTES} (a week), e.g. --minutes 3`);
+  }
+}
+
+/** Parameters of an embedding → `layers` × cell → decoder model. */
+export function parameterCount(arch: Arch, size: Size, vocab: number): number {
+  const g = gateCount(arch);
+  let n = vocab * size.embed + vocab * size.hidden + vocab;
+  for (let l = 0; l < size.layers; l++) n += g * size.hidden * ((l === 0 ? size.embed : size.hidden) + size.hidden + 2);
+  return n;
+}
+
+/**
+ * Relative training cost per character: the matrix products (input, recurrent, decoder), forward
+ * and backward alike, plus the element-wise gate work, which weighs on small models.
+ */
+export function costPerCharacter(arch: Arch, size: Size, vocab: number): number {
+  const g = gateCount(arch);
+  // A fixed share per character stands for the per-step work that does not shrink with the model (measured: small models are overhead-bound).
+  let flops = 30_000 + size.hidden * vocab;
+  for (let l = 0; l < size.layers; l++) flops += g * size.hidden * ((l === 0 ? size.embed : size.hidden) + size.hidden) + 12 * g * size.hidden;
+  return flops;
+}
+
+/** The batch and BPTT a training split of `tokens` affords: 64 × 64 when every stream holds four windows or more. */
+export function batchShape(tokens: number): { bs: number; bptt: number } {
+  let bs = 64;
+  let bptt = 64;
+  while (bs > SMALLEST.bs && tokens < bs * bptt * 4) bs /= 2;
+  while (bptt > SMALLEST.bptt && tokens < bs * bptt * 4) bptt /= 2;
+  return { bs, bptt };
+}
+
+/** Throws PlanError when no recipe fits the corpus, naming the characters it needs. */
+export function checkCorpusForPlan(trainTokens: number, validTokens: number): void {
+  const { bs, bptt } = SMALLEST;
+  const needTrain = 2 * bs * bptt;
+  const needValid = 2 * bs;
+  if (trainTokens < needTrain || validTokens < needValid) {
+    throw new PlanError(
+      `the corpus is too small for any --minutes recipe: it has ${trainTokens} training and ${validTokens} validation characters; ` +
+        `the smallest recipe (batch ${bs}, BPTT ${bptt}) needs at least ${needTrain} and ${needValid}` +
+        (largestTrainingBatchSize(trainTokens, bptt) > 0 || largestTrainingBptt(trainTokens, bs) > 0 ? ' (a hand-made run with smaller --bs and --bptt may still fit)' : ''),
+    );
+  }
+}
+
+export interface PlanInput {
+  minutes: number;
+  /** Seconds of the budget already spent (planning) and so not available to train. */
+  spent: number;
+  trainTokens: number;
+  validTokens: number;
+  vocabSize: number;
+  /** The run's other options (engine, corpus, text, seed …); planned settings replace theirs. */
+  base: FitOptions;
+  /** Settings given explicitly: kept, and the plan sized around them. */
+  given: Partial<FitOptions>;
+  /** Measured speed of a reference model on this machine: training characters per second. */
+  measured: { options: FitOptions; charsPerSecond: number };
+}
+
+/** The recipe for `input` (pure: the measurement is an input). */
+export function planRecipe(input: PlanInput): Plan {
+  const { given, vocabSize: V, trainTokens: N } = input;
+  const arch: Arch = given.arch ?? 'gru';
+  const m = input.measured.options;
+  const refCost = costPerCharacter(m.arch, { hidden: m.hidden, layers: m.layers, embed: m.embed }, V);
+  const seconds = Math.max(0, input.minutes * 60 - input.spent);
+  const speedOf = (size: Size) => (input.measured.charsPerSecond * refCost) / costPerCharacter(arch, size, V);
+  const withGiven = (size: Size): Size => ({ hidden: given.hidden ?? size.hidden, layers: given.layers ?? size.layers, embed: given.embed ?? size.embed });
+  const candidates = SIZES.map(withGiven);
+  const fits = (size: Size) => {
+    const p = parameterCount(arch, size, V);
+    return speedOf(size) * seconds >= TOKENS_PER_PARAMETER * p && p <= DATA_PARAMETER_RATIO * N;
+  };
+  let index = 0;
+  candidates.forEach((size, i) => {
+    if (fits(size)) index = i;
+  });
+  const size = candidates[index];
+  const parameters = parameterCount(arch, size, V);
+  const charsPerSecond = speedOf(size);
+  const plannedChars = charsPerSecond * seconds;
+  const passes = plannedChars / N;
+  const shape = batchShape(N);
+  const dropout = size.layers > 1 ? Math.round(Math.min(0.4, Math.max(0, 0.1 * Math.log2(passes) - 0.1)) * 100) / 100 : 0;
+  const lr = parameters > 1e6 ? 2e-3 : 3e-3;
+  const limit = fits(size) ? 'the largest' : 'the smallest (none fits the rule)';
+  const sizeWhy = `${limit} that trains on ≥ ${TOKENS_PER_PARAMETER} characters per parameter in ${Math.round(seconds)} s at the measured speed (${fmt(plannedChars)} for ${fmt(parameters)}) and has ≤ ${DATA_PARAMETER_RATIO} parameters per training character (${fmt(N)})`;
+  const plan: Record<PlannedKey, [FitOptions[PlannedKey], string]> = {
+    arch: [arch, 'cheaper per parameter than lstm (3 gates, not 4) at the same quality on characters'],
+    hidden: [size.hidden, sizeWhy],
+    layers: [size.layers, size.layers > 1 ? 'two or more layers from hidden 96 on (char-rnn; dropout between them)' : 'one layer at this size'],
+    embed: [size.embed, 'a character needs few dimensions; the recurrence is where the size pays'],
+    bs: [shape.bs, shape.bs === 64 ? '64 streams fill the matrix products' : `the largest that gives every stream 4 windows of ${shape.bptt} in ${fmt(N)} characters`],
+    bptt: [shape.bptt, shape.bptt === 64 ? 'gradients through 64 characters of context' : `the longest that gives every stream 4 windows`],
+    dropout: [dropout, size.layers > 1 ? `between layers, for ${passes.toFixed(1)} passes over the data` : 'one layer: no between-layer dropout'],
+    schedule: [`cosine@${lr},warmup=0.03,final=0.05`, `Adam at ${lr}, warm-up over 3% of the budget, cosine down to 5% at its end`],
+    clip: [2, 'clipping the gradient norm keeps a large learning rate stable'],
+    optimizer: ['adam', 'adaptive steps; the schedule sets its rate'],
+  };
+  const options: FitOptions = { ...input.base, minutes: input.minutes };
+  const choices: PlanChoice[] = [];
+  for (const key of Object.keys(plan) as PlannedKey[]) {
+    const [value, why] = plan[key];
+    const isGiven = given[key] !== undefined;
+    const chosen = isGiven ? given[key] : value;
+    Object.assign(options, { [key]: chosen });
+    choices.push({ setting: key, value: String(chosen), why: isGiven ? 'given' : why });
+  }
+  return { options, choices, charsPerSecond, plannedChars, parameters };
+}
+
+/** The plan as the one table `train:fit --minutes` prints. */
+export function planTable(plan: Plan, measured: { options: FitOptions; charsPerSecond: number }, engine: string): string[] {
+  const m = measured.options;
+  const width = Math.max(...plan.choices.map((c) => c.value.length), 5);
+  return [
+    `plan for ${plan.options.minutes} min: ${fmt(plan.parameters)} parameters, ~${fmt(plan.charsPerSecond)} chars/s, ~${fmt(plan.plannedChars)} training characters ` +
+      `(measured ${fmt(measured.charsPerSecond)} chars/s for ${m.arch} ${m.layers}×${m.hidden} on ${engine})`,
+    `  ${'setting'.padEnd(9)} ${'value'.padEnd(width)}  why`,
+    ...plan.choices.map((c) => `  ${c.setting.padEnd(9)} ${c.value.padEnd(width)}  ${c.why}`),
+  ];
+}
+
+function fmt(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  return String(Math.round(n));
+}
+
+/** The reference model the warm-up measures: what the plan would choose at a typical speed, so that its graph is often the one the run trains. */
+export function warmupModel(input: Omit<PlanInput, 'measured' | 'spent'>): FitOptions {
+  const typical = { options: { ...input.base, arch: 'gru' as const, hidden: 256, layers: 1, embed: 64 }, charsPerSecond: 60_000 };
+  return planRecipe({ ...input, spent: 0, measured: typical }).options;
+}
