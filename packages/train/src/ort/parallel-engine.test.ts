@@ -141,12 +141,12 @@ describe('data-parallel ONNX Runtime engine', () => {
     180_000,
   );
 
-  test('locked embedding, between-layer and output dropout and weight drop: 2 and 3 workers give the one-thread run (the weight-drop masks go whole to every worker)', async () => {
-    const regularization = { embedDropout: 0.2, outputDropout: 0.3, weightDrop: 0.4, tie: false, weightDecay: 0 };
+  test('locked embedding, between-layer and output dropout, weight drop and AdamW decay: 2 and 3 workers give the one-thread run (the weight-drop masks go whole to every worker)', async () => {
+    const regularization = { embedDropout: 0.2, outputDropout: 0.3, weightDrop: 0.4, tie: false, weightDecay: 0.5 };
     const init = { ...initOf(configOf('gru', 2, 0.3), 'adam', null), regularization };
     const batches = windows([5, 5, 3, 6, 5]);
     const want = await trace(oneThread, init, batches);
-    // The masks are in effect: the same run without them has other losses.
+    // The masks and the decay are in effect: the same run without them has other losses.
     const plain = await trace(oneThread, initOf(configOf('gru', 2, 0.3), 'adam', null), batches);
     expect(Math.abs(plain.losses[4] - want.losses[4])).toBeGreaterThan(1e-3);
     for (const workers of [2, 3]) expectClose(await trace(parallel(workers), init, batches), want, init.weights);
@@ -273,7 +273,7 @@ describe('data-parallel ONNX Runtime engine failures', () => {
   test('regularisation it does not split is refused by name, before any thread starts', async () => {
     const regularization = { embedDropout: 0, outputDropout: 0.2, weightDrop: 0, tie: true, weightDecay: 0.1 };
     await expect(ParallelOrtEngine.create({ ...init, regularization }, { workers: 2, workerUrl: worker.url })).rejects.toThrow(
-      new RegularizationError('the data-parallel engine (2 workers) does not implement tie, weightDecay yet; train on one worker (--workers 1) for them'),
+      new RegularizationError('the data-parallel engine (2 workers) does not implement tie yet; train on one worker (--workers 1) for it'),
     );
   });
 

@@ -16,6 +16,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { hasState } from '@charrnn/contract';
 import type { Rng } from '@charrnn/data';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
@@ -143,9 +144,9 @@ export class ParallelOrtEngine implements TrainingEngine {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new ParallelOrtError(`workers is ${options.workers}, expected an integer ≥ 1 (data-parallel worker threads)`);
     }
-    // The masks split by stream like the tokens (a weight-drop mask goes whole to every worker);
-    // a tied parameter and weight decay in flatStep are not written yet: refused, not ignored.
-    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION).filter((key) => key === 'tie' || key === 'weightDecay');
+    // The masks split by stream like the tokens (a weight-drop mask goes whole to every worker),
+    // and flatStep decays; a tied parameter is not written yet: refused, not ignored.
+    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION).filter((key) => key === 'tie');
     if (missing.length > 0) {
       throw new RegularizationError(`the data-parallel engine (${options.workers} workers) does not implement ${missing.join(', ')} yet; train on one worker (--workers 1) for ${missing.length > 1 ? 'them' : 'it'}`);
     }
@@ -175,6 +176,7 @@ export class ParallelOrtEngine implements TrainingEngine {
           outputDropout: this.regularization.outputDropout > 0,
           weightDrop: this.regularization.weightDrop > 0,
         },
+        weightDecay: this.regularization.weightDecay,
         intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
         sessionOptions: this.options.sessionOptions,
         ...this.shared,
@@ -250,7 +252,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   private newState(batch: number): SharedState {
     const { numLayers: L, hiddenSize: H, arch } = this.config;
     const bytes = L * batch * H * Float32Array.BYTES_PER_ELEMENT;
-    return { batch, h: new SharedArrayBuffer(bytes), ...(arch === 'lstm' ? { c: new SharedArrayBuffer(bytes) } : {}) };
+    return { batch, h: new SharedArrayBuffer(bytes), ...(hasState(arch, 'c') ? { c: new SharedArrayBuffer(bytes) } : {}) };
   }
 
   resetState(batch: number): void {

@@ -14,6 +14,8 @@ export interface WorkerSetup {
   clip: number | null;
   /** Which dropout masks the gradients graphs take: between layers, on the embedding and the output, on every weight_hh. */
   masks: { dropout: boolean; embedDropout: boolean; outputDropout: boolean; weightDrop: boolean };
+  /** AdamW's decoupled weight decay λ (0: none). */
+  weightDecay: number;
   /** Intra-op threads of each of the worker's sessions. */
   intraOpNumThreads: number;
   /** Extra onnxruntime session options (structured-cloneable). */

@@ -9,7 +9,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { expectedShapes } from '../model/config.js';
 import { paramCount, paramOffsets } from '../model/weights.js';
-import { clipGradScale, flatStep } from '../optim/flat-step.js';
+import { clipGradScale, decayedElements, flatStep } from '../optim/flat-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
 import { loadOrtNode } from './node-runtime.js';
 import { int64, maskDims, trainingSessionOptions, type OrtApi } from './ort-engine.js';
@@ -34,6 +34,8 @@ class ParallelWorker {
   private readonly slice: [number, number];
   /** The batch's gradient of the slice. */
   private readonly summed: Float32Array;
+  /** Which flat elements weight decay applies to (the weights, not the biases); null without decay. */
+  private readonly decayed: Uint8Array | null;
 
   constructor(private readonly ort: OrtApi) {
     const { config } = setup;
@@ -48,6 +50,7 @@ class ParallelWorker {
     this.weights = new Float32Array(size);
     this.gradients = new Float32Array(size);
     const offsets = paramOffsets(config);
+    this.decayed = setup.weightDecay > 0 ? decayedElements(offsets, size) : null;
     for (const [name, shape] of expectedShapes(config)) {
       const [at, n] = offsets.get(name)!;
       this.weightFeeds[name] = new ort.Tensor('float32', this.weights.subarray(at, at + n), shape);
@@ -127,8 +130,8 @@ class ParallelWorker {
       for (let j = 0; j < setup.workers; j++) sumSquares += this.sums[2 * j + 1];
       gradScale = clipGradScale(Math.sqrt(sumSquares), setup.clip);
     }
-    const scalars = { lr: req.scalars[IO.lr], biasCorrection1: req.scalars[IO.biasCorrection1], biasCorrection2Sqrt: req.scalars[IO.biasCorrection2Sqrt], gradScale };
-    flatStep(setup.optimizer, scalars, this.shared.weights, this.summed, this.shared.slots, this.slice[0], this.slice[1]);
+    const scalars = { lr: req.scalars[IO.lr], biasCorrection1: req.scalars[IO.biasCorrection1], biasCorrection2Sqrt: req.scalars[IO.biasCorrection2Sqrt], gradScale, weightDecay: setup.weightDecay };
+    flatStep(setup.optimizer, scalars, this.shared.weights, this.summed, this.shared.slots, this.slice[0], this.slice[1], this.decayed);
     return { type: 'stepped', loss };
   }
 

@@ -7,10 +7,10 @@ import { CharModel } from '../model/char-model.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
 import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
-import { randomWeights, tiedWeights, type Weights } from '../model/weights.js';
+import { paramOffsets, randomWeights, tiedWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
-import { clipGradScale, flatStep } from '../optim/flat-step.js';
+import { clipGradScale, decayedElements, flatStep } from '../optim/flat-step.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 import { NO_REGULARIZATION, regularizationOf, type Regularization } from '../engine/regularization.js';
@@ -211,14 +211,14 @@ describe('ONNX training graphs against the tfjs engine', () => {
     reference.dispose();
     model.dispose();
   });
-  test.each(OPTIMIZERS)('flatStep (the data-parallel update) on two slices of the gradients graph\'s output gives the "train" graph\'s weights and slots (%s)', async (_label, optimizer, clip) => {
+  test.each(DECAYED)('flatStep (the data-parallel update) on two slices of the gradients graph\'s output gives the "train" graph\'s weights and slots (%s)', async (_label, optimizer, clip, weightDecay) => {
     const config: ModelConfig = { arch: 'lstm', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
     const weights = randomWeights(config, 4);
     const rng = new Rng(8);
     const batch = randomBatch(rng, config.vocabSize);
     const state = randomState(rng, config);
     const masks = masksFor(config, 12);
-    const train = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true }));
+    const train = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'train', optimizer, clip, dropout: true, weightDecay }));
     const gradients = await ort.InferenceSession.create(buildTrainingGraph({ config, seqLen: SEQ, kind: 'gradients', dropout: true }));
     const slotNames = optimizer.name === 'adam' ? [IO.m, IO.v] : [IO.m];
     // Slots part-way through training (random), and Adam's step 3.
@@ -249,9 +249,10 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const slots = slotNames.map((slot) => flat((name) => slotValues.get(slot(name))!));
     const norm = Math.sqrt(grad.reduce((sum, g) => sum + g * g, 0));
     expect(Math.abs(norm - (want[IO.gradNorm].data as Float32Array)[0]) / norm).toBeLessThan(1e-6);
-    const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip) };
+    const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip), weightDecay };
+    const decayed = decayedElements(paramOffsets(config), param.length);
     const cut = 301;
-    for (const [from, to] of [[0, cut], [cut, param.length]]) flatStep(optimizer, scalars, param, grad.subarray(from, to), slots, from, to);
+    for (const [from, to] of [[0, cut], [cut, param.length]]) flatStep(optimizer, scalars, param, grad.subarray(from, to), slots, from, to, decayed);
 
     expect(relativeErrorOf(param, flat((name) => want[IO.updated(name)].data as Float32Array))).toBeLessThan(1e-6);
     slotNames.forEach((slot, i) => expect(relativeErrorOf(slots[i], flat((name) => want[IO.updated(slot(name))].data as Float32Array))).toBeLessThan(1e-6));
