@@ -23,9 +23,14 @@ export function shapeSize(shape: readonly number[]): number {
  * flat layout of the data-parallel engines' shared buffers.
  */
 export function paramOffsets(config: ModelConfig): Map<string, [number, number]> {
+  return flatOffsets(expectedShapes(config));
+}
+
+/** name → [offset, size] of each tensor of `shapes`, end to end in their order. */
+export function flatOffsets(shapes: ReadonlyMap<string, readonly number[]>): Map<string, [number, number]> {
   const offsets = new Map<string, [number, number]>();
   let at = 0;
-  for (const [name, shape] of expectedShapes(config)) {
+  for (const [name, shape] of shapes) {
     const size = shapeSize(shape);
     offsets.set(name, [at, size]);
     at += size;

@@ -20,15 +20,15 @@ import { hasState } from '@charrnn/contract';
 import type { Rng } from '@charrnn/data';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
-import { NO_REGULARIZATION, RegularizationError, activeRegularization, type Regularization } from '../engine/regularization.js';
+import { NO_REGULARIZATION, type Regularization } from '../engine/regularization.js';
 import { stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { expectedShapes, type ModelConfig } from '../model/config.js';
-import { paramCount, paramOffsets, type Weights } from '../model/weights.js';
+import { flatOffsets, type Weights } from '../model/weights.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import { BARRIER_BYTES, Barrier } from './barrier.js';
 import { checkBatch, checkState, checkStateBatch, savedOptimizerState, slotKeys, startingPoint, updateScalars, windowMasks } from './ort-engine.js';
 import type { SharedState, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
-import type { GraphOptimizer } from './training-graph.js';
+import { trainedShapes, type GraphOptimizer } from './training-graph.js';
 
 export interface ParallelOrtOptions {
   /** Worker threads; each batch's streams are split between them. */
@@ -114,14 +114,15 @@ export class ParallelOrtEngine implements TrainingEngine {
     private readonly options: ParallelOrtOptions,
   ) {
     this.name = `onnxruntime-node (cpu, ${options.workers} data-parallel workers)`;
-    this.shapes = expectedShapes(config);
-    this.offsets = paramOffsets(config);
     this.regularization = init.regularization ?? NO_REGULARIZATION;
+    // A tied decoder.weight is encoder.weight: one parameter, one set of slots, one place in the buffers.
+    this.shapes = trainedShapes(config, this.regularization.tie);
+    this.offsets = flatOffsets(this.shapes);
     const start = startingPoint(init);
     this.optimizer = start.optimizer;
     this.adamStep = start.adamStep;
     const floats = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
-    const size = paramCount(config);
+    const size = [...this.offsets.values()].reduce((n, [, count]) => n + count, 0);
     this.shared = {
       weights: floats(size),
       // In flatStep's order, as slotKeys lists them: Adam m, v; SGD the momentum buffer.
@@ -143,12 +144,6 @@ export class ParallelOrtEngine implements TrainingEngine {
   static async create(init: EngineInit, options: ParallelOrtOptions): Promise<ParallelOrtEngine> {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new ParallelOrtError(`workers is ${options.workers}, expected an integer ≥ 1 (data-parallel worker threads)`);
-    }
-    // The masks split by stream like the tokens (a weight-drop mask goes whole to every worker),
-    // and flatStep decays; a tied parameter is not written yet: refused, not ignored.
-    const missing = activeRegularization(init.regularization ?? NO_REGULARIZATION).filter((key) => key === 'tie');
-    if (missing.length > 0) {
-      throw new RegularizationError(`the data-parallel engine (${options.workers} workers) does not implement ${missing.join(', ')} yet; train on one worker (--workers 1) for ${missing.length > 1 ? 'them' : 'it'}`);
     }
     const engine = new ParallelOrtEngine(init.config, init, options);
     try {
@@ -177,6 +172,7 @@ export class ParallelOrtEngine implements TrainingEngine {
           weightDrop: this.regularization.weightDrop > 0,
         },
         weightDecay: this.regularization.weightDecay,
+        tie: this.regularization.tie,
         intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
         sessionOptions: this.options.sessionOptions,
         ...this.shared,
@@ -312,8 +308,9 @@ export class ParallelOrtEngine implements TrainingEngine {
   async getWeights(): Promise<Weights> {
     const flat = new Float32Array(this.shared.weights);
     const weights: Weights = new Map();
-    for (const [name, shape] of this.shapes) {
-      const [at, n] = this.offsets.get(name)!;
+    // Every contract-1 name in state_dict order; a tied decoder.weight is a copy of encoder.weight, as PyTorch's state_dict writes it.
+    for (const [name, shape] of expectedShapes(this.config)) {
+      const [at, n] = this.offsets.get(name) ?? this.offsets.get('encoder.weight')!;
       weights.set(name, { shape: [...shape], data: flat.slice(at, at + n) });
     }
     return weights;

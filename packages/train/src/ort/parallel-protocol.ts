@@ -16,13 +16,16 @@ export interface WorkerSetup {
   masks: { dropout: boolean; embedDropout: boolean; outputDropout: boolean; weightDrop: boolean };
   /** AdamW's decoupled weight decay λ (0: none). */
   weightDecay: number;
+  /** decoder.weight is encoder.weight: one parameter, so not in the flat buffers (trainedShapes). */
+  tie: boolean;
   /** Intra-op threads of each of the worker's sessions. */
   intraOpNumThreads: number;
   /** Extra onnxruntime session options (structured-cloneable). */
   sessionOptions?: InferenceSession.SessionOptions;
   /**
-   * float32 [parameters]: all weights end to end in state_dict order (paramOffsets). Read whole by
-   * every worker before a run; written by each worker in its own slice after the update.
+   * float32 [parameters]: all trained weights end to end in state_dict order (trainedShapes,
+   * flatOffsets). Read whole by every worker before a run; written by each worker in its own
+   * slice after the update.
    */
   weights: SharedArrayBuffer;
   /** float32 [parameters] each, the same layout: the optimizer slots (Adam m, v; SGD m), each worker owning its slice. */

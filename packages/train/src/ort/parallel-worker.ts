@@ -7,14 +7,13 @@ import { hasState } from '@charrnn/contract';
 import { LanguageModelLoader } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
-import { expectedShapes } from '../model/config.js';
-import { paramCount, paramOffsets } from '../model/weights.js';
+import { flatOffsets } from '../model/weights.js';
 import { clipGradScale, decayedElements, flatStep } from '../optim/flat-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
 import { loadOrtNode } from './node-runtime.js';
 import { int64, maskDims, trainingSessionOptions, type OrtApi } from './ort-engine.js';
 import type { EvalRequest, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
-import { TRAINING_IO as IO, buildTrainingGraph, type TrainingGraphKind } from './training-graph.js';
+import { TRAINING_IO as IO, buildTrainingGraph, trainedShapes, type TrainingGraphKind } from './training-graph.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -39,7 +38,9 @@ class ParallelWorker {
 
   constructor(private readonly ort: OrtApi) {
     const { config } = setup;
-    const size = paramCount(config);
+    const shapes = trainedShapes(config, setup.tie);
+    const offsets = flatOffsets(shapes);
+    const size = [...offsets.values()].reduce((n, [, count]) => n + count, 0);
     this.barrier = new Barrier(setup.barrier, setup.workers);
     this.sums = new Float64Array(setup.sums);
     this.shared = {
@@ -49,9 +50,8 @@ class ParallelWorker {
     };
     this.weights = new Float32Array(size);
     this.gradients = new Float32Array(size);
-    const offsets = paramOffsets(config);
     this.decayed = setup.weightDecay > 0 ? decayedElements(offsets, size) : null;
-    for (const [name, shape] of expectedShapes(config)) {
+    for (const [name, shape] of shapes) {
       const [at, n] = offsets.get(name)!;
       this.weightFeeds[name] = new ort.Tensor('float32', this.weights.subarray(at, at + n), shape);
       this.gradientFetches[IO.grad(name)] = new ort.Tensor('float32', this.gradients.subarray(at, at + n), shape);
@@ -72,7 +72,7 @@ class ParallelWorker {
     const key = `${kind}:${seqLen}`;
     let session = this.sessions.get(key);
     if (!session) {
-      session = this.ort.InferenceSession.create(buildTrainingGraph({ config: setup.config, seqLen, kind, ...setup.masks }), this.sessionOptions());
+      session = this.ort.InferenceSession.create(buildTrainingGraph({ config: setup.config, seqLen, kind, ...setup.masks, tie: setup.tie }), this.sessionOptions());
       this.sessions.set(key, session);
     }
     return session;
