@@ -160,8 +160,8 @@ describe('train:fit', () => {
     const r = await runCli(cli, ['--corpus', corpus, '--minutes', '0.25', '--hidden', '16', '--embed', '8', '--layers', '1', '--bs', '8', '--bptt', '16', '--engine', 'ort', '--out', out]);
     expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/error/i) });
     expect(r.stdout).toMatch(/^plan for 0\.25 min: .* parameters/m);
-    expect(r.stdout).toMatch(/^ {2}hidden {4}16 +given$/m);
-    expect(r.stdout).toMatch(/^ {2}schedule  cosine@0\.003,warmup=0\.03,final=0\.05 +Adam at 0\.003/m);
+    expect(r.stdout).toMatch(/^ {2}hidden +16 +given$/m);
+    expect(r.stdout).toMatch(/^ {2}schedule +cosine@0\.003,warmup=0\.03,final=0\.05 +Adam at 0\.003/m);
     const saved = await trainerOf(out);
     expect(saved).toMatchObject({ complete: true, totalEpochs: null, options: { minutes: 0.25, hidden: 16, text: 'faithful', schedule: 'cosine@0.003,warmup=0.03,final=0.05' } });
     expect(saved.history.length).toBeGreaterThanOrEqual(1);

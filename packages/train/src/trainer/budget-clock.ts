@@ -52,7 +52,11 @@ export class BudgetClock {
    */
   stepped(chars: number, seconds: number): void {
     this.stepChars = chars;
-    if (this.steps++ === 0 && this.trainSpeed !== undefined) return;
+    if (this.steps++ === 0 && this.trainSpeed !== undefined) {
+      // A first step far slower than planned built its graph: that time is not training between validations.
+      if (seconds > 3 * (chars / this.trainSpeed)) this.lastValidation += seconds;
+      return;
+    }
     const speed = chars / Math.max(1e-6, seconds);
     this.trainSpeed = this.trainSpeed === undefined || this.steps <= 2 ? speed : 0.8 * this.trainSpeed + 0.2 * speed;
   }
@@ -68,10 +72,14 @@ export class BudgetClock {
     this.lastValidation = this.now();
   }
 
-  /** Validate about 12 times a run (at least every 2 s, at most every 2 min), spending at most a tenth of the time on it. */
-  validationDue(): boolean {
+  /**
+   * Validate about 12 times a run (at least every 2 s, at most every 2 min), spending at most a
+   * tenth of the time on it; not when the run ends within half an interval (its last validation comes then).
+   */
+  validationDue(validTokens: number): boolean {
     const interval = Math.max(Math.min(120, Math.max(2, this.budget / 12)), 10 * this.validationCost);
-    return this.now() - this.lastValidation >= interval;
+    const end = this.budget - this.reserve(validTokens);
+    return this.now() - this.lastValidation >= interval && end - this.now() >= interval / 2;
   }
 
   /** What the end of the run costs after its last step: one validation of `validTokens` and a save, with a margin. */

@@ -279,7 +279,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
         if (clock) {
           timeUp = clock.timeUp(corpus.valid.length);
           if (timeUp) break;
-          if (clock.validationDue()) {
+          if (clock.validationDue(corpus.valid.length)) {
             await validate(epoch, epochPosition(epoch, i, perEpoch), partial, lr);
             partial = emptyWindow();
             // The resume point: the engine's own weights and state.

@@ -79,9 +79,16 @@ describe('planRecipe', () => {
     expect(many.options.dropout).toBeLessThanOrEqual(0.4);
     const passes = many.plannedChars / 300_000;
     expect(many.options.dropout).toBeCloseTo(Math.min(0.4, Math.max(0, 0.1 * Math.log2(passes) - 0.1)), 2);
+    expect(many.options.outputDropout).toBe(many.options.dropout);
+    expect([many.options.embedDropout, many.options.weightDrop]).toEqual([many.options.dropout / 2, many.options.dropout / 2].map((d) => expect.closeTo(d, 2)));
     const tiny = planRecipe(input({ minutes: 60, trainTokens: 5_000, validTokens: 500 }));
     expect(tiny.options.layers).toBe(1);
     expect(tiny.options.dropout).toBe(0);
+    // One layer still gets dropout before the decoder when it sees the data many times.
+    expect(tiny.options.outputDropout).toBeGreaterThan(0);
+    const once = planRecipe(input({ minutes: 0.1, trainTokens: 5_000_000 }));
+    expect(once.plannedChars / 5_000_000).toBeLessThan(2);
+    expect([once.options.dropout, once.options.outputDropout, once.options.embedDropout, once.options.weightDrop]).toEqual([0, 0, 0, 0]);
   });
 
   test('explicit settings win, are marked given, and the rest is planned around them', () => {

@@ -11,7 +11,9 @@
  * - Depth: two layers from hidden 96 on (so that dropout between them can regularise a model the
  *   data bounds), three from 640 (char-rnn's 2–3 layer LSTMs).
  * - Dropout grows with the passes over the data the budget allows: none for one or two passes,
- *   up to 0.4 for many (char-rnn and AWD-LSTM use 0.25–0.5 on small corpora).
+ *   up to 0.4 for many (char-rnn and AWD-LSTM use 0.25–0.5 on small corpora): locked dropout
+ *   between layers and before the decoder at that level, half of it on the embedding and on the
+ *   recurrent matrices (weight drop), in AWD-LSTM's proportions.
  * - BPTT 64 where every stream holds several windows (the lesson's 8 sees only 8 characters of
  *   context in the gradient); batch 64 streams, fewer for a small corpus.
  * - Adam at 3e-3 (2e-3 above a million parameters), a short linear warm-up and a cosine to 5% at
@@ -55,7 +57,20 @@ const SIZES: readonly Size[] = [
 ];
 
 /** The settings a plan may choose; anything given explicitly is kept as given. */
-export type PlannedKey = 'arch' | 'hidden' | 'layers' | 'embed' | 'bs' | 'bptt' | 'dropout' | 'schedule' | 'clip' | 'optimizer';
+export type PlannedKey =
+  | 'arch'
+  | 'hidden'
+  | 'layers'
+  | 'embed'
+  | 'bs'
+  | 'bptt'
+  | 'dropout'
+  | 'outputDropout'
+  | 'embedDropout'
+  | 'weightDrop'
+  | 'schedule'
+  | 'clip'
+  | 'optimizer';
 
 export interface PlanChoice {
   setting: PlannedKey;
@@ -163,7 +178,10 @@ export function planRecipe(input: PlanInput): Plan {
   const plannedChars = charsPerSecond * seconds;
   const passes = plannedChars / N;
   const shape = batchShape(N);
-  const dropout = size.layers > 1 ? Math.round(Math.min(0.4, Math.max(0, 0.1 * Math.log2(passes) - 0.1)) * 100) / 100 : 0;
+  // One level for the run, from the passes over the data; AWD-LSTM's proportions: the embedding and the recurrent weights get half.
+  const level = Math.round(Math.min(0.4, Math.max(0, 0.1 * Math.log2(passes) - 0.1)) * 100) / 100;
+  const half = Math.round(level * 50) / 100;
+  const dropout = size.layers > 1 ? level : 0;
   const lr = parameters > 1e6 ? 2e-3 : 3e-3;
   const limit = fits(size) ? 'the largest' : 'the smallest (none fits the rule)';
   const sizeWhy = `${limit} that trains on ≥ ${TOKENS_PER_PARAMETER} characters per parameter in ${Math.round(seconds)} s at the measured speed (${fmt(plannedChars)} for ${fmt(parameters)}) and has ≤ ${DATA_PARAMETER_RATIO} parameters per training character (${fmt(N)})`;
@@ -174,7 +192,10 @@ export function planRecipe(input: PlanInput): Plan {
     embed: [size.embed, 'a character needs few dimensions; the recurrence is where the size pays'],
     bs: [shape.bs, shape.bs === 64 ? '64 streams fill the matrix products' : `the largest that gives every stream 4 windows of ${shape.bptt} in ${fmt(N)} characters`],
     bptt: [shape.bptt, shape.bptt === 64 ? 'gradients through 64 characters of context' : `the longest that gives every stream 4 windows`],
-    dropout: [dropout, size.layers > 1 ? `between layers, for ${passes.toFixed(1)} passes over the data` : 'one layer: no between-layer dropout'],
+    dropout: [dropout, size.layers > 1 ? `between layers (locked over a window), for ${passes.toFixed(1)} passes over the data` : 'one layer: nothing between layers'],
+    outputDropout: [level, level > 0 ? `locked dropout before the decoder, for ${passes.toFixed(1)} passes` : `${passes.toFixed(1)} passes over the data need no dropout`],
+    embedDropout: [half, level > 0 ? 'half of it on the embedding (AWD-LSTM)' : 'none'],
+    weightDrop: [half, level > 0 ? 'half of it on the recurrent matrices (DropConnect, AWD-LSTM)' : 'none'],
     schedule: [`cosine@${lr},warmup=0.03,final=0.05`, `Adam at ${lr}, warm-up over 3% of the budget, cosine down to 5% at its end`],
     clip: [2, 'clipping the gradient norm keeps a large learning rate stable'],
     optimizer: ['adam', 'adaptive steps; the schedule sets its rate'],
@@ -195,11 +216,12 @@ export function planRecipe(input: PlanInput): Plan {
 export function planTable(plan: Plan, measured: { options: FitOptions; charsPerSecond: number }, engine: string): string[] {
   const m = measured.options;
   const width = Math.max(...plan.choices.map((c) => c.value.length), 5);
+  const names = Math.max(...plan.choices.map((c) => c.setting.length), 7);
   return [
     `plan for ${plan.options.minutes} min: ${fmt(plan.parameters)} parameters, ~${fmt(plan.charsPerSecond)} chars/s, ~${fmt(plan.plannedChars)} training characters ` +
       `(measured ${fmt(measured.charsPerSecond)} chars/s for ${m.arch} ${m.layers}×${m.hidden} on ${engine})`,
-    `  ${'setting'.padEnd(9)} ${'value'.padEnd(width)}  why`,
-    ...plan.choices.map((c) => `  ${c.setting.padEnd(9)} ${c.value.padEnd(width)}  ${c.why}`),
+    `  ${'setting'.padEnd(names)} ${'value'.padEnd(width)}  why`,
+    ...plan.choices.map((c) => `  ${c.setting.padEnd(names)} ${c.value.padEnd(width)}  ${c.why}`),
   ];
 }
 
