@@ -7,6 +7,7 @@ import { selectBackend, type BackendChoice } from '../backend/select.js';
 import type { EngineFactory } from '../engine/engine.js';
 import { tfjsEngine } from '../engine/tfjs-engine.js';
 import { ORT_DEVICES, OrtRuntimeError, ortNodeEngine, type OrtDevice } from '../ort/node-runtime.js';
+import { availableWorkers } from '../ort/parallel-engine.js';
 import { releaseSessions } from '../ort/ort-engine.js';
 import type { InferenceSession } from 'onnxruntime-common';
 import { ScheduleError, parseSchedule, totalEpochs } from '../schedule/schedule.js';
@@ -219,6 +220,12 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   }
 }
 
+/** Whether two runs train the same graphs (so one's warm-up built the other's). */
+function sameModel(a: FitOptions, b: FitOptions): boolean {
+  const masks = (o: FitOptions) => [o.dropout, o.outputDropout ?? 0, o.embedDropout ?? 0, o.weightDrop ?? 0].map((p) => p > 0).join();
+  return (['arch', 'hidden', 'layers', 'embed', 'bs', 'bptt', 'clip'] as const).every((key) => a[key] === b[key]) && masks(a) === masks(b);
+}
+
 /** Seconds the warm-up measures a time-budget run's speed for: 2% of the budget, 1 to 5 s. */
 function warmupSeconds(minutes: number): number {
   return Math.min(5, Math.max(1, 0.02 * minutes * 60));
@@ -240,15 +247,35 @@ async function planBudgetRun(
   checkCorpusForPlan(corpus.train.length, corpus.valid.length);
   const input = { minutes, trainTokens: corpus.train.length, validTokens: corpus.valid.length, vocabSize: corpus.vocab.size, base: options, given: req.given ?? {} };
   const warm = warmupModel(input);
+  const measure = (engine: ChosenEngine, model: FitOptions) => measureThroughput(engine.factory, model, corpus.vocab.size, corpus, warmupSeconds(minutes));
   let engine = await chooseEngine(warm, req, corpus.vocab.size, log);
-  const speed = await measureThroughput(engine.factory, warm, corpus.vocab.size, corpus, warmupSeconds(minutes));
-  const measured = { options: warm, charsPerSecond: speed.charsPerSecond };
+  let speed = await measure(engine, warm);
+  // Every core, where that is faster: a budget of 2 minutes or more measures data-parallel workers too (ONNX Runtime on the CPU, --workers not given).
+  const cores = availableWorkers();
+  if (req.workers === undefined && minutes >= 2 && cores > 1 && engine.name === 'onnxruntime-node (cpu)' && warm.bs >= cores) {
+    const parallel = await chooseEngine(warm, { ...req, workers: cores }, corpus.vocab.size, () => {});
+    const parallelSpeed = await measure(parallel, warm);
+    const ratio = parallelSpeed.charsPerSecond / speed.charsPerSecond;
+    if (ratio > 1.05) {
+      await engine.dispose?.();
+      [engine, speed] = [{ ...parallel, name: `onnxruntime-node (cpu, ${cores} data-parallel workers)` }, parallelSpeed];
+    } else await parallel.dispose?.();
+    log(`engine: ${cores} data-parallel workers trained ${ratio.toFixed(2)}× as fast as one in the warm-up: ${ratio > 1.05 ? `training on ${cores}` : 'training on one'}`);
+  }
+  let measured = { options: warm, charsPerSecond: speed.charsPerSecond };
+  let plan = planRecipe({ ...input, spent: (performance.now() - started) / 1000, measured });
+  // Speed scales with size only roughly (small models are overhead-bound): measure the planned model (its graph is
+  // one the run needs anyway) and plan again, at most twice.
+  for (let round = 0; round < 2 && !sameModel(plan.options, measured.options) && !engine.parallel; round++) {
+    speed = await measure(engine, plan.options);
+    measured = { options: plan.options, charsPerSecond: speed.charsPerSecond };
+    plan = planRecipe({ ...input, spent: (performance.now() - started) / 1000, measured });
+  }
   let spent = (performance.now() - started) / 1000;
-  const plan = planRecipe({ ...input, spent, measured });
   for (const line of planTable(plan, measured, engine.name)) log(line);
-  const sameModel = (['arch', 'hidden', 'layers', 'embed', 'bs', 'bptt'] as const).every((key) => plan.options[key] === warm[key]);
+  const measuredIt = sameModel(plan.options, measured.options);
   // What the run needs besides training: building its graph (unless the warm-up built it), ten steps, one validation and a save.
-  const build = sameModel ? 0 : speed.firstStepSeconds * 2;
+  const build = measuredIt ? 0 : speed.firstStepSeconds * 2;
   const step = (plan.options.bs * plan.options.bptt) / plan.charsPerSecond;
   const evalSpeed = (speed.evalCharsPerSecond * plan.charsPerSecond) / speed.charsPerSecond;
   const validation = corpus.valid.length / evalSpeed;
@@ -261,7 +288,7 @@ async function planBudgetRun(
         `(${build > 0 ? `${build.toFixed(1)} s to build its graph, ` : ''}10 steps of ${step.toFixed(2)} s, a validation of ${corpus.valid.length} characters, a save); give at least --minutes ${least}`,
     );
   }
-  if (!sameModel && engine.parallel) {
+  if (!measuredIt && engine.parallel) {
     // An engine built around one model (tfjs' worker threads): build it again for the plan's.
     await engine.dispose?.();
     engine = await chooseEngine(plan.options, req, corpus.vocab.size, () => {});
