@@ -21,7 +21,7 @@ export declare function planNanogpt(budgetSeconds: number, warmup: { iters: numb
 export declare function nanogptArgs(run: { dataDir: string; outDir: string; maxIters: number; evalInterval: number; warmupIters: number }): string[];
 export interface TrainerJson {
   charsTrained?: number;
-  bestValidLoss?: number;
+  best?: { validLoss: number; step: number } | null;
   history?: { validLoss: number; charsPerSecond: number; seconds: number }[];
   partial?: { targets: number };
 }

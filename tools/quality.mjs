@@ -142,10 +142,10 @@ export function oursCharsTrained(trainer) {
   return records.reduce((s, r) => s + r.charsPerSecond * r.seconds, 0);
 }
 
-/** Our own validation loss as train:fit reports it: the best of its validations (NaN when it made none). */
+/** Our own validation loss as train:fit reports it: that of the weights it kept (a --minutes run's `best`), else the best of its validations (NaN when it made none). */
 export function oursOwnValidLoss(trainer) {
+  if (Number.isFinite(trainer.best?.validLoss)) return trainer.best.validLoss;
   const losses = (trainer.history ?? []).map((r) => r.validLoss).filter((x) => Number.isFinite(x));
-  if (Number.isFinite(trainer.bestValidLoss)) return trainer.bestValidLoss;
   return losses.length ? Math.min(...losses) : NaN;
 }
 

@@ -118,9 +118,10 @@ describe("ours' own figures from trainer.json", () => {
     expect(oursCharsTrained({ history, partial: { targets: 640 } })).toBe(20_640);
     expect(oursCharsTrained({ history })).toBe(20_000);
   });
-  test('own validation loss: its best', () => {
+  test("own validation loss: a --minutes run's kept best, else the best of its validations", () => {
     expect(oursOwnValidLoss({ history })).toBe(1.7);
-    expect(oursOwnValidLoss({ history, bestValidLoss: 1.65 })).toBe(1.65);
+    expect(oursOwnValidLoss({ history, best: { validLoss: 1.65, step: 40 } })).toBe(1.65);
+    expect(oursOwnValidLoss({ history, best: null })).toBe(1.7);
     expect(oursOwnValidLoss({ history: [] })).toBeNaN();
   });
 });
