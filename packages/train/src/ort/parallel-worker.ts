@@ -8,7 +8,7 @@ import { LanguageModelLoader } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { setStateColumns, stateColumns, streamRanges, tokenColumns } from '../engine/stream-split.js';
 import { flatOffsets } from '../model/weights.js';
-import { clipGradScale, decayedElements, flatStep } from '../optim/flat-step.js';
+import { clipGradScale, decayPieces, flatStep } from '../optim/flat-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
 import { loadOrtNode } from './node-runtime.js';
 import { int64, maskDims, trainingSessionOptions, type OrtApi } from './ort-engine.js';
@@ -31,10 +31,10 @@ class ParallelWorker {
   private readonly gradientFetches: Record<string, Tensor | null> = {};
   /** This worker's slice [from, to) of the flat parameters: it alone updates their weights and optimizer slots in shared memory. */
   private readonly slice: [number, number];
-  /** The batch's gradient of the slice. */
+  /** The batch's gradient of the slice, when more than one worker has streams (sumGradients). */
   private readonly summed: Float32Array;
-  /** Which flat elements weight decay applies to (the weights, not the biases); null without decay. */
-  private readonly decayed: Uint8Array | null;
+  /** The slice cut at the parameters' boundaries, each piece with its weight decay (AdamW's λ for a weight, 0 for a bias). */
+  private readonly pieces: { from: number; to: number; weightDecay: number }[];
 
   constructor(private readonly ort: OrtApi) {
     const { config } = setup;
@@ -50,7 +50,6 @@ class ParallelWorker {
     };
     this.weights = new Float32Array(size);
     this.gradients = new Float32Array(size);
-    this.decayed = setup.weightDecay > 0 ? decayedElements(offsets, size) : null;
     for (const [name, shape] of shapes) {
       const [at, n] = offsets.get(name)!;
       this.weightFeeds[name] = new ort.Tensor('float32', this.weights.subarray(at, at + n), shape);
@@ -61,6 +60,8 @@ class ParallelWorker {
     if (hasState(config.arch, 'c')) this.gradientFetches[IO.cn] = null;
     this.slice = streamRanges(size, setup.workers)[setup.index];
     this.summed = new Float32Array(this.slice[1] - this.slice[0]);
+    // Without decay, one piece: the whole slice.
+    this.pieces = setup.weightDecay > 0 ? decayPieces(offsets, this.slice[0], this.slice[1], setup.weightDecay) : [{ from: this.slice[0], to: this.slice[1], weightDecay: 0 }];
   }
 
   private sessionOptions(): InferenceSession.SessionOptions {
@@ -120,43 +121,43 @@ class ParallelWorker {
       setStateColumns(new Float32Array(state.h), L, B, H, from, next.h);
       if (state.c && next.c) setStateColumns(new Float32Array(state.c), L, B, H, from, next.c);
     }
-    this.sumGradients(parts, B);
+    const gradient = this.sumGradients(parts, B);
     let gradScale = 1;
     if (setup.clip !== null) {
       // Clipping needs the norm of the whole gradient: every worker's slice, after a second meeting.
-      this.sums[2 * setup.index + 1] = this.sumOfSquares();
+      this.sums[2 * setup.index + 1] = this.sumOfSquares(gradient);
       this.barrier.arrive();
       let sumSquares = 0;
       for (let j = 0; j < setup.workers; j++) sumSquares += this.sums[2 * j + 1];
       gradScale = clipGradScale(Math.sqrt(sumSquares), setup.clip);
     }
-    const scalars = { lr: req.scalars[IO.lr], biasCorrection1: req.scalars[IO.biasCorrection1], biasCorrection2Sqrt: req.scalars[IO.biasCorrection2Sqrt], gradScale, weightDecay: setup.weightDecay };
-    flatStep(setup.optimizer, scalars, this.shared.weights, this.summed, this.shared.slots, this.slice[0], this.slice[1], this.decayed);
+    const scalars = { lr: req.scalars[IO.lr], biasCorrection1: req.scalars[IO.biasCorrection1], biasCorrection2Sqrt: req.scalars[IO.biasCorrection2Sqrt], gradScale };
+    const first = this.slice[0];
+    for (const { from, to, weightDecay } of this.pieces) {
+      flatStep(setup.optimizer, { ...scalars, weightDecay }, this.shared.weights, gradient.subarray(from - first, to - first), this.shared.slots, from, to);
+    }
     return { type: 'stepped', loss };
   }
 
   /**
    * This worker's slice of the batch's gradient: each worker's gradient of its streams' mean loss
-   * weighted by its share of the targets, summed in worker order, into `summed`. One simple pass
-   * per part (measured 3× faster than one pass with an inner loop over the parts).
+   * weighted by its share of the targets, summed in worker order. With one part it is that part's
+   * gradient itself (weight 1); else the first two are summed in one pass and any others added,
+   * in module-level loops (2.7× faster than one loop per part in closures, measured on half the
+   * lesson GRU's parameters).
    */
-  private sumGradients(parts: [number, number][], batch: number): void {
+  private sumGradients(parts: [number, number][], batch: number): Float32Array {
     const [from, to] = this.slice;
+    const terms = parts.flatMap(([a, b], j) => (b > a ? [{ weight: (b - a) / batch, grad: this.shared.grads[j] }] : []));
+    if (terms.length === 1) return terms[0].grad.subarray(from, to);
     const out = this.summed;
-    let first = true;
-    parts.forEach(([a, b], j) => {
-      if (b === a) return;
-      const weight = (b - a) / batch;
-      const grad = this.shared.grads[j];
-      if (first) for (let k = from; k < to; k++) out[k - from] = weight * grad[k];
-      else for (let k = from; k < to; k++) out[k - from] += weight * grad[k];
-      first = false;
-    });
+    sumTwo(out, terms[0].grad, terms[0].weight, terms[1].grad, terms[1].weight, from, to);
+    for (const { grad, weight } of terms.slice(2)) addScaled(out, grad, weight, from, to);
+    return out;
   }
 
-  /** Σ g² over this worker's slice of the summed gradient, in float64. */
-  private sumOfSquares(): number {
-    const g = this.summed;
+  /** Σ g² in float64. */
+  private sumOfSquares(g: Float32Array): number {
     let sum = 0;
     for (let k = 0; k < g.length; k++) sum += g[k] * g[k];
     return sum;
@@ -188,6 +189,16 @@ class ParallelWorker {
     }
     return { type: 'evaluated', lossSum, targets };
   }
+}
+
+/** out[k − from] = w0·g0[k] + w1·g1[k] for k in [from, to). */
+function sumTwo(out: Float32Array, g0: Float32Array, w0: number, g1: Float32Array, w1: number, from: number, to: number): void {
+  for (let k = from; k < to; k++) out[k - from] = w0 * g0[k] + w1 * g1[k];
+}
+
+/** out[k − from] += w·g[k] for k in [from, to). */
+function addScaled(out: Float32Array, g: Float32Array, w: number, from: number, to: number): void {
+  for (let k = from; k < to; k++) out[k - from] += w * g[k];
 }
 
 function messageOf(e: unknown): string {

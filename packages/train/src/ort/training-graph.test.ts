@@ -10,7 +10,7 @@ import { relativeErrorOf } from '../fast/test-helpers/relative-error.js';
 import { paramOffsets, randomWeights, tiedWeights, type Weights } from '../model/weights.js';
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
-import { clipGradScale, decayedElements, flatStep } from '../optim/flat-step.js';
+import { clipGradScale, decayPieces, flatStep } from '../optim/flat-step.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 import { NO_REGULARIZATION, regularizationOf, type Regularization } from '../engine/regularization.js';
@@ -249,10 +249,14 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const slots = slotNames.map((slot) => flat((name) => slotValues.get(slot(name))!));
     const norm = Math.sqrt(grad.reduce((sum, g) => sum + g * g, 0));
     expect(Math.abs(norm - (want[IO.gradNorm].data as Float32Array)[0]) / norm).toBeLessThan(1e-6);
-    const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip), weightDecay };
-    const decayed = decayedElements(paramOffsets(config), param.length);
+    const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip) };
+    // Two slices cut at an arbitrary point, each cut again at the parameters' boundaries for the decay (weights, not biases).
     const cut = 301;
-    for (const [from, to] of [[0, cut], [cut, param.length]]) flatStep(optimizer, scalars, param, grad.subarray(from, to), slots, from, to, decayed);
+    for (const [first, last] of [[0, cut], [cut, param.length]]) {
+      for (const { from, to, weightDecay: λ } of decayPieces(paramOffsets(config), first, last, weightDecay)) {
+        flatStep(optimizer, { ...scalars, weightDecay: λ }, param, grad.subarray(from, to), slots, from, to);
+      }
+    }
 
     expect(relativeErrorOf(param, flat((name) => want[IO.updated(name)].data as Float32Array))).toBeLessThan(1e-6);
     slotNames.forEach((slot, i) => expect(relativeErrorOf(slots[i], flat((name) => want[IO.updated(slot(name))].data as Float32Array))).toBeLessThan(1e-6));
