@@ -10,7 +10,7 @@ export { readSafetensors, writeSafetensors, type SafetensorsFile, type Safetenso
 export { type CheckpointMeta, MODEL_FILE, modelMetadata, parseModelMetadata, encodeModelCheckpoint, decodeModelCheckpoint } from './checkpoint/checkpoint.js';
 export { type OptimizerName, type OptimizerState, OPTIMIZER_NAMES, OptimizerError } from './optim/optimizer.js';
 export { type Schedule, ScheduleError, parseSchedule, formatSchedule, totalEpochs, learningRate } from './schedule/schedule.js';
-export { type FitOptions, type EngineChoice, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES } from './trainer/fit-options.js';
+export { type FitOptions, type EngineChoice, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, resolveTextOptions } from './trainer/fit-options.js';
 export {
   type TrainingEngine,
   type EngineFactory,

@@ -8,6 +8,7 @@ import '@charrnn/infer-web/element';
 import {
   BrowserTrainer,
   DEFAULT_FIT_OPTIONS,
+  resolveTextOptions,
   ONNX_FILE,
   TRAINER_FILE,
   hasWasmSimd,
@@ -111,7 +112,8 @@ function optionsFromForm(corpus: string | undefined): FitOptions {
   const data = new FormData(form);
   const int = (name: string) => Number(data.get(name));
   const maxBatches = String(data.get('maxBatches') ?? '').trim();
-  return {
+  // A visitor's own file is read as written (line breaks kept); the embedded corpus as the lesson reads it.
+  return resolveTextOptions({
     ...DEFAULT_FIT_OPTIONS,
     corpus,
     arch: String(data.get('arch')) as FitOptions['arch'],
@@ -123,7 +125,7 @@ function optionsFromForm(corpus: string | undefined): FitOptions {
     schedule: `${int('epochs')}@${String(data.get('lr'))}`,
     seed: int('seed'),
     maxBatches: maxBatches === '' ? null : Number(maxBatches),
-  };
+  });
 }
 
 async function showDownloads(id: string): Promise<void> {

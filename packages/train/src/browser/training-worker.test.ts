@@ -98,6 +98,18 @@ describe('training worker', () => {
     expect(await store.corpus(run.id)).toBe(text);
   });
 
+  test('a run on faithful text (a visitor\'s own file) keeps line breaks and case, and its checkpoint says so', async () => {
+    const store = memoryRunStore();
+    const trainer = connect(store, { exportOnnx: () => Uint8Array.of(1, 2, 3) });
+    const cased = text.replace(/^./gm, (c) => c.toUpperCase());
+    const run = newRunRecord({ ...tiny, corpus: 'poems.txt', text: 'faithful', maxBatches: 5, schedule: '1@1e-3' }, 'poems.txt', 'wasm');
+    trainer.start(run, cased);
+    expect((await ended(trainer)).state).toBe('finished');
+    const saved = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+    expect(saved.meta).toMatchObject({ text: 'faithful', lower: false });
+    expect(saved.meta.vocab).toEqual(expect.arrayContaining(['\n', 'T']));
+  });
+
   test('pause holds training until continue; stop saves mid-epoch; a new worker (a reloaded page) resumes to the same weights as an uninterrupted run', async () => {
     const uninterrupted = memoryRunStore();
     const whole = connect(uninterrupted);
