@@ -228,6 +228,19 @@ export function fenced(text) {
   return [`${fence}text`, ...text.split('\n'), fence];
 }
 
+/** How each tool measured its own validation loss, from the models present. */
+function ownValWhat(recorded) {
+  const what = { ours: 'ours over its validation streams of the held-out text', nanoGPT: 'nanoGPT the mean of random 64-character windows of it' };
+  const parts = new Set();
+  for (const { report } of recorded) {
+    for (const m of report.models) {
+      if (m.model === 'PyTorch RNN') parts.add(`the RNN over 16 stateful streams of its first ${int(m.ownValChars)} characters`);
+      else if (what[m.model]) parts.add(what[m.model]);
+    }
+  }
+  return [...parts].join('; ');
+}
+
 /** train:quality reports (one per budget, same corpus) → one row per model and budget, the best loss of a budget in bold, then each model's sample. */
 export function qualityTable(recorded) {
   const first = recorded[0].report;
@@ -248,7 +261,7 @@ export function qualityTable(recorded) {
     '',
     `Corpus \`${c.file}\` (${int(c.chars)} characters, sha256 ${c.sha256.slice(0, 12)}…). Split: ${first.split}: ${int(c.trainChars)} train, ${int(c.validChars)} held out. ` +
       `Val loss: ${first.evaluator}; ${[...new Set(recorded.flatMap((x) => x.report.models.map((m) => `${m.model} ${m.context}`)))].join('; ')}. ` +
-      `Its own val loss is what each tool reported for the weights it kept (nanoGPT: mean of random 64-char windows; ours and the RNN: their stateful streams). ` +
+      `Its own val loss is what each tool reported for the weights it kept: ${ownValWhat(recorded)}. ` +
       `Each model had ${[...new Set(recorded.map((x) => `${x.report.threads} thread${x.report.threads === 1 ? '' : 's'}`))].join(' / ')} and the budget, trained one after another; ` +
       `load average per phase: ${recorded.map((x) => `${x.report.minutes} min ${x.report.phases.map((p) => `${p.phase} ${p.loadavg.map((v) => v.toFixed(1)).join('–')}`).join(', ')}`).join('; ')}.` +
       (first.anchor ? ` PyTorch ${first.anchor.torch} multiplied with ${first.anchor.blasKind} (\`${first.anchor.blas}\`); train:bench's anchor check passed (lesson GRU at 1 thread: ${int(first.anchor.lessonGruCharsPerCpuSecond)} chars per CPU-second, floor ${int(first.anchor.floor)}${first.anchor.floorGiven ? ' given with --pytorch-floor' : ''}).` : ''),

@@ -394,7 +394,10 @@ async function main(argv) {
     const s = byPath.get(trained.nanogpt.out);
     row('nanoGPT', trained.nanogpt, { charsTrained: trained.nanogpt.charsTrained, ownValLoss: s.ownBestValLoss, keptIter: s.iterNum, plan: trained.nanogpt.plan });
   }
-  if (trained.rnn) row('PyTorch RNN', trained.rnn, { charsTrained: trained.rnn.report.charsTrained, ownValLoss: trained.rnn.report.bestValidLoss, config: byPath.get(trained.rnn.out).config });
+  if (trained.rnn) {
+    const { charsTrained, bestValidLoss, recipe } = trained.rnn.report;
+    row('PyTorch RNN', trained.rnn, { charsTrained, ownValLoss: bestValidLoss, ownValChars: Math.min(recipe.check_chars, validText.length), config: byPath.get(trained.rnn.out).config });
+  }
 
   const report = {
     corpus: { name, file: path.relative(WORKSPACE, file), sha256: createHash('sha256').update(bytes).digest('hex'), chars: text.length, trainChars: cut, validChars: validText.length },

@@ -258,7 +258,7 @@ def main():
     order = ['encoder.weight'] + [k for k in state_dict if k.startswith('rnn.')] + ['decoder.weight', 'decoder.bias']
     write_safetensors(os.path.join(a.out, 'model.safetensors'), [(k, state_dict[k]) for k in order],
                       {'charrnn.config': json.dumps(config), 'charrnn.vocab': json.dumps(vocab, ensure_ascii=False), 'charrnn.lower': 'false', 'charrnn.text': 'faithful'})
-    recipe = {k: getattr(a, k) for k in ('arch', 'embed', 'hidden', 'layers', 'dropout', 'bs', 'bptt', 'lr', 'min_lr', 'warmup', 'clip', 'seed', 'threads')}
+    recipe = {k: getattr(a, k) for k in ('arch', 'embed', 'hidden', 'layers', 'dropout', 'bs', 'bptt', 'lr', 'min_lr', 'warmup', 'clip', 'seed', 'threads', 'check_chars')}
     report = {'recipe': recipe, 'params': params, 'steps': step, 'charsTrained': chars, 'epochs': chars / (rows * a.bs),
               'bestValidLoss': best_loss, 'checks': history, 'seconds': time.time() - STARTED}
     with open(os.path.join(a.out, 'train.json'), 'w') as f:
