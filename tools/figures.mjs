@@ -219,7 +219,10 @@ export function servingTable([{ report: r }]) {
 
 const loss = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(4));
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const duration = (seconds) => (seconds < 90 ? `${seconds.toFixed(0)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`);
+const duration = (seconds) => {
+  const s = Math.round(seconds);
+  return s < 90 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
 
 /** A fenced code block that the text itself cannot close (CommonMark: a fence longer than any backtick run inside). */
 export function fenced(text) {
