@@ -149,7 +149,19 @@ describe('the command line', () => {
   });
 
   test('every pool of every measured process gets the same thread count, idle OpenMP threads asleep', () => {
-    expect(threadEnv(2, { PATH: '/bin', OMP_NUM_THREADS: '8' })).toEqual({ PATH: '/bin', OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2', MKL_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', PYTHONUTF8: '1' });
+    // A given OPENBLAS_CORETYPE is kept; otherwise the CPU's class is named (SkylakeX on AVX-512, Haswell on AVX2).
+    expect(threadEnv(2, { PATH: '/bin', OMP_NUM_THREADS: '8', OPENBLAS_CORETYPE: 'Haswell' })).toEqual({
+      PATH: '/bin',
+      OMP_NUM_THREADS: '2',
+      OPENBLAS_NUM_THREADS: '2',
+      MKL_NUM_THREADS: '2',
+      OMP_WAIT_POLICY: 'PASSIVE',
+      PYTHONUTF8: '1',
+      OPENBLAS_CORETYPE: 'Haswell',
+    });
+    const flags = readFileSync('/proc/cpuinfo', 'utf8');
+    const expected = /\bavx512f\b/.test(flags) ? 'SkylakeX' : /\bavx2\b/.test(flags) && /\bfma\b/.test(flags) ? 'Haswell' : undefined;
+    expect(threadEnv(1, { PATH: '/bin' }).OPENBLAS_CORETYPE).toBe(expected);
   });
 });
 

@@ -139,6 +139,15 @@ def blas_anchor():
                 continue
         if threads is not None:
             break
+    core = None
+    for path in others:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            core = lib.openblas_get_corename().decode()
+            break
+        except (OSError, AttributeError):
+            continue
     info = re.search(r'BLAS_INFO=(\w+)', torch.__config__.show())
     return {
         'torch': torch.__version__,
@@ -146,8 +155,9 @@ def blas_anchor():
         'blas': (named or others or [None])[0],
         'libraries': libraries,
         'blas_threads': threads,
+        'blas_core': core,
         'torch_threads': torch.get_num_threads(),
-        'env': {k: os.environ.get(k) for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'MKL_NUM_THREADS')},
+        'env': {k: os.environ.get(k) for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'MKL_NUM_THREADS', 'OPENBLAS_CORETYPE')},
     }
 
 

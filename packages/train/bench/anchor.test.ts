@@ -1,7 +1,7 @@
 // The anchor check against what lesson.py printed on this project's machine: Debian's torch with
 // OpenBLAS sized by the bench, the same torch with Debian's reference BLAS put first on
 // LD_LIBRARY_PATH, and the same torch with OpenBLAS left unsized.
-import { AnchorError, anchorProblems, blasKind, floorFor, floorProblem, parseAnchor } from './anchor.js';
+import { AnchorError, anchorProblems, blasKind, floorFor, floorProblem, parseAnchor, openblasCoreFor } from './anchor.js';
 
 const sized =
   'anchor {"torch": "1.13.0a0", "blas_info": "generic", "blas": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "libraries": ["/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "/usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"], "blas_threads": 1, "torch_threads": 1, "env": {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE", "MKL_NUM_THREADS": null}}';
@@ -19,6 +19,7 @@ describe('the PyTorch anchor', () => {
       blas: '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3',
       libraries: ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'],
       blasThreads: 1,
+      blasCore: null, // a line from before lesson.py reported the core
       torchThreads: 1,
       env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE', MKL_NUM_THREADS: null },
     });
@@ -62,5 +63,21 @@ describe('the PyTorch anchor', () => {
     for (const crippled of [3904, 9420, 12352, 13741]) expect(floorProblem(crippled, floor)).toMatch(/^PyTorch trained the lesson GRU at [\d,]+ chars per CPU-second on 1 thread, under the floor of 15,000 for x86-64 with AVX-512/);
     for (const sound of [21981, 52000]) expect(floorProblem(sound, floor)).toBeNull();
     expect(floorProblem(null, floor)).toBe('the floor run printed no train_chars_per_cpu_s');
+  });
+});
+
+describe("OpenBLAS's kernels", () => {
+  const withCore = (core: string | null) => parseAnchor(sized.replace('"blas_threads": 1,', `"blas_threads": 1, "blas_core": ${JSON.stringify(core)},`));
+
+  test('SSE-only kernels (what OpenBLAS 0.3.21 falls back to on a CPU it does not know) are refused, naming the fix; AVX ones pass', () => {
+    expect(withCore("Prescott")!.blasCore).toBe('Prescott');
+    expect(anchorProblems(withCore('Prescott'), 1)).toEqual([expect.stringMatching(/^OpenBLAS runs its Prescott kernels \(SSE only: .*set OPENBLAS_CORETYPE \(SkylakeX for AVX-512, Haswell for AVX2\)/)]);
+    for (const core of ['SkylakeX', 'Haswell', 'Cooperlake', null]) expect(anchorProblems(withCore(core), 1)).toEqual([]);
+  });
+
+  test('the core the bench names for a CPU', () => {
+    expect(openblasCoreFor(['sse4_2', 'avx2', 'fma', 'avx512f'])).toBe('SkylakeX');
+    expect(openblasCoreFor(['sse4_2', 'avx2', 'fma'])).toBe('Haswell');
+    expect(openblasCoreFor(['sse4_2'])).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Whether the PyTorch reference is a fair anchor for a ratio: what it multiplies with, how its
 // thread pools are sized, and how fast it trains the lesson GRU on this CPU class. A figure that
 // cites PyTorch is only as honest as this check: README figures were once measured against a
@@ -14,6 +15,8 @@ export interface TorchAnchor {
   libraries: string[];
   /** The thread count the BLAS library itself reports (openblas_get_num_threads), when it can be asked. */
   blasThreads: number | null;
+  /** The kernels OpenBLAS runs (openblas_get_corename: "SkylakeX", "Haswell", "Prescott" …), when it can be asked. */
+  blasCore: string | null;
   torchThreads: number;
   /** The thread settings the process was started with (null = unset). */
   env: Record<string, string | null>;
@@ -81,6 +84,7 @@ export function parseAnchor(stdout: string): TorchAnchor | null {
     blas: str(raw.blas),
     libraries: Array.isArray(raw.libraries) ? raw.libraries.filter((x): x is string => typeof x === 'string') : [],
     blasThreads: num(raw.blas_threads),
+    blasCore: str(raw.blas_core),
     torchThreads: num(raw.torch_threads) ?? 0,
     env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, str(v)])),
   };
@@ -117,6 +121,12 @@ export function anchorProblems(anchor: TorchAnchor | null, threads: number): str
   } else if (kind === 'unknown') {
     problems.push(`PyTorch's BLAS is not one known to be fast (blas ${anchor.blas ?? 'none mapped'}, BLAS_INFO ${anchor.blasInfo ?? 'unknown'}; libraries: ${anchor.libraries.join(', ') || 'none'})`);
   }
+  if (kind === 'OpenBLAS' && anchor.blasCore !== null && GENERIC_OPENBLAS_CORES.includes(anchor.blasCore.toLowerCase())) {
+    problems.push(
+      `OpenBLAS runs its ${anchor.blasCore} kernels (SSE only: it did not recognise this CPU), 4–5× slower matrix products than its AVX-512 ones here (43 against 204 GFLOP/s at 1 thread, measured): ` +
+        'set OPENBLAS_CORETYPE (SkylakeX for AVX-512, Haswell for AVX2), as the bench does unless it is given',
+    );
+  }
   const want = String(threads);
   for (const name of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'] as const) {
     if (anchor.env[name] !== want) problems.push(`${name} is ${anchor.env[name] ?? 'unset'} in PyTorch's process, expected ${want}`);
@@ -135,4 +145,24 @@ export function floorProblem(charsPerCpuSecond: number | null, floor: Floor): st
     `PyTorch trained the lesson GRU at ${Math.round(charsPerCpuSecond).toLocaleString('en-US')} chars per CPU-second on 1 thread, ` +
     `under the floor of ${floor.charsPerCpuSecond.toLocaleString('en-US')} for ${floor.cpuClass} (${floor.source})`
   );
+}
+
+/** OpenBLAS's pre-AVX kernels: what it falls back to on a CPU it does not know (0.3.21 on newer Xeons). */
+export const GENERIC_OPENBLAS_CORES = ['prescott', 'katmai', 'coppermine', 'northwood', 'banias', 'core2', 'penryn', 'dunnington', 'nehalem', 'atom', 'athlon', 'opteron', 'barcelona'];
+
+/** The OPENBLAS_CORETYPE for a CPU with these /proc/cpuinfo flags: SkylakeX (AVX-512), Haswell (AVX2), else none (OpenBLAS decides). */
+export function openblasCoreFor(flags: readonly string[]): string | undefined {
+  if (flags.includes('avx512f')) return 'SkylakeX';
+  if (flags.includes('avx2') && flags.includes('fma')) return 'Haswell';
+  return undefined;
+}
+
+/** The CPU's feature flags (/proc/cpuinfo), [] where there is none. */
+export function cpuFlags(): string[] {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { parseAnchor, type TorchAnchor } from './anchor.js';
+import { cpuFlags, openblasCoreFor, parseAnchor, type TorchAnchor } from './anchor.js';
 
 export interface PytorchRun {
   python: string;
@@ -71,7 +71,9 @@ export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
     // So N threads means N in both pools, and OpenMP's idle threads sleep: PyTorch at its best here.
     // The script reports back what it saw (anchor.ts checks it).
     const n = String(run.threads);
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, OMP_WAIT_POLICY: 'PASSIVE' };
+    // OpenBLAS 0.3.21 does not recognise newer Xeons and falls back to SSE kernels (Prescott): name the CPU's class, unless given.
+    const core = process.env.OPENBLAS_CORETYPE ?? openblasCoreFor(cpuFlags());
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, OMP_WAIT_POLICY: 'PASSIVE', ...(core ? { OPENBLAS_CORETYPE: core } : {}) };
     const child = spawn(run.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';

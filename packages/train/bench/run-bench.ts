@@ -7,7 +7,7 @@ import { ortNodeEngine, selectBackend, type Arch, type BackendChoice, type Engin
 import { ParallelGradients, fastLossAndGradients, lossAndGradients, tfjsEngine } from '@charrnn/train/tfjs';
 import { median, measureThroughput, type Throughput } from './throughput.js';
 import { pytorchAvailable, runPytorch, type PytorchResult } from './pytorch.js';
-import { AnchorError, FLOORS, FLOOR_BATCHES, LESSON_GRU, anchorProblems, blasKind, floorFor, floorProblem, type BlasKind, type Floor } from './anchor.js';
+import { AnchorError, FLOORS, FLOOR_BATCHES, LESSON_GRU, anchorProblems, blasKind, cpuFlags, floorFor, floorProblem, type BlasKind, type Floor } from './anchor.js';
 
 export type GradientsImpl = 'fast' | 'reference';
 export type BenchEngine = 'ort' | 'tfjs';
@@ -82,15 +82,6 @@ export interface PytorchAnchorReport {
   lessonGru: { charsPerSecond: number; charsPerCpuSecond: number | null };
 }
 
-/** The CPU's feature flags (/proc/cpuinfo), [] where there is none. */
-function cpuFlags(): string[] {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
-    return line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Runs the lesson GRU on PyTorch at 1 thread and checks its BLAS, thread sizing and speed against
