@@ -10,14 +10,14 @@
  */
 import type { InferenceSession } from 'onnxruntime-web';
 import { hasState, stateSize, type ModelInfo } from '@charrnn/contract';
-import { InvalidOptionError } from './errors.js';
+import { BackendUnavailableError, InvalidOptionError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { cachedRuntime, DEFAULT_CACHE_NAME, DownloadCache } from './download-cache.js';
 import { importOrtWeb, runtimeUrl, webGpuBuild, type OrtWebBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
 import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
-import { runtimeLoadError } from './wasm-load-error.js';
+import { probeRuntime, runtimeLoadError } from './wasm-load-error.js';
 import { findWebGpuAdapter } from './webgpu-adapter.js';
 
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
@@ -210,7 +210,9 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
         const ort = await load('wasm');
         return accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
       } catch (error) {
-        throw runtimeLoadError(error, options.wasmPaths);
+        const known = runtimeLoadError(error, options.wasmPaths);
+        if (!(known instanceof BackendUnavailableError)) throw error;
+        throw runtimeLoadError(error, options.wasmPaths, await probeRuntime(runtimeUrl('wasm', options.wasmPaths)));
       }
     },
   };

@@ -26,6 +26,18 @@ describe('a missing onnxruntime-web file', () => {
     }
   });
 
+  test('a runtime the server still has is a download that failed on the way, not a file to copy', () => {
+    const url = 'https://x.test/lib/ort-wasm-simd-threaded.wasm';
+    const served = runtimeLoadError(FIRST, undefined, { url, answer: 'served' }) as Error;
+    expect(served).toBeInstanceOf(BackendUnavailableError);
+    expect(served.message).toBe(`${FIRST.message}: onnxruntime-web's runtime ${url} is on the server, so its download failed on the way (a network error); reload the page to try again`);
+    expect(served.message).not.toContain('charrnn-web-files');
+    const unreachable = (runtimeLoadError(AGAIN, undefined, { url, answer: 'unreachable' }) as Error).message;
+    expect(unreachable).toBe(`${AGAIN.message}: the server did not answer for onnxruntime-web's runtime ${url} (a network error); reload the page to try again. If it persists: ${RUNTIME_FILES_HINT}`);
+    // A 404 on the probe is a missing file: the site author's message.
+    expect((runtimeLoadError(FIRST, undefined, { url, answer: 'missing' }) as Error).message).toBe((runtimeLoadError(FIRST, undefined) as Error).message);
+  });
+
   test('any other error is returned as it was', () => {
     const others = [
       new TypeError('Failed to fetch dynamically imported module: http://127.0.0.1/lib/chunk-ABC.js'),

@@ -22,6 +22,7 @@ try {
   server = await startDemoServer({ port: 0, host: flags.host });
 }
 console.log(`infer-web demo: ${server.url}`);
+console.log(`  training page: ${server.url}train/; for developers: ${server.url}api.html`);
 console.log(`  README examples: ${server.url}examples/script-tag.html, ${server.url}examples/element.html, ${server.url}examples/import.html`);
 console.log('Press Ctrl-C to stop.');
 const stop = (): void => void server.close().then(() => process.exit(0));

@@ -104,7 +104,11 @@ describe('in Chromium', () => {
     browserDir = join(tempDir, 'browser');
     const examplesOutDir = join(tempDir, 'examples');
     report = await buildBrowserBundles({ outDir: browserDir, examplesOutDir });
-    server = await startDemoServer({ browserDir, examplesOutDir });
+    // The training page's site stands in as a page of its own: the test checks the demo reaches it.
+    const trainSiteDir = join(tempDir, 'train');
+    await mkdir(trainSiteDir);
+    await writeFile(join(trainSiteDir, 'index.html'), '<!doctype html><title>training page</title><a href="../">back</a>');
+    server = await startDemoServer({ browserDir, examplesOutDir, trainSiteDir });
     // No WebGPU adapter in this browser: 'auto' is wasm, and no WebGPU build may be fetched.
     browser = await launchChromium();
   }, 120_000);
@@ -225,8 +229,53 @@ describe('in Chromium', () => {
     await page.close();
   });
 
-  test('demo page: the element and the library API generate; stop and reset work', async () => {
-    const page = await open('');
+  test("demo page for visitors: one generator with its own controls, one model download, links to the training page and the developers' page", async () => {
+    const modelRequests: string[] = [];
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (r) => new URL(r.url()).pathname.endsWith('.onnx') && modelRequests.push(new URL(r.url()).pathname));
+    await page.addInitScript(recordElementEvents);
+    await page.goto(server.url);
+    expect(await page.$$eval('char-rnn-generator', (els) => els.map((el) => el.hasAttribute('controls')))).toEqual([true]);
+    await page.waitForFunction(() => document.querySelector('char-rnn-generator')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
+    await page.$eval('char-rnn-generator', (el) => el.setAttribute('seed', '3'));
+    await page.getByLabel('Prompt').fill('the will to ');
+    await page.getByLabel('Length').fill('120');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const [done] = await waitForEvents(page, 'done', 'generator', 1);
+    const settings = await elementSettings(page, 'char-rnn-generator');
+    expect(settings).toMatchObject({ prompt: 'the will to ', seed: 3, options: { maxNewTokens: 120, temperature: 0.7, topK: 20 } });
+    expect((done.detail as DoneDetail).text).toBe(await nodeText(3, settings.prompt, settings.options));
+    expect(modelRequests).toEqual(['/nietzsche-gru.onnx']);
+    // Nothing wider than a phone's screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-390.png'), fullPage: true });
+    // To the training page and back; to the developers' page and back.
+    await page.getByRole('link', { name: /train your own model/i }).click();
+    await page.waitForURL(new URL('train/', server.url).href);
+    expect(await page.title()).toBe('training page');
+    await page.getByRole('link', { name: 'back' }).click();
+    await page.waitForURL(server.url);
+    await page.getByRole('link', { name: /for developers/i }).click();
+    await page.waitForURL(new URL('api.html', server.url).href);
+    await page.getByRole('link', { name: /back to the demo/i }).click();
+    await page.waitForURL(server.url);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test("developers' page: a model that fails to load is said in the library panel, not left at Loading", async () => {
+    const page = await open('api.html?model=/missing-model.onnx');
+    await page.waitForSelector('#api-status[data-error]', { timeout: WAIT_MS });
+    expect(await page.textContent('#api-status')).toMatch(/^Could not load the model: .*missing-model\.onnx.*HTTP 404/);
+    expect(await page.$eval('#api-generate', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await page.close();
+  });
+
+  test("developers' page: the element and the library API generate; stop and reset work", async () => {
+    const page = await open('api.html');
     await page.waitForFunction(() => document.querySelector('#element')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
     const settings = await elementSettings(page, '#element');
     const expected = await nodeText(settings.seed, settings.prompt, settings.options);
@@ -375,8 +424,52 @@ describe('in Chromium', () => {
         };
       });
       expect(view).toMatchObject({ status: 'error', visible: true, color: 'rgb(176, 0, 32)', startDisabled: true });
-      expect(view.message).toMatch(/^Could not load the model /);
     }
+    // Plain words for the visitor; the developer's message (the event's) behind a disclosure; Retry.
+    const shown = (id: string) =>
+      page.$eval(`#${id}`, (el) => {
+        const root = el.shadowRoot!;
+        const details = root.querySelector('[part~=details]') as HTMLDetailsElement;
+        const retry = root.querySelector('[part~=retry]') as HTMLButtonElement;
+        return {
+          message: root.querySelector('[part~=status]')!.textContent,
+          live: root.querySelector('[part~=status]')!.getAttribute('aria-live'),
+          details: details.hidden ? null : details.querySelector('pre')!.textContent,
+          retry: retry.hidden ? null : retry.textContent,
+        };
+      });
+    expect(await shown('missing')).toEqual({
+      message: 'Could not load the model: the site has no model file at this address.',
+      live: 'polite',
+      details: missing.detail,
+      retry: 'Retry',
+    });
+    expect(await shown('not-onnx')).toEqual({
+      message: 'Could not load the model: the file is not a model this generator can run.',
+      live: 'polite',
+      details: notOnnx.detail,
+      retry: 'Retry',
+    });
+    // Retry loads again: a model that failed once (HTTP 503) and is there now.
+    let flakyRequests = 0;
+    await page.route('**/flaky-model.onnx', async (route) => {
+      flakyRequests++;
+      if (flakyRequests === 1) await route.fulfill({ status: 503, body: 'busy' });
+      else await route.fulfill({ contentType: 'application/octet-stream', body: await readFile(MODEL_PATH) });
+    });
+    await page.evaluate(() => {
+      const el = document.createElement('char-rnn-generator');
+      el.id = 'flaky';
+      el.setAttribute('src', '/flaky-model.onnx');
+      document.body.append(el);
+    });
+    const [flaky] = await waitForEvents(page, 'error', 'flaky', 1);
+    expect(flaky.detail).toMatch(/HTTP 503/);
+    expect(await shown('flaky')).toMatchObject({ message: 'Could not load the model: the download failed. Check the connection, then press Retry.', retry: 'Retry' });
+    await page.focus('#flaky [data-action=retry]');
+    await page.keyboard.press('Enter');
+    await waitForEvents(page, 'ready', 'flaky', 1);
+    expect({ requests: flakyRequests, ...(await shown('flaky')) }).toMatchObject({ requests: 2, details: null, retry: null });
     await page.locator('#missing').screenshot({ path: join(ARTIFACTS, 'element-error.png') });
     // Pointing src at a good model leaves the error state.
     await page.$eval('#missing', (el) => el.setAttribute('src', '/nietzsche-gru.onnx'));
@@ -399,6 +492,7 @@ describe('in Chromium', () => {
     const [, failed] = await waitForEvents(page, 'error', 'missing', 2);
     expect(failed.detail).toBe('Generation failed: simulated runtime failure');
     expect(await buttons('missing')).toEqual(['error', true, false]);
+    expect(await shown('missing')).toMatchObject({ message: 'Generation stopped with an error. Press Reset to start again.', details: failed.detail, retry: null });
     await page.$eval('#missing', (el) => {
       delete (el as unknown as { generator: { generate?: unknown } }).generator.generate;
     });
@@ -408,8 +502,8 @@ describe('in Chromium', () => {
     await page.click('#missing [data-action=start]');
     const [recovered] = await waitForEvents(page, 'done', 'missing', 1);
     expect((recovered.detail as DoneDetail).newTokens).toBe(5);
-    // 404 is logged by the browser itself as a failed resource; nothing else went wrong.
-    expect(pageErrors.filter((m) => !/404/.test(m))).toEqual([]);
+    // 404 and 503 are logged by the browser itself as failed resources; nothing else went wrong.
+    expect(pageErrors.filter((m) => !/404|503/.test(m))).toEqual([]);
     await page.close();
   });
 
@@ -458,5 +552,82 @@ describe('in Chromium', () => {
     } finally {
       await bare.close();
     }
+  });
+  test('controls: labelled inputs set the run; Start and Stop by keyboard keep the focus; the box follows the text unless scrolled up', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.addInitScript(recordElementEvents);
+    await page.route(new URL('controls.html', server.url).href, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><meta charset="utf-8"><script type="module" src="/lib/infer-web.js"></script>
+          <char-rnn-generator id="g" src="/nietzsche-gru.onnx" backend="wasm" seed="1" controls style="width: 320px; --char-rnn-output-min-height: 2em; --char-rnn-output-max-height: 3em"></char-rnn-generator>`,
+      }),
+    );
+    await page.goto(new URL('controls.html', server.url).href);
+    await page.waitForFunction(() => document.querySelector('#g')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
+    // The inputs hold the defaults and are found by their labels (as a screen reader names them).
+    expect([await page.getByLabel('Length').inputValue(), await page.getByLabel('Temperature').inputValue()]).toEqual(['200', '1']);
+    await page.getByLabel('Prompt').fill('the ');
+    await page.getByLabel('Length').fill('300');
+    await page.getByLabel('Temperature').fill('0.8');
+    expect(await page.$eval('#g', (el) => ['prompt', 'max-length', 'temperature'].map((n) => el.getAttribute(n)))).toEqual(['the ', '300', '0.8']);
+
+    const focused = () => page.$eval('#g', (el) => [document.activeElement === el, el.shadowRoot!.activeElement?.getAttribute('data-action') ?? null]);
+    const scroll = () => page.$eval('#g', (el) => {
+      const box = el.shadowRoot!.querySelector('[part~=output]')!;
+      return { overflowing: box.scrollHeight > box.clientHeight * 2, atEnd: box.scrollHeight - box.scrollTop - box.clientHeight <= 4, top: box.scrollTop };
+    });
+    await page.focus('#g [data-action=start]');
+    await page.keyboard.press('Enter');
+    const [done] = await waitForEvents(page, 'done', 'g', 1);
+    expect((done.detail as DoneDetail).text).toBe(await nodeText(1, 'the ', { maxNewTokens: 300, temperature: 0.8 }));
+    expect(await focused()).toEqual([true, 'start']);
+    expect(await scroll()).toMatchObject({ overflowing: true, atEnd: true });
+
+    // Scrolled up to read: a long run continues below without moving the reader; Stop by keyboard.
+    await page.$eval('#g', (el) => (el.shadowRoot!.querySelector('[part~=output]')!.scrollTop = 0));
+    await page.getByLabel('Length').fill('100000');
+    const before = (await events(page, 'token', 'g')).length;
+    await page.focus('#g [data-action=start]');
+    await page.keyboard.press('Enter');
+    await waitForEvents(page, 'token', 'g', before + 50);
+    expect(await focused()).toEqual([true, 'stop']);
+    await page.keyboard.press('Enter');
+    await waitForEvents(page, 'done', 'g', 2);
+    expect(await focused()).toEqual([true, 'start']);
+    expect(await scroll()).toMatchObject({ atEnd: false, top: 0 });
+    // A new prompt starts a new text rather than continuing the old one.
+    await page.getByLabel('Prompt').fill('and ');
+    await page.waitForFunction(() => (document.querySelector('#g') as unknown as { text: string }).text === '', undefined, { timeout: WAIT_MS });
+    expect(await page.$eval('#g [data-action=start]', (b) => b.textContent)).toBe('Start');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test("a .wasm download that fails on the way is told as the visitor's network, not the site's files, and a reload recovers", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(recordElementEvents);
+    let failGets = true;
+    // The download breaks (as a dropped connection does); the server still has the file (HEAD answers).
+    await page.route('**/ort-wasm-simd-threaded.wasm', (route) => (failGets && route.request().method() === 'GET' ? route.abort('connectionreset') : route.continue()));
+    await page.goto(new URL('examples/element.html', server.url).href);
+    const [error] = await waitForEvents(page, 'error', '', 1);
+    expect(error.detail).toMatch(/ort-wasm-simd-threaded\.wasm is on the server, so its download failed on the way \(a network error\); reload the page to try again$/);
+    expect(error.detail).not.toMatch(/charrnn-web-files|not beside/);
+    const view = await page.$eval('char-rnn-generator', (el) => ({
+      message: el.shadowRoot!.querySelector('[part~=status]')!.textContent,
+      retry: el.shadowRoot!.querySelector('[part~=retry]')!.textContent,
+    }));
+    expect(view).toEqual({
+      message: 'The text generator could not start: part of it did not download. Check the connection, then reload the page.',
+      retry: 'Reload the page',
+    });
+    failGets = false;
+    await page.click('char-rnn-generator [data-action=retry]');
+    await waitForEvents(page, 'done', '', 1);
+    await context.close();
   });
 });

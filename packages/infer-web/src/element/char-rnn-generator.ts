@@ -15,14 +15,18 @@
  *   wasm-paths   URL prefix where onnxruntime-web's .wasm files are hosted
  *   cache        keep the model and the runtime in the Cache API for later visits (a value names the cache)
  *   autostart    start generating as soon as the model is loaded
- * Reflected: `status` = empty | loading | ready | generating | error.
+ *   controls     show labelled prompt, length and temperature inputs; they write the attributes above
+ * Reflected: `status` = empty | loading | ready | generating | error. The status line is a polite
+ * live region; an error is said in plain words, the technical message behind a disclosure, with a
+ * Retry button (a runtime that failed to start needs a page reload: onnxruntime-web does not retry).
  * Events (bubbling, composed): progress {loaded, total}, ready {info, backend}, token {text},
  * done GenerationResult, error {message, error}.
- * Styling: parts container, controls, button, start, stop, reset, progress, status, output,
- * prompt, generated; custom properties --char-rnn-* (listed in STYLE below).
+ * Styling: parts container, settings, field, input, controls, button, start, stop, reset, retry,
+ * progress, status, details, output, prompt, generated; custom properties --char-rnn-* (listed in STYLE below).
  */
 import { CharGenerator, type WebBackend, type WebLoadOptions } from '../browser.js';
 import { yieldToEventLoop } from '../event-loop.js';
+import { BackendUnavailableError, ModelContractError, ModelFormatError, ModelSourceError } from '../errors.js';
 import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../core.js';
 
 export type GeneratorStatus = 'empty' | 'loading' | 'ready' | 'generating' | 'error';
@@ -120,20 +124,73 @@ const STYLE = `
   max-height: var(--char-rnn-output-max-height, 24em);
 }
 [part~=prompt] { color: var(--char-rnn-prompt-color, #3b5bdb); font-weight: 600; }
+[part~=settings] { display: flex; gap: 8px 16px; flex-wrap: wrap; margin-bottom: 8px; }
+[part~=settings][hidden], [part~=details][hidden], [part~=button][hidden] { display: none; }
+[part~=field] { display: flex; flex-direction: column; gap: 2px; font-size: 0.9em; }
+[part~=field].wide { flex: 1 1 16em; }
+[part~=input] { font: inherit; padding: 4px 6px; border: 1px solid var(--char-rnn-input-border-color, #8a8a84); border-radius: 4px; background: #fff; color: inherit; }
+input[part~=input] { width: 7em; }
+textarea[part~=input] { resize: vertical; min-height: 2.4em; }
+[part~=button]:focus-visible, [part~=input]:focus-visible { outline: 2px solid var(--char-rnn-accent, #3b5bdb); outline-offset: 2px; }
+[part~=details] { margin: 0 0 8px; font-size: 0.9em; }
+[part~=details] pre { white-space: pre-wrap; word-break: break-word; margin: 4px 0 0; }
 `;
 
 const TEMPLATE = `
 <style>${STYLE}</style>
 <div part="container">
+  <div part="settings" hidden>
+    <label part="field" class="wide">Prompt <textarea part="input" data-setting="prompt" rows="2"></textarea></label>
+    <label part="field">Length <input part="input" type="number" data-setting="max-length" min="0" step="1" inputmode="numeric"></label>
+    <label part="field">Temperature <input part="input" type="number" data-setting="temperature" min="0" step="0.1" inputmode="decimal"></label>
+  </div>
   <div part="controls">
     <button type="button" part="button start" data-action="start" disabled>Start</button>
     <button type="button" part="button stop" data-action="stop" disabled>Stop</button>
     <button type="button" part="button reset" data-action="reset" disabled>Reset</button>
-    <progress part="progress" max="1" hidden></progress>
+    <button type="button" part="button retry" data-action="retry" hidden>Retry</button>
+    <progress part="progress" max="1" hidden aria-label="Loading"></progress>
   </div>
   <div part="status" role="status" aria-live="polite"></div>
-  <pre part="output" aria-live="off"><span part="prompt"></span><span part="generated"></span></pre>
+  <details part="details" hidden><summary>Technical details</summary><pre></pre></details>
+  <pre part="output" aria-live="off" tabindex="0" aria-label="Generated text"><span part="prompt"></span><span part="generated"></span></pre>
 </div>`;
+
+/** The attributes the `controls` inputs edit. */
+const SETTING_ATTRIBUTES = ['prompt', 'max-length', 'temperature'] as const;
+/** Attributes that change how the model is loaded: editing one reloads it. */
+const RUNTIME_ATTRIBUTES = new Set(['src', 'backend', 'wasm-paths', 'cache']);
+
+/** An error as a visitor reads it (`plain`) and as a developer does (`detail`). */
+export interface ExplainedError {
+  plain: string;
+  detail: string;
+  /** The runtime could not start: onnxruntime-web keeps that failure until the page is reloaded. */
+  needsReload: boolean;
+}
+
+/**
+ * Says what went wrong in words for the page's visitor, who can retry or check the connection but
+ * cannot fix the site; the library's message, which names files and fixes for the site's author,
+ * stays in `detail`.
+ */
+export function explainError(stage: 'load' | 'generate', error: unknown): ExplainedError {
+  const detail = String((error as { message?: unknown } | null)?.message ?? error);
+  if (stage === 'generate') return { plain: 'Generation stopped with an error. Press Reset to start again.', detail, needsReload: false };
+  if (error instanceof BackendUnavailableError) {
+    return { plain: 'The text generator could not start: part of it did not download. Check the connection, then reload the page.', detail, needsReload: true };
+  }
+  if (error instanceof ModelSourceError && /HTTP 404\b/.test(detail)) {
+    return { plain: 'Could not load the model: the site has no model file at this address.', detail, needsReload: false };
+  }
+  if (error instanceof ModelFormatError || error instanceof ModelContractError || (error instanceof ModelSourceError && /not an ONNX file/.test(detail))) {
+    return { plain: 'Could not load the model: the file is not a model this generator can run.', detail, needsReload: false };
+  }
+  if (error instanceof ModelSourceError) {
+    return { plain: 'Could not load the model: the download failed. Check the connection, then press Retry.', detail, needsReload: false };
+  }
+  return { plain: 'Could not load the model. Press Retry to try again.', detail, needsReload: false };
+}
 
 /** Generation yields to the page this often, so the text paints and Stop stays clickable. */
 const YIELD_EVERY_MS = 30;
@@ -143,7 +200,7 @@ const ElementBase: typeof HTMLElement =
   (globalThis as { HTMLElement?: typeof HTMLElement }).HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
 export class CharRnnGeneratorElement extends ElementBase {
-  static readonly observedAttributes = ['src', 'backend', 'wasm-paths', 'cache'];
+  static readonly observedAttributes = ['src', 'backend', 'wasm-paths', 'cache', 'controls', ...SETTING_ATTRIBUTES];
 
   /** Extra options for CharGenerator.load (e.g. a logger, sessionOptions); attributes win. */
   loadOptions: WebLoadOptions = {};
@@ -163,11 +220,17 @@ export class CharRnnGeneratorElement extends ElementBase {
     start: HTMLButtonElement;
     stop: HTMLButtonElement;
     reset: HTMLButtonElement;
+    retry: HTMLButtonElement;
     progress: HTMLProgressElement;
     status: HTMLElement;
+    details: HTMLDetailsElement;
+    settings: HTMLElement;
+    output: HTMLElement;
     prompt: HTMLElement;
     generated: HTMLElement;
   };
+  /** What Retry does in the current error state. */
+  private retryAction: (() => void) | undefined;
 
   constructor() {
     super();
@@ -178,14 +241,28 @@ export class CharRnnGeneratorElement extends ElementBase {
       start: q('[data-action=start]'),
       stop: q('[data-action=stop]'),
       reset: q('[data-action=reset]'),
+      retry: q('[data-action=retry]'),
       progress: q('progress'),
       status: q('[part~=status]'),
+      details: q('[part~=details]'),
+      settings: q('[part~=settings]'),
+      output: q('[part~=output]'),
       prompt: q('[part~=prompt]'),
       generated: q('[part~=generated]'),
     };
     this.parts.start.addEventListener('click', () => void this.start());
     this.parts.stop.addEventListener('click', () => this.stop());
     this.parts.reset.addEventListener('click', () => void this.reset());
+    this.parts.retry.addEventListener('click', () => this.retryAction?.());
+    for (const input of this.settingInputs()) {
+      input.addEventListener('input', () => {
+        const name = input.dataset.setting!;
+        // An emptied prompt means the default one; a new prompt means a new text, not a continuation.
+        if (name === 'prompt' && input.value === '') this.removeAttribute(name);
+        else this.setAttribute(name, input.value);
+        if (name === 'prompt' && this.running === undefined && this.generatedText !== '') void this.reset();
+      });
+    }
   }
 
   /** The loaded generator (for the library API: fork, getState, generateBatch…), once ready. */
@@ -209,6 +286,7 @@ export class CharRnnGeneratorElement extends ElementBase {
 
   connectedCallback(): void {
     this.initialised = true;
+    this.showControls();
     if (this.gen === undefined && this.loading === undefined) void this.load();
   }
 
@@ -222,7 +300,11 @@ export class CharRnnGeneratorElement extends ElementBase {
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     // Before the first connectedCallback (parsing, upgrade) attributes are only recorded: one load follows.
     if (previous === value || !this.initialised || !this.isConnected) return;
-    if (name === 'src' || this.gen !== undefined || this.loading !== undefined) void this.load();
+    if (name === 'controls' || (SETTING_ATTRIBUTES as readonly string[]).includes(name)) {
+      this.showControls();
+      return;
+    }
+    if (RUNTIME_ATTRIBUTES.has(name) && (name === 'src' || this.gen !== undefined || this.loading !== undefined)) void this.load();
   }
 
   /** (Re)loads the model named by `src`; errors end in the error state, never as a rejection. */
@@ -255,7 +337,11 @@ export class CharRnnGeneratorElement extends ElementBase {
         });
       } catch (error) {
         if (id !== this.loadId) return;
-        this.fail(`Could not load the model ${src}: ${(error as Error).message}`, error);
+        const explained = explainError('load', error);
+        this.fail(`Could not load the model ${src}: ${explained.detail}`, error, explained, () => {
+          if (explained.needsReload) location.reload();
+          else void this.load();
+        });
         return;
       }
       if (id !== this.loadId) {
@@ -325,7 +411,7 @@ export class CharRnnGeneratorElement extends ElementBase {
         this.emit<GenerationResult>('done', result);
         return result;
       } catch (error) {
-        this.fail(`Generation failed: ${(error as Error).message}`, error);
+        this.fail(`Generation failed: ${(error as Error).message}`, error, explainError('generate', error));
         return undefined;
       }
     })();
@@ -356,6 +442,26 @@ export class CharRnnGeneratorElement extends ElementBase {
     if (this.gen !== undefined && this.initial !== undefined) {
       this.gen.setState(this.initial);
       this.setStatus('ready', this.describe(this.gen));
+    }
+  }
+
+  private settingInputs(): (HTMLInputElement | HTMLTextAreaElement)[] {
+    return Array.from(this.root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('[data-setting]'));
+  }
+
+  /** Shows the inputs when `controls` is set, holding the attributes' values (or their defaults). */
+  private showControls(): void {
+    this.parts.settings.hidden = !this.hasAttribute('controls');
+    const settings = parseSettings((n) => this.getAttribute(n), () => undefined);
+    const values: Record<(typeof SETTING_ATTRIBUTES)[number], string> = {
+      prompt: this.getAttribute('prompt') ?? '',
+      'max-length': String(settings.maxNewTokens),
+      temperature: String(settings.temperature),
+    };
+    for (const input of this.settingInputs()) {
+      const value = values[input.dataset.setting as (typeof SETTING_ATTRIBUTES)[number]];
+      // Never rewrite the input being typed in (its caret would jump).
+      if (input.value !== value && this.root.activeElement !== input) input.value = value;
     }
   }
 
@@ -393,9 +499,13 @@ export class CharRnnGeneratorElement extends ElementBase {
 
   /** Appends to one text node rather than re-rendering, so long outputs stay cheap to stream. */
   private appendText(chunk: string): void {
+    // The box follows the text while its end is in view; a reader who scrolled up stays where they are.
+    const box = this.parts.output;
+    const following = box.scrollHeight - box.scrollTop - box.clientHeight <= 4;
     const node = this.parts.generated.firstChild;
     if (node instanceof Text) node.appendData(chunk);
     else this.parts.generated.append(chunk);
+    if (following) box.scrollTop = box.scrollHeight;
   }
 
   private clearOutput(): void {
@@ -414,20 +524,37 @@ export class CharRnnGeneratorElement extends ElementBase {
   private setStatus(status: GeneratorStatus, message: string): void {
     this.setAttribute('status', status);
     this.parts.status.textContent = message;
+    if (status !== 'error') {
+      this.parts.details.hidden = true;
+      this.parts.details.open = false;
+      this.parts.retry.hidden = true;
+      this.retryAction = undefined;
+    }
     if (status !== 'loading') this.parts.progress.hidden = true;
     this.updateButtons();
   }
 
-  private fail(message: string, error: unknown): void {
-    this.setStatus('error', message);
+  /** The error state: plain words in the live status line, the event's message behind the disclosure. */
+  private fail(message: string, error: unknown, explained: ExplainedError, retry?: () => void): void {
+    this.setStatus('error', explained.plain);
+    this.parts.details.querySelector('pre')!.textContent = message;
+    this.parts.details.hidden = false;
+    this.retryAction = retry;
+    this.parts.retry.hidden = retry === undefined;
+    this.parts.retry.textContent = explained.needsReload ? 'Reload the page' : 'Retry';
     this.emit<ErrorEventDetail>('error', { message, error });
   }
 
   private updateButtons(): void {
     const ready = this.gen !== undefined && this.status !== 'error';
     const running = this.running !== undefined;
+    // A focused button that becomes disabled drops keyboard focus to <body>: hand it to the button
+    // that takes over (Start ⇄ Stop) first.
+    const focused = this.root.activeElement;
     this.parts.start.disabled = !ready || running;
     this.parts.stop.disabled = !running;
+    if (focused === this.parts.start && this.parts.start.disabled && !this.parts.stop.disabled) this.parts.stop.focus();
+    if (focused === this.parts.stop && this.parts.stop.disabled && !this.parts.start.disabled) this.parts.start.focus();
     // Reset stays available after a failed generation (the model is still loaded): it is the way
     // back to the ready state without reloading.
     this.parts.reset.disabled = this.gen === undefined;

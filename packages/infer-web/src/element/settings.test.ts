@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
 import { CharRnnGeneratorElement, DEFAULT_MAX_LENGTH, DEFAULT_PROMPT, defineCharRnnGenerator, parseSettings } from '../element.js';
+import { explainError } from './char-rnn-generator.js';
+import { BackendUnavailableError, ModelFormatError, ModelSourceError } from '../errors.js';
 
 function attributes(values: Record<string, string>): (name: string) => string | null {
   return (name) => values[name] ?? null;
@@ -78,6 +80,21 @@ describe('parseSettings (the element attributes)', () => {
 
 test('the element module imports in Node (no DOM) and defining it there is a no-op', () => {
   expect(typeof CharRnnGeneratorElement).toBe('function');
-  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths', 'cache']);
+  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths', 'cache', 'controls', 'prompt', 'max-length', 'temperature']);
   expect(() => defineCharRnnGenerator()).not.toThrow();
+});
+
+test("explainError: the visitor's sentence by kind of failure; the developer's message kept as it was", () => {
+  const cases: [unknown, string, boolean][] = [
+    [new ModelSourceError('model https://x.test/m.onnx: HTTP 404 Not Found'), 'Could not load the model: the site has no model file at this address.', false],
+    [new ModelSourceError('model https://x.test/m.onnx: HTTP 503 Service Unavailable'), 'Could not load the model: the download failed. Check the connection, then press Retry.', false],
+    [new ModelSourceError('model https://x.test/ starts with `<!doctype html>`: not an ONNX file'), 'Could not load the model: the file is not a model this generator can run.', false],
+    [new ModelFormatError('not a ModelProto'), 'Could not load the model: the file is not a model this generator can run.', false],
+    [new BackendUnavailableError('no available backend found'), 'The text generator could not start: part of it did not download. Check the connection, then reload the page.', true],
+    [new Error('session creation failed'), 'Could not load the model. Press Retry to try again.', false],
+  ];
+  for (const [error, plain, needsReload] of cases) {
+    expect(explainError('load', error)).toEqual({ plain, detail: (error as Error).message, needsReload });
+  }
+  expect(explainError('generate', new Error('boom'))).toEqual({ plain: 'Generation stopped with an error. Press Reset to start again.', detail: 'boom', needsReload: false });
 });
