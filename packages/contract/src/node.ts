@@ -1,5 +1,7 @@
 // @charrnn/contract/node — the Node side of running contract-2 and contract-3 graphs, shared by
 // infer-web, train and export: how a missing onnxruntime-node (an optional peer of each) is
-// reported, and whether its CUDA execution provider is installed.
+// reported, whether its CUDA execution provider is installed, and the flag-value parsers of every
+// package's CLI.
 export { ONNXRUNTIME_NODE_INSTALL_HINT, isModuleMissing } from './node/onnxruntime-node.js';
 export { cudaProviderFileName, cudaProviderMissing, onnxruntimeNodeDir } from './node/cuda-provider.js';
+export { FlagValueError, booleanFlag, integerFlag, numberFlag, positiveFlag } from './node/cli-flags.js';

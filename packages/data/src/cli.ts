@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { TEXT_MODES, type TextMode } from '@charrnn/contract';
 import { DataError } from './errors.js';
-import { booleanFlag, integerFlag, numberFlag } from './io/cli-flags.js';
+import { booleanFlag, integerFlag, numberFlag } from '@charrnn/contract/node';
 import { prepareDirectory } from './io/prepare-directory.js';
 
 const program = new Command('charrnn-prepare')

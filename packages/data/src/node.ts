@@ -20,4 +20,3 @@ export {
 } from './io/corpus-source.js';
 export { writeSplitFolders } from './io/split-folders.js';
 export { type PrepareDirectoryOptions, type PreparedDirectoryStats, prepareDirectory, defaultTextMode } from './io/prepare-directory.js';
-export { integerFlag, numberFlag, positiveFlag, booleanFlag } from './io/cli-flags.js';

@@ -4,7 +4,7 @@
 // report on stdout (progress on stderr).
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { buildOnnxModel } from '@charrnn/export';
 import { randomWeights, type ModelConfig } from '@charrnn/train';
 import { runBenchmark } from './benchmark.js';

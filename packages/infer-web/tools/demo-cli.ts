@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `nx run infer-web:demo`: serves the demo page (after the bundle target) and prints its URL.
 import { Command } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { startDemoServer } from './demo-server.js';
 import type { StaticServer } from './static-server.js';
 

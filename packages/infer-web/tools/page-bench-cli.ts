@@ -3,7 +3,7 @@
 // the script-tag build in Chromium, before (JSEP build) and now; prints JSON and a Markdown table,
 // and with --readme writes the table into the README.
 import { Command } from 'commander';
-import { integerFlag, numberFlag } from '@charrnn/data/node';
+import { integerFlag, numberFlag } from '@charrnn/contract/node';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
 // weights unless --model), runs the load test and prints its JSON report (progress on stderr).
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { integerFlag, numberFlag } from '@charrnn/data/node';
+import { integerFlag, numberFlag } from '@charrnn/contract/node';
 import { buildOnnxModel } from '@charrnn/export';
 import { randomWeights } from '@charrnn/train';
 import { runLoadTest } from './loadtest.js';

@@ -2,7 +2,7 @@
 // `nx run train-web:bench`: in-page training chars/s beside the Node ONNX Runtime engine (one
 // thread), in one run, and the page weight before training starts; prints JSON.
 import { Command } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { runBench, runDefault } from './bench.js';
 
 const program = new Command('train-web:bench')

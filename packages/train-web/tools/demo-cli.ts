@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `nx run train-web:demo`: builds the site and serves it on 127.0.0.1 (--isolated: with COOP/COEP, so wasm can use threads).
 import { Command } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { buildSite } from './bundle.js';
 import { startSiteServer } from './site-server.js';
 

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { EMBEDDED_CORPUS_PATH } from '@charrnn/data/node';
 import { ARCHS, BACKEND_CHOICES, ORT_DEVICES, type Arch, type BackendChoice, type OrtDevice } from '@charrnn/train';
 import { runBench, type BenchEngine, type GradientsImpl } from './run-bench.js';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 
 const int = (min: number) => integerFlag(min);
 

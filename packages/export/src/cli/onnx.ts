@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `nx run export:onnx`: parses flags, exports and verifies a checkpoint, prints what it measured.
 import { Command, Option } from 'commander';
-import { booleanFlag, integerFlag, positiveFlag } from '@charrnn/data/node';
+import { booleanFlag, integerFlag, positiveFlag } from '@charrnn/contract/node';
 import { DEFAULT_OPSET, GRAPH_KINDS, MAX_OPSET, MIN_OPSET, type GraphKind } from '@charrnn/contract';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '@charrnn/train';
 import { DEFAULT_CHECKPOINT_ROOT, newestCheckpoint } from '../checkpoint-discovery.js';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { newestCheckpoint } from '../checkpoint-discovery.js';
 import { DEFAULT_ONNX_FILE } from '../export-checkpoint.js';
 import { DEFAULT_TRITON_OPTIONS as D, writeTritonRepository } from '../triton.js';

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // infer-web:generate — parses flags, loads the model with the Node entry and streams text to stdout.
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { integerFlag, numberFlag } from '@charrnn/data/node';
+import { integerFlag, numberFlag } from '@charrnn/contract/node';
 import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../options.js';
+import { readCommandLine } from './command-line.js';
 
 /**
  * onnxruntime-node 1.30 crashes (segmentation fault, no message) in InferenceSession.create when
@@ -12,26 +12,27 @@ import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../op
  */
 const MAX_COMMAND_LINE_BYTES = 16_384;
 
-const program = new Command('charrnn-generate')
-  .description('Generate text from a charrnn ONNX model (onnxruntime-node), streaming to stdout.')
-  .requiredOption('--model <file.onnx>', 'model path or URL')
-  .option('--prompt <text>', 'text to start from (default "the ")')
-  .option('--prompt-file <path>', "read the prompt from a UTF-8 file ('-' = standard input); for prompts longer than a few thousand characters")
-  .option('--max-new-tokens <n>', 'characters to generate', integerFlag(0), D.maxNewTokens)
-  .option('--temperature <t>', 'sampling temperature, 0 = greedy', numberFlag(0, Infinity), D.temperature)
-  .option('--top-k <k>', 'sample among the k most likely characters (0 = off)', integerFlag(0), D.topK)
-  .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (1 = off)', numberFlag(0, Infinity), D.topP)
-  .option('--min-p <p>', 'only characters at least p × as likely as the most likely one (0 = off)', numberFlag(0, Infinity), D.minP)
-  .option('--presence-penalty <x>', "OpenAI's presence penalty on characters already generated (0 = off)", numberFlag(-Infinity, Infinity), D.presencePenalty)
-  .option('--frequency-penalty <x>', "OpenAI's frequency penalty on characters already generated (0 = off)", numberFlag(-Infinity, Infinity), D.frequencyPenalty)
-  .option('--repetition-penalty <x>', "CTRL's repetition penalty, > 1 discourages repeats (1 = off)", numberFlag(-Infinity, Infinity), D.repetitionPenalty)
-  .option('--seed <n>', 'random seed (default: random)', integerFlag(0))
-  .option('--stop <text...>', 'stop after any of these strings')
-  .option('--backend <name>', "'auto' (CUDA then CPU), 'cuda' or 'cpu'", 'auto')
-  .showHelpAfterError();
-
-program.parse();
-const flags = program.opts<{
+const { options } = readCommandLine({
+  name: 'charrnn-generate',
+  description: 'Generate text from a charrnn ONNX model (onnxruntime-node), streaming to stdout.',
+  options: {
+    model: { flag: '--model <file.onnx>', description: 'model path or URL', required: true },
+    prompt: { flag: '--prompt <text>', description: 'text to start from (default "the ")' },
+    promptFile: { flag: '--prompt-file <path>', description: "read the prompt from a UTF-8 file ('-' = standard input); for prompts longer than a few thousand characters" },
+    maxNewTokens: { flag: '--max-new-tokens <n>', description: 'characters to generate', parse: integerFlag(0), default: D.maxNewTokens },
+    temperature: { flag: '--temperature <t>', description: 'sampling temperature, 0 = greedy', parse: numberFlag(0, Infinity), default: D.temperature },
+    topK: { flag: '--top-k <k>', description: 'sample among the k most likely characters (0 = off)', parse: integerFlag(0), default: D.topK },
+    topP: { flag: '--top-p <p>', description: 'nucleus sampling mass in (0, 1] (1 = off)', parse: numberFlag(0, Infinity), default: D.topP },
+    minP: { flag: '--min-p <p>', description: 'only characters at least p × as likely as the most likely one (0 = off)', parse: numberFlag(0, Infinity), default: D.minP },
+    presencePenalty: { flag: '--presence-penalty <x>', description: "OpenAI's presence penalty on characters already generated (0 = off)", parse: numberFlag(-Infinity, Infinity), default: D.presencePenalty },
+    frequencyPenalty: { flag: '--frequency-penalty <x>', description: "OpenAI's frequency penalty on characters already generated (0 = off)", parse: numberFlag(-Infinity, Infinity), default: D.frequencyPenalty },
+    repetitionPenalty: { flag: '--repetition-penalty <x>', description: "CTRL's repetition penalty, > 1 discourages repeats (1 = off)", parse: numberFlag(-Infinity, Infinity), default: D.repetitionPenalty },
+    seed: { flag: '--seed <n>', description: 'random seed (default: random)', parse: integerFlag(0) },
+    stop: { flag: '--stop <text...>', description: 'stop after any of these strings' },
+    backend: { flag: '--backend <name>', description: "'auto' (CUDA then CPU), 'cuda' or 'cpu'", default: 'auto' },
+  },
+});
+const flags = options as {
   model: string;
   prompt?: string;
   promptFile?: string;
@@ -46,7 +47,7 @@ const flags = program.opts<{
   seed?: number;
   stop?: string[];
   backend: 'auto' | 'cuda' | 'cpu';
-}>();
+};
 
 function fail(message: string): never {
   console.error(`error: ${message}`);

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import closeWithGrace from 'close-with-grace';
 import { Command, Option } from 'commander';
-import { integerFlag } from '@charrnn/data/node';
+import { integerFlag } from '@charrnn/contract/node';
 import { createServer, DEFAULT_LIMITS, DEFAULT_PARAMETERS, findDefaultModel, type ChatTemplate, type SamplingDefaults, type ServerLimits } from '../index.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { TEXT_MODES } from '@charrnn/contract';
-import { booleanFlag, integerFlag, numberFlag, positiveFlag } from '@charrnn/data/node';
+import { booleanFlag, integerFlag, numberFlag, positiveFlag } from '@charrnn/contract/node';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { ARCHS, type Arch } from '../model/config.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
