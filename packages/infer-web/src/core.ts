@@ -1,6 +1,6 @@
 /** The runtime-free core, shared by both entry points. */
 export { CharGenerator as CoreCharGenerator, checkLogits, type LoadOptions } from './generator.js';
-export { PRIME_CHUNK_CHARS } from './priming.js';
+export { PRIME_CHUNK_CHARS, interleaveRows, scatterRow } from './priming.js';
 export {
   validateContract,
   readModelDescription,

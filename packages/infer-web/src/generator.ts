@@ -9,7 +9,7 @@ import { readModelDescription, validateContract, type ModelInfo } from '@charrnn
 import { InvalidOptionError, InvalidPromptError, InvalidStateError, ModelFormatError, NonFiniteOutputError } from './errors.js';
 import { EventLoopTurns } from './event-loop.js';
 import { textInsteadOfModel } from './model-bytes.js';
-import { interleave, primeRows } from './priming.js';
+import { interleaveRows, primeRows } from './priming.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './options.js';
 import { Rng } from './rng.js';
 import { Sampler } from './sampler.js';
@@ -335,8 +335,8 @@ export class CharGenerator {
         return;
       }
       if (B > 1) {
-        h = interleave(rows.map((r) => r.h), L, H);
-        c = rows[0].c === undefined ? undefined : interleave(rows.map((r) => r.c!), L, H);
+        h = interleaveRows(rows.map((r) => r.h), L, H);
+        c = rows[0].c === undefined ? undefined : interleaveRows(rows.map((r) => r.c!), L, H);
       }
       for (let b = 0; b < B; b++) {
         logits.set(rows[b].logits!, b * V);

@@ -1,5 +1,5 @@
 import { CharGenerator } from './generator.js';
-import { PRIME_CHUNK_CHARS } from './priming.js';
+import { PRIME_CHUNK_CHARS, interleaveRows, scatterRow } from './priming.js';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
 
@@ -110,5 +110,19 @@ describe('priming a long prompt', () => {
     const long = await time(100_000);
     // Linear: ×4 the characters, about ×4 the time; quadratic (a copy of the rest per character) would be ×16.
     expect(long / short).toBeLessThan(8);
+  });
+});
+
+describe('batch state layout', () => {
+  test('interleaveRows stacks [L, 1, H] rows layer by layer into [L, B, H]; scatterRow takes row b back out', () => {
+    // L = 2 layers, H = 3, B = 2 rows; value = 100·row + 10·layer + unit.
+    const row = (r: number) => Float32Array.from([0, 1, 2, 10, 11, 12], (v) => 100 * r + v);
+    const batch = interleaveRows([row(0), row(1)], 2, 3);
+    expect([...batch]).toEqual([0, 1, 2, 100, 101, 102, 10, 11, 12, 110, 111, 112]);
+    for (const b of [0, 1]) {
+      const out = new Float32Array(6);
+      scatterRow(batch, out, b, 2, 2, 3);
+      expect([...out]).toEqual([...row(b)]);
+    }
   });
 });

@@ -67,8 +67,8 @@ async function primeGroup(ctx: PrimeContext, rows: readonly StreamState[], ids: 
   // The step graph has seq fixed to 1; the fused graph takes any seq.
   const steps = info.graph === 'step' ? 1 : Math.max(1, Math.floor(PRIME_CHUNK_CHARS / G));
   const full = new BigInt64Array(Math.min(steps, n) * G);
-  const h = G === 1 ? rows[0].h : interleave(rows.map((r) => r.h), L, H);
-  const c = rows[0].c === undefined ? undefined : G === 1 ? rows[0].c : interleave(rows.map((r) => r.c!), L, H);
+  const h = G === 1 ? rows[0].h : interleaveRows(rows.map((r) => r.h), L, H);
+  const c = rows[0].c === undefined ? undefined : G === 1 ? rows[0].c : interleaveRows(rows.map((r) => r.c!), L, H);
   const last = new Float32Array(G * V);
   let done = 0;
   const turns = new EventLoopTurns(TURN_EVERY_MS);
@@ -91,8 +91,8 @@ async function primeGroup(ctx: PrimeContext, rows: readonly StreamState[], ids: 
     rows.forEach((row, g) => {
       if (done === 0) return;
       if (G > 1) {
-        scatter(h, row.h, g, G, L, H);
-        if (c !== undefined) scatter(c, row.c!, g, G, L, H);
+        scatterRow(h, row.h, g, G, L, H);
+        if (c !== undefined) scatterRow(c, row.c!, g, G, L, H);
       }
       row.pending = done === n ? [] : toArray(ids[g], done);
       row.logits = done === n ? last.slice(g * V, (g + 1) * V) : undefined;
@@ -121,12 +121,12 @@ function toArray(ids: Int32Array, from: number): number[] {
 }
 
 /** Copies row `b` of a [L, B, H] batch state into a [L, 1, H] row state. */
-export function scatter(batch: Float32Array, row: Float32Array, b: number, B: number, L: number, H: number): void {
+export function scatterRow(batch: Float32Array, row: Float32Array, b: number, B: number, L: number, H: number): void {
   for (let l = 0; l < L; l++) row.set(batch.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
 }
 
 /** Stacks per-row [L, 1, H] states into one [L, B, H] batch state. */
-export function interleave(states: readonly Float32Array[], L: number, H: number): Float32Array {
+export function interleaveRows(states: readonly Float32Array[], L: number, H: number): Float32Array {
   const B = states.length;
   const out = new Float32Array(L * B * H);
   for (let l = 0; l < L; l++) for (let b = 0; b < B; b++) out.set(states[b].subarray(l * H, (l + 1) * H), (l * B + b) * H);

@@ -9,6 +9,7 @@
  * their rows), O(layers · batch · hidden) once. With layers > 1 the row stride is the batch size,
  * so a change of batch size cannot be done in place.
  */
+import { scatterRow } from '@charrnn/infer-web/node';
 
 /** What the batch needs of a stream: its own row state and the slot it holds (-1 = none). */
 export interface BatchRow {
@@ -107,14 +108,9 @@ export class BatchState<Row extends BatchRow = BatchRow> {
   writeBack(row: Row): void {
     const i = row.slot;
     if (i < 0 || this.current[i] !== row) return;
-    const L = this.numLayers;
-    const H = this.hiddenSize;
     const B = this.current.length;
-    for (let l = 0; l < L; l++) {
-      const src = (l * B + i) * H;
-      row.h.set(this.buffers.h.subarray(src, src + H), l * H);
-      if (row.c !== undefined && this.buffers.c !== undefined) row.c.set(this.buffers.c.subarray(src, src + H), l * H);
-    }
+    scatterRow(this.buffers.h, row.h, i, B, this.numLayers, this.hiddenSize);
+    if (row.c !== undefined && this.buffers.c !== undefined) scatterRow(this.buffers.c, row.c, i, B, this.numLayers, this.hiddenSize);
     row.slot = -1;
   }
 

@@ -16,7 +16,7 @@
  * for a row whatever the batch size or chunking (tested), so a request's text is the same alone or
  * among 63 others, and the same as infer-web's generate() with the same seed.
  */
-import { checkLogits, hasState, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
+import { checkLogits, hasState, interleaveRows, scatterRow, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { BatchState } from './batch-state.js';
 import { LiveStream, type StreamEnd, type StreamResult, type StreamSpec } from './stream.js';
@@ -261,9 +261,9 @@ export class Scheduler {
       this.primeTokens.set(k * G, tokens);
     }
     for (let t = 0; t < k; t++) for (let g = 0; g < G; g++) tokens[t * G + g] = this.bigIds[group[g].feed[group[g].cursor + t]];
-    const h = G === 1 ? group[0].h : gather(group.map((s) => s.h), L, H);
+    const h = G === 1 ? group[0].h : interleaveRows(group.map((s) => s.h), L, H);
     const lstm = hasState(this.info.arch, 'c');
-    const c = !lstm ? undefined : G === 1 ? group[0].c : gather(group.map((s) => s.c!), L, H);
+    const c = !lstm ? undefined : G === 1 ? group[0].c : interleaveRows(group.map((s) => s.c!), L, H);
     let out;
     try {
       out = await this.session.run(tokens, k, G, h, c);
@@ -273,8 +273,8 @@ export class Scheduler {
     }
     group.forEach((s, g) => {
       if (s.promptLogprobs !== undefined) for (let t = 0; t < k; t++) s.recordPrompt(s.cursor + t, out.logits, (t * G + g) * V, V);
-      scatter(out.hn, s.h, g, G, L, H);
-      if (s.c !== undefined && out.cn !== undefined) scatter(out.cn, s.c, g, G, L, H);
+      scatterRow(out.hn, s.h, g, G, L, H);
+      if (s.c !== undefined && out.cn !== undefined) scatterRow(out.cn, s.c, g, G, L, H);
       s.cursor += k;
       if (s.remaining === 0) {
         const row = (k - 1) * G + g;
@@ -374,17 +374,4 @@ export class Scheduler {
     if (s.error !== undefined) result.error = s.error;
     s.sink.end(result);
   }
-}
-
-/** Stacks [L, 1, H] rows into one [L, G, H] block. */
-function gather(rows: readonly Float32Array[], L: number, H: number): Float32Array {
-  const G = rows.length;
-  const out = new Float32Array(L * G * H);
-  for (let l = 0; l < L; l++) for (let g = 0; g < G; g++) out.set(rows[g].subarray(l * H, (l + 1) * H), (l * G + g) * H);
-  return out;
-}
-
-/** Copies row g of an [L, G, H] block into an [L, 1, H] row. */
-function scatter(block: Float32Array, row: Float32Array, g: number, G: number, L: number, H: number): void {
-  for (let l = 0; l < L; l++) row.set(block.subarray((l * G + g) * H, (l * G + g + 1) * H), l * H);
 }
