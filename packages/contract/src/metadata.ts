@@ -20,6 +20,9 @@ export const METADATA_KEYS = {
 /** The `charrnn.format` of contract 2. */
 export const METADATA_FORMAT = '1';
 
+/** The vocabulary's token (in `charrnn.vocab`) that stands for every character the model never saw. */
+export const UNK = '<unk>';
+
 /** What a model says about itself besides its weights. */
 export interface ModelMetadata {
   config: ModelConfig;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
 import { Command, Option } from 'commander';
-import { TEXT_MODES, type TextMode } from '@charrnn/contract';
+import { DEFAULT_IDLE_TIMEOUT_MS, TEXT_MODES, type TextMode } from '@charrnn/contract';
 import { DataError } from './errors.js';
 import { booleanFlag, integerFlag, numberFlag } from '@charrnn/contract/node';
 import { prepareDirectory } from './io/prepare-directory.js';
@@ -24,7 +24,7 @@ const program = new Command('charrnn-prepare')
   .addOption(new Option('--lower [bool]', 'lower-case the corpus (default: yes for lesson text, no for faithful)').argParser(booleanFlag))
   .option('--no-lower', 'keep upper case')
   .option('--cache-dir <dir>', 'where downloaded corpora are kept (default: ~/.cache/charrnn)')
-  .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integerFlag(1), 30_000)
+  .option('--idle-timeout-ms <n>', 'abandon a download that receives nothing for this long', integerFlag(1), DEFAULT_IDLE_TIMEOUT_MS)
   .option('--allow-control-chars', 'keep control characters other than tab/newline/CR (default: such a corpus is refused)', false)
   .showHelpAfterError();
 

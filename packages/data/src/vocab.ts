@@ -1,6 +1,7 @@
+import { UNK } from '@charrnn/contract';
 import { VocabError, OptionError } from './errors.js';
 
-export const UNK = '<unk>';
+export { UNK };
 export const PAD = '<pad>';
 export const DEFAULT_SPECIALS: readonly string[] = [UNK, PAD];
 

@@ -2,6 +2,7 @@
  * Where model bytes come from: bytes already in memory, or a URL fetched with progress. Paths
  * are the Node entry's business (it has a file system); this file stays runtime-free.
  */
+import { DEFAULT_IDLE_TIMEOUT_MS, describeFetchError as describeError, IdleTimeout } from '@charrnn/contract';
 import { ModelSourceError } from './errors.js';
 import { textInsteadOfModel } from './model-bytes.js';
 
@@ -17,8 +18,7 @@ export function bytesOf(source: ModelSource): Uint8Array | undefined {
   throw new ModelSourceError(`model source is ${Object.prototype.toString.call(source)}; expected a URL, a path (Node), a Uint8Array or an ArrayBuffer`);
 }
 
-/** A download that receives nothing for this long is abandoned (LoadOptions.idleTimeoutMs). */
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export { DEFAULT_IDLE_TIMEOUT_MS };
 
 export interface FetchModelOptions {
   /** Give up when nothing (no response, no body bytes) arrives for this long. Default 30 000 ms. */
@@ -35,26 +35,16 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
   const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const seconds = `${idleMs / 1000} s`;
   const fail = (reason: string): ModelSourceError => new ModelSourceError(`could not fetch model ${String(url)}: ${reason}`);
-  const controller = new AbortController();
-  let stalled = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const touch = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      controller.abort();
-    }, idleMs);
-  };
-  touch();
+  const idle = new IdleTimeout(idleMs);
   let response: Response;
   try {
-    response = await fetch(url, { signal: controller.signal });
+    response = await fetch(url, { signal: idle.signal });
   } catch (error) {
-    clearTimeout(timer);
-    throw fail(stalled ? `no response for ${seconds}; check the URL and the network` : describeError(error));
+    idle.clear();
+    throw fail(idle.fired ? `no response for ${seconds}; check the URL and the network` : describeError(error));
   }
   if (!response.ok) {
-    clearTimeout(timer);
+    idle.clear();
     await response.body?.cancel().catch(() => undefined);
     throw fail(`HTTP ${response.status} ${response.statusText}`);
   }
@@ -73,7 +63,7 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
     } else {
       const reader = response.body.getReader();
       for (;;) {
-        touch();
+        idle.touch();
         const { done, value } = await reader.read();
         if (done) break;
         chunks.push(value);
@@ -82,10 +72,10 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
       }
     }
   } catch (error) {
-    if (stalled) throw fail(`stalled, no data for ${seconds} after ${loaded}${of} bytes; check the URL and the network`);
+    if (idle.fired) throw fail(`stalled, no data for ${seconds} after ${loaded}${of} bytes; check the URL and the network`);
     throw fail(`the connection closed after ${loaded}${of} bytes (${describeError(error)})`);
   } finally {
-    clearTimeout(timer);
+    idle.clear();
   }
   const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(loaded);
   if (chunks.length !== 1) {
@@ -102,15 +92,4 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
     throw new ModelSourceError(`model ${String(url)} starts with ${text.start}${type === null ? '' : `, content-type ${type}`}: not an ONNX file${text.hint}`);
   }
   return bytes;
-}
-
-/** undici reports network failures as "fetch failed"/"terminated" with the reason in `cause`. */
-function describeError(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    const message = (e as { message?: unknown }).message;
-    parts.push(typeof message === 'string' ? message : String(e));
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(': ');
 }

@@ -3,10 +3,10 @@
  * corpus' lower-casing and line breaks (metadata `charrnn.text`) and `<unk>` for characters the
  * model never saw.
  */
-import { normaliseLineBreaks, type TextMode } from '@charrnn/contract';
+import { normaliseLineBreaks, UNK, type TextMode } from '@charrnn/contract';
 import { InvalidPromptError } from './errors.js';
 
-export const UNK = '<unk>';
+export { UNK };
 
 export class Tokenizer {
   private readonly ids = new Map<string, number>();

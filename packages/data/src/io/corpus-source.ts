@@ -3,18 +3,17 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_IDLE_TIMEOUT_MS, describeFetchError, IdleTimeout } from '@charrnn/contract';
 import { decodeCorpus } from '../corpus-text.js';
 import { CorpusError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorCause, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
-import { IdleTimeout } from './idle-timeout.js';
+import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
 /** The URL the lesson downloads its corpus from. */
 export const LESSON_CORPUS_URL = 'https://s3.amazonaws.com/text-datasets/nietzsche.txt';
 
-/** A download that receives nothing for this long is abandoned (the default of `idleTimeoutMs`). */
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export { DEFAULT_IDLE_TIMEOUT_MS };
 
 export interface LoadCorpusOptions {
   /** Where downloads are kept (default $CHARRNN_CACHE_DIR, else $XDG_CACHE_HOME/charrnn, else ~/.cache/charrnn). */
@@ -189,15 +188,4 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
     offset += chunk.byteLength;
   }
   return out;
-}
-
-/** undici reports network failures as "fetch failed"/"terminated" with the real reason in `cause`. */
-function describeFetchError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 4; depth++) {
-    parts.push(errorMessage(current));
-    current = errorCause(current);
-  }
-  return parts.join(': ');
 }

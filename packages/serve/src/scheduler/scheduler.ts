@@ -16,6 +16,7 @@
  * for a row whatever the batch size or chunking (tested), so a request's text is the same alone or
  * among 63 others, and the same as infer-web's generate() with the same seed.
  */
+import { yieldToEventLoop } from '@charrnn/contract';
 import { checkLogits, hasState, interleaveRows, scatterRow, type ModelInfo, type RecurrentSession, type Tokenizer } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { BatchState } from './batch-state.js';
@@ -72,7 +73,6 @@ export type CutReason = Exclude<StreamEnd, 'length' | 'stop'>;
  */
 export const FLUSH_MS_PER_STREAM = 0.2;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Scheduler {
   private readonly queue: LiveStream[] = [];

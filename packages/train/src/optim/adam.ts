@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../model/weights.js';
-import { OptimizerError, type OptimizerState } from './optimizer.js';
+import { ADAM_DEFAULTS, OptimizerError, type OptimizerState } from './optimizer.js';
 import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
 import { isDecayed } from '../engine/regularization.js';
@@ -28,9 +28,9 @@ export class Adam implements Optimizer {
   private readonly v = new Slots('exp_avg_sq');
 
   constructor(opts: AdamOptions = {}) {
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.eps = opts.eps ?? 1e-8;
+    this.beta1 = opts.beta1 ?? ADAM_DEFAULTS.beta1;
+    this.beta2 = opts.beta2 ?? ADAM_DEFAULTS.beta2;
+    this.eps = opts.eps ?? ADAM_DEFAULTS.eps;
     this.weightDecay = opts.weightDecay ?? 0;
   }
 

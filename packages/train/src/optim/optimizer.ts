@@ -3,6 +3,9 @@
 // browser entry's types) loads tfjs-core's type declarations.
 import type { NamedTensor } from '../model/weights.js';
 
+/** Adam's defaults, torch.optim.Adam's: what both engines use when a run does not set them. */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
 export type OptimizerName = 'adam' | 'sgd';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd'];
 

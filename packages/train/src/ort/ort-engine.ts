@@ -12,7 +12,7 @@ import { drawWindowMasks } from '../engine/window-masks.js';
 import { expectedShapes, gateCount, type ModelConfig } from '../model/config.js';
 import { ModelInputError } from '../model/errors.js';
 import type { NamedTensor, Weights } from '../model/weights.js';
-import { OptimizerError, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
+import { ADAM_DEFAULTS, OptimizerError, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
 import { TRAINING_IO as IO, buildTrainingGraph, trainedShapes, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
 
 /** The part of an onnxruntime module the engine uses (onnxruntime-node and onnxruntime-web both fit). */
@@ -55,9 +55,6 @@ export async function releaseSessions(cache: Map<string, Promise<InferenceSessio
 /** Contract 1's optimizer slot names for contract 3's `m.`/`v.` inputs. */
 const SLOT_NAMES = { adam: { m: 'exp_avg', v: 'exp_avg_sq' }, sgd: { m: 'momentum_buffer', v: null } } as const;
 
-/** Adam's defaults, torch.optim.Adam's. */
-const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
 /** Token ids as contract 3's int64 tensor. */
 export function int64(values: Int32Array, dims: readonly number[], ort: OrtApi): Tensor {
   // Token ids are small non-negative integers: write the low words and leave the high ones zero
@@ -85,7 +82,7 @@ export function startingPoint(init: EngineInit): StartingPoint {
   if (saved && saved.name !== init.optimizer) throw new OptimizerError(`optimizer state is for ${saved.name}, this run uses ${init.optimizer}`);
   const optimizer: GraphOptimizer =
     init.optimizer === 'adam'
-      ? { name: 'adam', beta1: saved?.scalars.beta1 ?? ADAM.beta1, beta2: saved?.scalars.beta2 ?? ADAM.beta2, eps: saved?.scalars.eps ?? ADAM.eps }
+      ? { name: 'adam', beta1: saved?.scalars.beta1 ?? ADAM_DEFAULTS.beta1, beta2: saved?.scalars.beta2 ?? ADAM_DEFAULTS.beta2, eps: saved?.scalars.eps ?? ADAM_DEFAULTS.eps }
       : { name: 'sgd', momentum: saved?.scalars.momentum ?? init.momentum };
   const weights = new Map<string, Float32Array>();
   const slots = new Map<string, Float32Array>();

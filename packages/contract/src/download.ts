@@ -1,3 +1,9 @@
+// What every charrnn download shares (a corpus in @charrnn/data, a model in @charrnn/infer-web):
+// the idle timeout that ends a stalled fetch, its default, and the words for a network failure.
+
+/** A download that receives nothing for this long is abandoned (a corpus download, a model fetch). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
 /**
  * An AbortSignal that fires when nothing has happened for `ms` milliseconds: a download that
  * stalls (the server sends a few bytes and waits, or never answers) would otherwise hang for
@@ -33,4 +39,15 @@ export class IdleTimeout {
   clear(): void {
     clearTimeout(this.timer);
   }
+}
+
+/** A fetch failure in words: undici reports network failures as "fetch failed"/"terminated" with the reason in `cause` (up to 4 levels). */
+export function describeFetchError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const message = (e as { message?: unknown }).message;
+    parts.push(typeof message === 'string' ? message : String(e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
 }
