@@ -22,6 +22,7 @@ export { type TextMode, TEXT_MODES, LEGACY_TEXT_MODE, normaliseLineBreaks } from
 export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, checkOpset } from './opset.js';
 export { readModelDescription, type ModelDescription, type ValueInfo } from './model-reader.js';
 export { validateContract, type ModelInfo } from './validate.js';
+export { type OrtApi } from './ort-api.js';
 export { yieldToEventLoop } from './event-loop.js';
 export { IdleTimeout, DEFAULT_IDLE_TIMEOUT_MS, describeFetchError } from './download.js';
 export { float16Bits, float16Value, toFloat16Array, fromFloat16Array, float32ToFloat16Bits, float16BitsToFloat32 } from './float16.js';

@@ -2,6 +2,12 @@
 // infer-web, train and export: how a missing onnxruntime-node (an optional peer of each) is
 // reported, whether its CUDA execution provider is installed, and the flag-value parsers of every
 // package's CLI.
-export { ONNXRUNTIME_NODE_INSTALL_HINT, isModuleMissing } from './node/onnxruntime-node.js';
+export {
+  ONNXRUNTIME_NODE_INSTALL_HINT,
+  isModuleMissing,
+  loadOnnxruntimeNode,
+  OnnxruntimeNodeLoadError,
+  type OnnxruntimeNodeProblem,
+} from './node/onnxruntime-node.js';
 export { cudaProviderFileName, cudaProviderMissing, onnxruntimeNodeDir } from './node/cuda-provider.js';
 export { FlagValueError, booleanFlag, integerFlag, numberFlag, positiveFlag } from './node/cli-flags.js';

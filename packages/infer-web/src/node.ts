@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { ModelInfo } from '@charrnn/contract';
-import { cudaProviderMissing, isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
+import { cudaProviderMissing, loadOnnxruntimeNode as loadOrtNodeModule, OnnxruntimeNodeLoadError, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import { BackendUnavailableError, InvalidOptionError, ModelSourceError } from './errors.js';
 import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
@@ -68,20 +68,15 @@ export type ModuleLoader = (specifier: string) => Promise<unknown>;
 
 /** onnxruntime-node's module, or a BackendUnavailableError saying why not and how to install it. */
 export async function loadOnnxruntimeNode(loader: ModuleLoader = (s) => import(s)): Promise<OrtApi> {
-  let mod: { default?: unknown; InferenceSession?: unknown };
   try {
-    mod = (await loader('onnxruntime-node')) as typeof mod;
+    return (await loadOrtNodeModule(loader)) as OrtApi;
   } catch (error) {
-    if (isModuleMissing(error, 'onnxruntime-node')) {
+    if (!(error instanceof OnnxruntimeNodeLoadError)) throw error;
+    if (error.problem === 'missing') {
       throw new BackendUnavailableError(`@charrnn/infer-web/node runs models on onnxruntime-node, which is not installed: ${ONNXRUNTIME_NODE_INSTALL_HINT}`);
     }
-    throw new BackendUnavailableError(`onnxruntime-node failed to load: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+    throw new BackendUnavailableError(error.message);
   }
-  const api = (mod.InferenceSession ? mod : mod.default) as Partial<OrtApi> | undefined;
-  if (typeof api?.InferenceSession?.create !== 'function' || typeof api.Tensor !== 'function') {
-    throw new BackendUnavailableError('onnxruntime-node loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30');
-  }
-  return api as OrtApi;
 }
 
 async function readModelFile(source: string | URL, onProgress?: ProgressCallback, options?: FetchModelOptions): Promise<Uint8Array> {

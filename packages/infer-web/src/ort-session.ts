@@ -5,14 +5,11 @@
  * a generation step builds no new input tensors.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import { float16BitsToFloat32, float32ToFloat16Bits, IO, type ModelInfo } from '@charrnn/contract';
+import { float16BitsToFloat32, float32ToFloat16Bits, IO, type ModelInfo, type OrtApi as ContractOrtApi } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 
-/** The part of an onnxruntime module infer-web uses; tests inject fakes of it. */
-export interface OrtApi {
-  InferenceSession: { create(buffer: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: typeof Tensor;
-}
+/** The part of an onnxruntime module infer-web uses (contract's OrtApi over onnxruntime's types); tests inject fakes of it. */
+export type OrtApi = ContractOrtApi<InferenceSession, InferenceSession.SessionOptions, typeof Tensor>;
 
 /**
  * What OrtRecurrentSession runs on: an onnxruntime InferenceSession, or onnxruntime-node's

@@ -1,4 +1,4 @@
-import { isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT } from './onnxruntime-node.js';
+import { isModuleMissing, loadOnnxruntimeNode, OnnxruntimeNodeLoadError, ONNXRUNTIME_NODE_INSTALL_HINT } from './onnxruntime-node.js';
 
 const byName = (name: string) => Object.assign(new Error(`Cannot find package '${name}' imported from /app/x.js`), { code: 'ERR_MODULE_NOT_FOUND' });
 
@@ -28,5 +28,31 @@ describe('isModuleMissing', () => {
     expect(ONNXRUNTIME_NODE_INSTALL_HINT).toBe(
       'install it with ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node (its install script only downloads the CUDA provider)',
     );
+  });
+});
+
+describe('loadOnnxruntimeNode', () => {
+  const problem = (loader: (s: string) => Promise<unknown>) =>
+    loadOnnxruntimeNode(loader).then(
+      () => undefined,
+      (e: unknown): [string, string] | unknown => (e instanceof OnnxruntimeNodeLoadError ? [e.problem, e.message] : e),
+    );
+
+  test('gives the installed module, named exports or a default export', async () => {
+    const api = await loadOnnxruntimeNode((s) => import(s));
+    expect(typeof api.InferenceSession.create).toBe('function');
+    const fake = { InferenceSession: { create: async () => 1 }, Tensor: class {} };
+    expect(await loadOnnxruntimeNode(async () => ({ default: fake }))).toBe(fake);
+  });
+
+  test('names what is wrong: not installed, failed to load (first line), loaded without the API', async () => {
+    expect(await problem(async () => Promise.reject(byName('onnxruntime-node')))).toEqual(['missing', 'onnxruntime-node is not installed']);
+    expect(await problem(async () => Promise.reject(new Error('libonnxruntime.so.1: cannot open shared object file\n    at dlopen')))).toEqual([
+      'broken',
+      'onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file',
+    ]);
+    // Another package missing inside onnxruntime-node is a broken install, not a missing one.
+    expect(await problem(async () => Promise.reject(byName('onnxruntime-common')))).toEqual(['broken', expect.stringMatching(/^onnxruntime-node failed to load: Cannot find package 'onnxruntime-common'/)]);
+    expect(await problem(async () => ({ default: { InferenceSession: {} } }))).toEqual(['incomplete', 'onnxruntime-node loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30']);
   });
 });

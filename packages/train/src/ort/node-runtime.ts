@@ -2,7 +2,7 @@
  * The ONNX Runtime engine in Node: loads onnxruntime-node (an optional peer dependency) and picks
  * its execution provider, CUDA when it is installed and starts, else the CPU, saying which once.
  */
-import { cudaProviderMissing, isModuleMissing, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
+import { cudaProviderMissing, loadOnnxruntimeNode, OnnxruntimeNodeLoadError, ONNXRUNTIME_NODE_INSTALL_HINT, onnxruntimeNodeDir } from '@charrnn/contract/node';
 import type { InferenceSession } from 'onnxruntime-common';
 import type { EngineFactory } from '../engine/engine.js';
 import type { ModuleLoader } from '../backend/select.js';
@@ -69,24 +69,14 @@ export interface OrtNodeEngine {
   log: string[];
 }
 
-function reason(e: unknown): string {
-  if (isModuleMissing(e, ORT_NODE)) return `${ORT_NODE} is not installed`;
-  return `${ORT_NODE} failed to load: ${String((e as { message?: unknown } | null)?.message ?? e).split('\n')[0]}`;
-}
-
 /** Imports onnxruntime-node, or throws OrtRuntimeError saying why and how to install it. */
 export async function loadOrtNode(loader: ModuleLoader = (s) => import(s)): Promise<OrtApi> {
-  let mod: { default?: unknown; InferenceSession?: unknown; Tensor?: unknown };
   try {
-    mod = (await loader(ORT_NODE)) as typeof mod;
-  } catch (e) {
-    throw new OrtRuntimeError(`${reason(e)}; ${ORT_NODE_INSTALL_HINT}`);
+    return (await loadOnnxruntimeNode(loader)) as OrtApi;
+  } catch (error) {
+    if (!(error instanceof OnnxruntimeNodeLoadError)) throw error;
+    throw new OrtRuntimeError(error.problem === 'incomplete' ? error.message : `${error.message}; ${ORT_NODE_INSTALL_HINT}`);
   }
-  const api = (mod.InferenceSession ? mod : mod.default) as Partial<OrtApi> | undefined;
-  if (typeof api?.InferenceSession?.create !== 'function' || typeof api.Tensor !== 'function') {
-    throw new OrtRuntimeError(`${ORT_NODE} loaded but has no InferenceSession/Tensor; expected onnxruntime-node 1.30`);
-  }
-  return api as OrtApi;
 }
 
 /**

@@ -3,7 +3,7 @@
  * JS package (onnxruntime-node on CPU or CUDA, onnxruntime-web in browsers), one `run` per batch.
  * Runtime-free: the package is injected, so the same class trains in Node and in a page.
  */
-import { STATE_IO, stateNames, type StateName } from '@charrnn/contract';
+import { STATE_IO, stateNames, type OrtApi as ContractOrtApi, type StateName } from '@charrnn/contract';
 import { LanguageModelLoader, type Rng } from '@charrnn/data';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { EngineFactory, EngineInit, Evaluation, StateData, TokenBatch, TrainingEngine, TrainStepResult } from '../engine/engine.js';
@@ -15,11 +15,8 @@ import type { NamedTensor, Weights } from '../model/weights.js';
 import { ADAM_DEFAULTS, OptimizerError, type OptimizerName, type OptimizerState } from '../optim/optimizer.js';
 import { TRAINING_IO as IO, buildTrainingGraph, trainedShapes, type GraphOptimizer, type TrainingGraphKind } from './training-graph.js';
 
-/** The part of an onnxruntime module the engine uses (onnxruntime-node and onnxruntime-web both fit). */
-export interface OrtApi {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: typeof Tensor;
-}
+/** The part of an onnxruntime module the engine uses (contract's OrtApi over onnxruntime's types; onnxruntime-node and onnxruntime-web both fit). */
+export type OrtApi = ContractOrtApi<InferenceSession, InferenceSession.SessionOptions, typeof Tensor>;
 
 export interface OrtEngineOptions {
   ort: OrtApi;
