@@ -3,7 +3,8 @@ import { OptionError } from './errors.js';
 /**
  * xoshiro128** (Blackman & Vigna, "Scrambled linear pseudorandom number generators", 2018):
  * 128 bits of state, 32-bit outputs, fast in JS with Math.imul. Seeded through splitmix32 so
- * that nearby seeds give unrelated streams and the state is never all zero.
+ * that nearby seeds give unrelated streams and the state is never all zero. Training's generator;
+ * generation has its own (sfc32, in infer-web): docs/random-numbers.md says why there are two.
  */
 export class Rng {
   private s0 = 0;

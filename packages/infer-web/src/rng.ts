@@ -3,6 +3,8 @@
  * state, only 32-bit adds, xors and shifts, so it gives bit-identical streams in every JS engine,
  * Node and browsers alike, which Math.random cannot. Written here from the algorithm's
  * description: t = a + b + counter; a = b ^ (b >>> 9); b = c + (c << 3); c = rotl(c, 21) + t.
+ * Generation's generator; training has its own (xoshiro128**, in data): docs/random-numbers.md says
+ * why there are two.
  */
 export type RngState = readonly [number, number, number, number];
 
