@@ -3,23 +3,25 @@
  * (the FitOptions it sets); the planner sizes the model from the corpus and from the speed it
  * measures in a short warm-up, and says why for each setting. Explicit flags win.
  *
- * The rules, and where they come from:
- * - Size: the largest model that still sees about TOKENS_PER_PARAMETER (8) training characters per
+ * The rules, and where they come from (the measurements behind them: the train README, "Time budgets"):
+ * - Size: the largest model that still sees about TOKENS_PER_PARAMETER (6) training characters per
  *   parameter within the budget, and at most DATA_PARAMETER_RATIO (3) parameters per training
- *   character (Karpathy's char-rnn advice: parameters of the order of the data's size). 8, not
- *   Chinchilla's 20 tokens per parameter (Hoffmann et al. 2022): on a 540k-character corpus a
- *   recurrent net gains from several passes, and in a 3-minute comparison here a 2×256 GRU at about
- *   8 characters per parameter (validation 1.34) beat our 2×128 planned at 20 (1.53).
+ *   character (Karpathy's char-rnn advice: parameters of the order of the data's size). Far below
+ *   Chinchilla's 20 tokens per parameter (Hoffmann et al. 2022): a recurrent net on a
+ *   540k-character corpus gains from several passes, and at the characters a 3-minute budget
+ *   trains here a 2×256 GRU at 6.5 characters per parameter reached 1.3017 where a 2×192 at 18
+ *   reached 1.3155.
  * - Depth: two layers from hidden 96 on (so that dropout between them can regularise a model the
  *   data bounds), three from 640 (char-rnn's 2–3 layer LSTMs).
- * - Dropout grows with the passes over the data the budget allows: none for one or two passes,
- *   up to 0.4 for many (char-rnn and AWD-LSTM use 0.25–0.5 on small corpora): locked dropout
- *   between layers and before the decoder at that level, half of it on the embedding and on the
- *   recurrent matrices (weight drop), in AWD-LSTM's proportions.
- * - BPTT 32 over 32 streams (1,024 characters a step) where every stream holds four windows: in a
- *   short budget the number of steps counts (PyTorch's sweep in tools/pytorch-reference: 16 × 32
- *   beat 16 × 64 and 32 × 128 at 2 minutes), and with two data-parallel workers 32 × 32 trained a
- *   2×256 GRU as fast as 64 × 64 (45k and 47k chars/s) while 16 × 32 lost a third (33k);
+ * - Dropout grows slowly with the passes over the data the budget allows: 0.05·log2(passes) − 0.05,
+ *   none up to two passes, 0.1 at 8, 0.2 at 32, at most 0.4. One level, locked over each window, on
+ *   the embedding, between layers and before the decoder; no weight drop. Measured at 8 passes of a
+ *   2×256 GRU: 0.1 everywhere reached 1.3017, AWD-LSTM's proportions at 0.2 (0.2 between layers and
+ *   at the output, 0.1 on the embedding and as weight drop) 1.3453, and the planner's earlier
+ *   0.27 on a 2×192 at 14 passes 1.3978: in budgets of minutes, dropout mostly slows learning.
+ * - BPTT 32 over 32 streams (1,024 characters a step) where every stream holds four windows: at
+ *   equal characters a 2×256 GRU reached 1.3017 at 32 streams and 1.3181 at 16 (twice the steps),
+ *   and with two data-parallel workers 32 × 32 trained it as fast as 64 × 64 (45k and 47k chars/s);
  *   fewer streams and shorter windows for a small corpus. The lesson's 8 sees only 8 characters.
  * - Adam at 3e-3 (2e-3 above a million parameters), a short linear warm-up and a cosine to 5% at
  *   the end of the budget; gradient norm clipped at 2 (nanoGPT clips at 1, char-rnn at 5).
@@ -29,10 +31,19 @@ import { gateCount } from '@charrnn/graph';
 import type { Arch } from '../model/config.js';
 import type { FitOptions } from './fit-options.js';
 
-export const TOKENS_PER_PARAMETER = 8;
+export const TOKENS_PER_PARAMETER = 6;
 export const DATA_PARAMETER_RATIO = 3;
 /** The longest budget a run accepts: a week. */
 export const MAX_MINUTES = 7 * 24 * 60;
+/**
+ * Dropout for a run that makes `passes` passes over its training text: 0.05·log2(passes) − 0.05,
+ * none up to two passes, 0.1 at 8, 0.2 at 32, at most 0.4 (rounded to 0.01).
+ */
+export function dropoutLevel(passes: number): number {
+  const level = Math.min(0.4, Math.max(0, 0.05 * Math.log2(passes) - 0.05));
+  return Math.round(level * 100) / 100;
+}
+
 /** The smallest recipe: batch 8, BPTT 16; a corpus needs two windows of it to train and validate. */
 export const SMALLEST = { bs: 8, bptt: 16 } as const;
 
@@ -183,9 +194,7 @@ export function planRecipe(input: PlanInput): Plan {
   const plannedChars = charsPerSecond * seconds;
   const passes = plannedChars / N;
   const shape = batchShape(N);
-  // One level for the run, from the passes over the data; AWD-LSTM's proportions: the embedding and the recurrent weights get half.
-  const level = Math.round(Math.min(0.4, Math.max(0, 0.1 * Math.log2(passes) - 0.1)) * 100) / 100;
-  const half = Math.round(level * 50) / 100;
+  const level = dropoutLevel(passes);
   const dropout = size.layers > 1 ? level : 0;
   const lr = parameters > 1e6 ? 2e-3 : 3e-3;
   const limit = fits(size) ? 'the largest' : 'the smallest (none fits the rule)';
@@ -199,8 +208,8 @@ export function planRecipe(input: PlanInput): Plan {
     bptt: [shape.bptt, shape.bptt === 32 ? 'gradients through 32 characters of context; a short budget needs steps' : `the longest that gives every stream 4 windows`],
     dropout: [dropout, size.layers > 1 ? `between layers (locked over a window), for ${passes.toFixed(1)} passes over the data` : 'one layer: nothing between layers'],
     outputDropout: [level, level > 0 ? `locked dropout before the decoder, for ${passes.toFixed(1)} passes` : `${passes.toFixed(1)} passes over the data need no dropout`],
-    embedDropout: [half, level > 0 ? 'half of it on the embedding (AWD-LSTM)' : 'none'],
-    weightDrop: [half, level > 0 ? 'half of it on the recurrent matrices (DropConnect, AWD-LSTM)' : 'none'],
+    embedDropout: [level, level > 0 ? 'the same level on the embedding' : 'none'],
+    weightDrop: [0, 'none: in budgets of minutes it slowed learning more than it regularised'],
     schedule: [`cosine@${lr},warmup=0.03,final=0.05`, `Adam at ${lr}, warm-up over 3% of the budget, cosine down to 5% at its end`],
     clip: [2, 'clipping the gradient norm keeps a large learning rate stable'],
     optimizer: ['adam', 'adaptive steps; the schedule sets its rate'],
