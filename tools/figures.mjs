@@ -51,8 +51,9 @@ export const TABLES = {
   'training-speed': { runs: ['train-gru', 'train-rnn', 'train-lstm', 'train-gru2'], render: trainingTable },
   'generation-speed': { runs: ['generation'], render: generationTable },
   'serving-load': { runs: ['serving'], render: servingTable },
-  'quality-nietzsche': { runs: ['quality-nietzsche-3m', 'quality-nietzsche-10m'], render: qualityTable },
-  'quality-sqlite3': { runs: ['quality-sqlite3-3m', 'quality-sqlite3-10m'], render: qualityTable },
+  // A quality table shows the budgets measured so far (each run takes about three times its budget) and names the others.
+  'quality-nietzsche': { runs: ['quality-nietzsche-3m', 'quality-nietzsche-10m'], render: qualityTable, partial: true },
+  'quality-sqlite3': { runs: ['quality-sqlite3-3m', 'quality-sqlite3-10m'], render: qualityTable, partial: true },
 };
 export const READMES = ['README.md', 'packages/train/README.md', 'packages/infer-web/README.md', 'packages/serve/README.md'];
 
@@ -404,13 +405,17 @@ export function replaceBlock(text, table, body) {
   return `${text.slice(0, i + open.length)}\n${body.join('\n')}\n${text.slice(j)}`;
 }
 
-/** The rendered body of `table` from recorded runs (each { name, report, machine, loadavg, date }). */
-export function renderTable(table, recorded) {
+/**
+ * The rendered body of `table` from recorded runs (each { name, report, machine, loadavg, date });
+ * `missing` names the runs of a partial table not measured yet.
+ */
+export function renderTable(table, recorded, missing = []) {
   const spec = TABLES[table];
   if (!spec) throw new Error(`unknown table ${table}; tables are ${Object.keys(TABLES).join(', ')}`);
   const problems = recorded.flatMap(anchorProblems);
   if (problems.length) return withdrawn(table, recorded, problems);
-  return [...spec.render(recorded), '', provenance(recorded)];
+  const notYet = missing.length ? ['', `Not measured yet: ${missing.map((m) => `\`${m}\``).join(', ')} (\`node tools/figures.mjs run ${missing.join(' ')}\` on a quiet machine).`] : [];
+  return [...spec.render(recorded), ...notYet, '', provenance(recorded)];
 }
 
 function readRecorded(root, name) {
@@ -428,8 +433,11 @@ export function renderReadmes(root = WORKSPACE) {
     let after = before;
     for (const [table, spec] of Object.entries(TABLES)) {
       const recorded = spec.runs.map((name) => readRecorded(root, name));
-      if (recorded.some((r) => r === undefined)) continue; // not measured yet: the block keeps its text
-      after = replaceBlock(after, table, renderTable(table, recorded));
+      const missing = spec.runs.filter((_, i) => recorded[i] === undefined);
+      const present = recorded.filter((r) => r !== undefined);
+      // Not measured yet (or, for a partial table, none of it): the block keeps its text.
+      if (present.length === 0 || (missing.length > 0 && !spec.partial)) continue;
+      after = replaceBlock(after, table, renderTable(table, present, missing));
     }
     const mutation = readMutationReports(root);
     if (mutation.length > 0) after = replaceBlock(after, MUTATION_TABLE, mutationTable(mutation, readExplained(root)));

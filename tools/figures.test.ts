@@ -326,6 +326,27 @@ describe('README blocks', () => {
     }
   });
 
+  test('a quality table renders the budgets measured so far and names the others; a speed table waits for all its runs', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'charrnn-figures-'));
+    try {
+      const readme = '<!-- figures:quality-sqlite3 -->\nhand\n<!-- /figures:quality-sqlite3 -->\n<!-- figures:training-speed -->\nhand training table\n<!-- /figures:training-speed -->\n';
+      await writeFile(path.join(root, 'README.md'), readme);
+      await mkdir(path.join(root, 'figures'));
+      const model = { model: 'ours', recipe: 'r', params: 1, charsTrained: 2, valLoss: 1.5, ownValLoss: 1.5, wallSeconds: 180, unknown: 0, context: 'stateful', prompt: 'p', sample: 's', temperature: 0.8 };
+      const report = { corpus: { name: 'sqlite3.h', file: 'c', sha256: 'abcdef0123456789', chars: 10, trainChars: 9, validChars: 1 }, split: "nanoGPT's", minutes: 3, threads: 2, evaluator: 'e', models: [model], phases: [{ phase: 'ours', loadavg: [1, 1], seconds: 180 }] };
+      const three = recorded('quality-sqlite3-3m', report);
+      await writeFile(path.join(root, 'figures', 'quality-sqlite3-3m.json'), JSON.stringify(three));
+      await writeFile(path.join(root, 'figures', 'train-gru.json'), JSON.stringify(recorded('train-gru', {})));
+      const [result] = renderReadmes(root);
+      const body = renderTable('quality-sqlite3', [three], ['quality-sqlite3-10m']);
+      expect(body).toContain('Not measured yet: `quality-sqlite3-10m` (`node tools/figures.mjs run quality-sqlite3-10m` on a quiet machine).');
+      expect(body.slice(0, -4)).toEqual(qualityTable([three]));
+      expect(result.after).toBe(`<!-- figures:quality-sqlite3 -->\n${body.join('\n')}\n<!-- /figures:quality-sqlite3 -->\n<!-- figures:training-speed -->\nhand training table\n<!-- /figures:training-speed -->\n`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test("every table has a block in this repository's READMEs, and every run feeds a table", async () => {
     const texts = await Promise.all(READMES.map((f) => readFile(path.join(WORKSPACE, f), 'utf8')));
     for (const table of Object.keys(TABLES)) {
