@@ -92,10 +92,40 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const warn = (message: string): void => sayOnce(logger, 'warn', message);
   const cacheName = options.cache === true ? DEFAULT_CACHE_NAME : options.cache === false ? undefined : options.cache;
   const cache = cacheName === undefined ? undefined : new DownloadCache(cacheName, warn);
-  /** Models read from the network, stored once a session has accepted them (a broken model is never kept). */
+  const models = modelCache(cache);
+  const open = sessionOpener(threads, cache, options.wasmPaths, options.sessionOptions, warn);
+
+  return {
+    name: 'onnxruntime-web',
+    readModel: models.read,
+    async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
+      if (backend !== 'wasm') {
+        const gpu = await webGpuSession({ load, open, backend, warn }, model, info);
+        if ('session' in gpu) {
+          if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose WebGPU (${gpu.detail})`);
+          return models.accepted(model, gpu.session);
+        }
+        if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
+        else warn(`@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
+      }
+      // The last resort: a file missing here is the site's to fix, so say how (wasm-load-error.ts).
+      try {
+        const ort = await load('wasm');
+        return models.accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
+      } catch (error) {
+        const known = runtimeLoadError(error, options.wasmPaths);
+        if (!(known instanceof BackendUnavailableError)) throw error;
+        throw runtimeLoadError(error, options.wasmPaths, await probeRuntime(runtimeUrl('wasm', options.wasmPaths)));
+      }
+    },
+  };
+}
+
+/** Models read from the network, stored in `cache` once a session has accepted them (a broken model is never kept). */
+function modelCache(cache: DownloadCache | undefined) {
   const toStore = new WeakMap<Uint8Array, string>();
 
-  const readModel = async (source: string | URL, onProgress?: ProgressCallback, fetchOptions?: FetchModelOptions): Promise<Uint8Array> => {
+  const read = async (source: string | URL, onProgress?: ProgressCallback, fetchOptions?: FetchModelOptions): Promise<Uint8Array> => {
     if (cache === undefined) return fetchModel(source, onProgress, fetchOptions);
     const key = String(source);
     const hit = await cache.get(key);
@@ -108,11 +138,34 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
     return bytes;
   };
 
+  /** A session that came from a downloaded model: the model is good, keep it for next time. */
+  const accepted = async (model: Uint8Array, session: RecurrentSession): Promise<RecurrentSession> => {
+    const key = toStore.get(model);
+    if (cache !== undefined && key !== undefined) {
+      toStore.delete(model);
+      await cache.put(key, model, 'application/octet-stream');
+    }
+    return session;
+  };
+
+  return { read, accepted };
+}
+
+type SessionOpener = (ort: OrtWebModule, build: OrtWebBuild, model: Uint8Array, provider: 'webgpu' | 'wasm', refuseCpuNodes?: boolean) => Promise<InferenceSession>;
+
+/** Opens sessions with the user's options over the tiny-model defaults, after setting env.wasm for the module. */
+function sessionOpener(
+  threads: number,
+  cache: DownloadCache | undefined,
+  wasmPaths: WebRuntimeOptions['wasmPaths'],
+  sessionOptions: WebRuntimeOptions['sessionOptions'],
+  warn: (message: string) => void,
+): SessionOpener {
   /** env.wasm before a module's WebAssembly starts; with `cache`, the runtime's bytes from the cache. */
   const prepare = async (ort: OrtWebModule, build: OrtWebBuild): Promise<void> => {
     if (started.has(ort)) return;
     ort.env.wasm.numThreads = threads;
-    const url = cache === undefined ? undefined : runtimeUrl(build, options.wasmPaths);
+    const url = cache === undefined ? undefined : runtimeUrl(build, wasmPaths);
     if (cache !== undefined && url === undefined) {
       warn("@charrnn/infer-web: option cache keeps the model but not onnxruntime-web's runtime: its URL is unknown here (pass wasmPaths, the URL prefix where the .wasm files are served)");
     }
@@ -120,14 +173,14 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
       // The bytes themselves: onnxruntime-web then neither fetches the .wasm nor (with no prefix
       // in wasmPaths) the loader .mjs, which the bundled builds carry inside.
       ort.env.wasm.wasmBinary = await cachedRuntime(cache, url, ort.env.versions?.web ?? 'unknown');
-    } else if (options.wasmPaths !== undefined) {
-      ort.env.wasm.wasmPaths = options.wasmPaths;
+    } else if (wasmPaths !== undefined) {
+      ort.env.wasm.wasmPaths = wasmPaths;
     }
   };
 
-  const open = async (ort: OrtWebModule, build: OrtWebBuild, model: Uint8Array, provider: 'webgpu' | 'wasm', refuseCpuNodes = false): Promise<InferenceSession> => {
+  return async (ort, build, model, provider, refuseCpuNodes = false) => {
     await prepare(ort, build);
-    const user = options.sessionOptions ?? {};
+    const user = sessionOptions ?? {};
     const extra = refuseCpuNodes
       ? { ...user.extra, session: { ...(user.extra?.session as Record<string, unknown> | undefined), disable_cpu_ep_fallback: '1' } }
       : user.extra;
@@ -144,78 +197,51 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
       if (threads <= 1) ort.env.wasm.wasmBinary = undefined;
     }
   };
+}
 
-  /** A session that came from a downloaded model: the model is good, keep it for next time. */
-  const accepted = async (model: Uint8Array, session: RecurrentSession): Promise<RecurrentSession> => {
-    const key = toStore.get(model);
-    if (cache !== undefined && key !== undefined) {
-      toStore.delete(model);
-      await cache.put(key, model, 'application/octet-stream');
-    }
-    return session;
-  };
+interface WebGpuContext {
+  readonly load: OrtWebLoader;
+  readonly open: SessionOpener;
+  readonly backend: WebBackend;
+  readonly warn: (message: string) => void;
+}
 
-  const tryWebGpu = async (model: Uint8Array, info: ModelInfo): Promise<WebGpuAttempt> => {
-    const adapter = await findWebGpuAdapter();
-    if (!adapter.found) return { reason: adapter.reason };
-    if (info.precision === 'float16' && !adapter.shaderF16) {
-      return { reason: `the WebGPU adapter (${adapter.description}) has no shader-f16, which a float16 model needs` };
-    }
-    const build = webGpuBuild();
-    let ort: OrtWebModule;
+/** A session on WebGPU that ran a first step, or why there is none (no adapter, no shader-f16, a build that did not load, CPU nodes, a failed step). */
+async function webGpuSession({ load, open, backend, warn }: WebGpuContext, model: Uint8Array, info: ModelInfo): Promise<WebGpuAttempt> {
+  const adapter = await findWebGpuAdapter();
+  if (!adapter.found) return { reason: adapter.reason };
+  if (info.precision === 'float16' && !adapter.shaderF16) {
+    return { reason: `the WebGPU adapter (${adapter.description}) has no shader-f16, which a float16 model needs` };
+  }
+  const build = webGpuBuild();
+  let ort: OrtWebModule;
+  try {
+    ort = await load(build);
+  } catch (error) {
+    return { reason: `onnxruntime-web's ${build} build did not load: ${(error as Error).message}` };
+  }
+  let session: InferenceSession;
+  try {
+    session = await open(ort, build, model, 'webgpu', true);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!CPU_NODES_REFUSED.test(message)) return { reason: message };
+    const partly = "onnxruntime-web's WebGPU provider would run part of this model on the CPU";
+    if (backend === 'auto') return { reason: partly };
+    warn(`@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
     try {
-      ort = await load(build);
-    } catch (error) {
-      return { reason: `onnxruntime-web's ${build} build did not load: ${(error as Error).message}` };
+      session = await open(ort, build, model, 'webgpu');
+    } catch (retryError) {
+      return { reason: (retryError as Error).message };
     }
-    let session: InferenceSession;
-    try {
-      session = await open(ort, build, model, 'webgpu', true);
-    } catch (error) {
-      const message = (error as Error).message;
-      if (!CPU_NODES_REFUSED.test(message)) return { reason: message };
-      const partly = "onnxruntime-web's WebGPU provider would run part of this model on the CPU";
-      if (backend === 'auto') return { reason: partly };
-      warn(`@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
-      try {
-        session = await open(ort, build, model, 'webgpu');
-      } catch (retryError) {
-        return { reason: (retryError as Error).message };
-      }
-    }
-    const recurrent = new OrtRecurrentSession(ort, session, info, 'webgpu');
-    const failure = await firstStepFailure(recurrent, info);
-    if (failure !== undefined) {
-      await recurrent.release().catch(() => undefined);
-      return { reason: `a first step on WebGPU failed: ${failure}` };
-    }
-    return { session: recurrent, detail: `${adapter.description}; onnxruntime-web's ${build} build` };
-  };
-
-  return {
-    name: 'onnxruntime-web',
-    readModel,
-    async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
-      if (backend !== 'wasm') {
-        const gpu = await tryWebGpu(model, info);
-        if ('session' in gpu) {
-          if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose WebGPU (${gpu.detail})`);
-          return accepted(model, gpu.session);
-        }
-        if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
-        else warn(`@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
-      }
-      // The last resort: a file missing here is the site's to fix, so say how (wasm-load-error.ts).
-      try {
-        const ort = await load('wasm');
-        return accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
-      } catch (error) {
-        const known = runtimeLoadError(error, options.wasmPaths);
-        if (!(known instanceof BackendUnavailableError)) throw error;
-        throw runtimeLoadError(error, options.wasmPaths, await probeRuntime(runtimeUrl('wasm', options.wasmPaths)));
-      }
-    },
-  };
+  }
+  const recurrent = new OrtRecurrentSession(ort, session, info, 'webgpu');
+  const failure = await firstStepFailure(recurrent, info);
+  if (failure !== undefined) {
+    await recurrent.release().catch(() => undefined);
+    return { reason: `a first step on WebGPU failed: ${failure}` };
+  }
+  return { session: recurrent, detail: `${adapter.description}; onnxruntime-web's ${build} build` };
 }
 
 /** One step from the zero state: undefined if it ran and gave finite logits, else what went wrong. */
