@@ -137,6 +137,18 @@ describe('LanguageModelLoader epoch end', () => {
     expect(Math.min(...lengths)).toBeGreaterThanOrEqual(1);
     expect(lengths.reduce((a, b) => a + b, 0)).toBe(1999);
   });
+
+  test('epochLength counts what iterating the epoch yields, which varies by epoch and falls short of length', () => {
+    // bptt 8 with lengths max(5, ⌊N(8, 5)⌋): ~8.6 rows a batch on average, so 600 rows often run out before length = 74 batches.
+    const loader = new LanguageModelLoader(iota(4 * 600), { batchSize: 4, bptt: 8, seed: 1 });
+    const counted = [0, 1, 2, 3, 4, 5].map((e) => [...loader.epoch(e)].length);
+    expect([0, 1, 2, 3, 4, 5].map((e) => loader.epochLength(e))).toEqual(counted);
+    expect(new Set(counted).size).toBeGreaterThan(1);
+    expect(Math.min(...counted)).toBeLessThan(loader.length);
+    const fixed = new LanguageModelLoader(iota(4 * 600), { batchSize: 4, bptt: 8, fixedLength: true });
+    expect(fixed.epochLength(3)).toBe([...fixed.epoch(3)].length);
+    expect(fixed.epochLength(3)).toBe(fixed.fixedLengthBatches);
+  });
 });
 
 describe('LanguageModelLoader reproducibility', () => {

@@ -104,15 +104,16 @@ export class LanguageModelLoader implements Iterable<Batch> {
     return Math.max(MIN_SEQ_LEN, Math.floor(rng.normal(base, SEQ_LEN_STD)));
   }
 
+  /** How many batches epoch `index` yields: what iterating it counts, without building them. */
+  epochLength(index: number): number {
+    let count = 0;
+    for (const _ of windows(this, index)) count++;
+    return count;
+  }
+
   private *batches(epochIndex: number): Generator<Batch> {
-    const rng = new Rng(this.seed, epochIndex);
-    const lastInputRow = this.streamLength - 1; // the final row can only be a target
-    const maxBatches = this.fixedLength ? this.fixedLengthBatches : this.length;
-    let pos = 0;
-    for (let count = 0; pos < lastInputRow && count < maxBatches; count++) {
-      const wanted = this.fixedLength ? this.bptt : LanguageModelLoader.drawSeqLen(rng, this.bptt);
-      const seqLen = Math.min(wanted, lastInputRow - pos);
-      const bs = this.batchSize;
+    const bs = this.batchSize;
+    for (const { pos, seqLen } of windows(this, epochIndex)) {
       yield {
         input: this.matrix.slice(pos * bs, (pos + seqLen) * bs),
         target: this.matrix.slice((pos + 1) * bs, (pos + 1 + seqLen) * bs),
@@ -120,7 +121,20 @@ export class LanguageModelLoader implements Iterable<Batch> {
         batchSize: bs,
         start: pos,
       };
-      pos += seqLen;
     }
+  }
+}
+
+/** Epoch `epochIndex`'s windows (start row and length), drawn as the batches are: the one rule for iterating and counting. */
+function* windows(loader: LanguageModelLoader, epochIndex: number): Generator<{ pos: number; seqLen: number }> {
+  const rng = new Rng(loader.seed, epochIndex);
+  const lastInputRow = loader.streamLength - 1; // the final row can only be a target
+  const maxBatches = loader.fixedLength ? loader.fixedLengthBatches : loader.length;
+  let pos = 0;
+  for (let count = 0; pos < lastInputRow && count < maxBatches; count++) {
+    const wanted = loader.fixedLength ? loader.bptt : LanguageModelLoader.drawSeqLen(rng, loader.bptt);
+    const seqLen = Math.min(wanted, lastInputRow - pos);
+    yield { pos, seqLen };
+    pos += seqLen;
   }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadTrainingCheckpoint, runFit, selectBackend, type TrainerRecord } from '@charrnn/train';
 import { verifyOnnx } from '@charrnn/export';
+import { nominalBatchCount } from '@charrnn/data';
 import type { FromWorker } from '@charrnn/train/browser';
 import { buildSite } from '../tools/bundle.js';
 import { startSiteServer } from '../tools/site-server.js';
@@ -33,15 +34,24 @@ interface StepAction {
  * from the test after polling for the step could come hundreds of batches late on a fast one).
  */
 function recordPage(): void {
-  const w = window as unknown as { __messages: FromWorker[]; __ticks: number[]; __actions: StepAction[]; charrnnTrainer?: { on(type: string, f: (m: FromWorker) => void): void } };
+  const w = window as unknown as {
+    __messages: FromWorker[];
+    __ticks: number[];
+    __actions: StepAction[];
+    __validatingText: (string | null)[];
+    charrnnTrainer?: { on(type: string, f: (m: FromWorker) => void): void };
+  };
   w.__messages = [];
+  w.__validatingText = [];
   w.__ticks = [];
   w.__actions = [];
   setInterval(() => w.__ticks.push(performance.now()), 20);
   const hook = setInterval(() => {
     if (!w.charrnnTrainer) return;
     clearInterval(hook);
-    for (const type of ['state', 'corpus', 'progress', 'epoch', 'saved', 'sample', 'error']) w.charrnnTrainer.on(type, (m) => w.__messages.push(m));
+    for (const type of ['state', 'corpus', 'progress', 'validating', 'epoch', 'saved', 'sample', 'error']) w.charrnnTrainer.on(type, (m) => w.__messages.push(m));
+    // The page's own listeners were registered first: this is what a visitor reads while the validation runs.
+    w.charrnnTrainer.on('validating', () => w.__validatingText.push(document.querySelector('#progress-text')!.textContent));
     w.charrnnTrainer.on('progress', (m) => {
       const step = (m as Extract<FromWorker, { type: 'progress' }>).info.step;
       for (const action of w.__actions) {
@@ -145,7 +155,8 @@ describe('the training page in Chromium', () => {
     expect(progress[0]).toMatchObject({ epoch: 0, batch: 1, step: 1, batches: 120, epochs: 3 });
     expect(progress.at(-1)!.charsPerSecond).toBeGreaterThan(0);
     expect(progress[10].etaSeconds).toBeGreaterThan(0);
-    expect(await page.textContent('#progress-text')).toMatch(/^epoch 3\/3 · batch \d+\/120 · loss \d\.\d{3} · [\d,]+ chars\/s · ETA \d+:\d\d$/);
+    // Stopped: where the run ended, no live figures left behind.
+    expect(await page.textContent('#progress-text')).toBe(`Stopped at epoch 3/3, batch ${progress.at(-1)!.batch}/120.`);
     expect(await page.$$eval('#chart svg path, #chart svg polyline', (els) => els.length)).toBeGreaterThanOrEqual(2);
     const samples = await messages(page, 'sample');
     // A sample every 100 steps up to where Stop took effect: 280 or a little after (a loaded
@@ -184,11 +195,25 @@ describe('the training page in Chromium', () => {
     expect(record.complete).toBe(true);
     expect(lines.some((l) => /resuming .* at epoch 3, batch \d+/.test(l))).toBe(true);
 
-    // The trained model generates in the page's <char-rnn-generator>.
+    // The trained model generates in the page's <char-rnn-generator>, from the page's prompt at its temperature.
     await page.click('#load-generator');
     await page.waitForFunction(() => document.querySelector('#generator')?.getAttribute('status') === 'ready', null, { timeout: WAIT_MS });
-    await page.evaluate(() => ((document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[data-action=start]') as HTMLButtonElement).click());
-    await page.waitForFunction(() => document.querySelector('#generator')?.getAttribute('status') === 'ready' && ((document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[part~=generated]')!.textContent ?? '').length >= 300, null, { timeout: WAIT_MS });
+    // The element's own controls (its `controls` attribute) edit its prompt and temperature.
+    await page.fill('#generator [data-setting=prompt]', 'what is ');
+    await page.fill('#generator [data-setting=temperature]', '0');
+    expect(await page.$eval('#generator', (g) => [g.getAttribute('prompt'), g.getAttribute('temperature')])).toEqual(['what is ', '0']);
+    const generate = async () => {
+      await page.evaluate(() => ((document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[data-action=start]') as HTMLButtonElement).click());
+      await page.waitForFunction(() => document.querySelector('#generator')?.getAttribute('status') === 'ready' && ((document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[part~=generated]')!.textContent ?? '').length >= 300, null, { timeout: WAIT_MS });
+      return page.$eval('#generator', (g) => [g.shadowRoot!.querySelector('[part~=prompt]')!.textContent, g.shadowRoot!.querySelector('[part~=generated]')!.textContent]);
+    };
+    const [prompt, text] = await generate();
+    expect(prompt).toBe('what is ');
+    // Temperature 0 is greedy: another seed gives the same text (at the default 0.7 it would not).
+    await page.$eval('#generator', (g) => g.setAttribute('seed', '2'));
+    await page.click('#generator [data-action=reset]');
+    await page.waitForFunction(() => (document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[part~=generated]')!.textContent === '', null, { timeout: WAIT_MS });
+    expect(await generate()).toEqual([prompt, text]);
   }, 600_000);
 });
 
@@ -220,15 +245,36 @@ describe('the training page in Chromium: storage and errors', () => {
 
   afterEach(() => context?.close());
 
-  test('a reload mid-run loses at most the seconds since the last save: the run is listed and Resume continues from its saved step', async () => {
-    await page.goto(`${server.url}?saveEvery=1`);
+  test('a reload mid-run loses at most the seconds since the last save: the run is listed, dated and shown as it was, and Resume continues from its saved step', async () => {
+    await page.goto(`${server.url}?saveEvery=1&sampleEvery=20`);
     // 20 epochs: the run cannot end before two timed saves (one a second), however fast the machine.
     await fill(page, { ...SMALL, epochs: 20, maxBatches: 2000 });
     await page.click('#train');
-    await waitFor(page, 'window.__messages.filter((m) => m.type === "saved").length >= 2');
+    // A save after the first sample, and after the chart has points: both are kept with the run.
+    await waitFor(page, 'window.__messages.some((m) => m.type === "sample") && window.__messages.filter((m) => m.type === "saved" && m.step > window.__messages.find((s) => s.type === "sample").step).length >= 2');
     const lastSaved = (await messages(page, 'saved')).at(-1)!;
+    const samplesBefore = (await messages(page, 'sample')).map((m) => `step ${m.step}:\n${m.text}`);
+    const created = await page.evaluate(async () => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('charrnn-runs');
+      for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) {
+        const run = await (await (await root.getDirectoryHandle(name)).getFileHandle('run.json')).getFile();
+        return (JSON.parse(await run.text()) as { created: string }).created;
+      }
+      return null;
+    });
     await page.reload(); // the worker dies mid-batch, as when a tab is closed
     await page.waitForSelector('#runs button[data-resume]');
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    // The form shows the run's settings (not the page's defaults: hidden 128, embedding 32, batch size 64, 3 epochs).
+    const form = await page.$eval('#settings', (f) => Object.fromEntries([...new FormData(f as HTMLFormElement)].map(([k, v]) => [k, String(v)])));
+    expect(form).toMatchObject({ arch: 'gru', hidden: '32', embed: '16', layers: '1', bs: '32', bptt: '8', epochs: '20', lr: '0.01', maxBatches: '2000', seed: '0', provider: 'wasm', corpus: 'embedded' });
+    // Its chart and samples as saved, and its model ready to load without another click.
+    expect(await page.$$eval('#chart svg path, #chart svg polyline', (els) => els.length)).toBeGreaterThanOrEqual(1);
+    const samplesAfter = await page.$$eval('#samples pre', (pres) => pres.map((p) => p.textContent!).reverse());
+    expect(samplesAfter.length).toBeGreaterThanOrEqual(1);
+    expect(samplesBefore.slice(0, samplesAfter.length)).toEqual(samplesAfter);
+    expect(await page.isDisabled('#load-generator')).toBe(false);
+    expect(await page.getAttribute('#runs li time', 'datetime')).toBe(created);
     const listed = await page.textContent('#runs li');
     expect(listed).toMatch(/embedded:nietzsche\.txt: gru h32, 20@0\.01, wasm — epoch \d+\/20, batch \d+, step \d+/);
     const savedStep = Number(/step (\d+)/.exec(listed!)![1]);
@@ -238,8 +284,18 @@ describe('the training page in Chromium: storage and errors', () => {
     const first = (await messages(page, 'progress'))[0].info;
     expect(first.step).toBe(savedStep + 1);
     expect(first.batch).toBe((savedStep % first.batches) + 1);
+    // A running run cannot be deleted; a stopped one can, and is gone after a reload too.
+    expect(await page.isDisabled('#runs button[data-delete]')).toBe(true);
     await page.click('#stop');
     await waitFor(page, 'document.body.dataset.state === "stopped"');
+    await page.waitForSelector('#runs button[data-delete]:not([disabled])');
+    await page.click('#runs button[data-delete]');
+    await waitFor(page, 'document.querySelectorAll("#runs li").length === 0');
+    expect(await page.isDisabled('#load-generator')).toBe(true);
+    await page.reload();
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    expect(await page.$$('#runs li')).toHaveLength(0);
+    expect(await page.$$('#chart svg')).toHaveLength(0);
   }, 300_000);
 
   test('a run on WebGPU loads the native WebGPU build in the worker and trains there (SwiftShader)', async () => {
@@ -257,21 +313,137 @@ describe('the training page in Chromium: storage and errors', () => {
     expect(fetched.filter((f) => f.includes('jsep'))).toEqual([]);
   }, 300_000);
 
-  test('a binary file is refused naming the file and the first bad byte; a corpus too small for the batch size names what fits', async () => {
+  test('a refused file (binary, Latin-1) stays refused at Train: no run starts, the embedded corpus never stands in', async () => {
     await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
     await page.setInputFiles('#corpus-file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]) });
     await page.waitForSelector('#error:not(:empty)');
-    expect(await page.textContent('#error')).toBe('corpus photo.jpg is not valid UTF-8 (first bad byte at offset 0); save it as UTF-8 text');
-    await page.setInputFiles('#corpus-file', { name: 'tiny.txt', mimeType: 'text/plain', buffer: Buffer.from('the cat sat on the mat.\n'.repeat(40)) });
+    expect(await page.textContent('#error')).toBe('Corpus photo.jpg is not valid UTF-8 (first bad byte at offset 0); save it as UTF-8 text');
+    expect(await page.$eval('input[name=corpus][value=file]', (r) => (r as HTMLInputElement).checked)).toBe(true);
+    await page.click('#train');
+    // Train answers with the same refusal; the worker is never asked to start.
+    await waitFor(page, 'document.querySelector("#error").textContent.startsWith("Corpus photo.jpg")');
+    // "café" in Latin-1: é is the byte 0xe9, not UTF-8.
+    await page.setInputFiles('#corpus-file', { name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from('le caf\xe9 est noir.\n'.repeat(200), 'latin1') });
+    await waitFor(page, 'document.querySelector("#error").textContent.startsWith("Corpus latin1.txt")');
+    expect(await page.textContent('#error')).toBe('Corpus latin1.txt is not valid UTF-8 (first bad byte at offset 6); save it as UTF-8 text');
+    await page.click('#train');
+    await waitFor(page, 'document.querySelector("#error").textContent.startsWith("Corpus latin1.txt")');
+    expect(await messages(page, 'state')).toEqual([]);
+    expect(await page.$$('#runs li')).toHaveLength(0);
+    expect(await page.getAttribute('body', 'data-state')).toBe('idle');
+  }, 120_000);
+
+  test('a text too short for the batch settings is refused when chosen, naming the minimum in characters; the minimum trains', async () => {
+    await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    await page.setInputFiles('#corpus-file', { name: 'tiny.txt', mimeType: 'text/plain', buffer: Buffer.from('the cat sat.') });
+    await page.waitForSelector('#error:not(:empty)');
+    // The form's defaults: batch size 64, BPTT 8. 2 × 64 × 8 = 1,024 to train on, 2 × 64 = 128 to validate on (the last 20%).
+    expect(await page.textContent('#error')).toBe(
+      'tiny.txt has 12 characters; at batch size 64 and BPTT 8 a text needs at least 1,280 (1,024 to train on and 128 to validate on, the last 20% of it). ' +
+        'Choose a longer text, or lower the batch size or BPTT.',
+    );
+    // Lowering the batch size re-checks the chosen text: 2 × 1 × 8 = 16 and 2; 12 characters give 9 and 3.
+    await fill(page, { bs: 1 });
+    await waitFor(page, 'document.querySelector("#error").textContent.startsWith("tiny.txt has 12 characters; at batch size 1 and BPTT 8 a text needs at least 20 ")');
+    await fill(page, { bs: 64 });
+    // Pasted text: one character short of the minimum is refused, the minimum trains (the worker's own check agrees).
+    const text = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n'.repeat(30);
+    await page.fill('#corpus-paste', text.slice(0, 1279));
+    await waitFor(page, 'document.querySelector("#error").textContent.startsWith("The pasted text has 1,279 characters; at batch size 64 and BPTT 8 a text needs at least 1,280 ")');
+    expect(await page.$eval('input[name=corpus][value=paste]', (r) => (r as HTMLInputElement).checked)).toBe(true);
+    await page.fill('#corpus-paste', text.slice(0, 1280));
     await waitFor(page, 'document.querySelector("#error").textContent === ""');
-    expect(await page.textContent('#corpus-status')).toBe('tiny.txt: 960 characters.');
+    expect(await page.textContent('#corpus-status')).toBe('Pasted text: 1,280 characters.');
     await fill(page, { ...SMALL, bs: 64, epochs: 1 });
     await page.click('#train');
-    await page.waitForSelector('#error:not(:empty)');
-    expect(await page.textContent('#error')).toMatch(/^CorpusTooSmallError: corpus too small: the training split has \d+ tokens, too few for one batch at batch size 64, BPTT 8 .* the largest that work: batch size \d+ at BPTT 8/);
-    await waitFor(page, 'document.body.dataset.state === "failed"');
-    expect(await page.$$('#runs li')).toHaveLength(0);
+    await waitFor(page, '["finished", "failed"].includes(document.body.dataset.state)');
+    expect(await messages(page, 'error')).toEqual([]);
+    expect((await messages(page, 'corpus'))[0].info).toMatchObject({ trainChars: 1024, validChars: 256, batchesPerEpoch: 1 });
+    await waitFor(page, 'document.querySelectorAll("#runs li").length === 1');
+    expect(await page.textContent('#runs li')).toContain('pasted.txt: gru h32');
   }, 120_000);
+
+  test('progress reaches 100% over the epochs real batch counts, says when it validates, and leaves no live line after a failure', async () => {
+    await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    // ~24,000 characters in 16 streams of 1,500: the random BPTT lengths end each epoch before its nominal 186 batches.
+    const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'from', 'home'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    let text = '';
+    while (text.length < 30_000) text += words[next() % words.length] + (next() % 9 === 0 ? '.\n' : ' ');
+    await page.fill('#corpus-paste', text.slice(0, 30_000));
+    await fill(page, { ...SMALL, hidden: 16, embed: 8, bs: 16, bptt: 8, epochs: 2, maxBatches: '' });
+    await page.click('#train');
+    await waitFor(page, '["finished", "failed"].includes(document.body.dataset.state)');
+    expect(await messages(page, 'error')).toEqual([]);
+    const info = (await messages(page, 'corpus'))[0].info;
+    const progress = (await messages(page, 'progress')).map((m) => m.info);
+    // The epochs' real counts, from the batches each epoch trained, against the nominal count.
+    const perEpoch = [0, 1].map((e) => progress.filter((p) => p.epoch === e).length);
+    expect(info.epochBatches).toEqual(perEpoch);
+    // The lesson's nominal count, ⌊⌊24,000 / 16⌋ / 8⌋ − 1 = 186, is what the bar used to divide by.
+    expect(info.trainChars).toBe(24_000);
+    expect(perEpoch.every((n) => n < nominalBatchCount(info.trainChars, 16, 8))).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ done: perEpoch[0] + perEpoch[1], total: perEpoch[0] + perEpoch[1] });
+    expect(await page.$eval('#bar', (b) => (b as HTMLProgressElement).value)).toBe(1);
+    // Each validation is announced in the progress line while it runs (no "ETA 0:00").
+    const validating = await page.evaluate(() => (window as unknown as { __validatingText: string[] }).__validatingText);
+    expect(validating).toEqual([
+      `Validating after epoch 1/2 on ${info.validChars.toLocaleString('en-US')} held-out characters…`,
+      `Validating after epoch 2/2 on ${info.validChars.toLocaleString('en-US')} held-out characters…`,
+    ]);
+    const epochs = (await messages(page, 'epoch')).map((m) => m.record);
+    expect(await page.textContent('#progress-text')).toBe(`Finished: validation loss ${epochs[1].validLoss.toFixed(3)} after epoch 2.`);
+
+    // A run that fails mid-way (a learning rate of 1,000 diverges) leaves no stale batch, loss or ETA behind.
+    await fill(page, { lr: 1000, epochs: 5 });
+    await page.click('#train');
+    await waitFor(page, 'document.body.dataset.state === "failed"');
+    expect((await messages(page, 'error')).at(-1)).toMatchObject({ name: 'TrainingDivergedError' });
+    expect((await messages(page, 'progress')).length).toBeGreaterThan(progress.length);
+    expect(await page.textContent('#progress-text')).toBe('');
+    expect(await page.$eval('#bar', (b) => (b as HTMLProgressElement).value)).toBe(0);
+    expect(await page.textContent('#error')).toMatch(/^Training (diverged|loss became)/);
+  }, 300_000);
+
+  test('a phone (390 × 844) sees the page without horizontal scrolling, and the chart at its own size', async () => {
+    await context.close();
+    context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    page = await context.newPage();
+    await page.addInitScript(recordPage);
+    await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    await fill(page, { ...SMALL, hidden: 16, embed: 8, epochs: 1, maxBatches: 40 });
+    await page.click('#train');
+    await waitFor(page, '["finished", "failed"].includes(document.body.dataset.state)');
+    await page.waitForSelector('#chart svg');
+    const layout = await page.evaluate(() => {
+      const svg = document.querySelector('#chart svg')!;
+      return { scrollWidth: document.documentElement.scrollWidth, viewport: window.innerWidth, svgShown: svg.getBoundingClientRect().width, svgDrawn: Number(svg.getAttribute('width')) };
+    });
+    expect(layout.viewport).toBe(390);
+    expect(layout.scrollWidth).toBeLessThanOrEqual(390);
+    // Drawn at the width it is shown at, so its 12 px labels are 12 px.
+    expect(Math.abs(layout.svgShown - layout.svgDrawn)).toBeLessThanOrEqual(1);
+  }, 300_000);
+
+  test('WebGPU is offered only where the browser gives an adapter', async () => {
+    // This Chromium has one (SwiftShader); a device without one is shown by an API that finds none.
+    await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    expect(await page.$eval('option[value=webgpu]', (o) => [(o as HTMLOptionElement).disabled, o.textContent])).toEqual([false, 'WebGPU']);
+    const none = await context.newPage();
+    await none.addInitScript(() => {
+      const gpu = (navigator as unknown as { gpu?: object }).gpu;
+      if (gpu) Object.defineProperty(Object.getPrototypeOf(gpu), 'requestAdapter', { value: async () => null });
+    });
+    await none.goto(server.url);
+    await none.waitForFunction('document.body.dataset.ready === "true"', null, { timeout: WAIT_MS });
+    expect(await none.$eval('option[value=webgpu]', (o) => [(o as HTMLOptionElement).disabled, o.textContent])).toEqual([true, 'WebGPU (no GPU adapter on this device)']);
+  }, 60_000);
 
   test('a browser without WebAssembly SIMD is told so and cannot start training', async () => {
     // Chromium cannot turn SIMD off, so the page is shown a WebAssembly that refuses SIMD modules.

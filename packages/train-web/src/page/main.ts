@@ -1,7 +1,7 @@
 /**
  * The training page: settings → a run in the training worker (BrowserTrainer), its progress, loss
- * chart and samples, the runs kept in this browser (resume after a reload), downloads of the
- * checkpoint and ONNX model, and the trained model in <char-rnn-generator>.
+ * chart and samples, the runs kept in this browser (resume after a reload, with their chart and
+ * samples), downloads of the checkpoint and ONNX model, and the trained model in <char-rnn-generator>.
  */
 import { decodeCorpus } from '@charrnn/data';
 import '@charrnn/infer-web/element';
@@ -15,14 +15,17 @@ import {
   lineChartSvg,
   newRunRecord,
   opfsRunStore,
+  parseSchedule,
   requireWasmSimd,
+  totalEpochs,
   type BrowserProvider,
   type CheckpointFile,
   type FitOptions,
+  type RunRecord,
   type TrainerRecord,
   type TrainerState,
 } from '@charrnn/train/browser';
-import { EMBEDDED_CORPUS_NAME, EMBEDDED_CORPUS_URL } from './corpus.js';
+import { EMBEDDED_CORPUS_NAME, EMBEDDED_CORPUS_URL, PASTED_CORPUS_NAME, corpusSizeProblem } from './corpus.js';
 
 const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T;
 const form = $<HTMLFormElement>('#settings');
@@ -41,6 +44,7 @@ const loadButton = $<HTMLButtonElement>('#load-generator');
 const generator = $('#generator');
 const corpusStatus = $('#corpus-status');
 const fileInput = $<HTMLInputElement>('#corpus-file');
+const pasteBox = $<HTMLTextAreaElement>('#corpus-paste');
 const drop = $('#drop');
 
 const store = opfsRunStore();
@@ -50,15 +54,33 @@ for (const key of ['threads', 'sampleEvery', 'saveEvery']) if (pageParams.has(ke
 const trainer = new BrowserTrainer(new Worker(workerUrl, { type: 'module' }));
 (globalThis as { charrnnTrainer?: BrowserTrainer }).charrnnTrainer = trainer;
 
-let dropped: { name: string; text: string } | undefined;
-let trainPoints: [number, number][] = [];
-let validPoints: [number, number][] = [];
-let smoothed: number | undefined;
+/** The file chosen or dropped: its text, or why it was refused (never replaced by another corpus). */
+type FileChoice = { name: string; text: string } | { name: string; refused: string };
+let fileChoice: FileChoice | undefined;
+
+/** What the page keeps of a run beside it in OPFS (note.json): the chart's series and the samples. */
+interface RunView {
+  trainPoints: [number, number][];
+  validPoints: [number, number][];
+  smoothed?: number;
+  samples: { step: number; text: string }[];
+}
+let view: RunView = { trainPoints: [], validPoints: [], samples: [] };
+/** The run the chart, samples and downloads show. */
+let shownRun: string | null = null;
+let epochBatches: number[] = [];
+let lastProgress: { epoch: number; epochs: number; batch: number; batches: number } | undefined;
 let chartDrawnAt = 0;
 let onnxUrl: string | undefined;
+let runs: RunRecord[] = [];
 
 function showError(message: string): void {
   errorBox.textContent = message;
+}
+
+/** A worker's or library's message as a sentence for a person: no class name in front, a capital first letter. */
+function plainMessage(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 function formatSeconds(s: number): string {
@@ -68,10 +90,30 @@ function formatSeconds(s: number): string {
 }
 
 function drawChart(): void {
-  const series = [{ name: 'training loss (smoothed)', color: '#1f77b4', points: trainPoints }];
-  if (validPoints.length > 0) series.push({ name: 'validation loss', color: '#d62728', points: validPoints });
-  chart.innerHTML = trainPoints.length < 2 ? '' : lineChartSvg(series, { title: 'loss per character', xLabel: 'epoch', yLabel: 'NLL', width: 560, height: 300 });
+  const series = [{ name: 'training loss (smoothed)', color: '#1f77b4', points: view.trainPoints }];
+  if (view.validPoints.length > 0) series.push({ name: 'validation loss', color: '#d62728', points: view.validPoints });
+  // Drawn at the box's own width, so that its 12 px labels are 12 px on a phone too.
+  const width = Math.max(280, Math.round(chart.clientWidth || 560));
+  chart.innerHTML = view.trainPoints.length < 2 ? '' : lineChartSvg(series, { title: 'loss per character', xLabel: 'epoch', yLabel: 'NLL', width, height: Math.round(width * 0.55) });
   chartDrawnAt = performance.now();
+}
+
+function showSample(step: number, text: string): void {
+  const pre = document.createElement('pre');
+  pre.dataset.step = String(step);
+  pre.textContent = `step ${step}:\n${text}`;
+  samples.prepend(pre);
+}
+
+function showView(next: RunView): void {
+  view = next;
+  samples.replaceChildren();
+  for (const s of view.samples) showSample(s.step, s.text);
+  drawChart();
+}
+
+async function saveView(id: string): Promise<void> {
+  if (id === shownRun) await store.saveNote(id, JSON.stringify(view));
 }
 
 function setButtons(state: TrainerState): void {
@@ -80,31 +122,66 @@ function setButtons(state: TrainerState): void {
   pauseButton.disabled = !(state === 'training' || state === 'paused');
   pauseButton.textContent = state === 'paused' ? 'Continue' : 'Pause';
   stopButton.disabled = !(state === 'training' || state === 'paused');
-  for (const b of runsList.querySelectorAll<HTMLButtonElement>('button[data-resume]')) b.disabled = running;
+  for (const b of runsList.querySelectorAll<HTMLButtonElement>('button[data-resume], button[data-delete]')) b.disabled = running;
   document.body.dataset.state = state;
 }
 
-async function readCorpusFile(file: File): Promise<void> {
-  dropped = undefined;
-  try {
-    const text = decodeCorpus(new Uint8Array(await file.arrayBuffer()), file.name);
-    dropped = { name: file.name, text };
-    corpusStatus.textContent = `${file.name}: ${text.length.toLocaleString()} characters.`;
-    (form.elements.namedItem('corpus') as RadioNodeList).value = 'file';
-    showError('');
-  } catch (e) {
-    corpusStatus.textContent = '';
-    showError((e as Error).message);
+const corpusChoice = (): string => (form.elements.namedItem('corpus') as RadioNodeList).value;
+const chooseCorpus = (value: 'embedded' | 'file' | 'paste'): void => void ((form.elements.namedItem('corpus') as RadioNodeList).value = value);
+
+/** Batch size and BPTT as the form has them now. */
+function batchSettings(): { bs: number; bptt: number } {
+  const data = new FormData(form);
+  return { bs: Number(data.get('bs')), bptt: Number(data.get('bptt')) };
+}
+
+/** The chosen text's size against the form's batch size and BPTT: a status line, or the problem (shown as an error). */
+function checkChosenCorpus(): string | undefined {
+  const choice = corpusChoice();
+  let problem: string | undefined;
+  if (choice === 'embedded') {
+    corpusStatus.textContent = "The lesson's Nietzsche: about 600,000 characters.";
+  } else if (choice === 'file') {
+    if (!fileChoice) problem = 'Choose or drop a text file, paste text, or pick the embedded corpus.';
+    else if ('refused' in fileChoice) problem = fileChoice.refused;
+    else problem = corpusSizeProblem(fileChoice.name, fileChoice.text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
+    if (!problem && fileChoice && 'text' in fileChoice) corpusStatus.textContent = `${fileChoice.name}: ${[...fileChoice.text].length.toLocaleString('en-US')} characters.`;
+  } else {
+    const text = pasteBox.value;
+    if (text.trim() === '') problem = 'Paste some text into the box first.';
+    else {
+      try {
+        decodeCorpus(new TextEncoder().encode(text), 'the pasted text');
+        problem = corpusSizeProblem('The pasted text', text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
+      } catch (e) {
+        problem = plainMessage((e as Error).message);
+      }
+    }
+    if (!problem) corpusStatus.textContent = `Pasted text: ${[...text].length.toLocaleString('en-US')} characters.`;
   }
+  if (problem) corpusStatus.textContent = '';
+  showError(problem ?? '');
+  return problem;
+}
+
+async function readCorpusFile(file: File): Promise<void> {
+  chooseCorpus('file');
+  try {
+    fileChoice = { name: file.name, text: decodeCorpus(new Uint8Array(await file.arrayBuffer()), file.name) };
+  } catch (e) {
+    fileChoice = { name: file.name, refused: plainMessage((e as Error).message) };
+  }
+  checkChosenCorpus();
 }
 
 async function corpusText(): Promise<{ name: string; text: string; corpus: string | undefined }> {
-  if ((form.elements.namedItem('corpus') as RadioNodeList).value === 'file') {
-    if (!dropped) throw new Error('choose or drop a text file first, or pick the embedded corpus');
-    return { name: dropped.name, text: dropped.text, corpus: dropped.name };
-  }
+  const problem = checkChosenCorpus();
+  if (problem) throw new Error(problem);
+  const choice = corpusChoice();
+  if (choice === 'file' && fileChoice && 'text' in fileChoice) return { name: fileChoice.name, text: fileChoice.text, corpus: fileChoice.name };
+  if (choice === 'paste') return { name: PASTED_CORPUS_NAME, text: pasteBox.value, corpus: PASTED_CORPUS_NAME };
   const response = await fetch(EMBEDDED_CORPUS_URL);
-  if (!response.ok) throw new Error(`could not fetch the embedded corpus (${EMBEDDED_CORPUS_URL}: HTTP ${response.status})`);
+  if (!response.ok) throw new Error(`Could not fetch the embedded corpus (${EMBEDDED_CORPUS_URL}: HTTP ${response.status}).`);
   return { name: EMBEDDED_CORPUS_NAME, text: decodeCorpus(new Uint8Array(await response.arrayBuffer()), EMBEDDED_CORPUS_NAME), corpus: undefined };
 }
 
@@ -112,7 +189,7 @@ function optionsFromForm(corpus: string | undefined): FitOptions {
   const data = new FormData(form);
   const int = (name: string) => Number(data.get(name));
   const maxBatches = String(data.get('maxBatches') ?? '').trim();
-  // A visitor's own file is read as written (line breaks kept); the embedded corpus as the lesson reads it.
+  // A visitor's own text is read as written (line breaks kept); the embedded corpus as the lesson reads it.
   return resolveTextOptions({
     ...DEFAULT_FIT_OPTIONS,
     corpus,
@@ -126,6 +203,43 @@ function optionsFromForm(corpus: string | undefined): FitOptions {
     seed: int('seed'),
     maxBatches: maxBatches === '' ? null : Number(maxBatches),
   });
+}
+
+/** The form as a run was set up: its model, batches, schedule and provider. */
+function showSettings(run: RunRecord): void {
+  const o = run.options;
+  const set = (name: string, value: string | number) => {
+    const field = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+    if (field) field.value = String(value);
+  };
+  set('arch', o.arch);
+  set('hidden', o.hidden);
+  set('embed', o.embed);
+  set('layers', o.layers);
+  set('bs', o.bs);
+  set('bptt', o.bptt);
+  set('seed', o.seed);
+  set('maxBatches', o.maxBatches ?? '');
+  set('provider', run.provider);
+  const piecewise = /^(\d+)@([0-9.e+-]+)$/.exec(o.schedule);
+  if (piecewise) {
+    set('epochs', piecewise[1]);
+    set('lr', piecewise[2]);
+  } else {
+    const schedule = parseSchedule(o.schedule);
+    if (schedule.kind !== 'cosine' || schedule.epochs !== null) set('epochs', totalEpochs(schedule));
+  }
+  if (o.corpus === undefined) chooseCorpus('embedded');
+}
+
+/** Shows a stored run: its settings in the form, its chart and samples, its downloads. */
+async function showRun(run: RunRecord): Promise<void> {
+  shownRun = run.id;
+  showSettings(run);
+  const note = await store.note(run.id);
+  showView(note ? (JSON.parse(note) as RunView) : { trainPoints: [], validPoints: [], samples: [] });
+  await showDownloads(run.id);
+  for (const li of runsList.querySelectorAll<HTMLElement>('li')) li.classList.toggle('shown', li.dataset.run === run.id);
 }
 
 async function showDownloads(id: string): Promise<void> {
@@ -147,8 +261,10 @@ async function showDownloads(id: string): Promise<void> {
   loadButton.disabled = onnxUrl === undefined;
 }
 
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
 async function showRuns(): Promise<void> {
-  const runs = await store.list();
+  runs = await store.list();
   const items = await Promise.all(
     runs.map(async (run) => {
       const reader = await store.checkpoint(run.id);
@@ -156,30 +272,57 @@ async function showRuns(): Promise<void> {
       if (reader) record = JSON.parse(new TextDecoder().decode(await reader.read(TRAINER_FILE))) as TrainerRecord;
       const li = document.createElement('li');
       li.dataset.run = run.id;
+      li.classList.toggle('shown', run.id === shownRun);
       const o = run.options;
       const where = record ? (record.complete ? 'complete' : `epoch ${record.epoch + 1}/${record.totalEpochs}, batch ${record.batch}, step ${record.step}`) : 'no checkpoint yet';
-      li.append(`${run.corpusName}: ${o.arch} h${o.hidden}, ${o.schedule}, ${run.provider} — ${where} `);
-      const show = document.createElement('button');
-      show.className = 'secondary';
-      show.textContent = 'Files';
-      show.dataset.files = run.id;
-      show.onclick = () => void showDownloads(run.id);
-      li.append(show);
+      const time = document.createElement('time');
+      time.dateTime = run.created;
+      time.textContent = dateFormat.format(new Date(run.created));
+      li.append(time, ` ${run.corpusName}: ${o.arch} h${o.hidden}, ${o.schedule}, ${run.provider} — ${where} `);
+      const button = (text: string, data: string, onclick: () => void, secondary = true) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        if (secondary) b.className = 'secondary';
+        b.textContent = text;
+        b.dataset[data] = run.id;
+        b.onclick = onclick;
+        li.append(' ', b);
+        return b;
+      };
+      button('Show', 'show', () => void showRun(run).catch((e: Error) => showError(e.message)));
       if (record && !record.complete) {
-        const resume = document.createElement('button');
-        resume.textContent = 'Resume';
-        resume.dataset.resume = run.id;
-        resume.onclick = () => {
-          showError('');
-          trainer.resume(run.id);
-        };
-        li.append(' ', resume);
+        button(
+          'Resume',
+          'resume',
+          () =>
+            void showRun(run).then(() => {
+              showError('');
+              trainer.resume(run.id);
+            }),
+          false,
+        );
       }
+      const remove = button('Delete', 'delete', () => void deleteRun(run.id));
+      remove.setAttribute('aria-label', `Delete the run of ${time.textContent} on ${run.corpusName}`);
       return li;
     }),
   );
   runsList.replaceChildren(...items);
   setButtons(trainer.state);
+}
+
+async function deleteRun(id: string): Promise<void> {
+  if (trainer.runId === id && ['preparing', 'training', 'paused', 'stopping'].includes(trainer.state)) return;
+  await store.remove(id);
+  if (shownRun === id) {
+    shownRun = null;
+    showView({ trainPoints: [], validPoints: [], samples: [] });
+    downloads.replaceChildren();
+    loadButton.disabled = true;
+    bar.value = 0;
+    progressText.textContent = '';
+  }
+  await showRuns();
 }
 
 trainer.on('state', (m) => {
@@ -196,40 +339,57 @@ trainer.on('state', (m) => {
   };
   if (m.state !== 'training' || m.engine || !stateText.textContent?.startsWith('Training')) stateText.textContent = text[m.state];
   setButtons(m.state);
+  // The live line (batch, loss, ETA) ends with the run: it says where the run ended, or nothing.
+  if (m.state === 'failed') {
+    progressText.textContent = '';
+    bar.value = 0;
+  } else if (m.state === 'stopped') {
+    progressText.textContent = lastProgress ? `Stopped at epoch ${lastProgress.epoch + 1}/${lastProgress.epochs}, batch ${lastProgress.batch}/${lastProgress.batches}.` : 'Stopped.';
+  } else if (m.state === 'finished') {
+    bar.value = 1;
+    const last = view.validPoints.at(-1);
+    progressText.textContent = `Finished${last ? `: validation loss ${last[1].toFixed(3)} after epoch ${last[0]}` : ''}.`;
+  }
   if (m.state === 'stopped' || m.state === 'finished') {
     drawChart();
+    if (m.runId) void saveView(m.runId);
     void showRuns();
   }
 });
 trainer.on('corpus', (m) => {
   const i = m.info;
-  corpusStatus.textContent = `vocabulary ${i.vocabSize}, ${i.trainChars.toLocaleString()} training and ${i.validChars.toLocaleString()} validation characters; ${i.batchesPerEpoch} batches per epoch, ${i.epochs} epochs.`;
+  epochBatches = i.epochBatches;
+  corpusStatus.textContent = `Vocabulary ${i.vocabSize}, ${i.trainChars.toLocaleString('en-US')} training and ${i.validChars.toLocaleString('en-US')} validation characters; ${i.epochBatches.reduce((sum, n) => sum + n, 0).toLocaleString('en-US')} batches in ${i.epochs} epochs.`;
 });
 trainer.on('progress', (m) => {
   const i = m.info;
-  smoothed = smoothed === undefined ? i.loss : 0.95 * smoothed + 0.05 * i.loss;
-  trainPoints.push([i.epoch + i.batch / Math.max(1, i.batches), smoothed]);
-  bar.value = (i.epoch * i.batches + i.batch) / Math.max(1, i.epochs * i.batches);
+  lastProgress = i;
+  view.smoothed = view.smoothed === undefined ? i.loss : 0.95 * view.smoothed + 0.05 * i.loss;
+  view.trainPoints.push([i.epoch + i.batch / Math.max(1, i.batches), view.smoothed]);
+  bar.value = i.done / Math.max(1, i.total);
   progressText.textContent =
     `epoch ${i.epoch + 1}/${i.epochs} · batch ${i.batch}/${i.batches} · loss ${i.loss.toFixed(3)} · ` +
-    `${Math.round(i.charsPerSecond).toLocaleString()} chars/s · ETA ${formatSeconds(i.etaSeconds)}`;
+    `${Math.round(i.charsPerSecond).toLocaleString('en-US')} chars/s · ETA ${formatSeconds(i.etaSeconds)}`;
   if (performance.now() - chartDrawnAt > 1000) drawChart();
 });
+trainer.on('validating', (m) => {
+  const epoch = lastProgress ? ` after epoch ${lastProgress.epoch + 1}/${lastProgress.epochs}` : '';
+  progressText.textContent = `Validating${epoch} on ${m.characters.toLocaleString('en-US')} held-out characters…`;
+});
 trainer.on('epoch', (m) => {
-  validPoints.push([m.record.epoch, m.record.validLoss]);
+  view.validPoints.push([m.record.epoch, m.record.validLoss]);
   drawChart();
 });
 trainer.on('saved', (m) => {
+  void saveView(m.runId);
   void showDownloads(m.runId);
   void showRuns();
 });
 trainer.on('sample', (m) => {
-  const pre = document.createElement('pre');
-  pre.dataset.step = String(m.step);
-  pre.textContent = `step ${m.step}:\n${m.text}`;
-  samples.prepend(pre);
+  view.samples.push({ step: m.step, text: m.text });
+  showSample(m.step, m.text);
 });
-trainer.on('error', (m) => showError(`${m.name}: ${m.message}`));
+trainer.on('error', (m) => showError(plainMessage(m.message)));
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -239,12 +399,16 @@ form.addEventListener('submit', (event) => {
       requireWasmSimd();
       const { name, text, corpus } = await corpusText();
       const provider = String(new FormData(form).get('provider')) as BrowserProvider;
-      trainPoints = [];
-      validPoints = [];
-      smoothed = undefined;
-      samples.replaceChildren();
-      drawChart();
-      trainer.start(newRunRecord(optionsFromForm(corpus), name, provider), text);
+      const run = newRunRecord(optionsFromForm(corpus), name, provider);
+      shownRun = run.id;
+      lastProgress = undefined;
+      epochBatches = [];
+      bar.value = 0;
+      progressText.textContent = '';
+      downloads.replaceChildren();
+      loadButton.disabled = true;
+      showView({ trainPoints: [], validPoints: [], samples: [] });
+      trainer.start(run, text);
     } catch (e) {
       showError((e as Error).message);
     }
@@ -259,6 +423,12 @@ fileInput.addEventListener('change', () => {
   const file = fileInput.files?.[0];
   if (file) void readCorpusFile(file);
 });
+pasteBox.addEventListener('input', () => {
+  chooseCorpus('paste');
+  checkChosenCorpus();
+});
+for (const radio of form.querySelectorAll('input[name=corpus]')) radio.addEventListener('change', () => checkChosenCorpus());
+for (const name of ['bs', 'bptt']) (form.elements.namedItem(name) as HTMLInputElement).addEventListener('input', () => void (corpusChoice() !== 'embedded' && checkChosenCorpus()));
 drop.addEventListener('dragover', (event) => {
   event.preventDefault();
   drop.classList.add('over');
@@ -270,12 +440,32 @@ drop.addEventListener('drop', (event) => {
   const file = event.dataTransfer?.files[0];
   if (file) void readCorpusFile(file);
 });
+let chartWidth = chart.clientWidth;
+new ResizeObserver(() => {
+  if (chart.clientWidth !== chartWidth) {
+    chartWidth = chart.clientWidth;
+    drawChart();
+  }
+}).observe(chart);
 
-if (!('gpu' in navigator)) {
+/** WebGPU only where the browser gives an adapter (an API without one fails at the first session). */
+async function offerWebGpu(): Promise<void> {
   const option = form.querySelector<HTMLOptionElement>('option[value=webgpu]')!;
-  option.disabled = true;
-  option.textContent = 'WebGPU (not in this browser)';
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  let adapter: unknown = null;
+  try {
+    adapter = gpu ? await gpu.requestAdapter() : null;
+  } catch {
+    adapter = null;
+  }
+  option.disabled = adapter === null;
+  option.textContent = adapter === null ? `WebGPU (${gpu ? 'no GPU adapter on this device' : 'not in this browser'})` : 'WebGPU';
+  if (option.disabled && option.selected) (form.elements.namedItem('provider') as HTMLSelectElement).value = 'wasm';
+  form.dataset.webgpu = adapter === null ? 'no' : 'yes';
 }
+
+setButtons('idle');
+checkChosenCorpus();
 if (!hasWasmSimd()) {
   try {
     requireWasmSimd();
@@ -283,5 +473,11 @@ if (!hasWasmSimd()) {
     showError((e as Error).message);
   }
 }
-setButtons('idle');
-void showRuns().catch((e: Error) => showError(e.message));
+void (async () => {
+  await offerWebGpu();
+  await showRuns();
+  // After a reload: the newest run, as it was left.
+  const latest = runs.at(-1);
+  if (latest) await showRun(latest);
+  document.body.dataset.ready = 'true';
+})().catch((e: Error) => showError(e.message));

@@ -34,8 +34,11 @@ export interface CorpusInfo {
   vocabSize: number;
   trainChars: number;
   validChars: number;
+  /** The first epoch's batches (see epochBatches). */
   batchesPerEpoch: number;
   epochs: number;
+  /** The batches each epoch trains (the loader's random lengths can end an epoch before its nominal count). */
+  epochBatches: number[];
 }
 
 export interface ProgressInfo {
@@ -43,7 +46,11 @@ export interface ProgressInfo {
   epoch: number;
   epochs: number;
   batch: number;
+  /** The batches of this epoch. */
   batches: number;
+  /** Batches of the run done, and its total: the sum of CorpusInfo.epochBatches. */
+  done: number;
+  total: number;
   step: number;
   /** This batch's mean cross-entropy. */
   loss: number;
@@ -58,6 +65,8 @@ export type FromWorker =
   | { type: 'corpus'; runId: string; info: CorpusInfo }
   | { type: 'progress'; runId: string; info: ProgressInfo }
   | { type: 'epoch'; runId: string; record: EpochRecord }
+  /** A validation started (no progress messages until its epoch record). */
+  | { type: 'validating'; runId: string; characters: number }
   | { type: 'saved'; runId: string; step: number; epoch: number; batch: number }
   | { type: 'sample'; runId: string; step: number; text: string }
   | { type: 'log'; runId: string; line: string }

@@ -1,7 +1,7 @@
 /**
  * Where a page keeps its training runs between visits: the Origin Private File System (OPFS),
  * reachable from the worker (which saves) and from the page (which downloads). A run is a
- * directory: run.json (its RunRecord), corpus.txt, and checkpoint-<n>/ holding contract 1's files
+ * directory: run.json (its RunRecord), corpus.txt, note.json (the page's chart and samples), and checkpoint-<n>/ holding contract 1's files
  * (plus model.onnx when the worker exports one). A save writes a new checkpoint-<n> and then
  * current.json naming it; each file is committed whole by createWritable's close(), so a page
  * closed during a save leaves the previous checkpoint current.
@@ -24,6 +24,10 @@ export interface RunStore {
   /** Reads the current checkpoint for decodeTrainingCheckpoint (undefined before the first save). */
   checkpoint(id: string): Promise<CheckpointReader | undefined>;
   remove(id: string): Promise<void>;
+  /** Keeps a page's own record of the run (its chart, its samples) beside it, whole or not at all. */
+  saveNote(id: string, text: string): Promise<void>;
+  /** The note saved last (undefined if none). */
+  note(id: string): Promise<string | undefined>;
 }
 
 /** A run id that was never stored, or storage that cannot be used. */
@@ -34,6 +38,7 @@ export class RunStoreError extends Error {
 const RUN_FILE = 'run.json';
 const CORPUS_FILE = 'corpus.txt';
 const CURRENT_FILE = 'current.json';
+const NOTE_FILE = 'note.json';
 
 interface Current {
   dir: string;
@@ -155,6 +160,17 @@ export function opfsRunStore(rootName = 'charrnn-runs'): RunStore {
     },
     async remove(id) {
       await (await root()).removeEntry(id, { recursive: true });
+    },
+    async saveNote(id, text) {
+      await writeFile(await runDir(id), NOTE_FILE, text);
+    },
+    async note(id) {
+      try {
+        return await readText(await runDir(id), NOTE_FILE);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
     },
   };
 }

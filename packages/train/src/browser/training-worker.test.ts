@@ -48,7 +48,7 @@ function connect(store: MemoryRunStore, extra: Partial<TrainingWorkerOptions> = 
 
 function record(trainer: BrowserTrainer) {
   const messages: FromWorker[] = [];
-  for (const type of ['state', 'corpus', 'progress', 'epoch', 'saved', 'sample', 'log', 'error'] as const) trainer.on(type, (m) => messages.push(m));
+  for (const type of ['state', 'corpus', 'progress', 'validating', 'epoch', 'saved', 'sample', 'log', 'error'] as const) trainer.on(type, (m) => messages.push(m));
   return messages;
 }
 
@@ -68,12 +68,17 @@ describe('training worker', () => {
     expect(progress).toHaveLength(60);
     expect(progress.map((m) => m.info.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     const last = progress[59].info;
-    expect(last).toMatchObject({ epoch: 1, epochs: 2, batch: 30, batches: 30 });
+    expect(last).toMatchObject({ epoch: 1, epochs: 2, batch: 30, batches: 30, done: 60, total: 60 });
+    expect(progress[29].info).toMatchObject({ done: 30, total: 60 });
     expect(last.charsPerSecond).toBeGreaterThan(0);
     expect(last.etaSeconds).toBe(0);
     expect(progress[30].info.etaSeconds).toBeGreaterThan(0);
     const corpusInfo = messages.find((m) => m.type === 'corpus');
-    expect(corpusInfo).toMatchObject({ info: { batchesPerEpoch: 30, epochs: 2 } });
+    expect(corpusInfo).toMatchObject({ info: { batchesPerEpoch: 30, epochs: 2, epochBatches: [30, 30] } });
+    // Each validation is announced between its epoch's last batch and its record.
+    const order = messages.filter((m) => m.type === 'validating' || m.type === 'epoch' || (m.type === 'progress' && m.info.batch === 30)).map((m) => m.type);
+    expect(order).toEqual(['progress', 'validating', 'epoch', 'progress', 'validating', 'epoch']);
+    expect(messages.find((m) => m.type === 'validating')).toMatchObject({ characters: corpusInfo!.type === 'corpus' ? corpusInfo!.info.validChars : -1 });
     expect(messages.find((m) => m.type === 'state' && m.state === 'training')).toMatchObject({ engine: 'onnxruntime-node (cpu)' });
 
     // The same run through Node's fit() on the same engine: the same losses.

@@ -96,6 +96,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
       const epochs = totalEpochs(parseSchedule(opts.schedule));
       const meta: CheckpointMeta = { config: modelConfigFor(opts, corpus.vocab.size), vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
       let batches = 0;
+      let epochBatches: number[] = [];
       let sampleDue = false;
       const recent: { t: number; chars: number }[] = [];
 
@@ -141,7 +142,7 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
         progress: {
           start: (total) => {
             if (batches === 0) {
-              const info = { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total ?? 0, epochs };
+              const info = { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total ?? 0, epochs, epochBatches };
               post({ type: 'corpus', runId: id, info });
             }
             batches = total ?? 0;
@@ -159,13 +160,16 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
           const span = (now - recent[0].t) / 1000;
           const chars = recent.slice(1).reduce((sum, r) => sum + r.chars, 0);
           const charsPerSecond = span > 0 ? chars / span : 0;
-          const left = (epochs - epoch - 1) * batches + (batches - batch);
+          const done = epochBatches.slice(0, epoch).reduce((sum, n) => sum + n, 0) + batch;
+          const total = epochBatches.reduce((sum, n) => sum + n, 0);
           const secondsPerBatch = span > 0 ? span / (recent.length - 1) : 0;
-          const info: ProgressInfo = { epoch, epochs, batch, batches, step, loss, charsPerSecond, etaSeconds: left * secondsPerBatch };
+          const info: ProgressInfo = { epoch, epochs, batch, batches, done, total, step, loss, charsPerSecond, etaSeconds: (total - done) * secondsPerBatch };
           post({ type: 'progress', runId: id, info });
           if (options.sample && step % (options.sampleEveryBatches ?? 200) === 0) sampleDue = true;
         },
         onEpoch: (record) => post({ type: 'epoch', runId: id, record }),
+        onPlan: (counts) => (epochBatches = [...counts]),
+        onValidate: ({ characters }) => post({ type: 'validating', runId: id, characters }),
       });
       if (!result.interrupted && saved) await sampleNow(result.step, saved);
       setState(result.interrupted ? 'stopped' : 'finished');

@@ -50,6 +50,10 @@ export interface TrainingRun {
   onBatch?: (info: { epoch: number; batch: number; step: number; loss: number }) => void;
   /** Called after every epoch with its record. */
   onEpoch?: (record: EpochRecord) => void;
+  /** An epoch-count run: called once before training with the batches each epoch will train (the last ones may be fewer than the nominal count). */
+  onPlan?: (epochBatches: readonly number[]) => void;
+  /** Called as a validation starts, with the characters it reads. */
+  onValidate?: (info: { characters: number }) => void;
   /** A time-budget run (options.minutes): seconds already spent before the loop (planning). */
   elapsedBefore?: number;
   /** The clock the loop times steps and a time budget with, in milliseconds (tests inject one; default performance.now). */
@@ -149,6 +153,8 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   const clock = options.minutes !== undefined ? new BudgetClock(options.minutes * 60, record?.elapsed ?? run.elapsedBefore ?? 0, history, run.expected, run.now, record?.validationSeconds) : null;
   const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, fixedLength: clock !== null });
   const perEpoch = Math.min(loader.length, options.maxBatches ?? Infinity);
+  /** The batches epoch `epoch` trains: the loader's draws can end it before its nominal length. */
+  const batchesOf = (epoch: number) => Math.min(loader.epochLength(epoch), perEpoch);
   let best = record?.best ?? null;
   /** The best validation's weights in this process (a time-budget run ends on them when the last validation is worse). */
   let bestWeights: Weights | null = null;
@@ -182,6 +188,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   const lastGood = () => (history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet');
   /** Validates, checks the loss, and appends the table row of the training since the last one. */
   const validate = async (epoch: number, position: number, partial: Window, lr: number): Promise<EpochRecord> => {
+    run.onValidate?.({ characters: corpus.valid.length });
     const t0 = now();
     const valid = await engine.evaluate(corpus.valid, options.bs, options.bptt);
     clock?.validated((now() - t0) / 1000);
@@ -215,6 +222,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
 
   log(TABLE_HEADER);
   for (const r of history) log(tableRow(r));
+  if (!clock) run.onPlan?.(Array.from({ length: epochs }, (_, e) => batchesOf(e)));
   const startEpoch = record?.epoch ?? 0;
   let startBatch = record?.batch ?? 0;
   const emptyWindow = (): Window => ({ lossSum: 0, targets: 0, seconds: 0, batches: 0 });
@@ -230,7 +238,7 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       if (!clock && !resuming) partial = emptyWindow();
       let savedAt = partial.seconds;
       const epochLr = clock ? 0 : learningRate(schedule, epoch, 0);
-      if (!clock) run.progress?.start(perEpoch, `epoch ${epoch + 1}/${epochs}`);
+      if (!clock) run.progress?.start(batchesOf(epoch), `epoch ${epoch + 1}/${epochs}`);
       let i = 0;
       for (const batch of loader.epoch(epoch)) {
         if (i >= perEpoch) break;

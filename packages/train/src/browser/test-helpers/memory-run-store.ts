@@ -10,7 +10,7 @@ export interface MemoryRunStore extends RunStore {
 }
 
 export function memoryRunStore(): MemoryRunStore {
-  const runs = new Map<string, { record: RunRecord; corpus: string; files?: CheckpointFile[] }>();
+  const runs = new Map<string, { record: RunRecord; corpus: string; files?: CheckpointFile[]; note?: string }>();
   const saves: { id: string; names: string[] }[] = [];
   const find = (id: string) => {
     const run = runs.get(id);
@@ -52,6 +52,12 @@ export function memoryRunStore(): MemoryRunStore {
     },
     async remove(id) {
       runs.delete(id);
+    },
+    async saveNote(id, text) {
+      find(id).note = text;
+    },
+    async note(id) {
+      return find(id).note;
     },
   };
 }
