@@ -53,9 +53,9 @@ describe('planRecipe', () => {
     expect(hiddenAt(3, 20_000)).toBeLessThanOrEqual(hiddenAt(3, 80_000));
   });
 
-  test('the chosen size trains on ≥ 6 characters per parameter in the budget, at the measured speed scaled by cost', () => {
+  test('the chosen size trains on ≥ 4 characters per parameter in the budget, at the measured speed scaled by cost', () => {
     const plan = planRecipe(input());
-    expect(plan.plannedChars / plan.parameters).toBeGreaterThanOrEqual(6);
+    expect(plan.plannedChars / plan.parameters).toBeGreaterThanOrEqual(4);
     // Its speed is the measured one scaled by cost: a 256 model measured at 80k.
     const size = { hidden: plan.options.hidden, layers: plan.options.layers, embed: plan.options.embed };
     const ref = costPerCharacter('gru', { hidden: 256, layers: 1, embed: 64 }, 60);
