@@ -1,5 +1,6 @@
 // One optimizer step on a flat slice of all parameters, in place: the data-parallel ONNX Runtime
-// engine's workers each update their own slice with it. The math is the training graphs' update
+// engine's workers each update their own slice with its SIMD form (simd-step.ts), which runs this
+// for the last floats of a range that do not fill four lanes. The math is the training graphs' update
 // (ort/training-graph.ts, appendUpdate: torch.optim.Adam/AdamW and SGD with momentum, with or
 // without decoupled decay) and is tested to give its values; it runs here, in one pass per slice
 // in float64 with each stored value rounded once, because as an onnxruntime graph (twelve

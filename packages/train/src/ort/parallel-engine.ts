@@ -8,9 +8,11 @@
  * the "gradients" graph on its streams from their carried state; the workers meet at a barrier;
  * then each sums all workers' gradients (weighted by their share of the targets) over its own
  * slice of the flat parameters and updates that slice's weights and optimizer slots (flatStep).
- * Weights, optimizer slots, gradients and the carried state live in SharedArrayBuffers, so no
- * weight is sent anywhere: each worker copies the weights into its own memory before a run
- * (onnxruntime-node takes no SharedArrayBuffer as tensor data) and writes back only its slice.
+ * Weights, optimizer slots and gradients live in one shared WebAssembly memory (the sum and the
+ * update are SIMD kernels working in place on it, optim/simd-step.ts), the carried state in
+ * SharedArrayBuffers, so no weight is sent anywhere: each worker copies the weights into its own
+ * memory before a run (onnxruntime-node takes no SharedArrayBuffer as tensor data) and writes back
+ * only its slice.
  * The result is the one-thread engine's up to float rounding (sums in another order), and the
  * same on every run with the same worker count.
  */
@@ -27,7 +29,7 @@ import { flatOffsets, type Weights } from '../model/weights.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import { BARRIER_BYTES, Barrier } from './barrier.js';
 import { checkBatch, checkState, checkStateBatch, savedOptimizerState, slotKeys, startingPoint, updateScalars, windowMasks } from './ort-engine.js';
-import type { SharedState, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
+import { sharedLayout, type SharedLayout, type SharedState, type WorkerReply, type WorkerRequest, type WorkerSetup } from './parallel-protocol.js';
 import { trainedShapes, type GraphOptimizer } from './training-graph.js';
 
 export interface ParallelOrtOptions {
@@ -100,7 +102,10 @@ export class ParallelOrtEngine implements TrainingEngine {
   private readonly optimizer: GraphOptimizer;
   private readonly regularization: Regularization;
   private adamStep: number;
-  private readonly shared: { weights: SharedArrayBuffer; slots: SharedArrayBuffer[]; grads: SharedArrayBuffer[]; sums: SharedArrayBuffer; barrier: SharedArrayBuffer };
+  private readonly shared: { memory: WebAssembly.Memory; layout: SharedLayout; sums: SharedArrayBuffer; barrier: SharedArrayBuffer };
+  /** The weights and each optimizer slot in the shared memory, [parameters] each. */
+  private readonly weights: Float32Array;
+  private readonly slots: Float32Array[];
   private readonly barrier: Barrier;
   private readonly handles: WorkerHandle[] = [];
   private state: SharedState | null = null;
@@ -121,22 +126,23 @@ export class ParallelOrtEngine implements TrainingEngine {
     const start = startingPoint(init);
     this.optimizer = start.optimizer;
     this.adamStep = start.adamStep;
-    const floats = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
     const size = [...this.offsets.values()].reduce((n, [, count]) => n + count, 0);
+    // Slots in flatStep's order, as slotKeys lists them: Adam m, v; SGD the momentum buffer.
+    const { layout, pages } = sharedLayout(size, slotKeys(init.optimizer, '').length, options.workers);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     this.shared = {
-      weights: floats(size),
-      // In flatStep's order, as slotKeys lists them: Adam m, v; SGD the momentum buffer.
-      slots: slotKeys(init.optimizer, '').map(() => floats(size)),
-      grads: Array.from({ length: options.workers }, () => floats(size)),
+      memory,
+      layout,
       sums: new SharedArrayBuffer(2 * options.workers * Float64Array.BYTES_PER_ELEMENT),
       barrier: new SharedArrayBuffer(BARRIER_BYTES),
     };
     this.barrier = new Barrier(this.shared.barrier, options.workers);
-    const weights = new Float32Array(this.shared.weights);
-    const slots = this.shared.slots.map((b) => new Float32Array(b));
+    const region = (at: number) => new Float32Array(memory.buffer, at * Float32Array.BYTES_PER_ELEMENT, size);
+    this.weights = region(layout.weights);
+    this.slots = layout.slots.map(region);
     for (const [name, [at]] of this.offsets) {
-      weights.set(start.weights.get(name) as Float32Array, at);
-      slotKeys(init.optimizer, name).forEach((key, k) => slots[k].set(start.slots.get(key) as Float32Array, at));
+      this.weights.set(start.weights.get(name) as Float32Array, at);
+      slotKeys(init.optimizer, name).forEach((key, k) => this.slots[k].set(start.slots.get(key) as Float32Array, at));
     }
   }
 
@@ -306,7 +312,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   }
 
   async getWeights(): Promise<Weights> {
-    const flat = new Float32Array(this.shared.weights);
+    const flat = this.weights;
     const weights: Weights = new Map();
     // Every contract-1 name in state_dict order; a tied decoder.weight is a copy of encoder.weight, as PyTorch's state_dict writes it.
     for (const [name, shape] of expectedShapes(this.config)) {
@@ -317,7 +323,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   }
 
   async getOptimizerState(): Promise<OptimizerState> {
-    const flats = this.shared.slots.map((b) => new Float32Array(b));
+    const flats = this.slots;
     const slots = new Map<string, Float32Array>();
     for (const [name, [at, n]] of this.offsets) slotKeys(this.optimizer.name, name).forEach((key, k) => slots.set(key, flats[k].subarray(at, at + n)));
     return savedOptimizerState(this.optimizer, this.adamStep, this.shapes, (key) => slots.get(key) as Float32Array);

@@ -23,19 +23,45 @@ export interface WorkerSetup {
   /** Extra onnxruntime session options (structured-cloneable). */
   sessionOptions?: InferenceSession.SessionOptions;
   /**
-   * float32 [parameters]: all trained weights end to end in state_dict order (trainedShapes,
-   * flatOffsets). Read whole by every worker before a run; written by each worker in its own
-   * slice after the update.
+   * Shared float32 memory (WebAssembly, so that the update's SIMD kernels work in place on it,
+   * optim/simd-step.ts) holding the regions of `layout`, each [parameters] long: all trained
+   * weights end to end in state_dict order (trainedShapes, flatOffsets), read whole by every worker
+   * before a run and written by each in its own slice after the update; the optimizer slots (Adam
+   * m, v; SGD m), each worker owning its slice; every worker's gradient of its streams' mean loss,
+   * written by it and summed by all; the summed gradient, each worker writing its slice.
    */
-  weights: SharedArrayBuffer;
-  /** float32 [parameters] each, the same layout: the optimizer slots (Adam m, v; SGD m), each worker owning its slice. */
-  slots: SharedArrayBuffer[];
-  /** float32 [parameters] per worker: the gradient of its streams' mean loss, written by it, summed by all. */
-  grads: SharedArrayBuffer[];
+  memory: WebAssembly.Memory;
+  layout: SharedLayout;
   /** float64 [2 · workers]: worker i's loss sum at 2i, its slice's sum of squared gradients at 2i + 1. */
   sums: SharedArrayBuffer;
   /** The barrier between a step's phases (barrier.ts). */
   barrier: SharedArrayBuffer;
+}
+
+/** Float indices of the regions in the shared memory (WorkerSetup.memory). */
+export interface SharedLayout {
+  /** Trained parameters (the length of each region). */
+  parameters: number;
+  weights: number;
+  /** In flatStep's order, as slotKeys lists them. */
+  slots: number[];
+  /** One per worker. */
+  grads: number[];
+  summed: number;
+}
+
+/** The regions of `parameters` floats for `slots` optimizer slots and `workers` workers, each 16-byte aligned (SIMD loads), and the memory's pages. */
+export function sharedLayout(parameters: number, slots: number, workers: number): { layout: SharedLayout; pages: number } {
+  const stride = Math.ceil(parameters / 4) * 4;
+  const at = (k: number) => k * stride;
+  const layout: SharedLayout = {
+    parameters,
+    weights: at(0),
+    slots: Array.from({ length: slots }, (_, k) => at(1 + k)),
+    grads: Array.from({ length: workers }, (_, j) => at(1 + slots + j)),
+    summed: at(1 + slots + workers),
+  };
+  return { layout, pages: Math.max(1, Math.ceil((at(2 + slots + workers) * Float32Array.BYTES_PER_ELEMENT) / 65536)) };
 }
 
 /** The carried state in shared memory, float32 [layers, batch, hidden]; each worker reads and writes its streams' columns. */

@@ -11,6 +11,7 @@ import { paramOffsets, randomWeights, tiedWeights, type Weights } from '../model
 import { createOptimizer } from '../optim/create.js';
 import { clipGradNorm, lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { clipGradScale, decayPieces, flatStep } from '../optim/flat-step.js';
+import { SimdStep } from '../optim/simd-step.js';
 import { TRAINING_IO as IO, buildTrainingGraph, type GraphOptimizer } from './training-graph.js';
 import { REFERENCE_STATES } from '../model/test-helpers/reference.js';
 import { NO_REGULARIZATION, regularizationOf, type Regularization } from '../engine/regularization.js';
@@ -211,7 +212,9 @@ describe('ONNX training graphs against the tfjs engine', () => {
     reference.dispose();
     model.dispose();
   });
-  test.each(DECAYED)('flatStep (the data-parallel update) on two slices of the gradients graph\'s output gives the "train" graph\'s weights and slots (%s)', async (_label, optimizer, clip, weightDecay) => {
+  // The data-parallel update in JavaScript (flatStep) and as WebAssembly SIMD over shared memory (SimdStep).
+  const UPDATES = DECAYED.flatMap((row) => (['flatStep', 'SimdStep'] as const).map((impl) => [impl, ...row] as const));
+  test.each(UPDATES)('%s (the data-parallel update) on two slices of the gradients graph\'s output gives the "train" graph\'s weights and slots (%s)', async (impl, _label, optimizer, clip, weightDecay) => {
     const config: ModelConfig = { arch: 'lstm', vocabSize: 11, embeddingDim: 6, hiddenSize: 8, numLayers: 2, dropout: 0.3 };
     const weights = randomWeights(config, 4);
     const rng = new Rng(8);
@@ -252,9 +255,10 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip) };
     // Two slices cut at an arbitrary point, each cut again at the parameters' boundaries for the decay (weights, not biases).
     const cut = 301;
+    const update = impl === 'flatStep' ? flatStep : simdUpdate(param, grad, slots);
     for (const [first, last] of [[0, cut], [cut, param.length]]) {
       for (const { from, to, weightDecay: λ } of decayPieces(paramOffsets(config), first, last, weightDecay)) {
-        flatStep(optimizer, { ...scalars, weightDecay: λ }, param, grad.subarray(from, to), slots, from, to);
+        update(optimizer, { ...scalars, weightDecay: λ }, param, grad.subarray(from, to), slots, from, to);
       }
     }
 
@@ -265,3 +269,23 @@ describe('ONNX training graphs against the tfjs engine', () => {
     if (clip !== null) expect(norm).toBeGreaterThan(clip);
   });
 });
+
+/**
+ * flatStep's signature over SimdStep: the arrays are copied into a shared WebAssembly memory at
+ * float offsets that are not multiples of 4 (unaligned SIMD loads), updated there, and copied back.
+ */
+function simdUpdate(param: Float32Array, grad: Float32Array, slots: Float32Array[]): typeof flatStep {
+  const n = param.length;
+  const at = (k: number) => 1 + k * (n + 3);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const simd = new SimdStep(memory);
+  simd.floats.set(grad, at(1));
+  return (optimizer, s, params, g, slotArrays, from, to) => {
+    simd.floats.set(params, at(0));
+    slotArrays.forEach((slot, k) => simd.floats.set(slot, at(2 + k)));
+    simd.step(optimizer, s, at(0) + from, at(1) + from, slotArrays.map((_, k) => at(2 + k) + from), to - from);
+    params.set(simd.floats.subarray(at(0), at(0) + n));
+    slotArrays.forEach((slot, k) => slot.set(simd.floats.subarray(at(2 + k), at(2 + k) + n)));
+    expect(g.length).toBe(to - from);
+  };
+}
