@@ -1,5 +1,5 @@
 // @charrnn/data/node — the Node-only edge of the pipeline: files, downloads, progress, atomic writes.
-export { checkFileTarget, writeFileAtomic, writeFilesAtomic } from './io/atomic-write.js';
+export { checkFileTarget, writeFileAtomic } from './io/atomic-write.js';
 export { FileWriteError } from './errors.js';
 export { type ProgressSink, type ProgressOptions, type ProgressOutcome, createProgress, formatAmount } from './io/progress.js';
 export {

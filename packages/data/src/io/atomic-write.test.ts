@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { checkFileTarget, FileWriteError, writeFileAtomic, writeFilesAtomic } from '@charrnn/data/node';
+import { checkFileTarget, FileWriteError, writeFileAtomic } from '@charrnn/data/node';
 
 /**
  * A runner of `call` (an expression of `target` and `size`) in a child process under `ulimit -f 8`
@@ -16,7 +16,7 @@ async function underFileSizeLimit(dir: string, call: string, target: string): Pr
   const script = join(dir, 'child.mjs');
   await build({
     stdin: {
-      contents: `import { writeFilesAtomic, writeFileAtomic } from './atomic-write.ts';
+      contents: `import { writeFileAtomic } from './atomic-write.ts';
         const target = process.argv[2];
         const size = Number(process.argv[3]);
         ${call}.then(() => console.log('ok'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`,
@@ -134,10 +134,8 @@ describe('writeFileAtomic', () => {
     for (let i = 0; i < 4; i++) {
       await writeFileAtomic(join(dir, `f${i}.txt`), 'x');
       after.push((await open()) - before);
-      await writeFilesAtomic(dir, [{ name: 'a', data: 'a' }]);
-      after.push((await open()) - before);
     }
-    expect(after).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(after).toEqual([0, 0, 0, 0]);
   });
 
   test('a name too long for the temp file, or a folder name too long to create, is a FileWriteError naming the path', async () => {
@@ -145,61 +143,12 @@ describe('writeFileAtomic', () => {
     const failure = writeFileAtomic(long, 'x');
     await expect(failure).rejects.toThrow(FileWriteError);
     await expect(failure).rejects.toMatchObject({ code: 'ENAMETOOLONG', message: expect.stringMatching(new RegExp(`^could not write ${long} \\(ENAMETOOLONG: .*\\); nothing was written at ${long}$`)) });
-    const many = writeFilesAtomic(dir, [{ name: `${'m'.repeat(245)}.json`, data: 'x' }]);
-    await expect(many).rejects.toMatchObject({ name: 'FileWriteError', code: 'ENAMETOOLONG' });
     const folder = join(dir, 'f'.repeat(300));
     await expect(writeFileAtomic(join(folder, 'x.onnx'), 'x')).rejects.toMatchObject({
       name: 'FileWriteError',
       code: 'ENAMETOOLONG',
       message: expect.stringMatching(new RegExp(`^cannot write ${join(folder, 'x.onnx')}: ENAMETOOLONG: `)),
     });
-    await expect(writeFilesAtomic(folder, [{ name: 'x', data: 'x' }])).rejects.toMatchObject({
-      name: 'FileWriteError',
-      code: 'ENAMETOOLONG',
-      message: expect.stringMatching(new RegExp(`^cannot write into ${folder}: ENAMETOOLONG: `)),
-    });
     expect(await readdir(dir)).toEqual([]);
-  });
-
-  test('writeFilesAtomic in process: all replaced, no temp left; one refused write replaces none; bad targets are named', async () => {
-    await writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: Uint8Array.from([1, 2]) }, { name: 'b.json', data: 'first b' }]);
-    await writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: 'second b' }]);
-    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
-    expect(await readFile(join(dir, 'ckpt', 'b.json'), 'utf8')).toBe('second b');
-    const failure = writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'third a' }, { name: 'b.json', data: refused }]);
-    await expect(failure).rejects.toMatchObject({
-      name: 'FileWriteError',
-      code: 'ERR_INVALID_ARG_TYPE',
-      message: `could not write ${join(dir, 'ckpt', 'b.json')} (${refusal}); none of a.bin, b.json in ${join(dir, 'ckpt')} was replaced, the previous ones are intact`,
-    });
-    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
-    expect((await readdir(join(dir, 'ckpt'))).sort()).toEqual(['a.bin', 'b.json']);
-    await mkdir(join(dir, 'ckpt', 'sub'));
-    await expect(writeFilesAtomic(join(dir, 'ckpt'), [{ name: 'a.bin', data: 'x' }, { name: 'sub', data: 'x' }])).rejects.toThrow(
-      `cannot write ${join(dir, 'ckpt', 'sub')}: it is a directory; give the path of a file`,
-    );
-    expect(await readFile(join(dir, 'ckpt', 'a.bin'), 'utf8')).toBe('second a');
-    await expect(writeFilesAtomic(join(dir, 'ckpt', 'a.bin', 'deeper'), [{ name: 'c', data: 'x' }])).rejects.toThrow(
-      `cannot write ${join(dir, 'ckpt', 'a.bin', 'deeper', 'c')}: ${join(dir, 'ckpt', 'a.bin')} is a file, not a directory`,
-    );
-    expect((await readdir(join(dir, 'ckpt'))).sort()).toEqual(['a.bin', 'b.json', 'sub']);
-  });
-
-  test('writeFilesAtomic: files that belong together are all replaced, or, when one fails part-way, none is', async () => {
-    await writeFilesAtomic(dir, [{ name: 'a.bin', data: 'first a' }, { name: 'b.json', data: 'first b' }]);
-    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
-    const run = await underFileSizeLimit(dir, "writeFilesAtomic(target, [{ name: 'a.bin', data: 'second a' }, { name: 'b.json', data: new Uint8Array(size) }])", dir);
-    // The second file exceeds the size limit: the first, already written to its temp file, is not renamed either.
-    expect(JSON.parse(await run(64 * 1024))).toEqual({
-      name: 'FileWriteError',
-      code: 'EFBIG',
-      message: `could not write ${join(dir, 'b.json')} (EFBIG: file too large, write); none of a.bin, b.json in ${dir} was replaced, the previous ones are intact`,
-    });
-    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('first a');
-    expect(await readFile(join(dir, 'b.json'), 'utf8')).toBe('first b');
-    expect((await readdir(dir)).sort()).toEqual(['a.bin', 'b.json', 'child.mjs']);
-    expect(await run(100)).toBe('ok');
-    expect(await readFile(join(dir, 'a.bin'), 'utf8')).toBe('second a');
-    expect((await readFile(join(dir, 'b.json'))).length).toBe(100);
   });
 });

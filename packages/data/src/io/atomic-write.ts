@@ -36,43 +36,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 /**
- * Writes several files that belong together (a checkpoint) so that a failure while writing any of
- * them leaves every previous file as it was: all of them are written to temp files first, and
- * only when every one is on disk are they renamed over their targets, in order. What can fail
- * (a full disk, a file-size limit) fails before the first rename.
- */
-export async function writeFilesAtomic(dir: string, files: readonly { name: string; data: string | Uint8Array }[]): Promise<void> {
-  for (const file of files) await checkFileTarget(join(dir, file.name));
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (cause) {
-    throw new FileWriteError(`cannot write into ${dir}: ${errnoText(cause)}`, { cause, code: errnoCode(cause) });
-  }
-  const temps: string[] = [];
-  for (const file of files) {
-    const path = join(dir, file.name);
-    const temp = join(dir, `.${file.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    temps.push(temp);
-    try {
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writeFile(file.data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (cause) {
-      await Promise.all(temps.map(removeTemp));
-      throw new FileWriteError(
-        `could not write ${path} (${errnoText(cause)}); none of ${files.map((f) => f.name).join(', ')} in ${dir} was replaced, the previous ones are intact`,
-        { cause, code: errnoCode(cause) },
-      );
-    }
-  }
-  for (let i = 0; i < files.length; i++) await rename(temps[i], join(dir, files[i].name));
-}
-
-/**
  * Throws the FileWriteError writeFileAtomic would give for a `path` that is a directory or lies
  * under a regular file, so that a long job can refuse its output path before it starts.
  */
