@@ -67,9 +67,22 @@ export function poisonedKey(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The Fastify app with TypeBox's type provider, as every route here is declared. */
+type App = ReturnType<typeof newApp>;
 
 export async function createServer(options: ServerOptions): Promise<CharServer> {
   const resolved = resolveServerOptions(options);
+  const { ctx, sessionFile } = await openModels(resolved);
+  const app = newApp(resolved);
+  acceptJsonBodies(app);
+  addErrorsAndCounting(app, ctx);
+  await addAccessControl(app, resolved);
+  addRoutes(app, ctx);
+  return start(app, ctx, sessionFile);
+}
+
+/** The models with their schedulers, the session store (restored from sessionDir) and the metrics over both. */
+async function openModels(resolved: ResolvedServerOptions): Promise<{ ctx: ServerContext; sessionFile: SessionFile | undefined }> {
   const runtime = resolved.runtime ?? nodeRuntime({ backend: resolved.backend, logger: resolved.logger, largeRunIntraOpNumThreads: resolved.largeRunThreads });
   const sessions = new SessionStore({ ttlMs: resolved.limits.sessionTtlMs, maxSessions: resolved.limits.maxSessions });
   let models: ModelRegistry | undefined;
@@ -97,14 +110,20 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     await models.close();
     throw error;
   }
+  return { ctx, sessionFile };
+}
 
-  const app = Fastify({
+/** Fastify with the body limit, and Ajv neither coercing types, removing unknown fields nor filling defaults. */
+function newApp(resolved: ResolvedServerOptions) {
+  return Fastify({
     logger: resolved.accessLog,
     bodyLimit: resolved.limits.maxBodyBytes,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+}
 
+function acceptJsonBodies(app: App): void {
   // JSON only (Fastify's text/plain parser removed too: any other type is a 415), and only valid
   // UTF-8: a decoder that replaced bad bytes with U+FFFD would feed the model text the client
   // never sent. A key that could poison a prototype is named, rather than called invalid JSON.
@@ -126,7 +145,11 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     }
     done(null, value);
   });
+}
 
+/** Errors as OpenAI's error bodies, every request counted in the metrics, and 503 for the API while draining. */
+function addErrorsAndCounting(app: App, ctx: ServerContext): void {
+  const { options: resolved, metrics } = ctx;
   app.setErrorHandler((error, request, reply) => {
     const serveError = toServeError(error, request, (context) => (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context ?? 'body']);
     if (serveError.status >= 500) resolved.logger.warn(`@charrnn/serve: ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
@@ -147,7 +170,10 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     );
     done(ctx.closing && request.url.startsWith('/v1/') ? new ServerClosingError() : undefined);
   });
+}
 
+/** CORS and API keys, as the options ask. */
+async function addAccessControl(app: App, resolved: ResolvedServerOptions): Promise<void> {
   // CORS first, so a browser's preflight (OPTIONS, which carries no credentials) is answered
   // before the key check.
   if (resolved.corsOrigins.length > 0) {
@@ -168,7 +194,10 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
       else done();
     });
   }
+}
 
+function addRoutes(app: App, ctx: ServerContext): void {
+  const { options: resolved, sessions, metrics } = ctx;
   app.get('/health', async (_request, reply) => {
     if (ctx.closing) return reply.code(503).header('retry-after', '1').send({ status: 'closing' });
     return {
@@ -202,7 +231,11 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
     getSessionState(ctx, request.params.id, request.query.encoding),
   );
   app.put('/v1/sessions/:id/state', { schema: { params: idParamsSchema, body: stateSchema } }, async (request) => putSessionState(ctx, request.params.id, request.body));
+}
 
+/** Readies the app, starts the session store and its periodic save, and gives the handle that listens and drains. */
+async function start(app: App, ctx: ServerContext, sessionFile: SessionFile | undefined): Promise<CharServer> {
+  const { options: resolved, sessions } = ctx;
   await app.ready();
   sessions.start();
   const saver =
