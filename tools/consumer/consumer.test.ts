@@ -310,6 +310,7 @@ describe('a consumer outside the monorepo', () => {
         const url = await new Promise<string>((ok, fail) => {
           const look = (d: Buffer) => {
             out += d.toString();
+            // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ … m) from the server's log
             const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
             if (m) ok(m[0]);
           };

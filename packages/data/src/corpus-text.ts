@@ -45,6 +45,7 @@ export function checkCorpusText(text: string, source: string, opts: DecodeCorpus
 }
 
 /** Unicode's control characters (category Cc) except tab, line feed and carriage return. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** What is wrong with the control characters in `text`, or undefined if it has none. */

@@ -74,7 +74,7 @@ export class Vocab {
 
   /** Ids → the concatenated token strings (characters for a char vocab). */
   decode(ids: ArrayLike<number>): string {
-    const parts: string[] = new Array(ids.length);
+    const parts = new Array<string>(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const token = Number.isInteger(id) ? this.itos[id] : undefined;

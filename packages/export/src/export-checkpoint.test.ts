@@ -7,7 +7,7 @@ import { CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discover
 import { exportCheckpoint } from './export-checkpoint.js';
 import { readOnnxMetadata } from './metadata.js';
 import { OpsetError } from '@charrnn/contract';
-import { VERIFICATION_SKIPPED, VerificationError, verifyOnnx } from './verify.js';
+import { VERIFICATION_SKIPPED, VerificationError } from './verify.js';
 import { smallConfig, smallVocab } from './test-helpers/fixtures.js';
 
 let root: string;

@@ -190,14 +190,14 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     if (!OPTION_KEYS.has(key)) throw new ServerOptionError(`unknown server option '${key}'; valid options are ${[...OPTION_KEYS].join(', ')}`);
   }
   if (!Array.isArray(options.models) || options.models.length === 0) bad('models', options.models, 'a non-empty array of paths or { source, name }');
-  const models = options.models.map((m, i): ModelSpec => {
-    const spec = typeof m === 'string' ? { source: m } : m;
+  const models = (options.models as readonly unknown[]).map((m, i): ModelSpec => {
+    const spec = (typeof m === 'string' ? { source: m } : m) as { source?: unknown; name?: unknown } | null;
     const ok = typeof spec === 'object' && spec !== null && (typeof spec.source === 'string' || spec.source instanceof URL || spec.source instanceof Uint8Array);
     if (!ok) bad(`models[${i}]`, JSON.stringify(m), 'a path, a URL, or { source: path | URL | Uint8Array, name? }');
     if (spec.name !== undefined && !(typeof spec.name === 'string' && /^[\w.:-]{1,128}$/.test(spec.name))) {
       bad(`models[${i}].name`, spec.name, 'a name of 1-128 letters, digits, _ . : -');
     }
-    return spec;
+    return spec as ModelSpec;
   });
   const limits: ServerLimits = { ...DEFAULT_LIMITS };
   if (options.limits !== undefined) {

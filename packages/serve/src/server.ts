@@ -241,7 +241,7 @@ async function start(app: App, ctx: ServerContext, sessionFile: SessionFile | un
   const saver =
     sessionFile === undefined
       ? undefined
-      : setInterval(() => sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions failed: ${error.message}`)), resolved.sessionSaveSeconds * 1000);
+      : setInterval(() => void sessionFile.save().catch((error: Error) => resolved.logger.warn(`@charrnn/serve: saving sessions failed: ${error.message}`)), resolved.sessionSaveSeconds * 1000);
   saver?.unref();
   let url: string | undefined;
   let closed: Promise<void> | undefined;

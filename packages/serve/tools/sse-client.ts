@@ -4,7 +4,7 @@
  * carried, so that per-character latency is the wait a reader had for each character: the gap
  * before the chunk that delivered it (the first chunk's gap is from the request start).
  */
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 export interface ClientOptions {
   url: string;

@@ -20,7 +20,7 @@ export function isModuleMissing(error: unknown, specifier: string): boolean {
   const code = err?.code;
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
   const escaped = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  return new RegExp(`'(?:[^']*/node_modules/)?${escaped}'`).test(String(err?.message ?? ''));
+  return new RegExp(`'(?:[^']*/node_modules/)?${escaped}'`).test(typeof err?.message === 'string' ? err.message : '');
 }
 
 /** Why onnxruntime-node could not be used: not installed, failed while loading, or loaded without the API. */
