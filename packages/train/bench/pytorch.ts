@@ -85,7 +85,7 @@ export function runPytorch(run: PytorchRun): Promise<PytorchResult> {
       try {
         resolve(parsePytorchOutput(stdout));
       } catch (e) {
-        reject(e);
+        reject(e as PytorchError); // parsePytorchOutput throws nothing else
       }
     });
   });

@@ -94,7 +94,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 describe('a checkpoint directory of sets', () => {
   test('a save cut short after any one of its file operations leaves the previous checkpoint or the new one, whole; the next save cleans up after it', async () => {
     const [first, second, cut, next] = [checkpointAt(7), checkpointAt(8, 3), checkpointAt(9, 5), checkpointAt(10)];
-    let operations = 0;
+    let operations: number | undefined;
     const outcomes = new Set<number>();
     for (let limit = 0; ; limit++) {
       const run = path.join(dir, `cut-after-${limit}`);

@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { TEXT_MODES } from '@charrnn/contract';
 import { booleanFlag, integerFlag, numberFlag, positiveFlag } from '@charrnn/contract/node';
-import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
-import { ARCHS, type Arch } from '../model/config.js';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/optimizer.js';
+import { BACKEND_CHOICES } from '../backend/select.js';
+import { ARCHS } from '../model/config.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizer.js';
 import { ORT_DEVICES } from '../ort/node-runtime.js';
 import { DEFAULT_FIT_OPTIONS as D, ENGINE_CHOICES, type FitOptions } from '../trainer/fit-options.js';
 

@@ -44,7 +44,7 @@ parentPort!.on('message', (req: WorkerRequest) => {
     if (out.state.c) tf.dispose([out.state.c, state.c!]);
     finish(CONTROL_DONE);
   } catch (e) {
-    console.error(`gradient worker: ${(e as Error).stack ?? e}`);
+    console.error(`gradient worker: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     Atomics.add(control, CONTROL_FAILED, 1);
     finish(CONTROL_DONE);
   }

@@ -56,9 +56,9 @@ export function gruWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
     const kR = tf.mul(tf.mul(all(hns), 0.5), sigmoidSlope(r)) as tf.Tensor2D;
     const weightRz = rows(params.weightHh, 0, 2 * hidden);
     const weightN = rows(params.weightHh, 2 * hidden, hidden);
-    const dRz: tf.Tensor2D[] = new Array(seqLen);
-    const dN: tf.Tensor2D[] = new Array(seqLen);
-    const dHn: tf.Tensor2D[] = new Array(seqLen);
+    const dRz = new Array<tf.Tensor2D>(seqLen);
+    const dN = new Array<tf.Tensor2D>(seqLen);
+    const dHn = new Array<tf.Tensor2D>(seqLen);
     let dhNext: tf.Tensor2D | null = null;
     for (let t = seqLen - 1; t >= 0; t--) {
       const dh: tf.Tensor2D = dhNext ? tf.add(step(dOutput, t, batch), dhNext) : step(dOutput, t, batch);

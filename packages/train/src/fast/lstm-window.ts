@@ -50,7 +50,7 @@ export function lstmWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2
     const kI = tf.mul(g, sigmoidSlope(i)) as tf.Tensor2D;
     const kF = tf.mul(all(cellsIn), sigmoidSlope(f)) as tf.Tensor2D;
     const kG = tf.mul(i, oneMinusSquare(g)) as tf.Tensor2D;
-    const dPre: tf.Tensor2D[] = new Array(seqLen);
+    const dPre = new Array<tf.Tensor2D>(seqLen);
     let dhNext: tf.Tensor2D | null = null;
     let dcNext: tf.Tensor2D | null = null;
     for (let t = seqLen - 1; t >= 0; t--) {

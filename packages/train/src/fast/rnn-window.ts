@@ -31,7 +31,7 @@ export function rnnWindow(params: WindowParams, gx: tf.Tensor2D, h0: tf.Tensor2D
 
   const backward = (dOutput: tf.Tensor2D) => {
     const slope = tf.mul(tf.mul(sigma, tf.sub(1, sigma)), 4) as tf.Tensor2D;
-    const dPre: tf.Tensor2D[] = new Array(seqLen);
+    const dPre = new Array<tf.Tensor2D>(seqLen);
     let dhNext: tf.Tensor2D | null = null;
     for (let t = seqLen - 1; t >= 0; t--) {
       const dh: tf.Tensor2D = dhNext ? tf.add(step(dOutput, t, batch), dhNext) : step(dOutput, t, batch);

@@ -244,8 +244,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     const layer = layers[k];
     const weightHh = layer.weightHh;
     const dSteps = stepRows(g, dOutput, T, H, `d.l${k}.output`);
-    const dGx: string[] = new Array(T);
-    const dGh: string[] = new Array(T);
+    const dGx = new Array<string>(T);
+    const dGh = new Array<string>(T);
     // Gradients reaching each step's new state from the step after it (none after the window's last).
     let dNext: StateValues | undefined;
     for (let t = T - 1; t >= 0; t--) {
