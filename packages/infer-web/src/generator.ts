@@ -188,7 +188,7 @@ export class CharGenerator {
     if (shared.refs === 0) await shared.session.release();
   }
 
-  private encodePrompt(prompt: string, name: string): Int32Array {
+  private encodePrompt(prompt: unknown, name: string): Int32Array {
     if (typeof prompt !== 'string') throw new InvalidPromptError(`${name} is ${typeof prompt}; expected a string`);
     return this.tokenizer.encodeIds(prompt);
   }

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-web';
 import {
@@ -278,7 +279,6 @@ describe('generation control on a real model', () => {
 
   test('paths and file: URLs load on the Node entry; missing files name the path', async () => {
     const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const { pathToFileURL } = await import('node:url');
     const dir = await mkdtemp(join(tmpdir(), 'infer-web-'));

@@ -110,7 +110,7 @@ export function resolveGenerationOptions(options: GenerationOptions = {}): Resol
     bad('signal', o.signal, 'an AbortSignal');
   }
   if (o.streamer !== undefined && typeof o.streamer.put !== 'function') bad('streamer', o.streamer, 'an object with put(text) and end()');
-  if (!Array.isArray(o.logitsProcessors) || !o.logitsProcessors.every((p) => typeof p?.process === 'function')) {
+  if (!Array.isArray(o.logitsProcessors) || !o.logitsProcessors.every((p: unknown) => typeof (p as Partial<LogitsProcessor> | null)?.process === 'function')) {
     bad('logitsProcessors', o.logitsProcessors, 'an array of { process(logits, context) }');
   }
   if (typeof o.suppressSpecialTokens !== 'boolean') bad('suppressSpecialTokens', o.suppressSpecialTokens, 'true or false');
