@@ -5,7 +5,7 @@
  * downloads are worth in Node: `train:fit --resume` continues the checkpoint (runFit, the CLI's
  * body), export's verification passes on the ONNX model against it.
  */
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';

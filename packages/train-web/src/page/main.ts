@@ -185,21 +185,28 @@ async function corpusText(): Promise<{ name: string; text: string; corpus: strin
   return { name: EMBEDDED_CORPUS_NAME, text: decodeCorpus(new Uint8Array(await response.arrayBuffer()), EMBEDDED_CORPUS_NAME), corpus: undefined };
 }
 
+/** A field of the settings form: each is an input or a select (no file inputs), so its value is a string. */
+function formField(data: FormData, name: string): string {
+  const value = data.get(name);
+  if (typeof value !== 'string') throw new Error(`the settings form has no field '${name}'`);
+  return value;
+}
+
 function optionsFromForm(corpus: string | undefined): FitOptions {
   const data = new FormData(form);
-  const int = (name: string) => Number(data.get(name));
-  const maxBatches = String(data.get('maxBatches') ?? '').trim();
+  const int = (name: string) => Number(formField(data, name));
+  const maxBatches = formField(data, 'maxBatches').trim();
   // A visitor's own text is read as written (line breaks kept); the embedded corpus as the lesson reads it.
   return resolveTextOptions({
     ...DEFAULT_FIT_OPTIONS,
     corpus,
-    arch: String(data.get('arch')) as FitOptions['arch'],
+    arch: formField(data, 'arch') as FitOptions['arch'],
     embed: int('embed'),
     hidden: int('hidden'),
     layers: int('layers'),
     bs: int('bs'),
     bptt: int('bptt'),
-    schedule: `${int('epochs')}@${String(data.get('lr'))}`,
+    schedule: `${int('epochs')}@${formField(data, 'lr')}`,
     seed: int('seed'),
     maxBatches: maxBatches === '' ? null : Number(maxBatches),
   });
@@ -398,7 +405,7 @@ form.addEventListener('submit', (event) => {
     try {
       requireWasmSimd();
       const { name, text, corpus } = await corpusText();
-      const provider = String(new FormData(form).get('provider')) as BrowserProvider;
+      const provider = formField(new FormData(form), 'provider') as BrowserProvider;
       const run = newRunRecord(optionsFromForm(corpus), name, provider);
       shownRun = run.id;
       lastProgress = undefined;
