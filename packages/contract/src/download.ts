@@ -46,6 +46,7 @@ export function describeFetchError(error: unknown): string {
   const parts: string[] = [];
   for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
     const message = (e as { message?: unknown }).message;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error (a string, a number) prints as itself
     parts.push(typeof message === 'string' ? message : String(e));
     e = (e as { cause?: unknown }).cause;
   }
