@@ -266,7 +266,7 @@ describe('the training page in Chromium: storage and errors', () => {
     await page.waitForSelector('#runs button[data-resume]');
     await waitFor(page, 'document.body.dataset.ready === "true"');
     // The form shows the run's settings (not the page's defaults: hidden 128, embedding 32, batch size 64, 3 epochs).
-    const form = await page.$eval('#settings', (f) => Object.fromEntries([...new FormData(f as HTMLFormElement)].map(([k, v]) => [k, String(v)])));
+    const form = await page.$eval('#settings', (f) => Object.fromEntries([...new FormData(f as HTMLFormElement)].map(([k, v]) => [k, typeof v === 'string' ? v : v.name])));
     expect(form).toMatchObject({ arch: 'gru', hidden: '32', embed: '16', layers: '1', bs: '32', bptt: '8', epochs: '20', lr: '0.01', maxBatches: '2000', seed: '0', provider: 'wasm', corpus: 'embedded' });
     // Its chart and samples as saved, and its model ready to load without another click.
     expect(await page.$$eval('#chart svg path, #chart svg polyline', (els) => els.length)).toBeGreaterThanOrEqual(1);

@@ -68,7 +68,6 @@ interface RunView {
 let view: RunView = { trainPoints: [], validPoints: [], samples: [] };
 /** The run the chart, samples and downloads show. */
 let shownRun: string | null = null;
-let epochBatches: number[] = [];
 let lastProgress: { epoch: number; epochs: number; batch: number; batches: number } | undefined;
 let chartDrawnAt = 0;
 let onnxUrl: string | undefined;
@@ -365,7 +364,6 @@ trainer.on('state', (m) => {
 });
 trainer.on('corpus', (m) => {
   const i = m.info;
-  epochBatches = i.epochBatches;
   corpusStatus.textContent = `Vocabulary ${i.vocabSize}, ${i.trainChars.toLocaleString('en-US')} training and ${i.validChars.toLocaleString('en-US')} validation characters; ${i.epochBatches.reduce((sum, n) => sum + n, 0).toLocaleString('en-US')} batches in ${i.epochs} epochs.`;
 });
 trainer.on('progress', (m) => {
@@ -409,7 +407,6 @@ form.addEventListener('submit', (event) => {
       const run = newRunRecord(optionsFromForm(corpus), name, provider);
       shownRun = run.id;
       lastProgress = undefined;
-      epochBatches = [];
       bar.value = 0;
       progressText.textContent = '';
       downloads.replaceChildren();
@@ -459,7 +456,7 @@ new ResizeObserver(() => {
 async function offerWebGpu(): Promise<void> {
   const option = form.querySelector<HTMLOptionElement>('option[value=webgpu]')!;
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  let adapter: unknown = null;
+  let adapter: unknown;
   try {
     adapter = gpu ? await gpu.requestAdapter() : null;
   } catch {
