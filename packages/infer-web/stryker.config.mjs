@@ -1,4 +1,4 @@
-// nx run infer-web:mutate: mutation testing of the modules where a silent bug costs most (issue 16):
+// nx run infer-web:mutate: mutation testing of the modules where a silent bug costs most:
 // the sampler and its logits processors, the stopping criteria and the generation loop.
 import { strykerConfig } from '../../tools/stryker-config.mjs';
 

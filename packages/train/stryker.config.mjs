@@ -1,4 +1,4 @@
-// nx run train:mutate: mutation testing of the modules where a silent bug costs most (issue 16).
+// nx run train:mutate: mutation testing of the modules where a silent bug costs most.
 import { strykerConfig } from '../../tools/stryker-config.mjs';
 
 // The fast path's windows: everything that computes one BPTT window's loss and gradients by hand

@@ -6,7 +6,7 @@
  *   asyncify  `onnxruntime-web/webgpu`  ort-wasm-simd-threaded.asyncify.wasm  native WebGPU provider; any browser
  * Never the default `onnxruntime-web` import: it loads the JSEP build, whose WebGPU provider has
  * no RNN/GRU/LSTM kernels (a fused model ran its recurrence on the CPU) and whose wasm is the
- * largest (28.3 MB). The native provider runs the fused GRU and LSTM on the GPU (issue 15).
+ * largest (28.3 MB). The native provider runs the fused GRU and LSTM on the GPU.
  * Each build is imported on first use, so a page that runs on wasm never downloads WebGPU's.
  */
 import type { Env } from 'onnxruntime-web';

@@ -11,7 +11,7 @@
  *   - batch-1 characters/s on wasm.
  * Each is measured for the current build and for "before": the same infer-web code with every
  * onnxruntime-web import sent to onnxruntime-web's default (JSEP) build, bundled into infer-web.js
- * as it was before issue 15, so the difference is the runtime alone. Old and new alternate within
+ * as one bundle, so the difference is the runtime alone. Old and new alternate within
  * one run, and the figures are medians, because the machine is shared: the load average goes with
  * them.
  */

@@ -10,7 +10,7 @@ import { BUNDLER_FILE, ortFile, sizeOf, STANDALONE_FILE, type BundleReport, type
 export const SIZE_TABLE_BEGIN = '<!-- browser-build sizes: written by `nx run infer-web:bundle`, do not edit -->';
 export const SIZE_TABLE_END = '<!-- end of browser-build sizes -->';
 
-/** The default (JSEP) build infer-web no longer loads, for the comparison row. */
+/** The default (JSEP) build, which infer-web does not load, for the comparison row. */
 export interface JsepFigures {
   js: FileSize;
   wasm: FileSize;

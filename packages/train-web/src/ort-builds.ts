@@ -1,5 +1,5 @@
 /**
- * Which onnxruntime-web build the trainer loads, per provider (issue 15 measured them):
+ * Which onnxruntime-web build the trainer loads, per provider, with its size (raw, gzip):
  *   wasm    `onnxruntime-web/wasm`   ort-wasm-simd-threaded.wasm           14.2 MB (3.7 MB gzip)
  *   webgpu  `onnxruntime-web/webgpu` ort-wasm-simd-threaded.asyncify.wasm 26.8 MB (6.7 MB gzip)
  * Never the default import: its JSEP build is the largest (28.3 MB) and its WebGPU provider fails

@@ -1,6 +1,6 @@
 // Whether a model can be trained on this machine at all, told before anything is allocated: a
-// hidden size of 1e8 used to fail deep inside with "Invalid typed array length", and 1000 layers
-// ran silently for minutes towards an out-of-memory end.
+// hidden size of 1e8 would otherwise fail deep inside with "Invalid typed array length", and 1000
+// layers would run silently for minutes towards an out-of-memory end.
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { shapeSize } from '../model/weights.js';
 
