@@ -35,7 +35,7 @@ describe('loadOnnxruntimeNode', () => {
   const problem = (loader: (s: string) => Promise<unknown>) =>
     loadOnnxruntimeNode(loader).then(
       () => undefined,
-      (e: unknown): [string, string] | unknown => (e instanceof OnnxruntimeNodeLoadError ? [e.problem, e.message] : e),
+      (e: unknown): unknown => (e instanceof OnnxruntimeNodeLoadError ? [e.problem, e.message] : e),
     );
 
   test('gives the installed module, named exports or a default export', async () => {

@@ -71,7 +71,7 @@ function kernel(arrays: number, scalars: number, temps: number, body: (at: (k: n
     ...BR_LOOP, ...END, ...END, ...END,
   ];
   const locals = vec([[2, I32], [scalars + temps, V128]].map(([n, t]) => [...uleb(n), t]));
-  const params = [...Array(arrays + 1).fill(I32), ...Array(scalars).fill(F32)];
+  const params = [...Array<number>(arrays + 1).fill(I32), ...Array<number>(scalars).fill(F32)];
   return { type: [0x60, ...vec(params.map((t) => [t])), 0], code: [...uleb(locals.length + expr.length), ...locals, ...expr] };
 }
 
@@ -139,7 +139,7 @@ export class SimdStep {
     const wide = count & ~3;
     const { floats: f } = this;
     terms.forEach(({ at, weight }, j) => {
-      if (wide > 0) (j === 0 ? this.exports.scale : this.exports.axpy)(4 * dst, 4 * at, wide, weight);
+      if (wide > 0) this.exports[j === 0 ? 'scale' : 'axpy'](4 * dst, 4 * at, wide, weight);
       for (let k = wide; k < count; k++) f[dst + k] = (j === 0 ? 0 : f[dst + k]) + weight * f[at + k];
     });
   }

@@ -255,7 +255,7 @@ describe('ONNX training graphs against the tfjs engine', () => {
     const scalars = { lr, biasCorrection1: c1, biasCorrection2Sqrt: c2Sqrt, gradScale: clipGradScale(norm, clip) };
     // Two slices cut at an arbitrary point, each cut again at the parameters' boundaries for the decay (weights, not biases).
     const cut = 301;
-    const update = impl === 'flatStep' ? flatStep : simdUpdate(param, grad, slots);
+    const update = impl === 'flatStep' ? flatStep : simdUpdate(param, grad);
     for (const [first, last] of [[0, cut], [cut, param.length]]) {
       for (const { from, to, weightDecay: λ } of decayPieces(paramOffsets(config), first, last, weightDecay)) {
         update(optimizer, { ...scalars, weightDecay: λ }, param, grad.subarray(from, to), slots, from, to);
@@ -274,7 +274,7 @@ describe('ONNX training graphs against the tfjs engine', () => {
  * flatStep's signature over SimdStep: the arrays are copied into a shared WebAssembly memory at
  * float offsets that are not multiples of 4 (unaligned SIMD loads), updated there, and copied back.
  */
-function simdUpdate(param: Float32Array, grad: Float32Array, slots: Float32Array[]): typeof flatStep {
+function simdUpdate(param: Float32Array, grad: Float32Array): typeof flatStep {
   const n = param.length;
   const at = (k: number) => 1 + k * (n + 3);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
