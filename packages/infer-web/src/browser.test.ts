@@ -259,6 +259,47 @@ describe('browser entry (onnxruntime-web)', () => {
     }
   });
 
+  test("readModel counts onnxruntime-web's runtime beside the model, and is silent once the model has failed", async () => {
+    const realFetch = globalThis.fetch;
+    const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 9, 9]);
+    let runtimeStream!: ReadableStreamDefaultController<Uint8Array>;
+    globalThis.fetch = (async (url: string | URL) => {
+      const name = String(url);
+      if (name.endsWith('missing.onnx')) return new Response('nope', { status: 404, statusText: 'Not Found' });
+      if (name.endsWith('.wasm')) {
+        // The runtime arrives when the test says so, after the model has failed.
+        const body = new ReadableStream<Uint8Array>({ start: (controller) => void (runtimeStream = controller) });
+        return new Response(body, { headers: { 'content-length': String(wasm.byteLength) } });
+      }
+      return new Response(fused.slice().buffer, { headers: { 'content-length': String(fused.byteLength) } });
+    }) as typeof fetch;
+    try {
+      // A good model: progress over both files, ending at their summed size.
+      const progress: [number, number | undefined][] = [];
+      const runtime = webRuntime({ backend: 'wasm', wasmPaths: 'https://example.test/ort/' });
+      const reading = runtime.readModel('https://example.test/model.onnx', (l, t) => progress.push([l, t]));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      runtimeStream.enqueue(wasm);
+      runtimeStream.close();
+      expect(await reading).toEqual(fused);
+      expect(progress.at(-1)).toEqual([fused.byteLength + wasm.byteLength, fused.byteLength + wasm.byteLength]);
+      // No total while only one size is known.
+      expect(progress.some(([, t]) => t === undefined)).toBe(true);
+
+      // A missing model: the load fails at once, and the runtime's later bytes report nothing.
+      const late: [number, number | undefined][] = [];
+      const failing = webRuntime({ backend: 'wasm', wasmPaths: 'https://example.test/ort2/' });
+      await expect(failing.readModel('https://example.test/missing.onnx', (l, t) => late.push([l, t]))).rejects.toThrow(/HTTP 404/);
+      const before = late.length;
+      runtimeStream.enqueue(wasm);
+      runtimeStream.close();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(late.length).toBe(before);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   test("the browser entry bundles for the browser without node: modules or onnxruntime-node, and never imports onnxruntime-web's default (JSEP) build", async () => {
     const result = await esbuild.build({
       entryPoints: [fileURLToPath(new URL('./index.ts', import.meta.url))],

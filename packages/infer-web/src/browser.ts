@@ -16,7 +16,7 @@ import { cachedRuntime, DEFAULT_CACHE_NAME, DownloadCache } from './download-cac
 import { importOrtWeb, runtimeUrl, webGpuBuild, type OrtWebBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
 import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
 import type { Logger, RecurrentSession, Runtime } from './session.js';
-import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
+import { fetchModel, fetchWithProgress, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
 import { probeRuntime, runtimeLoadError } from './wasm-load-error.js';
 import { findWebGpuAdapter } from './webgpu-adapter.js';
 
@@ -77,6 +77,30 @@ type WebGpuAttempt = { session: RecurrentSession; detail: string } | { reason: s
 /** onnxruntime-web modules whose WebAssembly has started: their env.wasm settings no longer count. */
 const started = new WeakSet<OrtWebModule>();
 
+/**
+ * onnxruntime-web's wasm runtime downloaded by infer-web (see readModel in webRuntime), by URL,
+ * shared by the loads of a page until the runtime has started; undefined where the download failed
+ * (onnxruntime-web then fetches it itself and reports its own error).
+ */
+const runtimeDownloads = new Map<string, Promise<Uint8Array | undefined>>();
+/** Runtimes that have started: a later load needs their bytes no more. */
+const runtimesStarted = new Set<string>();
+
+/** A WebAssembly module starts with \0asm: anything else (a web page served for a missing file) is left to onnxruntime-web's own error. */
+const isWasm = (bytes: Uint8Array): boolean => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+
+/** The runtime's download, started here or shared with another load on the page (whose progress counts it). */
+function downloadRuntime(url: string, onProgress: ProgressCallback, fetchOptions?: FetchModelOptions): { bytes: Promise<Uint8Array | undefined>; counted: boolean } {
+  const shared = runtimeDownloads.get(url);
+  if (shared !== undefined) return { bytes: shared, counted: false };
+  const bytes = fetchWithProgress(url, "onnxruntime-web's runtime", onProgress, fetchOptions).then(
+    (r) => (isWasm(r.bytes) ? r.bytes : undefined),
+    () => undefined,
+  );
+  runtimeDownloads.set(url, bytes);
+  return { bytes, counted: true };
+}
+
 export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const backend = options.backend ?? 'auto';
   if (!WEB_BACKENDS.includes(backend)) {
@@ -93,11 +117,54 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
   const cacheName = options.cache === true ? DEFAULT_CACHE_NAME : options.cache === false ? undefined : options.cache;
   const cache = cacheName === undefined ? undefined : new DownloadCache(cacheName, warn);
   const models = modelCache(cache);
-  const open = sessionOpener(threads, cache, options.wasmPaths, options.sessionOptions, warn);
+  /** This load's download of the wasm runtime, when readModel started one. */
+  let runtimeBytes: Promise<Uint8Array | undefined> | undefined;
+  const open = sessionOpener(threads, cache, options.wasmPaths, options.sessionOptions, warn, () => runtimeBytes);
+
+  /**
+   * The wasm runtime (12 MB beside a demo model of 0.3 MB) is downloaded here, beside the model,
+   * rather than by onnxruntime-web when the session starts, so that load progress counts its bytes
+   * and the two downloads overlap. Only where the session will be wasm's, infer-web knows the URL
+   * (the script-tag build, or wasmPaths), the module is onnxruntime-web's own, and `cache` (which
+   * keeps the runtime its own way) is off.
+   */
+  const readModel = async (source: string | URL, onProgress?: ProgressCallback, fetchOptions?: FetchModelOptions): Promise<Uint8Array> => {
+    const url = runtimeUrl('wasm', options.wasmPaths);
+    if (url === undefined || given !== undefined || cache !== undefined || runtimesStarted.has(url)) return models.read(source, onProgress, fetchOptions);
+    if (backend !== 'wasm' && (await findWebGpuAdapter()).found) return models.read(source, onProgress, fetchOptions);
+    // Progress over both downloads: bytes so far, and a total once both sizes are known. Silent
+    // once the load has its answer: the runtime's download may outlive a model that failed.
+    const model = { loaded: 0, total: undefined as number | undefined };
+    const runtime = { loaded: 0, total: 0 as number | undefined };
+    let settled = false;
+    const report = (): void => {
+      if (settled) return;
+      const total = model.total === undefined || runtime.total === undefined ? undefined : model.total + runtime.total;
+      onProgress?.(model.loaded + runtime.loaded, total);
+    };
+    const download = downloadRuntime(url, (loaded, total) => {
+      Object.assign(runtime, { loaded, total });
+      report();
+    }, fetchOptions);
+    runtimeBytes = download.bytes;
+    if (download.counted) runtime.total = undefined;
+    try {
+      const [bytes] = await Promise.all([
+        models.read(source, (loaded, total) => {
+          Object.assign(model, { loaded, total });
+          report();
+        }, fetchOptions),
+        download.bytes,
+      ]);
+      return bytes;
+    } finally {
+      settled = true;
+    }
+  };
 
   return {
     name: 'onnxruntime-web',
-    readModel: models.read,
+    readModel,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
       if (backend !== 'wasm') {
         const gpu = await webGpuSession({ load, open, backend, warn }, model, info);
@@ -111,7 +178,13 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
       // The last resort: a file missing here is the site's to fix, so say how (wasm-load-error.ts).
       try {
         const ort = await load('wasm');
-        return models.accepted(model, new OrtRecurrentSession(ort, await open(ort, 'wasm', model, 'wasm'), info, 'wasm'));
+        const session = await open(ort, 'wasm', model, 'wasm');
+        const url = runtimeUrl('wasm', options.wasmPaths);
+        if (url !== undefined) {
+          runtimesStarted.add(url);
+          runtimeDownloads.delete(url);
+        }
+        return models.accepted(model, new OrtRecurrentSession(ort, session, info, 'wasm'));
       } catch (error) {
         const known = runtimeLoadError(error, options.wasmPaths);
         if (!(known instanceof BackendUnavailableError)) throw error;
@@ -160,6 +233,7 @@ function sessionOpener(
   wasmPaths: WebRuntimeOptions['wasmPaths'],
   sessionOptions: WebRuntimeOptions['sessionOptions'],
   warn: (message: string) => void,
+  downloadedRuntime: () => Promise<Uint8Array | undefined> | undefined,
 ): SessionOpener {
   /** env.wasm before a module's WebAssembly starts; with `cache`, the runtime's bytes from the cache. */
   const prepare = async (ort: OrtWebModule, build: OrtWebBuild): Promise<void> => {
@@ -176,6 +250,8 @@ function sessionOpener(
     } else if (wasmPaths !== undefined) {
       ort.env.wasm.wasmPaths = wasmPaths;
     }
+    const downloaded = build === 'wasm' ? await downloadedRuntime() : undefined;
+    if (downloaded !== undefined) ort.env.wasm.wasmBinary = downloaded;
   };
 
   return async (ort, build, model, provider, refuseCpuNodes = false) => {

@@ -20,7 +20,7 @@ import { fetchModel, type FetchModelOptions, type ModelSource, type ProgressCall
 
 export * from './core.js';
 export type { OrtApi } from './ort-session.js';
-export { type CopiedFile, type CopyWebFilesOptions, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, copyWebFiles } from './web-files.js';
+export { type CompressedFile, type CopiedFile, type CopyWebFilesOptions, type Encoding, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, copyWebFiles, writeCompressed } from './web-files.js';
 
 export type NodeBackend = 'auto' | 'cuda' | 'cpu';
 const NODE_BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];

@@ -32,9 +32,28 @@ export interface FetchModelOptions {
  * than a model, described by its first characters and content-type.
  */
 export async function fetchModel(url: string | URL, onProgress?: ProgressCallback, options: FetchModelOptions = {}): Promise<Uint8Array> {
+  const { bytes, response } = await fetchWithProgress(url, 'model', onProgress, options);
+  const text = textInsteadOfModel(bytes);
+  if (text !== undefined) {
+    const type = response.headers.get('content-type');
+    throw new ModelSourceError(`model ${String(url)} starts with ${text.start}${type === null ? '' : `, content-type ${type}`}: not an ONNX file${text.hint}`);
+  }
+  return bytes;
+}
+
+/**
+ * A download with progress and an idle timeout; failures are ModelSourceErrors saying "could not
+ * fetch <what> <url>". Also used for onnxruntime-web's runtime, so a page's progress counts it.
+ */
+export async function fetchWithProgress(
+  url: string | URL,
+  what: string,
+  onProgress?: ProgressCallback,
+  options: FetchModelOptions = {},
+): Promise<{ bytes: Uint8Array; response: Response }> {
   const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const seconds = `${idleMs / 1000} s`;
-  const fail = (reason: string): ModelSourceError => new ModelSourceError(`could not fetch model ${String(url)}: ${reason}`);
+  const fail = (reason: string): ModelSourceError => new ModelSourceError(`could not fetch ${what} ${String(url)}: ${reason}`);
   const idle = new IdleTimeout(idleMs);
   let response: Response;
   try {
@@ -86,10 +105,5 @@ export async function fetchModel(url: string | URL, onProgress?: ProgressCallbac
     }
   }
   if (response.body === null) onProgress?.(loaded, total);
-  const text = textInsteadOfModel(bytes);
-  if (text !== undefined) {
-    const type = response.headers.get('content-type');
-    throw new ModelSourceError(`model ${String(url)} starts with ${text.start}${type === null ? '' : `, content-type ${type}`}: not an ONNX file${text.hint}`);
-  }
-  return bytes;
+  return { bytes, response };
 }

@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
-import { copyWebFiles, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError } from './web-files.js';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { copyWebFiles, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, writeCompressed } from './web-files.js';
 
 const ortDir = dirname(createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WEB_BUILDS.wasm.wasm}`));
 
@@ -53,5 +54,56 @@ describe('copyWebFiles', () => {
       `${join(dir, 'nowhere', 'infer-web.js')} does not exist: the browser build is made by \`nx run infer-web:bundle\``,
     );
     await expect(readdir(site)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('writeCompressed', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'web-files-compress-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('writes .br and .gz beside the file that decompress to its bytes, smaller for text; keeps siblings newer than the file', async () => {
+    const file = join(dir, 'infer-web.js');
+    const text = 'export const a = "the meaning of life is ";\n'.repeat(500);
+    await writeFile(file, text);
+    const written = await writeCompressed(file);
+    expect(written.map((w) => [w.file, w.encoding])).toEqual([[`${file}.br`, 'br'], [`${file}.gz`, 'gzip']]);
+    const br = await readFile(`${file}.br`);
+    const gz = await readFile(`${file}.gz`);
+    expect(brotliDecompressSync(br).toString()).toBe(text);
+    expect(gunzipSync(gz).toString()).toBe(text);
+    expect(written.map((w) => w.bytes)).toEqual([br.byteLength, gz.byteLength]);
+    expect(br.byteLength).toBeLessThan(text.length / 20);
+    // Up to date: a sibling newer than its file is not rewritten (marked by content we can see).
+    await writeFile(`${file}.gz`, 'kept');
+    await writeCompressed(file);
+    expect(await readFile(`${file}.gz`, 'utf8')).toBe('kept');
+    // The file changed after its siblings: both are written again.
+    const later = new Date((await stat(`${file}.gz`)).mtimeMs + 5_000);
+    await writeFile(file, 'changed');
+    await utimes(file, later, later);
+    await writeCompressed(file);
+    expect(gunzipSync(await readFile(`${file}.gz`)).toString()).toBe('changed');
+    expect(brotliDecompressSync(await readFile(`${file}.br`)).toString()).toBe('changed');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('with a cache folder, the same bytes in a rebuilt folder are not compressed again', async () => {
+    const cache = join(dir, 'cache');
+    const first = join(dir, 'a.wasm');
+    await writeFile(first, 'wasm bytes '.repeat(100));
+    await writeCompressed(first, ['br'], cache);
+    const [entry] = await readdir(cache);
+    expect(entry).toMatch(/^[0-9a-f]{64}\.br$/);
+    // A marker in the cache proves the second file's .br came from it, not from brotli.
+    await writeFile(join(cache, entry), 'from the cache');
+    const second = join(dir, 'b.wasm');
+    await writeFile(second, 'wasm bytes '.repeat(100));
+    await writeCompressed(second, ['br'], cache);
+    expect(await readFile(`${second}.br`, 'utf8')).toBe('from the cache');
   });
 });

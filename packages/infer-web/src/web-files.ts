@@ -6,10 +6,13 @@
  * in this package: an install already holds them in onnxruntime-web (58 MB of wasm that every
  * install would otherwise carry twice).
  */
-import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { CharRnnError } from '@charrnn/contract';
 import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
 
@@ -33,6 +36,8 @@ export interface CopyWebFilesOptions {
   runtimeOnly?: boolean;
   /** Folder holding infer-web's browser builds; default this package's dist/browser/. */
   browserDir?: string;
+  /** Also write each file's `.br` and `.gz` beside it (source maps excepted), for servers that send precompressed files. */
+  compress?: boolean;
 }
 
 export interface CopiedFile {
@@ -41,6 +46,61 @@ export interface CopiedFile {
   /** Where it was copied from. */
   from: string;
   bytes: number;
+  /** The precompressed siblings written with `compress`. */
+  compressed?: CompressedFile[];
+}
+
+export type Encoding = 'br' | 'gzip';
+
+export interface CompressedFile {
+  file: string;
+  encoding: Encoding;
+  bytes: number;
+}
+
+const EXTENSION: Readonly<Record<Encoding, string>> = { br: '.br', gzip: '.gz' };
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/**
+ * Writes `file.br` and `file.gz` beside `file`, as servers that send precompressed files expect
+ * (nginx's brotli_static/gzip_static, sirv's brotli/gzip): at the highest levels, since a site's
+ * files are compressed once and downloaded many times. A sibling newer than its file is kept, so
+ * a second run costs nothing; each is written to a temp file and renamed (never half a file).
+ * With `cacheDir`, compressed bytes are also kept there under the file's SHA-256, for builds that
+ * remake the folder (brotli at level 11 takes about a second per MB; hashing, milliseconds).
+ */
+export async function writeCompressed(file: string, encodings: readonly Encoding[] = ['br', 'gzip'], cacheDir?: string): Promise<CompressedFile[]> {
+  const source = await stat(file);
+  const out: CompressedFile[] = [];
+  let bytes: Buffer | undefined;
+  for (const encoding of encodings) {
+    const target = file + EXTENSION[encoding];
+    const existing = await stat(target).catch(() => undefined);
+    if (existing !== undefined && existing.mtimeMs >= source.mtimeMs) {
+      out.push({ file: target, encoding, bytes: existing.size });
+      continue;
+    }
+    bytes ??= await readFile(file);
+    const cached = cacheDir === undefined ? undefined : join(cacheDir, createHash('sha256').update(bytes).digest('hex') + EXTENSION[encoding]);
+    let packed = cached === undefined ? undefined : await readFile(cached).catch(() => undefined);
+    if (packed === undefined) {
+      packed =
+        encoding === 'br'
+          ? await brotli(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength } })
+          : await gzipAsync(bytes, { level: 9 });
+      if (cached !== undefined) {
+        await mkdir(cacheDir!, { recursive: true });
+        await writeFile(`${cached}.${process.pid}.tmp`, packed);
+        await rename(`${cached}.${process.pid}.tmp`, cached);
+      }
+    }
+    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+    await writeFile(temp, packed);
+    await rename(temp, target);
+    out.push({ file: target, encoding, bytes: packed.byteLength });
+  }
+  return out;
 }
 
 const requireHere = createRequire(import.meta.url);
@@ -92,7 +152,9 @@ export async function copyWebFiles(siteDir: string, options: CopyWebFilesOptions
   const copied: CopiedFile[] = [];
   for (const { name, from } of sources) {
     const file = join(siteDir, name);
-    copied.push({ file, from, bytes: await copyAtomic(from, file) });
+    const entry: CopiedFile = { file, from, bytes: await copyAtomic(from, file) };
+    if (options.compress && !name.endsWith('.map')) entry.compressed = await writeCompressed(file);
+    copied.push(entry);
   }
   return copied;
 }

@@ -29,5 +29,12 @@ export interface DemoServerOptions {
 }
 
 export function startDemoServer(options: DemoServerOptions = {}): Promise<StaticServer> {
-  return startStaticServer({ mounts: demoMounts(options.browserDir, options.examplesOutDir, options.trainSiteDir), port: options.port, host: options.host });
+  // A file's .br or .gz sibling, where there is one, goes to browsers that accept it (writeCompressed makes them).
+  return startStaticServer({
+    mounts: demoMounts(options.browserDir, options.examplesOutDir, options.trainSiteDir),
+    port: options.port,
+    host: options.host,
+    brotli: true,
+    gzip: true,
+  });
 }

@@ -119,6 +119,34 @@ describe('startStaticServer', () => {
     }
   });
 
+  test('with brotli and gzip, the .br sibling goes to clients that accept br, the .gz to those that accept only gzip', async () => {
+    const { brotliCompressSync, gzipSync } = await import('node:zlib');
+    const big = new Uint8Array(8192).fill(9);
+    await mkdir(join(dir, 'both'));
+    await writeFile(join(dir, 'both', 'big.wasm'), big);
+    await writeFile(join(dir, 'both', 'big.wasm.br'), brotliCompressSync(big));
+    await writeFile(join(dir, 'both', 'big.wasm.gz'), gzipSync(big));
+    const compressing = await startStaticServer({ mounts: { '/': join(dir, 'both') }, gzip: true, brotli: true });
+    const get = (url: string, encoding: string) =>
+      new Promise<{ encoding: string | undefined; type: string | undefined; bytes: number }>((ok, fail) => {
+        request(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('end', () => ok({ encoding: res.headers['content-encoding'], type: res.headers['content-type'], bytes }));
+        })
+          .on('error', fail)
+          .end();
+      });
+    try {
+      const url = `${compressing.url}big.wasm`;
+      expect(await get(url, 'gzip, deflate, br')).toEqual({ encoding: 'br', type: 'application/wasm', bytes: brotliCompressSync(big).byteLength });
+      expect(await get(url, 'gzip')).toEqual({ encoding: 'gzip', type: 'application/wasm', bytes: gzipSync(big).byteLength });
+      expect(await get(url, 'identity')).toEqual({ encoding: undefined, type: 'application/wasm', bytes: 8192 });
+    } finally {
+      await compressing.close();
+    }
+  });
+
   test('rejects a mount prefix without slashes', async () => {
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(StaticServerError);
     await expect(startStaticServer({ mounts: { lib: dir } })).rejects.toThrow(/mount prefix "lib" must start and end with '\/'/);

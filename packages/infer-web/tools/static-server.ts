@@ -25,6 +25,8 @@ export interface StaticServerOptions {
    * compressing server downloads.
    */
   gzip?: boolean;
+  /** The same for a `.br` sibling and clients that accept brotli (preferred over gzip when both exist). */
+  brotli?: boolean;
 }
 
 export interface StaticServer {
@@ -59,6 +61,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       sirv(options.mounts[prefix], {
         dev: true,
         gzip: options.gzip ?? false,
+        brotli: options.brotli ?? false,
         setHeaders: (res, pathname) => pathname.endsWith('.onnx') && res.setHeader('content-type', 'application/octet-stream'),
       }),
     ]),

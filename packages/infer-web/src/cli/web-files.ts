@@ -14,13 +14,21 @@ const { args, options } = readCommandLine({
       flag: '--runtime-only',
       description: "only onnxruntime-web's .wasm runtimes and loaders (your bundler holds infer-web); then pass wasmPaths = this folder's URL",
     },
+    compress: {
+      flag: '--compress',
+      description: "also write each file's .br and .gz beside it, for a server that sends precompressed files (brotli_static, gzip_static, sirv)",
+    },
   },
 });
 const [siteDir] = args as [string];
 const runtimeOnly = options.runtimeOnly as boolean;
+const compress = options.compress === true;
 
 try {
-  for (const { file, bytes } of await copyWebFiles(siteDir, { runtimeOnly })) process.stdout.write(`${file} (${bytes} bytes)\n`);
+  for (const { file, bytes, compressed } of await copyWebFiles(siteDir, { runtimeOnly, compress })) {
+    process.stdout.write(`${file} (${bytes} bytes)\n`);
+    for (const c of compressed ?? []) process.stdout.write(`${c.file} (${c.bytes} bytes, ${c.encoding})\n`);
+  }
 } catch (error) {
   if (!(error instanceof WebFilesError)) throw error;
   process.stderr.write(`charrnn-web-files: ${error.message}\n`);

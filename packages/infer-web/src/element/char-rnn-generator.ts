@@ -331,7 +331,9 @@ export class CharRnnGeneratorElement extends ElementBase {
           onProgress: (loaded, total) => {
             if (id !== this.loadId) return;
             this.showProgress(loaded, total);
-            if (total !== undefined && loaded >= total) this.setStatus('loading', 'Starting onnxruntime…');
+            // Counts the model and, where infer-web downloads it, the runtime; a compressing server gives no total.
+            if (total !== undefined && loaded >= total) this.setStatus('loading', 'Starting the generator…');
+            else this.parts.status.textContent = `Loading… ${(loaded / 1e6).toFixed(1)}${total === undefined ? '' : ` of ${(total / 1e6).toFixed(1)}`} MB`;
             this.emit<ProgressEventDetail>('progress', { loaded, total });
           },
         });
