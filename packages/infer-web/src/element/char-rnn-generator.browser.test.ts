@@ -7,6 +7,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { CharGenerator } from '@charrnn/infer-web/node';
 import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../tools/bundle.js';
 import { formatBytes, readSizeTable } from '../../tools/size-table.js';
@@ -637,6 +638,28 @@ describe('in Chromium', () => {
     failGets = false;
     await page.click('char-rnn-generator [data-action=retry]');
     await waitForEvents(page, 'done', '', 1);
+    await context.close();
+  });
+  test('axe (axe-core) finds no serious or critical accessibility violations on the demo page: loaded, after generating, and in the error state', async () => {
+    // axe-core/playwright needs a page of a context made with browser.newContext().
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.addInitScript(recordElementEvents);
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.querySelector('char-rnn-generator')?.getAttribute('status') === 'ready', undefined, { timeout: WAIT_MS });
+    const serious = async () =>
+      (await new AxeBuilder({ page }).analyze()).violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) }));
+    expect(await serious()).toEqual([]);
+    await page.getByLabel('Length').fill('50');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await waitForEvents(page, 'done', 'generator', 1);
+    expect(await serious()).toEqual([]);
+    await page.$eval('char-rnn-generator', (el) => el.setAttribute('src', '/missing-model.onnx'));
+    await waitForEvents(page, 'error', 'generator', 1);
+    await page.click('char-rnn-generator [part~=details] summary');
+    expect(await serious()).toEqual([]);
     await context.close();
   });
 });

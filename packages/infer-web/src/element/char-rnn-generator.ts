@@ -153,7 +153,7 @@ const TEMPLATE = `
   </div>
   <div part="status" role="status" aria-live="polite"></div>
   <details part="details" hidden><summary>Technical details</summary><pre></pre></details>
-  <pre part="output" aria-live="off" tabindex="0" aria-label="Generated text"><span part="prompt"></span><span part="generated"></span></pre>
+  <pre part="output" role="region" aria-live="off" tabindex="0" aria-label="Generated text"><span part="prompt"></span><span part="generated"></span></pre>
 </div>`;
 
 /** The attributes the `controls` inputs edit. */
