@@ -22,7 +22,7 @@ export interface Recorded {
 export declare const WORKSPACE: string;
 export declare const FIGURES_DIR: string;
 export declare const RUNS: { name: string; target: string; args: string[] }[];
-export declare const TABLES: Record<string, { runs: string[]; render: (recorded: Recorded[]) => string[] }>;
+export declare const TABLES: Record<string, { runs: string[]; render: (recorded: Recorded[]) => string[]; partial?: boolean }>;
 export declare const READMES: string[];
 export declare function provenance(recorded: Recorded[]): string;
 export declare function trainingTable(recorded: Recorded[]): string[];
@@ -32,7 +32,7 @@ export declare function qualityTable(recorded: Recorded[]): string[];
 export declare function fenced(text: string): string[];
 export declare function extractReport(stdout: string): unknown;
 export declare function replaceBlock(text: string, table: string, body: string[]): string;
-export declare function renderTable(table: string, recorded: Recorded[]): string[];
+export declare function renderTable(table: string, recorded: Recorded[], missing?: string[]): string[];
 export declare function renderReadmes(root?: string): { file: string; before: string; after: string }[];
 export declare const MUTATION_DIR: string;
 export declare const MUTATION_TABLE: string;
