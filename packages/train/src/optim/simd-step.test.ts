@@ -2,6 +2,7 @@
 // torch.optim's documented formulas: every count (whole lanes, the JavaScript tail, both), regions
 // at unaligned offsets, and nothing outside the range touched.
 import { Rng } from '@charrnn/data';
+import { relativeErrorOf as relative } from '../fast/test-helpers/relative-error.js';
 import { SimdStep, simdStepModule } from './simd-step.js';
 
 const rng = new Rng(17);
@@ -10,17 +11,6 @@ const random = (n: number, scale = 1) => Float64Array.from({ length: n }, () => 
 function memoryOf(floats: number): WebAssembly.Memory {
   const pages = Math.ceil((floats * 4) / 65536);
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-}
-
-/** Largest |got − want| over the largest |want|. */
-function relative(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
 }
 
 const COUNTS = [1, 3, 4, 5, 8, 11, 1003];
