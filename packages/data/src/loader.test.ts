@@ -179,6 +179,50 @@ describe('LanguageModelLoader reproducibility', () => {
   });
 });
 
+describe('LanguageModelLoader shiftedStart (time-budget training)', () => {
+  const streamLength = 600;
+  const loader = new LanguageModelLoader(iota(4 * streamLength), { batchSize: 4, bptt: 8, seed: 3, shiftedStart: true });
+
+  test('every window is whole and bptt long, consecutive from a start below bptt, and reads the streams it should', () => {
+    for (let e = 0; e < 20; e++) {
+      const batches = [...loader.epoch(e)];
+      const start = batches[0].start;
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(start).toBeLessThan(8);
+      expect(batches).toHaveLength(nominalBatchCount(4 * streamLength, 4, 8));
+      expect(loader.epochLength(e)).toBe(batches.length);
+      batches.forEach((b, k) => {
+        expect(b.seqLen).toBe(8);
+        expect(b.start).toBe(start + 8 * k);
+        // iota: stream s's row t holds s·streamLength + t; the target is the next row.
+        for (let t = 0; t < 8; t++) {
+          for (let s = 0; s < 4; s++) {
+            expect(b.input[t * 4 + s]).toBe(s * streamLength + b.start + t);
+            expect(b.target[t * 4 + s]).toBe(s * streamLength + b.start + t + 1);
+          }
+        }
+      });
+      expect(batches[batches.length - 1].start + 8).toBeLessThanOrEqual(streamLength - 1);
+    }
+  });
+
+  test('the start moves between epochs (edges are not the same every pass) and is the same on a replay', () => {
+    const starts = Array.from({ length: 40 }, (_, e) => [...loader.epoch(e)][0].start);
+    expect(new Set(starts).size).toBeGreaterThanOrEqual(6);
+    expect([...loader.epoch(7)][0].start).toBe(starts[7]);
+  });
+
+  test('the longest start still leaves length whole windows', () => {
+    // streamLength 17, bptt 8: length = ⌊17/8⌋ − 1 = 1 window, which fits after any start 0..7 (start + 8 ≤ 16).
+    const small = new LanguageModelLoader(iota(2 * 17), { batchSize: 2, bptt: 8, shiftedStart: true });
+    for (let e = 0; e < 30; e++) expect([...small.epoch(e)].map((b) => b.seqLen)).toEqual([8]);
+  });
+
+  test('not with fixedLength', () => {
+    expect(() => new LanguageModelLoader(iota(400), { batchSize: 4, bptt: 8, fixedLength: true, shiftedStart: true })).toThrow(/exclude each other/);
+  });
+});
+
 describe('LanguageModelLoader bad options', () => {
   const ids = iota(100);
   test.each([

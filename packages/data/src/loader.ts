@@ -21,6 +21,13 @@ export interface LoaderOptions {
   seed?: number;
   /** Validation mode: every batch is `bptt` long (the last one clipped) and the whole stream is covered. */
   fixedLength?: boolean;
+  /**
+   * Training with windows of one length (one training graph): every batch is `bptt` long and epoch
+   * k starts at a row drawn uniformly from [0, bptt) by its stream of `seed`, so that window edges
+   * move between epochs as the randomised lengths make them move. Only whole windows; at most
+   * `length` of them. Not with `fixedLength`.
+   */
+  shiftedStart?: boolean;
 }
 
 /** Probability of the full bptt as the base length; otherwise half of it (the lesson's 0.95). */
@@ -49,13 +56,15 @@ export class LanguageModelLoader implements Iterable<Batch> {
   readonly streamLength: number;
   readonly seed: number;
   readonly fixedLength: boolean;
+  readonly shiftedStart: boolean;
   /** Batches in a fixed-length (validation) epoch: ceil((streamLength − 1) / bptt). */
   readonly fixedLengthBatches: number;
   /** The [streamLength, batchSize] matrix, row-major: stream b's token t at t·batchSize + b. */
   private readonly matrix: Int32Array;
 
   constructor(ids: Int32Array, opts: LoaderOptions) {
-    const { batchSize, bptt, seed = 0, fixedLength = false } = opts;
+    const { batchSize, bptt, seed = 0, fixedLength = false, shiftedStart = false } = opts;
+    if (fixedLength && shiftedStart) throw new OptionError('fixedLength (validation: the whole stream from row 0) and shiftedStart (training: whole windows from a random row) exclude each other; give one');
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
       throw new OptionError(`batchSize ${batchSize} is invalid; expected an integer ≥ 1 such as 64`);
     }
@@ -76,6 +85,7 @@ export class LanguageModelLoader implements Iterable<Batch> {
     this.bptt = bptt;
     this.seed = seed;
     this.fixedLength = fixedLength;
+    this.shiftedStart = shiftedStart;
     this.streamLength = streamLength;
     this.length = length;
     this.fixedLengthBatches = Math.ceil((streamLength - 1) / bptt);
@@ -130,6 +140,12 @@ function* windows(loader: LanguageModelLoader, epochIndex: number): Generator<{ 
   const rng = new Rng(loader.seed, epochIndex);
   const lastInputRow = loader.streamLength - 1; // the final row can only be a target
   const maxBatches = loader.fixedLength ? loader.fixedLengthBatches : loader.length;
+  if (loader.shiftedStart) {
+    // length = ⌊streamLength / bptt⌋ − 1 whole windows fit after any start below bptt.
+    let start = Math.floor(rng.next() * loader.bptt);
+    for (let count = 0; start + loader.bptt <= lastInputRow && count < loader.length; count++, start += loader.bptt) yield { pos: start, seqLen: loader.bptt };
+    return;
+  }
   let pos = 0;
   for (let count = 0; pos < lastInputRow && count < maxBatches; count++) {
     const wanted = loader.fixedLength ? loader.bptt : LanguageModelLoader.drawSeqLen(rng, loader.bptt);

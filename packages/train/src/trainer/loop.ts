@@ -148,10 +148,10 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   if (record) rng.setState(record.rng);
   let step = record?.step ?? 0;
   const history: EpochRecord[] = [...(record?.history ?? [])];
-  // A time budget trains fixed-length windows: one graph to build instead of one per length.
   const now = run.now ?? (() => performance.now());
   const clock = options.minutes !== undefined ? new BudgetClock(options.minutes * 60, record?.elapsed ?? run.elapsedBefore ?? 0, history, run.expected, run.now, record?.validationSeconds) : null;
-  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, fixedLength: clock !== null });
+  // A time budget trains windows of one length (one graph to build instead of one per length), each pass from a random row below bptt.
+  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, shiftedStart: clock !== null });
   const perEpoch = Math.min(loader.length, options.maxBatches ?? Infinity);
   /** The batches epoch `epoch` trains: the loader's draws can end it before its nominal length. */
   const batchesOf = (epoch: number) => Math.min(loader.epochLength(epoch), perEpoch);
