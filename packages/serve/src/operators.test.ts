@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { createServer, type CharServer, type ModelObject, type OpenAIErrorBody } from './index.js';
-import { metricValue } from './test-helpers/http.js';
+import { metricValue, until } from './test-helpers/http.js';
 import { demoModel } from './test-helpers/models.js';
 
 const quiet = { warn: () => undefined };
@@ -77,7 +77,8 @@ describe("operators' basics", () => {
     expect(response.status).toBe(200);
     await response.json();
     const elapsed = (performance.now() - t0) / 1000;
-    await new Promise((r) => setTimeout(r, 20));
+    // A request is counted once its response has gone out, which the client may see first.
+    await until(async () => (metricValue(await metrics(), 'charrnn_request_duration_seconds_count{route="/v1/completions"}') ?? 0) > (metricValue(before, 'charrnn_request_duration_seconds_count{route="/v1/completions"}') ?? 0), 60_000, 'the request to be counted');
     const after = await metrics();
     const delta = (name: string): number => (metricValue(after, name) ?? 0) - (metricValue(before, name) ?? 0);
     expect(delta('charrnn_request_duration_seconds_count{route="/v1/completions"}')).toBe(1);

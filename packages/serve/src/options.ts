@@ -113,6 +113,11 @@ export interface ServerOptions {
   accessLog?: boolean;
   /** A custom runtime (tests); default infer-web's onnxruntime-node runtime with `backend`. */
   runtime?: Runtime;
+  /**
+   * The clock sessions' idle time is measured by, in milliseconds since the epoch. Default
+   * Date.now; tests pass one they move, so that expiry does not depend on how fast the machine is.
+   */
+  clock?: () => number;
 }
 
 export interface ResolvedServerOptions {
@@ -134,6 +139,7 @@ export interface ResolvedServerOptions {
   logger: Logger;
   accessLog: boolean;
   runtime: Runtime | undefined;
+  clock: () => number;
 }
 
 const OPTION_KEYS = new Set([
@@ -155,6 +161,7 @@ const OPTION_KEYS = new Set([
   'logger',
   'accessLog',
   'runtime',
+  'clock',
 ]);
 const BACKENDS: readonly NodeBackend[] = ['auto', 'cuda', 'cpu'];
 
@@ -239,5 +246,6 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     logger: options.logger ?? console,
     accessLog: options.accessLog ?? false,
     runtime: options.runtime,
+    clock: options.clock === undefined ? Date.now : typeof options.clock === 'function' ? options.clock : bad('clock', options.clock, 'a function returning milliseconds since the epoch'),
   };
 }

@@ -122,7 +122,8 @@ describe('the completions server (demo model, real HTTP on 127.0.0.1)', () => {
     const ok = (text: string): number => metricValue(text, 'charrnn_requests_total{route="/v1/completions",status="200"}') ?? 0;
     const streamed = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"b","max_tokens":3,"stream":true}' });
     expect(sseEvents(await streamed.text()).at(-1)).toBe('[DONE]');
-    await new Promise((r) => setTimeout(r, 20));
+    // A request is counted once its response has gone out, which the client may see first.
+    await until(async () => ok(await (await fetch(`${url}/metrics`)).text()) - ok(before) >= 2, 60_000, 'the 200s to be counted');
     const response = await fetch(`${url}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();

@@ -84,7 +84,7 @@ export async function createServer(options: ServerOptions): Promise<CharServer> 
 /** The models with their schedulers, the session store (restored from sessionDir) and the metrics over both. */
 async function openModels(resolved: ResolvedServerOptions): Promise<{ ctx: ServerContext; sessionFile: SessionFile | undefined }> {
   const runtime = resolved.runtime ?? nodeRuntime({ backend: resolved.backend, logger: resolved.logger, largeRunIntraOpNumThreads: resolved.largeRunThreads });
-  const sessions = new SessionStore({ ttlMs: resolved.limits.sessionTtlMs, maxSessions: resolved.limits.maxSessions });
+  const sessions = new SessionStore({ ttlMs: resolved.limits.sessionTtlMs, maxSessions: resolved.limits.maxSessions, now: resolved.clock });
   let models: ModelRegistry | undefined;
   const metrics = new ServerMetrics({
     models: () => (models?.all ?? []).map((m) => ({ name: m.name, activeStreams: m.scheduler.activeStreams, queuedStreams: m.scheduler.queuedStreams })),

@@ -1,9 +1,12 @@
 import { CharGenerator, type GeneratorSnapshot } from '@charrnn/infer-web/node';
-import { createServer, type CharServer, type CompletionResponse, type OpenAIErrorBody, type SessionObject } from './index.js';
+import { createServer, resolveServerOptions, type CharServer, type CompletionResponse, type OpenAIErrorBody, type SessionObject } from './index.js';
 import { getJson, postJson, rawStreamingRequest, until } from './test-helpers/http.js';
 import { demoModel, smallModel } from './test-helpers/models.js';
 
 const quiet = { warn: () => undefined };
+/** Sessions' idle time runs on this clock, moved by the tests only: expiry does not depend on the machine's speed. */
+const TTL_MS = 60_000;
+let now = Date.UTC(2026, 0, 1);
 
 describe('sessions', () => {
   let server: CharServer;
@@ -20,7 +23,8 @@ describe('sessions', () => {
       port: 0,
       backend: 'cpu',
       logger: quiet,
-      limits: { sessionTtlMs: 1500 },
+      limits: { sessionTtlMs: TTL_MS },
+      clock: () => now,
     });
     url = await server.listen();
   });
@@ -182,14 +186,29 @@ describe('sessions', () => {
     expect((await complete({ prompt: 'a', session: id })).status).toBe(404);
 
     const idle = (await postJson<SessionObject>(`${url}/v1/sessions`, {})).body;
-    expect(idle.expires_at - idle.last_used).toBeLessThanOrEqual(2);
-    await new Promise((r) => setTimeout(r, 1700));
-    expect((await getJson(`${url}/v1/sessions/${idle.id}`)).status).toBe(404);
+    expect([idle.last_used, idle.expires_at]).toEqual([now / 1000, (now + TTL_MS) / 1000]);
+    // Idle for exactly the TTL: still there, and reading it counts as using it.
+    now += TTL_MS;
+    const read = await getJson<SessionObject>(`${url}/v1/sessions/${idle.id}`);
+    expect([read.status, read.body.last_used, read.body.expires_at]).toEqual([200, now / 1000, (now + TTL_MS) / 1000]);
+    now += TTL_MS;
+    expect((await getJson(`${url}/v1/sessions/${idle.id}`)).status).toBe(200);
+    // One millisecond longer: gone, for every route, with the TTL named.
+    now += TTL_MS + 1;
+    const expired = await getJson<OpenAIErrorBody>(`${url}/v1/sessions/${idle.id}`);
+    expect([expired.status, expired.body.error.code]).toEqual([404, 'session_not_found']);
+    expect(expired.body.error.message).toContain(`expired after ${TTL_MS} ms idle`);
 
     const ids = await Promise.all(Array.from({ length: 50 }, async () => (await postJson<SessionObject>(`${url}/v1/sessions`, {})).body.id));
     expect(new Set(ids).size).toBe(50);
     // 192 random bits each: no shared prefix beyond 'sess_' worth mentioning.
     const bytesOf = (s: string) => Buffer.from(s.slice(5), 'base64url');
     expect(ids.every((s) => bytesOf(s).length === 24)).toBe(true);
+  });
+
+  it('refuses a clock that is not a function, naming the option', () => {
+    expect(() => resolveServerOptions({ models: ['model.onnx'], clock: 5 as unknown as () => number })).toThrow(
+      'option clock is 5; expected a function returning milliseconds since the epoch',
+    );
   });
 });
