@@ -170,6 +170,35 @@ describe('data-parallel ONNX Runtime engine', () => {
     }
   }, 180_000);
 
+  test('read after every step (the workers reply before they update): weights, slots and state are that step\'s, as the one-thread engine\'s', async () => {
+    const init = initOf(configOf('gru', 1, 0), 'adam', 0.1);
+    const batches = windows([5, 3, 6]);
+    const stepByStep = async (factory: EngineFactory) => {
+      const engine = await factory(init);
+      const reads: { weights: Weights; optimizer: OptimizerState; state: StateData }[] = [];
+      try {
+        engine.resetState(STREAMS);
+        const rng = new Rng(4);
+        for (const b of batches) {
+          await engine.trainStep(b, 0.02, rng);
+          reads.push({ weights: await engine.getWeights(), optimizer: await engine.getOptimizerState(), state: await engine.getState() });
+        }
+        return reads;
+      } finally {
+        await engine.dispose();
+      }
+    };
+    const want = await stepByStep(oneThread);
+    const got = await stepByStep(parallel(2));
+    want.forEach((w, step) => {
+      // Each step moved the weights by more than the tolerance, so a read of the step before (an update not yet finished) fails.
+      for (const [name, t] of w.weights) expect([step, name, relativeErrorOf(got[step].weights.get(name)!.data, t.data) < 1e-5]).toEqual([step, name, true]);
+      for (const [name, t] of w.optimizer.slots) expect([step, name, relativeErrorOf(got[step].optimizer.slots.get(name)!.data, t.data) < 1e-4]).toEqual([step, name, true]);
+      expect(relativeErrorOf(got[step].state.h.data, w.state.h.data)).toBeLessThan(1e-5);
+      if (step > 0) expect(relativeErrorOf(w.weights.get('rnn.weight_hh_l0')!.data, want[step - 1].weights.get('rnn.weight_hh_l0')!.data)).toBeGreaterThan(1e-4);
+    });
+  }, 120_000);
+
   test('a batch with fewer streams than workers: the idle worker still updates its slice', async () => {
     const init = initOf(configOf('gru', 2, 0.3), 'adam', 0.1);
     const batches = windows([4, 4], 2);

@@ -13,6 +13,10 @@
  * SharedArrayBuffers, so no weight is sent anywhere: each worker copies the weights into its own
  * memory before a run (onnxruntime-node takes no SharedArrayBuffer as tensor data) and writes back
  * only its slice.
+ * A worker replies with the loss as soon as every gradient is in, and sums and updates after, while
+ * this thread returns the loss and prepares the next step (on 2 cores that hides this thread's
+ * turnaround and the workers' wake-up behind the update); the next step, and any read of the
+ * weights, slots or state here, first waits for those updates (Barrier.finished).
  * The result is the one-thread engine's up to float rounding (sums in another order), and the
  * same on every run with the same worker count.
  */
@@ -27,7 +31,8 @@ import { stateColumns, streamRanges, tokenColumns } from '../engine/stream-split
 import { expectedShapes, type ModelConfig } from '../model/config.js';
 import { flatOffsets, type Weights } from '../model/weights.js';
 import type { OptimizerState } from '../optim/optimizer.js';
-import { BARRIER_BYTES, Barrier } from './barrier.js';
+import { BARRIER_BYTES, Barrier, BarrierBrokenError } from './barrier.js';
+import { addSamples, formatPhaseTimes, PhaseTimes, phaseTimesWanted, type PhaseSamples } from './phase-times.js';
 import { checkBatch, checkState, checkStateBatch, savedOptimizerState, slotKeys, startingPoint, updateScalars, windowMasks } from './ort-engine.js';
 import { sharedLayout, type SharedLayout, type SharedState, type WorkerReply, type WorkerRequest, type WorkerSetup } from './parallel-protocol.js';
 import { trainedShapes, type GraphOptimizer } from './training-graph.js';
@@ -112,6 +117,12 @@ export class ParallelOrtEngine implements TrainingEngine {
   private failure: ParallelOrtError | null = null;
   private disposed = false;
   private busy = false;
+  /** Slice updates the workers have been asked for (each step, one per worker): what a reader of the shared weights waits for. */
+  private updates = 0;
+  /** CHARRNN_PHASE_TIMES: this thread's phases, and each worker's summed from its replies. */
+  private readonly phases = new PhaseTimes(phaseTimesWanted());
+  private readonly phaseSamples: PhaseSamples[] = [];
+  private timedSteps = 0;
 
   private constructor(
     readonly config: ModelConfig,
@@ -137,6 +148,7 @@ export class ParallelOrtEngine implements TrainingEngine {
       barrier: new SharedArrayBuffer(BARRIER_BYTES),
     };
     this.barrier = new Barrier(this.shared.barrier, options.workers);
+    this.phases.start();
     const region = (at: number) => new Float32Array(memory.buffer, at * Float32Array.BYTES_PER_ELEMENT, size);
     this.weights = region(layout.weights);
     this.slots = layout.slots.map(region);
@@ -197,8 +209,28 @@ export class ParallelOrtEngine implements TrainingEngine {
   private readonly onMessage = (reply: WorkerReply, handle: WorkerHandle): void => {
     const pending = handle.pending;
     handle.pending = null;
-    pending?.resolve(reply);
+    if (pending) pending.resolve(reply);
+    // A worker that fails in its update has already replied to that step.
+    else if (reply.type === 'failed') this.fail(`onnxruntime worker ${handle.index + 1} of ${this.options.workers} failed: ${reply.message}`);
   };
+
+  /**
+   * Resolves once the workers have finished every update asked of them, so that the shared
+   * weights, slots and state are the last step's; at once when the engine has failed or was
+   * disposed (a reader then gets what the workers left: a worker fails before its update or after).
+   */
+  private async settled(): Promise<void> {
+    if (this.failure || this.barrier.broken || this.barrier.finished >= this.updates) return;
+    // A pending Atomics.waitAsync keeps no process alive: the updating workers do, meanwhile.
+    for (const h of this.handles) h.worker.ref();
+    try {
+      await this.barrier.finishedAsync(this.updates);
+    } catch (e) {
+      if (!(e instanceof BarrierBrokenError)) throw e;
+    } finally {
+      for (const h of this.handles) h.worker.unref();
+    }
+  }
 
   private readonly onDeath = (why: string, handle: WorkerHandle): void => {
     if (this.disposed) return;
@@ -219,13 +251,14 @@ export class ParallelOrtEngine implements TrainingEngine {
     return this.failure;
   }
 
-  /** Sends every worker its request and waits for all replies; throws if any worker failed. */
-  private async all(requests: WorkerRequest[], transfers: ArrayBuffer[][]): Promise<WorkerReply[]> {
+  /** Sends every worker its request (asking `updates` more slice updates of them) and waits for all replies; throws if any worker failed. */
+  private async all(requests: WorkerRequest[], transfers: ArrayBuffer[][], updates = 0): Promise<WorkerReply[]> {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new ParallelOrtError('the data-parallel engine was disposed');
     // The workers hold one request each: calls are sequential, as the training loop makes them.
     if (this.busy) throw new ParallelOrtError('the data-parallel engine is still running a request: await each call before the next');
     this.busy = true;
+    this.updates += updates;
     // Referenced while working, so that the process waits for the replies; idle workers keep no process alive.
     for (const h of this.handles) h.worker.ref();
     try {
@@ -263,6 +296,7 @@ export class ParallelOrtEngine implements TrainingEngine {
 
   async getState(): Promise<StateData> {
     if (!this.state) throw new RangeError('the engine has no carried state: call resetState(batch) first');
+    await this.settled();
     const { numLayers: L, hiddenSize: H } = this.config;
     const shape = [L, this.state.batch, H];
     const copy = (b: SharedArrayBuffer) => ({ shape: [...shape], data: new Float32Array(b).slice() });
@@ -278,28 +312,42 @@ export class ParallelOrtEngine implements TrainingEngine {
   }
 
   async trainStep(batch: TokenBatch, lr: number, rng: Rng): Promise<TrainStepResult> {
+    this.phases.lap('caller');
     checkBatch(batch);
     const { seqLen: T, batchSize: B } = batch;
     checkStateBatch(this.stateBatch, B);
     const masks = windowMasks(this.config, T, B, rng, this.regularization);
     const parts = this.parts(B);
     const scalars = updateScalars(this.optimizer, lr, this.adamStep + 1);
+    const after = this.updates;
     const transfers: ArrayBuffer[][] = [];
     const requests: WorkerRequest[] = parts.map(([from, to]) => {
       const input = tokenColumns(batch.input, T, B, from, to);
       const target = tokenColumns(batch.target, T, B, from, to);
       const maskParts = masks.map((m) => ({ name: m.name, steps: m.steps, width: m.width, shared: m.shared, data: m.shared ? m.data.slice() : stateColumns(m.data, m.steps, B, m.width, from, to) }));
       transfers.push([input.buffer as ArrayBuffer, target.buffer as ArrayBuffer, ...maskParts.map((m) => m.data.buffer as ArrayBuffer)]);
-      return { type: 'step', seqLen: T, parts, input, target, masks: maskParts, state: this.state as SharedState, scalars };
+      return { type: 'step', after, seqLen: T, parts, input, target, masks: maskParts, state: this.state as SharedState, scalars };
     });
-    const [reply] = await this.all(requests, transfers);
-    const loss = (reply as { loss: number }).loss;
+    this.phases.lap('prepare');
+    const replies = await this.all(requests, transfers, this.options.workers);
+    this.phases.lap('wait');
+    this.recordPhases(replies);
+    const loss = (replies[0] as { loss: number }).loss;
     if (Number.isFinite(loss) && this.optimizer.name === 'adam') this.adamStep++;
     return { loss };
   }
 
+  private recordPhases(replies: WorkerReply[]): void {
+    if (!this.phases.enabled) return;
+    this.timedSteps++;
+    addSamples((this.phaseSamples[0] ??= {}), this.phases.take());
+    replies.forEach((r, i) => {
+      if (r.type === 'stepped' && r.phases) addSamples((this.phaseSamples[i + 1] ??= {}), r.phases);
+    });
+  }
+
   async evaluate(ids: Int32Array, batchSize: number, bptt: number): Promise<Evaluation> {
-    const requests: WorkerRequest[] = this.parts(batchSize).map(([from, to]) => ({ type: 'eval', ids, batchSize, bptt, from, to }));
+    const requests: WorkerRequest[] = this.parts(batchSize).map(([from, to]) => ({ type: 'eval', after: this.updates, ids, batchSize, bptt, from, to }));
     const replies = await this.all(requests, requests.map(() => []));
     let lossSum = 0;
     let targets = 0;
@@ -312,6 +360,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   }
 
   async getWeights(): Promise<Weights> {
+    await this.settled();
     const flat = this.weights;
     const weights: Weights = new Map();
     // Every contract-1 name in state_dict order; a tied decoder.weight is a copy of encoder.weight, as PyTorch's state_dict writes it.
@@ -323,6 +372,7 @@ export class ParallelOrtEngine implements TrainingEngine {
   }
 
   async getOptimizerState(): Promise<OptimizerState> {
+    await this.settled();
     const flats = this.slots;
     const slots = new Map<string, Float32Array>();
     for (const [name, [at, n]] of this.offsets) slotKeys(this.optimizer.name, name).forEach((key, k) => slots.set(key, flats[k].subarray(at, at + n)));
@@ -331,6 +381,10 @@ export class ParallelOrtEngine implements TrainingEngine {
 
   /** Terminates every worker thread (also after a failure); resolves once all have exited. */
   async dispose(): Promise<void> {
+    if (this.phases.enabled && !this.disposed && this.timedSteps > 0) {
+      const threads = this.phaseSamples.map((samples, i) => ({ name: i === 0 ? 'main' : `worker ${i}`, samples }));
+      process.stderr.write(`${formatPhaseTimes(threads, this.timedSteps)}\n`);
+    }
     this.disposed = true;
     // A worker blocked in Atomics.wait at the barrier wakes to be terminated.
     this.barrier.break();

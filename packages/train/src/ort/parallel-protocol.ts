@@ -2,6 +2,7 @@
 // (parallel-worker.ts) share: the worker's setup, the shared buffers' layout, and the messages.
 import type { InferenceSession } from 'onnxruntime-common';
 import type { ModelConfig } from '../model/config.js';
+import type { PhaseTotals } from './phase-times.js';
 import type { GraphOptimizer } from './training-graph.js';
 
 /** workerData of a worker. */
@@ -82,6 +83,8 @@ export interface MaskPart {
 
 export interface StepRequest {
   type: 'step';
+  /** Updates (one per worker per step) that must have finished before this step reads the weights: every earlier step's. */
+  after: number;
   seqLen: number;
   /** Every worker's streams [from, to) of the batch, in worker order (some may be empty). */
   parts: [number, number][];
@@ -96,6 +99,8 @@ export interface StepRequest {
 
 export interface EvalRequest {
   type: 'eval';
+  /** As StepRequest's: every earlier step's updates. */
+  after: number;
   ids: Int32Array;
   batchSize: number;
   bptt: number;
@@ -108,8 +113,11 @@ export type WorkerRequest = StepRequest | EvalRequest;
 
 export type WorkerReply =
   | { type: 'ready' }
-  /** The batch's mean loss (every worker computes the same); non-finite means nothing was applied. */
-  | { type: 'stepped'; loss: number }
+  /**
+   * The batch's mean loss (every worker computes the same), sent once every gradient is in and
+   * before this worker's update; non-finite means nothing is applied.
+   */
+  | { type: 'stepped'; loss: number; phases?: PhaseTotals }
   | { type: 'evaluated'; lossSum: number; targets: number }
   /** This worker failed; `message` says why. */
   | { type: 'failed'; message: string }

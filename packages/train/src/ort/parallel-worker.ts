@@ -11,6 +11,7 @@ import { flatOffsets } from '../model/weights.js';
 import { clipGradScale, decayPieces } from '../optim/flat-step.js';
 import { SimdStep } from '../optim/simd-step.js';
 import { Barrier, BarrierBrokenError } from './barrier.js';
+import { PhaseTimes, phaseTimesWanted } from './phase-times.js';
 import { loadOrtNode } from './node-runtime.js';
 import { int64, maskDims, trainingSessionOptions, type OrtApi } from './ort-engine.js';
 import type { EvalRequest, SharedLayout, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './parallel-protocol.js';
@@ -37,6 +38,7 @@ class ParallelWorker {
   private readonly slice: [number, number];
   /** The slice cut at the parameters' boundaries, each piece with its weight decay (AdamW's λ for a weight, 0 for a bias). */
   private readonly pieces: { from: number; to: number; weightDecay: number }[];
+  readonly phases = new PhaseTimes(phaseTimesWanted());
 
   constructor(private readonly ort: OrtApi) {
     const { config } = setup;
@@ -83,44 +85,75 @@ class ParallelWorker {
     await this.session('eval', 1);
   }
 
-  async step(req: StepRequest): Promise<WorkerReply> {
-    const { config } = setup;
-    const { numLayers: L, hiddenSize: H } = config;
+  /**
+   * One training step: this worker's gradient, the meeting, then `reply` with the batch's loss
+   * (the main thread prepares the next step meanwhile), then the carried state, the sum and the
+   * update of this worker's slice, counted as finished at the barrier. A request waits for the
+   * previous step's updates first (`req.after`), as every reader of the weights does.
+   */
+  async step(req: StepRequest, reply: (r: WorkerReply) => void): Promise<void> {
+    this.barrier.awaitFinished(req.after);
+    this.phases.lap('wait for updates');
+    const next = await this.gradient(req);
+    this.sums[2 * setup.index] = next?.lossSum ?? 0;
+    this.barrier.arrive();
+    this.phases.lap('barrier');
+    // Every worker sums the same values in the same order, so all agree on the loss.
+    let total = 0;
+    for (let j = 0; j < setup.workers; j++) total += this.sums[2 * j];
+    const loss = total / (req.seqLen * req.state.batch);
+    reply({ type: 'stepped', loss, ...(this.phases.enabled ? { phases: this.phases.take() } : {}) });
+    if (Number.isFinite(loss)) {
+      if (next) this.keepState(req, next);
+      this.phases.lap('state');
+      this.update(req);
+    }
+    this.barrier.finish();
+  }
+
+  /** This worker's streams' gradient (into its region of the shared memory), loss sum and next state; null without streams. */
+  private async gradient(req: StepRequest): Promise<{ lossSum: number; h: Float32Array; c?: Float32Array } | null> {
+    const { numLayers: L, hiddenSize: H } = setup.config;
     const { seqLen: T, parts, state } = req;
     const B = state.batch;
     const [from, to] = parts[setup.index];
     const streams = to - from;
+    if (streams === 0) return null;
     this.copyWeights();
-    let next: { h: Float32Array; c?: Float32Array } | null = null;
-    let lossSum = 0;
-    if (streams > 0) {
-      const { Tensor: Tn } = this.ort;
-      const feeds: Record<string, Tensor> = {
-        ...this.weightFeeds,
-        [IO.tokens]: int64(req.input, [T, streams], this.ort),
-        [IO.targets]: int64(req.target, [T, streams], this.ort),
-        [IO.h0]: new Tn('float32', stateColumns(new Float32Array(state.h), L, B, H, from, to), [L, streams, H]),
-      };
-      if (state.c) feeds[IO.c0] = new Tn('float32', stateColumns(new Float32Array(state.c), L, B, H, from, to), [L, streams, H]);
-      for (const m of req.masks) feeds[m.name] = new Tn('float32', m.data, maskDims(m, streams));
-      const out = await (await this.session('gradients', T)).run(feeds, this.gradientFetches);
-      lossSum = (out[IO.loss].data as Float32Array)[0] * T * streams;
-      next = { h: out[IO.hn].data as Float32Array, ...(state.c ? { c: out[IO.cn].data as Float32Array } : {}) };
-      this.floats.set(this.gradients, this.layout.grads[setup.index]);
-    }
-    this.sums[2 * setup.index] = lossSum;
-    this.barrier.arrive();
+    this.phases.lap('copy weights');
+    const { Tensor: Tn } = this.ort;
+    const feeds: Record<string, Tensor> = {
+      ...this.weightFeeds,
+      [IO.tokens]: int64(req.input, [T, streams], this.ort),
+      [IO.targets]: int64(req.target, [T, streams], this.ort),
+      [IO.h0]: new Tn('float32', stateColumns(new Float32Array(state.h), L, B, H, from, to), [L, streams, H]),
+    };
+    if (state.c) feeds[IO.c0] = new Tn('float32', stateColumns(new Float32Array(state.c), L, B, H, from, to), [L, streams, H]);
+    for (const m of req.masks) feeds[m.name] = new Tn('float32', m.data, maskDims(m, streams));
+    this.phases.lap('feeds');
+    const session = await this.session('gradients', T);
+    this.phases.lap('session');
+    const out = await session.run(feeds, this.gradientFetches);
+    this.phases.lap('run');
+    this.floats.set(this.gradients, this.layout.grads[setup.index]);
+    this.phases.lap('copy gradients');
+    const lossSum = (out[IO.loss].data as Float32Array)[0] * T * streams;
+    return { lossSum, h: out[IO.hn].data as Float32Array, ...(state.c ? { c: out[IO.cn].data as Float32Array } : {}) };
+  }
 
-    // Every worker sums the same values in the same order, so all agree on the loss.
-    let total = 0;
-    for (let j = 0; j < setup.workers; j++) total += this.sums[2 * j];
-    const loss = total / (T * B);
-    if (!Number.isFinite(loss)) return { type: 'stepped', loss };
-    if (next) {
-      setStateColumns(new Float32Array(state.h), L, B, H, from, next.h);
-      if (state.c && next.c) setStateColumns(new Float32Array(state.c), L, B, H, from, next.c);
-    }
-    const gradient = this.sumGradients(parts, B);
+  /** Writes this worker's streams' next state into the shared carried state. */
+  private keepState(req: StepRequest, next: { h: Float32Array; c?: Float32Array }): void {
+    const { numLayers: L, hiddenSize: H } = setup.config;
+    const { state } = req;
+    const from = req.parts[setup.index][0];
+    setStateColumns(new Float32Array(state.h), L, state.batch, H, from, next.h);
+    if (state.c && next.c) setStateColumns(new Float32Array(state.c), L, state.batch, H, from, next.c);
+  }
+
+  /** Sums every worker's gradient over this worker's slice and updates the slice's weights and slots (flatStep's math). */
+  private update(req: StepRequest): void {
+    const gradient = this.sumGradients(req.parts, req.state.batch);
+    this.phases.lap('sum');
     let gradScale = 1;
     if (setup.clip !== null) {
       // Clipping needs the norm of the whole gradient: every worker's slice, after a second meeting.
@@ -136,7 +169,7 @@ class ParallelWorker {
     for (const { from, to, weightDecay } of this.pieces) {
       this.simd.step(setup.optimizer, { ...scalars, weightDecay }, weights + from, gradient + from - first, slots.map((at) => at + from), to - from);
     }
-    return { type: 'stepped', loss };
+    this.phases.lap('update');
   }
 
   /** This worker's copy of the weights, from the shared memory. */
@@ -170,6 +203,7 @@ class ParallelWorker {
   async evaluate(req: EvalRequest): Promise<WorkerReply> {
     const { numLayers: L, hiddenSize: H, arch } = setup.config;
     const streams = req.to - req.from;
+    this.barrier.awaitFinished(req.after);
     if (streams === 0) return { type: 'evaluated', lossSum: 0, targets: 0 };
     this.copyWeights();
     const { Tensor: Tn } = this.ort;
@@ -215,8 +249,10 @@ const barrier = new Barrier(setup.barrier, setup.workers);
 port.on('message', (req: WorkerRequest) => {
   // A worker that failed to start stays (listening) until the engine, having read why, terminates it.
   if (!worker) return;
-  (req.type === 'step' ? worker.step(req) : worker.evaluate(req)).then(
-    (reply) => port.postMessage(reply),
+  worker.phases.lap('idle');
+  const reply = (r: WorkerReply) => port.postMessage(r);
+  (req.type === 'step' ? worker.step(req, reply) : worker.evaluate(req).then(reply)).then(
+    () => worker.phases.start(),
     (e: unknown) => {
       if (e instanceof BarrierBrokenError) return port.postMessage({ type: 'stopped' } satisfies WorkerReply);
       // The others may be waiting for this worker at the barrier: release them.
