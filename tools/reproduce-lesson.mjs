@@ -7,8 +7,7 @@
 //   node tools/reproduce-lesson.mjs [--out checkpoints/lesson] [--overwrite] [--max-batches N] [--engine auto|ort|tfjs] [--backend auto|wasm|cpu] [--only rnn|gru] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '@charrnn/data/node';
-import { integerFlag } from '@charrnn/contract/node';
+import { integerFlag, writeFileAtomic } from '@charrnn/contract/node';
 import { BACKEND_CHOICES, DEFAULT_FIT_OPTIONS, ENGINE_CHOICES, lineChartSvg, runFit } from '@charrnn/train';
 
 const { values: args } = parseArgs({

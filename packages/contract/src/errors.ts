@@ -4,8 +4,8 @@
  * Each message names the bad input and what would be valid.
  */
 export class CharRnnError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -29,3 +29,15 @@ export class ModelConfigError extends CharRnnError {
 
 /** An ai.onnx opset outside the contract's range. */
 export class OpsetError extends CharRnnError {}
+
+/**
+ * A file could not be written; the message says whether the previous file is intact. `code` is
+ * the system error code (ENOSPC, EISDIR…) when there is one.
+ */
+export class FileWriteError extends CharRnnError {
+  readonly code: string | undefined;
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+  }
+}

@@ -2,7 +2,7 @@
 // and the metadata it shares with contract 1 (the checkpoint), written once. Browser-safe, with
 // no dependencies: infer-web's browser bundle takes it whole. It is also the one home of the small
 // browser-safe primitives the packages share (the event-loop turn, the download idle timeout).
-export { CharRnnError, ModelFormatError, ModelContractError, ModelConfigError, OpsetError } from './errors.js';
+export { CharRnnError, ModelFormatError, ModelContractError, ModelConfigError, OpsetError, FileWriteError } from './errors.js';
 export { type Arch, ARCHS } from './arch.js';
 export { type StateName, type StateRecord, type CellShape, CELL_SHAPES, gateCount, stateNames, hasState, mapStates, stateSize, stateShape } from './cells.js';
 export { IO, STATE_IO, stateInputs, stateOutputs, floatOutputs, type GraphKind, GRAPH_KINDS, type Precision, PRECISIONS, ELEM_TYPE } from './signature.js';

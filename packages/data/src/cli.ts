@@ -2,7 +2,7 @@
 // `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
 import { Command, Option } from 'commander';
 import { DEFAULT_IDLE_TIMEOUT_MS, TEXT_MODES, type TextMode } from '@charrnn/contract';
-import { DataError } from './errors.js';
+import { DataError, FileWriteError } from './errors.js';
 import { booleanFlag, integerFlag, numberFlag } from '@charrnn/contract/node';
 import { prepareDirectory } from './io/prepare-directory.js';
 
@@ -50,7 +50,7 @@ try {
   const { itos, ...figures } = stats;
   process.stdout.write(JSON.stringify({ out: flags.out, ...figures, vocab: itos.join('') }, null, 1) + '\n');
 } catch (error) {
-  if (!(error instanceof DataError)) throw error;
+  if (!(error instanceof DataError || error instanceof FileWriteError)) throw error;
   process.stderr.write(`prepare: ${error.message}\n`);
   process.exitCode = 1;
 }

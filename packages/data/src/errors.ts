@@ -15,14 +15,5 @@ export class VocabError extends DataError {}
 /** Options (batch size, bptt, fractions, seeds…) outside their valid range. */
 export class OptionError extends DataError {}
 
-/**
- * A file could not be written; the message says whether the previous file is intact. `code` is
- * the system error code (ENOSPC, EISDIR…) when there is one.
- */
-export class FileWriteError extends DataError {
-  readonly code: string | undefined;
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(message, { cause: options.cause });
-    this.code = options.code;
-  }
-}
+/** A file could not be written (the contract's class: every package's writes go through its writeFileAtomic). */
+export { FileWriteError } from '@charrnn/contract';

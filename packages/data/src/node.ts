@@ -1,6 +1,4 @@
-// @charrnn/data/node — the Node-only edge of the pipeline: files, downloads, progress, atomic writes.
-export { checkFileTarget, writeFileAtomic } from './io/atomic-write.js';
-export { FileWriteError } from './errors.js';
+// @charrnn/data/node — the Node-only edge of the pipeline: files, downloads, progress (atomic writes are @charrnn/contract/node's).
 export { type ProgressSink, type ProgressOptions, type ProgressOutcome, createProgress, formatAmount } from './io/progress.js';
 export {
   EMBEDDED_CORPUS_PATH,

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, truncate, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileWriteError } from '@charrnn/data/node';
+import { FileWriteError } from '@charrnn/contract/node';
 import { CheckpointError, MODEL_FILE, OrtRuntimeError, randomWeights, saveModelCheckpoint, selectBackend, writeSafetensors, type Arch } from '@charrnn/train';
 import { CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';
 import { exportCheckpoint } from './export-checkpoint.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkFileTarget, writeFileAtomic } from '@charrnn/data/node';
+import { checkFileTarget, writeFileAtomic } from '@charrnn/contract/node';
 import { loadModelCheckpoint } from '@charrnn/train';
 // Types from the browser entry: this file's declarations then load no TensorFlow.js types.
 import type { ModelConfig } from '@charrnn/train/browser';

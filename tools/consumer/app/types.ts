@@ -1,9 +1,9 @@
 // Every public entry point of every package, type-checked strictly without skipLibCheck in the
 // consumer app (tools/consumer/consumer.test.ts), with node16 and bundler module resolution.
 import { LanguageModelLoader, prepareCorpus, Vocab, type PreparedCorpus } from '@charrnn/data';
-import { loadCorpus, writeFileAtomic } from '@charrnn/data/node';
+import { loadCorpus } from '@charrnn/data/node';
 import { IO, METADATA_KEYS, readModelDescription, validateContract, type ModelInfo } from '@charrnn/contract';
-import { cudaProviderMissing, integerFlag, ONNXRUNTIME_NODE_INSTALL_HINT } from '@charrnn/contract/node';
+import { cudaProviderMissing, integerFlag, ONNXRUNTIME_NODE_INSTALL_HINT, writeFileAtomic } from '@charrnn/contract/node';
 import { GraphBuilder, cellSpec, encodeModel, type IModelProto } from '@charrnn/graph';
 import { DEFAULT_FIT_OPTIONS, fit, ortNodeEngine, selectBackend, type FitOptions, type FitResult } from '@charrnn/train';
 import { CharModel, tfjsEngine } from '@charrnn/train/tfjs';

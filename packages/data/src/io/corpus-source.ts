@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_IDLE_TIMEOUT_MS, describeFetchError, IdleTimeout } from '@charrnn/contract';
 import { decodeCorpus } from '../corpus-text.js';
 import { CorpusError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@charrnn/contract/node';
 import { EMBEDDED_CORPUS_PATH, EMBEDDED_CORPUS_SOURCE, errorMessage, readEmbeddedCorpus } from './embedded-corpus.js';
 import { createProgress, type ProgressSink } from './progress.js';
 

@@ -6,7 +6,7 @@ import { checkBatchFit } from '../batch-fit.js';
 import { corpusStats, prepareCorpus, type CorpusStats } from '../prepare.js';
 import { splitCharacters, splitLines, type CorpusSplit } from '../split.js';
 import { DEFAULT_SPECIALS } from '../vocab.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@charrnn/contract/node';
 import { loadCorpus } from './corpus-source.js';
 import type { ProgressSink } from './progress.js';
 import { writeSplitFolders } from './split-folders.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CorpusSplit } from '../split.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@charrnn/contract/node';
 
 /** The lesson's folders: outDir/trn/train.txt and outDir/val/val.txt, the lines exactly as split. */
 export async function writeSplitFolders(outDir: string, split: CorpusSplit): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * Sessions kept across restarts: every session's state in one JSON file under `--session-dir`,
- * written atomically (a temporary file renamed over the old one, @charrnn/data's writeFileAtomic),
+ * written atomically (a temporary file renamed over the old one, @charrnn/contract/node's writeFileAtomic),
  * so a crash mid-save leaves the previous file whole. A session's state is infer-web's snapshot
  * (`charrnn-state/1`); the file names each model by the SHA-256 of its ONNX bytes, and a server
  * whose model differs refuses to start rather than continue a state with other weights.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { writeFileAtomic } from '@charrnn/contract/node';
 import { fromSnapshot, Rng, toSnapshot, type GeneratorSnapshot } from '@charrnn/infer-web/node';
 import { ServerOptionError } from '../errors.js';
 import type { ModelRegistry } from '../model-registry.js';

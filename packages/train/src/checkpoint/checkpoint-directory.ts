@@ -1,7 +1,7 @@
 // The Node edge of contract 1's model file: model.safetensors in a directory, written atomically.
 import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@charrnn/data/node';
+import { writeFileAtomic } from '@charrnn/contract/node';
 import type { Weights } from '../model/weights.js';
 import { MODEL_FILE, decodeModelCheckpoint, encodeModelCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { CURRENT_FILE, currentCheckpointDirectory } from './checkpoint-sets.js';

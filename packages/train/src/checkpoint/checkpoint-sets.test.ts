@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileWriteError } from '@charrnn/data/node';
+import { FileWriteError } from '@charrnn/contract/node';
 import type { ModelConfig } from '../model/config.js';
 import { randomWeights, type NamedTensor } from '../model/weights.js';
 import { DEFAULT_FIT_OPTIONS } from '../trainer/fit-options.js';

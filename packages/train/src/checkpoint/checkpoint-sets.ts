@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileWriteError, checkFileTarget } from '@charrnn/data/node';
+import { FileWriteError, checkFileTarget } from '@charrnn/contract/node';
 import { CheckpointError } from './errors.js';
 
 /** The pointer: `{"format": 1, "dir": "checkpoint-<n>", "step": <step>}`. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PreparedCorpus } from '@charrnn/data';
-import { writeFileAtomic, type ProgressSink } from '@charrnn/data/node';
+import { writeFileAtomic } from '@charrnn/contract/node';
+import { type ProgressSink } from '@charrnn/data/node';
 import type { EngineFactory } from '../engine/engine.js';
 import { tfjsEngine } from '../engine/tfjs-engine.js';
 import type { FitOptions } from './fit-options.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { createProgress, writeFileAtomic } from '@charrnn/data/node';
+import { writeFileAtomic } from '@charrnn/contract/node';
+import { createProgress } from '@charrnn/data/node';
 import { selectBackend } from '../backend/select.js';
 import type { FitOptions } from './fit-options.js';
 import { lineChartSvg } from './line-chart.js';
