@@ -4,6 +4,7 @@
  * an epoch (detached after each), reset to zeros at each epoch start and whenever the batch size
  * changes. After each epoch: exact validation loss, a table row, and a checkpoint handed to `save`.
  */
+import { yieldToEventLoop } from '@charrnn/contract';
 import { LanguageModelLoader, Rng, checkBatchFit, type PreparedCorpus } from '@charrnn/data';
 import type { ProgressSink } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
@@ -93,12 +94,6 @@ export function modelConfigFor(options: FitOptions, vocabSize: number): ModelCon
     numLayers: options.layers,
     dropout: options.dropout,
   };
-}
-
-/** Lets timers, I/O and signal handlers run between batches (setImmediate in Node, a macrotask elsewhere). */
-function yieldToEventLoop(): Promise<void> {
-  const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
-  return new Promise<void>((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
 export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
