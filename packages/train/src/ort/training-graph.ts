@@ -118,21 +118,57 @@ function stepRows(g: GraphBuilder, value: string, T: number, width: number, name
 /** Builds the graph of `spec` as a serialized ONNX model (opset 17). */
 export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const { config, seqLen: T, kind } = spec;
-  const { arch, vocabSize: V, hiddenSize: H, numLayers: L } = config;
-  const G = gateCount(arch);
+  const { arch, hiddenSize: H } = config;
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`training graph seqLen is ${T}, expected a positive integer`);
   if (kind === 'train' && spec.optimizer === undefined) throw new RangeError('a "train" graph needs an optimizer');
-  const training = kind !== 'eval';
   const tie = spec.tie === true;
   if (tie && config.embeddingDim !== H) throw new RangeError(`a tied decoder needs embeddingDim = hiddenSize, got ${config.embeddingDim} and ${H}`);
   // The parameters the graph takes and updates: a tied decoder.weight is encoder.weight.
   const shapes = trainedShapes(config, tie);
-  const decoderWeight = tie ? 'encoder.weight' : 'decoder.weight';
   const g = new GraphBuilder(`charrnn_${arch}_train_${kind}_seq${T}`);
+  const inputs = graphInputs(g, spec, shapes);
+  const forward = appendForward(g, spec, inputs);
+  const loss = appendLoss(g, spec, inputs, forward.top);
+  if (kind === 'eval') return encode(g);
+
+  const grads = appendBackward(g, spec, inputs, forward.layers, loss);
+  if (kind === 'gradients') {
+    for (const [name, shape] of shapes) {
+      g.op('Identity', [grads.get(name) as string], TRAINING_IO.grad(name));
+      g.output(TRAINING_IO.grad(name), 'float32', shape);
+    }
+    return encode(g);
+  }
+  const norm = appendGradientNorm(g, shapes, grads);
+  appendUpdate(g, spec.optimizer as GraphOptimizer, shapes, clippedGradients(g, grads, norm, spec.clip), spec.weightDecay ?? 0);
+  return encode(g);
+}
+
+/** The graph's inputs other than the optimizer's: tokens, targets, the carried state, the parameters and the dropout masks. */
+interface GraphInputs {
+  cell: ReturnType<typeof cellSpec>;
+  tokens: string;
+  targets: string;
+  /** Tokens and targets as one column each, [seq·batch] (time-major). */
+  tokensFlat: string;
+  targetsFlat: string;
+  /** The carried state, [layers, batch, hidden] each. */
+  initial: Map<StateName, string>;
+  /** Layer k+1's locked input mask (between-layer dropout), tiled to [seq·batch, hidden], or null. */
+  masks: (string | null)[];
+  embedMask: string | null;
+  outputMask: string | null;
+  /** Layer k's DropConnect mask of weight_hh, or null. */
+  weightMasks: (string | null)[];
+}
+
+function graphInputs(g: GraphBuilder, spec: TrainingGraphSpec, shapes: ReadonlyMap<string, number[]>): GraphInputs {
+  const { config, seqLen: T, kind } = spec;
+  const { arch, hiddenSize: H, numLayers: L } = config;
+  const G = gateCount(arch);
+  const training = kind !== 'eval';
   const io = TRAINING_IO;
   const withDropout = spec.dropout === true && L > 1 && training;
-
-  // Inputs.
   const tokens = g.input(io.tokens, 'int64', [T, 'batch']);
   const targets = g.input(io.targets, 'int64', [T, 'batch']);
   const cell = cellSpec(arch);
@@ -148,11 +184,19 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
   const embedMask = spec.embedDropout === true && training ? lockedMask(io.maskEmbed, config.embeddingDim) : null;
   const outputMask = spec.outputDropout === true && training ? lockedMask(io.maskOutput, H) : null;
   const weightMasks = Array.from({ length: L }, (_, k) => (spec.weightDrop === true && training ? g.input(io.maskWeightHh(k), 'float32', [G * H, H]) : null));
-
-  // Forward.
   const flat = g.constant('int64', [1], [-1]);
   const tokensFlat = g.op('Reshape', [tokens, flat], 'tokens.flat');
   const targetsFlat = g.op('Reshape', [targets, flat], 'targets.flat');
+  return { cell, tokens, targets, tokensFlat, targetsFlat, initial, masks, embedMask, outputMask, weightMasks };
+}
+
+/** The forward pass: every layer unrolled over the window, and the final state as outputs `hn` (`cn`). */
+function appendForward(g: GraphBuilder, spec: TrainingGraphSpec, inputs: GraphInputs): { layers: LayerTrace[]; top: string } {
+  const { config, seqLen: T } = spec;
+  const { arch, hiddenSize: H, numLayers: L } = config;
+  const G = gateCount(arch);
+  const { cell, initial, masks, embedMask, weightMasks } = inputs;
+  const { tokensFlat } = inputs;
   const layers: LayerTrace[] = [];
   let x: string | null = null;
   for (let k = 0; k < L; k++) {
@@ -193,13 +237,30 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     layers.push({ input, mask, weightHh, h0: start.h, steps, output });
     x = output;
   }
-  const top = x as string;
   const stateAxis = g.constant('int64', [1], [0]);
   for (const s of cell.states) {
     const name = STATE_IO[s].output;
     g.op('Concat', layers.map((l, k) => g.op('Unsqueeze', [l.steps[T - 1][s] as string, stateAxis], `l${k}.${name}`)), name, { axis: INT(0) });
   }
+  return { layers, top: x as string };
+}
+/** What the backward pass reads of the loss. */
+interface LossTrace {
+  /** The decoder's input: the top layer's output, after output dropout. */
+  decoded: string;
+  logProbs: string;
+  targetOneHot: string;
+  /** The number of targets, float32. */
+  count: string;
+  /** One-hot rows of int64 `ids` [n], [n, vocab]. */
+  oneHot: (ids: string, name: string) => string;
+}
 
+/** The decoder, log-softmax and the mean cross-entropy as output `loss`; the state outputs declared after it. */
+function appendLoss(g: GraphBuilder, spec: TrainingGraphSpec, inputs: GraphInputs, top: string): LossTrace {
+  const { vocabSize: V, hiddenSize: H, numLayers: L } = spec.config;
+  const { outputMask } = inputs;
+  const decoderWeight = spec.tie === true ? 'encoder.weight' : 'decoder.weight';
   const decoded = outputMask === null ? top : g.op('Mul', [top, outputMask], 'output.dropped');
   const logits = g.op('Gemm', [decoded, decoderWeight, 'decoder.bias'], IO.logits, { transB: INT(1) });
   // log_softmax written out (x − max − log Σ exp(x − max)), and one-hot rows below without
@@ -220,17 +281,26 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
     const distance = g.op('Abs', [g.op('Sub', [g.op('Gather', [classColumn, ids], `${name}.ids`, { axis: INT(0) }), classRow], `${name}.diff`)], `${name}.distance`);
     return g.op('Relu', [g.op('Sub', [one, distance], `${name}.closeness`)], name);
   };
-  const targetOneHot = oneHot(targetsFlat, 'targets.one_hot');
+  const targetOneHot = oneHot(inputs.targetsFlat, 'targets.one_hot');
   const lossSum = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [logProbs, targetOneHot], 'picked')], 'neg_loss_sum', { keepdims: INT(0) })], 'loss_sum');
-  const count = g.op('Cast', [g.op('Size', [targets], 'target_count')], 'target_count.f', { to: INT(1) });
-  g.op('Div', [lossSum, count], io.loss);
-  g.output(io.loss, 'float32', []);
-  for (const s of cell.states) g.output(STATE_IO[s].output, 'float32', [L, 'batch', H]);
-  if (kind === 'eval') return encode(g);
+  const count = g.op('Cast', [g.op('Size', [inputs.targets], 'target_count')], 'target_count.f', { to: INT(1) });
+  g.op('Div', [lossSum, count], TRAINING_IO.loss);
+  g.output(TRAINING_IO.loss, 'float32', []);
+  for (const s of inputs.cell.states) g.output(STATE_IO[s].output, 'float32', [L, 'batch', H]);
+  return { decoded, logProbs, targetOneHot, count, oneHot };
+}
 
-  // Backward: d(mean NLL)/dlogits = (softmax − onehot) / count.
+/** The hand-derived backward pass: every parameter's gradient of the mean loss, by name. */
+function appendBackward(g: GraphBuilder, spec: TrainingGraphSpec, inputs: GraphInputs, layers: readonly LayerTrace[], loss: LossTrace): Map<string, string> {
+  const { config, seqLen: T } = spec;
+  const { hiddenSize: H, numLayers: L } = config;
+  const tie = spec.tie === true;
+  const decoderWeight = tie ? 'encoder.weight' : 'decoder.weight';
+  const { cell, outputMask, weightMasks, tokensFlat } = inputs;
+  const { decoded, oneHot } = loss;
+  // d(mean NLL)/dlogits = (softmax − onehot) / count.
   const grads = new Map<string, string>();
-  const dLogits = g.op('Div', [g.op('Sub', [g.op('Exp', [logProbs], 'probs'), targetOneHot], 'probs_minus_onehot'), count], 'd.logits');
+  const dLogits = g.op('Div', [g.op('Sub', [g.op('Exp', [loss.logProbs], 'probs'), loss.targetOneHot], 'probs_minus_onehot'), loss.count], 'd.logits');
   const rows = g.constant('int64', [1], [0]);
   const columnSums = (value: string, name: string) => g.op('ReduceSum', [value, rows], name, { keepdims: INT(0) });
   const decoderGrad = g.op('Gemm', [dLogits, decoded], 'grad.decoder.weight.raw', { transA: INT(1) });
@@ -290,27 +360,20 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): Uint8Array {
       grads.set('encoder.weight', g.op('MatMul', [dTable, weightIh], 'grad.encoder.weight.raw'));
     }
   }
-
   // A tied weight's gradient sums its two uses, as autograd does for a shared parameter.
   if (tie) grads.set('encoder.weight', g.op('Add', [grads.get('encoder.weight') as string, decoderGrad], 'grad.encoder.weight.tied'));
+  return grads;
+}
 
-  if (kind === 'gradients') {
-    for (const [name, shape] of shapes) {
-      g.op('Identity', [grads.get(name) as string], io.grad(name));
-      g.output(io.grad(name), 'float32', shape);
-    }
-    return encode(g);
-  }
-
-  // Global gradient norm, and clip_grad_norm_'s scaling when it exceeds the maximum.
+/** The global gradient norm as output `grad_norm`, which clipping scales by. */
+function appendGradientNorm(g: GraphBuilder, shapes: ReadonlyMap<string, number[]>, grads: ReadonlyMap<string, string>): string {
   const names = [...shapes.keys()];
   const squares = names.map((name) => g.op('ReduceSumSquare', [grads.get(name) as string], `sq.${name}`, { keepdims: INT(0) }));
   // A chain of Adds, not one Sum: WebGPU has no Sum kernel (and would bind all inputs at once).
   const sumSquares = squares.reduce((acc, sq, i) => (i === 0 ? sq : g.op('Add', [acc, sq], `grad_sq_sum.${i}`)));
-  const norm = g.op('Sqrt', [sumSquares], io.gradNorm);
-  g.output(io.gradNorm, 'float32', []);
-  appendUpdate(g, spec.optimizer as GraphOptimizer, shapes, clippedGradients(g, grads, norm, spec.clip), spec.weightDecay ?? 0);
-  return encode(g);
+  const norm = g.op('Sqrt', [sumSquares], TRAINING_IO.gradNorm);
+  g.output(TRAINING_IO.gradNorm, 'float32', []);
+  return norm;
 }
 
 /** The parameters a graph takes, updates and (kind "gradients") differentiates: every contract-1 tensor, less decoder.weight when it is tied to encoder.weight. */
