@@ -282,131 +282,183 @@ export class CharGenerator {
     keepText: boolean,
     emit: (chunk: readonly string[]) => Chunk,
   ): AsyncGenerator<Chunk, void> {
-    const B = rows.length;
-    const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
-    const texts = new Array<string>(B).fill('');
-    const counts = new Int32Array(B);
-    const last = new Int32Array(B);
-    const done = new Array<FinishReason | null>(B).fill(null);
-    let fed = true;
+    const flight = new RowsInFlight(rows, results, this.info.vocabSize);
     let primed = false;
-    let h = rows[0].h;
-    let c = rows[0].c;
-    const logits = new Float32Array(B * V);
-
-    const finish = (b: number, reason: FinishReason): void => {
-      done[b] = reason;
-      results[b] = { text: texts[b], newTokens: counts[b], finishReason: reason };
-      if (B > 1) return;
-      // One row: h and c are its own arrays (nothing interleaved), already up to date.
-      const row = rows[0];
-      if (fed) {
-        row.pending = [];
-        // This call's own buffer (one row: V logits), which nothing writes once the row has ended.
-        row.logits = logits;
-      } else {
-        row.pending = [last[0]];
-        row.logits = undefined;
-      }
-    };
-    const finishAll = (reason: FinishReason): void => {
-      for (let b = 0; b < B; b++) if (done[b] === null) finish(b, reason);
-    };
-
     try {
       const abort = opts.signal === undefined ? undefined : new AbortCriterion(opts.signal);
-      if (abort?.check() === 'abort') {
-        // Aborted before the start: nothing primed, and the prompt is kept pending, as an abort
-        // while priming keeps the part not yet run: the next call continues from it.
-        for (let b = 0; b < B; b++) {
-          results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
-          if (prompts[b].length > 0) {
-            rows[b].pending = [...rows[b].pending, ...prompts[b]];
-            rows[b].logits = undefined;
-          }
-        }
-        done.fill('abort');
-        return;
-      }
-      if (!(await primeRows({ session: this.session, info: this.info, bigIds: this.bigIds }, rows, prompts, opts.signal))) {
-        // Aborted while priming: each row keeps what was primed and the rest as pending.
-        for (let b = 0; b < B; b++) results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
-        done.fill('abort');
-        return;
-      }
-      if (B > 1) {
-        h = interleaveRows(rows.map((r) => r.h), L, H);
-        c = rows[0].c === undefined ? undefined : interleaveRows(rows.map((r) => r.c!), L, H);
-      }
-      for (let b = 0; b < B; b++) {
-        logits.set(rows[b].logits!, b * V);
-        checkLogits(logits, b, V, B);
-      }
+      const state = await this.primeForDecoding(flight, prompts, abort, opts.signal);
+      if (state === null) return;
       primed = true;
       if (opts.maxNewTokens === 0) {
-        finishAll('length');
+        flight.finishAll('length');
         return;
       }
-
-      const sampler = new Sampler(V, {
-        ...opts,
-        suppressTokens: opts.suppressSpecialTokens ? this.tokenizer.specialIds : [],
-      });
-      const criteria: StoppingCriterion[] = stoppingCriteria(opts.maxNewTokens, opts.stop, B);
-      const tokens = new BigInt64Array(B);
-      // Each row's generated ids, which the penalties read.
-      const generated = Array.from({ length: B }, () => [] as number[]);
-      let active = B;
-      const chunk = new Array<string>(B).fill('');
-      const turns = new EventLoopTurns(DECODE_TURN_EVERY_MS);
-      for (let step = 0; ; step++) {
-        await turns.whenDue();
-        if (abort?.check() === 'abort') {
-          finishAll('abort');
-          return;
-        }
-        for (let b = 0; b < B; b++) {
-          if (done[b] !== null) {
-            chunk[b] = '';
-            continue;
-          }
-          const id = sampler.sample(logits, b * V, rngs[b], step, b, generated[b]);
-          generated[b].push(id);
-          last[b] = id;
-          counts[b]++;
-          const text = this.tokenizer.decodeOne(id);
-          // Only for a caller that awaits the whole text: an iterated stream already has it, chunk by chunk.
-          if (keepText) texts[b] += text;
-          chunk[b] = text;
-        }
-        fed = false;
-        for (let b = 0; b < B; b++) {
-          if (done[b] !== null) continue;
-          for (const criterion of criteria) {
-            const reason = criterion.check(b, chunk[b], counts[b]);
-            if (reason !== null) {
-              finish(b, reason);
-              active--;
-              break;
-            }
-          }
-        }
-        if (opts.streamer !== undefined) for (let b = 0; b < B; b++) if (chunk[b] !== '') opts.streamer.put(chunk[b], b);
-        yield emit(chunk);
-        if (active === 0) return;
-        for (let b = 0; b < B; b++) tokens[b] = this.bigIds[last[b]];
-        const out = await this.session.run(tokens, 1, B, h, c);
-        h.set(out.hn);
-        if (c !== undefined && out.cn !== undefined) c.set(out.cn);
-        logits.set(out.logits);
-        fed = true;
-        for (let b = 0; b < B; b++) if (done[b] === null) checkLogits(logits, b, V, B);
-      }
+      yield* this.sampleRows(flight, state, rngs, opts, abort, keepText, emit);
     } finally {
       // Left early (the consumer stopped iterating, or a run failed): keep what was produced. A
       // failure while priming leaves each row as primeRows() left it, which is consistent.
-      if (primed) finishAll('abort');
+      if (primed) flight.finishAll('abort');
     }
+  }
+
+  /**
+   * Primes every row with its prompt and loads their logits; the state the loop feeds (the one
+   * row's own arrays, or the rows interleaved), or null when aborted before or while priming.
+   */
+  private async primeForDecoding(
+    flight: RowsInFlight,
+    prompts: readonly Int32Array[],
+    abort: AbortCriterion | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ h: Float32Array; c: Float32Array | undefined } | null> {
+    const { rows, results, logits, B } = flight;
+    const { vocabSize: V, numLayers: L, hiddenSize: H } = this.info;
+    let h = rows[0].h;
+    let c = rows[0].c;
+    if (abort?.check() === 'abort') {
+      // Aborted before the start: nothing primed, and the prompt is kept pending, as an abort
+      // while priming keeps the part not yet run: the next call continues from it.
+      for (let b = 0; b < B; b++) {
+        results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+        if (prompts[b].length > 0) {
+          rows[b].pending = [...rows[b].pending, ...prompts[b]];
+          rows[b].logits = undefined;
+        }
+      }
+      flight.done.fill('abort');
+      return null;
+    }
+    if (!(await primeRows({ session: this.session, info: this.info, bigIds: this.bigIds }, rows, prompts, signal))) {
+      // Aborted while priming: each row keeps what was primed and the rest as pending.
+      for (let b = 0; b < B; b++) results[b] = { text: '', newTokens: 0, finishReason: 'abort' };
+      flight.done.fill('abort');
+      return null;
+    }
+    if (B > 1) {
+      h = interleaveRows(rows.map((r) => r.h), L, H);
+      c = rows[0].c === undefined ? undefined : interleaveRows(rows.map((r) => r.c!), L, H);
+    }
+    for (let b = 0; b < B; b++) {
+      logits.set(rows[b].logits!, b * V);
+      checkLogits(logits, b, V, B);
+    }
+    return { h, c };
+  }
+
+  /** Samples, stops and feeds the primed rows until every row has finished; yields each step's chunk. */
+  private async *sampleRows<Chunk>(
+    flight: RowsInFlight,
+    state: { h: Float32Array; c: Float32Array | undefined },
+    rngs: Rng[],
+    opts: ResolvedGenerationOptions,
+    abort: AbortCriterion | undefined,
+    keepText: boolean,
+    emit: (chunk: readonly string[]) => Chunk,
+  ): AsyncGenerator<Chunk, void> {
+    const { B, done, last, counts, texts, logits } = flight;
+    const { h, c } = state;
+    const V = this.info.vocabSize;
+    const sampler = new Sampler(V, {
+      ...opts,
+      suppressTokens: opts.suppressSpecialTokens ? this.tokenizer.specialIds : [],
+    });
+    const criteria: StoppingCriterion[] = stoppingCriteria(opts.maxNewTokens, opts.stop, B);
+    const tokens = new BigInt64Array(B);
+    // Each row's generated ids, which the penalties read.
+    const generated = Array.from({ length: B }, () => [] as number[]);
+    let active = B;
+    const chunk = new Array<string>(B).fill('');
+    const turns = new EventLoopTurns(DECODE_TURN_EVERY_MS);
+    for (let step = 0; ; step++) {
+      await turns.whenDue();
+      if (abort?.check() === 'abort') {
+        flight.finishAll('abort');
+        return;
+      }
+      for (let b = 0; b < B; b++) {
+        if (done[b] !== null) {
+          chunk[b] = '';
+          continue;
+        }
+        const id = sampler.sample(logits, b * V, rngs[b], step, b, generated[b]);
+        generated[b].push(id);
+        last[b] = id;
+        counts[b]++;
+        const text = this.tokenizer.decodeOne(id);
+        // Only for a caller that awaits the whole text: an iterated stream already has it, chunk by chunk.
+        if (keepText) texts[b] += text;
+        chunk[b] = text;
+      }
+      flight.fed = false;
+      for (let b = 0; b < B; b++) {
+        if (done[b] !== null) continue;
+        for (const criterion of criteria) {
+          const reason = criterion.check(b, chunk[b], counts[b]);
+          if (reason !== null) {
+            flight.finish(b, reason);
+            active--;
+            break;
+          }
+        }
+      }
+      if (opts.streamer !== undefined) for (let b = 0; b < B; b++) if (chunk[b] !== '') opts.streamer.put(chunk[b], b);
+      yield emit(chunk);
+      if (active === 0) return;
+      for (let b = 0; b < B; b++) tokens[b] = this.bigIds[last[b]];
+      const out = await this.session.run(tokens, 1, B, h, c);
+      h.set(out.hn);
+      if (c !== undefined && out.cn !== undefined) c.set(out.cn);
+      logits.set(out.logits);
+      flight.fed = true;
+      for (let b = 0; b < B; b++) if (done[b] === null) checkLogits(logits, b, V, B);
+    }
+  }
+}
+
+/**
+ * The B rows of one decoding loop: what each produced, and how a row ends. Per row, either the
+ * last sampled id is not yet fed (`fed` false) or the logits are current.
+ */
+class RowsInFlight {
+  readonly B: number;
+  readonly texts: string[];
+  readonly counts: Int32Array;
+  readonly last: Int32Array;
+  readonly done: (FinishReason | null)[];
+  fed = true;
+  readonly logits: Float32Array;
+
+  constructor(
+    readonly rows: StreamState[],
+    readonly results: GenerationResult[],
+    V: number,
+  ) {
+    const B = (this.B = rows.length);
+    this.texts = new Array<string>(B).fill('');
+    this.counts = new Int32Array(B);
+    this.last = new Int32Array(B);
+    this.done = new Array<FinishReason | null>(B).fill(null);
+    this.logits = new Float32Array(B * V);
+  }
+
+  finish(b: number, reason: FinishReason): void {
+    this.done[b] = reason;
+    this.results[b] = { text: this.texts[b], newTokens: this.counts[b], finishReason: reason };
+    if (this.B > 1) return;
+    // One row: h and c are its own arrays (nothing interleaved), already up to date.
+    const row = this.rows[0];
+    if (this.fed) {
+      row.pending = [];
+      // This call's own buffer (one row: V logits), which nothing writes once the row has ended.
+      row.logits = this.logits;
+    } else {
+      row.pending = [this.last[0]];
+      row.logits = undefined;
+    }
+  }
+
+  finishAll(reason: FinishReason): void {
+    for (let b = 0; b < this.B; b++) if (this.done[b] === null) this.finish(b, reason);
   }
 }
 
