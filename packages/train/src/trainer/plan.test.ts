@@ -7,6 +7,7 @@ import {
   costPerCharacter,
   dropoutLevel,
   parameterCount,
+  peakLearningRate,
   planRecipe,
   planTable,
   type PlanInput,
@@ -63,9 +64,12 @@ describe('planRecipe', () => {
     expect(plan.plannedChars).toBeCloseTo(plan.charsPerSecond * 180, 3);
   });
 
-  test('a small corpus caps the model at 3 parameters per training character, and shrinks the batch and BPTT', () => {
+  test('a small corpus caps the model at 1.5 parameters per training character, and shrinks the batch and BPTT', () => {
+    // An hour buys far more than the smallest model; 20,000 characters allow 30,000 parameters.
+    const capped = planRecipe(input({ minutes: 60, trainTokens: 20_000, validTokens: 2_000 }));
+    expect(capped.parameters).toBeLessThanOrEqual(30_000);
+    expect(capped.parameters).toBeGreaterThan(7_740); // above the smallest size (1×32, e16: 7,740 at vocabulary 60)
     const plan = planRecipe(input({ minutes: 60, trainTokens: 3_000, validTokens: 300 }));
-    expect(plan.parameters).toBeLessThanOrEqual(9_000);
     // Every stream holds 4 windows: 16 × 32 × 4 = 2,048 ≤ 3,000 < 32 × 32 × 4.
     expect([plan.options.bs, plan.options.bptt]).toEqual([16, 32]);
     expect(batchShape(3_000)).toEqual({ bs: 16, bptt: 32 });
@@ -90,6 +94,22 @@ describe('planRecipe', () => {
     const once = planRecipe(input({ minutes: 0.1, trainTokens: 5_000_000 }));
     expect(once.plannedChars / 5_000_000).toBeLessThan(2);
     expect([once.options.dropout, once.options.outputDropout, once.options.embedDropout, once.options.weightDrop]).toEqual([0, 0, 0, 0]);
+  });
+
+  test('the peak rate: 3e-3 up to 16 passes, halving as the passes double to 32, 1.5e-3 beyond; at most 2e-3 above 2M parameters', () => {
+    expect([1, 8, 16, 24, 32, 47, 200].map((p) => peakLearningRate(p, 660_000))).toEqual([3e-3, 3e-3, 3e-3, 2e-3, 1.5e-3, 1.5e-3, 1.5e-3]);
+    expect([4, 20, 40].map((p) => peakLearningRate(p, 3e6))).toEqual([2e-3, 2e-3, 1.5e-3]);
+  });
+
+  test('a budget with many passes over a corpus that bounds the model gets the lower rate, in the schedule it plans', () => {
+    // 540k characters bound the model to 2×256 (2×384 has 1.4M parameters > 1.5 × 540k); 10 minutes at 80k chars/s of the 1×256 make about 40 passes of it.
+    const plan = planRecipe(input({ minutes: 10 }));
+    expect([plan.options.hidden, plan.options.layers]).toEqual([256, 2]);
+    const passes = plan.plannedChars / 540_000;
+    expect(passes).toBeGreaterThan(32);
+    expect(plan.options.schedule).toBe('cosine@0.0015,warmup=0.03,final=0.05');
+    expect(plan.options.dropout).toBe(dropoutLevel(passes));
+    expect(planRecipe(input({ minutes: 3 })).options.schedule).toBe('cosine@0.003,warmup=0.03,final=0.05');
   });
 
   test('the dropout level: none up to two passes, 0.1 at 8, 0.2 at 32, at most 0.4', () => {

@@ -5,13 +5,14 @@
  *
  * The rules, and where they come from (the measurements behind them: the train README, "Time budgets"):
  * - Size: the largest model that still sees about TOKENS_PER_PARAMETER (4) training characters per
- *   parameter within the budget, and at most DATA_PARAMETER_RATIO (3) parameters per training
+ *   parameter within the budget, and at most DATA_PARAMETER_RATIO (1.5) parameters per training
  *   character (Karpathy's char-rnn advice: parameters of the order of the data's size). Far below
  *   Chinchilla's 20 tokens per parameter (Hoffmann et al. 2022): a recurrent net on a
  *   540k-character corpus gains from several passes, but more from its size. At the characters 3
  *   quiet minutes train here a 2×256 GRU at 6.5 characters per parameter reached 1.3017 where a
- *   2×192 at 18 reached 1.3155; at those of 10 minutes a 2×384 at 5.3 reached 1.2996 where a
- *   2×256 at 24 reached 1.3232.
+ *   2×192 at 18 reached 1.3155. The data bound: on those 540k characters a 2×384 (2.6 parameters
+ *   per character) planned for 10 minutes ended at 1.3133 after 23 passes, where a 2×256 (1.2) at
+ *   21 passes reached 1.2929 and at 42 passes, with the rate and dropout below, 1.2877.
  * - Depth: two layers from hidden 96 on (so that dropout between them can regularise a model the
  *   data bounds), three from 640 (char-rnn's 2–3 layer LSTMs).
  * - Dropout grows slowly with the passes over the data the budget allows: 0.05·log2(passes) − 0.05,
@@ -19,15 +20,16 @@
  *   the embedding, between layers and before the decoder; no weight drop. Measured at 8 passes of a
  *   2×256 GRU: 0.1 everywhere reached 1.3017, AWD-LSTM's proportions at 0.2 (0.2 between layers and
  *   at the output, 0.1 on the embedding and as weight drop) 1.3453, and the planner's earlier
- *   0.27 on a 2×192 at 14 passes 1.3978: in budgets of minutes, dropout mostly slows learning. At
- *   30 passes 0.2 still held a 2×256 GRU's training loss above its validation loss (1.3232).
+ *   0.27 on a 2×192 at 14 passes 1.3978: in short budgets dropout mostly slows learning. At 42
+ *   passes (rate 1.5e-3) 0.1 overfitted (training 1.125, validation 1.2992), 0.2 reached 1.2877
+ *   and 0.3 1.3073.
  * - BPTT 32 over 32 streams (1,024 characters a step) where every stream holds four windows: at
  *   equal characters a 2×256 GRU reached 1.3017 at 32 streams and 1.3181 at 16 (twice the steps),
  *   and with two data-parallel workers 32 × 32 trained it as fast as 64 × 64 (45k and 47k chars/s);
  *   fewer streams and shorter windows for a small corpus. The lesson's 8 sees only 8 characters.
- * - Adam at 3e-3 (2e-3 above two million parameters; the 2×384 above trained at 3e-3), a short
- *   linear warm-up and a cosine to 5% at the end of the budget; gradient norm clipped at 2 (nanoGPT
- *   clips at 1, char-rnn at 5).
+ * - Adam at a peak of 3e-3 up to 16 passes, lower for more (peakLearningRate: 1.5e-3 from 32
+ *   passes; at most 2e-3 above two million parameters), a short linear warm-up and a cosine to 5% at
+ *   the end of the budget; gradient norm clipped at 2 (nanoGPT clips at 1, char-rnn at 5).
  */
 import { largestTrainingBatchSize, largestTrainingBptt } from '@charrnn/data';
 import { gateCount } from '@charrnn/graph';
@@ -35,7 +37,7 @@ import type { Arch } from '../model/config.js';
 import type { FitOptions } from './fit-options.js';
 
 export const TOKENS_PER_PARAMETER = 4;
-export const DATA_PARAMETER_RATIO = 3;
+export const DATA_PARAMETER_RATIO = 1.5;
 /** The longest budget a run accepts: a week. */
 export const MAX_MINUTES = 7 * 24 * 60;
 /**
@@ -45,6 +47,19 @@ export const MAX_MINUTES = 7 * 24 * 60;
 export function dropoutLevel(passes: number): number {
   const level = Math.min(0.4, Math.max(0, 0.05 * Math.log2(passes) - 0.05));
   return Math.round(level * 100) / 100;
+}
+
+/**
+ * Adam's peak rate for `passes` passes over the training text: 3e-3 up to 16 passes, then
+ * 3e-3 · 16 / passes down to 1.5e-3 from 32 passes on; at most 2e-3 above two million parameters.
+ * While the rate is near 3e-3 a 2×256 GRU's training loss stays on a plateau (about 1.41 from pass
+ * 7 to 16 of a 42-pass cosine), so a long run at that peak spends its extra passes there and gains
+ * only in the cosine's tail; at a 1.5e-3 peak the loss falls throughout, and the dropout the passes
+ * call for keeps it from overfitting.
+ */
+export function peakLearningRate(passes: number, parameters: number): number {
+  const rate = 3e-3 * Math.min(1, Math.max(0.5, 16 / passes));
+  return Number(Math.min(rate, parameters > 2e6 ? 2e-3 : Infinity).toPrecision(2));
 }
 
 /** The smallest recipe: batch 8, BPTT 16; a corpus needs two windows of it to train and validate. */
@@ -199,7 +214,7 @@ export function planRecipe(input: PlanInput): Plan {
   const shape = batchShape(N);
   const level = dropoutLevel(passes);
   const dropout = size.layers > 1 ? level : 0;
-  const lr = parameters > 2e6 ? 2e-3 : 3e-3;
+  const lr = peakLearningRate(passes, parameters);
   const limit = fits(size) ? 'the largest' : 'the smallest (none fits the rule)';
   const sizeWhy = `${limit} that trains on ≥ ${TOKENS_PER_PARAMETER} characters per parameter in ${Math.round(seconds)} s at the measured speed (${fmt(plannedChars)} for ${fmt(parameters)}) and has ≤ ${DATA_PARAMETER_RATIO} parameters per training character (${fmt(N)})`;
   const plan: Record<PlannedKey, [FitOptions[PlannedKey], string]> = {
