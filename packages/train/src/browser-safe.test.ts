@@ -23,7 +23,7 @@ describe('browser safety', () => {
     const result = await bundle('browser');
     expect(result.errors).toEqual([]);
     const code = result.outputFiles[0].text;
-    for (const name of ['trainingLoop', 'OrtEngine', 'encodeTrainingCheckpoint', 'decodeTrainingCheckpoint', 'buildTrainingGraph', 'serveTrainingWorker', 'BrowserTrainer', 'opfsRunStore']) expect(code).toContain(name);
+    for (const name of ['trainingLoop', 'OrtEngine', 'encodeTrainingCheckpoint', 'decodeTrainingCheckpoint', 'buildTrainingGraph', 'serveTrainingWorker', 'BrowserTrainer', 'opfsRunStore', 'planBudget', 'measureThroughput']) expect(code).toContain(name);
     expect(code).not.toMatch(/from\s*["']node:|require\(["'](fs|path|crypto|os|worker_threads)/);
     const files = inputs(result.metafile);
     expect(files.filter((f) => f.includes('@tensorflow'))).toEqual([]);

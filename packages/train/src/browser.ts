@@ -25,6 +25,10 @@ export { type TrainingRun, type TrainingResult, TrainingDivergedError, modelConf
 export { OrtEngine, ortEngine, type OrtApi, type OrtEngineOptions } from './ort/ort-engine.js';
 export { type Placement, PlacementError, placementOf, requireProvider } from './ort/placement.js';
 export { TRAINING_IO, buildTrainingGraph, type TrainingGraphSpec, type TrainingGraphKind, type GraphOptimizer } from './ort/training-graph.js';
+export { type Plan, type PlanChoice, type PlannedKey, PlanError, MAX_MINUTES, checkMinutes, checkCorpusForPlan, planRecipe, planTable } from './trainer/plan.js';
+export { type BudgetEngine, type BudgetPlan, type BudgetPlanRequest, type MeasureSpeed, planBudget, warmupSeconds } from './trainer/budget-plan.js';
+export { type Throughput, measureThroughput } from './trainer/measure.js';
+export { type ExpectedSpeed } from './trainer/budget-clock.js';
 export { type EpochRecord, TABLE_HEADER, tableRow, historyJsonl } from './trainer/history.js';
 export { type Series, type ChartOptions, lineChartSvg } from './trainer/line-chart.js';
 export {

@@ -150,6 +150,10 @@ describe('bad budgets and corpora', () => {
     expect(() => checkMinutes(m)).toThrow(`--minutes ${m} is not a training budget: give a number of minutes above 0 and at most 10080 (a week), e.g. --minutes 3`);
   });
 
+  test('a page names the budget its own way', () => {
+    expect(() => checkMinutes(0, (m) => `Train for ${m} minutes`)).toThrow('Train for 0 minutes is not a training budget: give a number of minutes above 0 and at most 10080 (a week), e.g. Train for 3 minutes');
+  });
+
   test('a week and a second are budgets', () => {
     expect(() => checkMinutes(7 * 24 * 60)).not.toThrow();
     expect(() => checkMinutes(1 / 60)).not.toThrow();

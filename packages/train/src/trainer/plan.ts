@@ -123,10 +123,10 @@ export interface Plan {
   parameters: number;
 }
 
-/** Refuses a budget that is not a number of minutes a run can use, naming the limits. */
-export function checkMinutes(minutes: number): void {
+/** Refuses a budget that is not a number of minutes a run can use, naming the limits; `label` names a budget as the caller's user gives it. */
+export function checkMinutes(minutes: number, label: (minutes: number) => string = (m) => `--minutes ${m}`): void {
   if (!(Number.isFinite(minutes) && minutes > 0 && minutes <= MAX_MINUTES)) {
-    throw new PlanError(`--minutes ${minutes} is not a training budget: give a number of minutes above 0 and at most ${MAX_MINUTES} (a week), e.g. --minutes 3`);
+    throw new PlanError(`${label(minutes)} is not a training budget: give a number of minutes above 0 and at most ${MAX_MINUTES} (a week), e.g. ${label(3)}`);
   }
 }
 
