@@ -5,7 +5,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { checkFileTarget, FileWriteError, writeFileAtomic } from '@charrnn/contract/node';
+import { FileWriteError } from '../errors.js';
+import { checkFileTarget, writeFileAtomic } from './atomic-write.js';
 
 /**
  * A runner of `call` (an expression of `target` and `size`) in a child process under `ulimit -f 8`
