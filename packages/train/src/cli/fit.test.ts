@@ -161,9 +161,14 @@ describe('train:fit', () => {
     expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/error/i) });
     expect(r.stdout).toMatch(/^plan for 0\.25 min: .* parameters/m);
     expect(r.stdout).toMatch(/^ {2}hidden +16 +given$/m);
-    expect(r.stdout).toMatch(/^ {2}schedule +cosine@0\.003,warmup=0\.03,final=0\.05 +Adam at 0\.003/m);
+    // The peak rate depends on the passes this machine's speed affords (peakLearningRate): 1.5e-3 to 3e-3, the same in the table, its reason and the saved run.
+    const planned = /^ {2}schedule +cosine@([0-9.e-]+),warmup=0\.03,final=0\.05 +Adam at \1,/m.exec(r.stdout);
+    expect(planned).not.toBeNull();
+    const peak = Number(planned![1]);
+    expect(peak).toBeGreaterThanOrEqual(1.5e-3);
+    expect(peak).toBeLessThanOrEqual(3e-3);
     const saved = await trainerOf(out);
-    expect(saved).toMatchObject({ complete: true, totalEpochs: null, options: { minutes: 0.25, hidden: 16, text: 'faithful', schedule: 'cosine@0.003,warmup=0.03,final=0.05' } });
+    expect(saved).toMatchObject({ complete: true, totalEpochs: null, options: { minutes: 0.25, hidden: 16, text: 'faithful', schedule: `cosine@${planned![1]},warmup=0.03,final=0.05` } });
     expect(saved.history.length).toBeGreaterThanOrEqual(1);
     const vocab = Number(/corpus .*: vocab (\d+),/.exec(r.stdout)![1]);
     expect(saved.history[saved.history.length - 1].validLoss).toBeLessThan(Math.log(vocab)); // better than an untrained model
