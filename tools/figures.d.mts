@@ -26,6 +26,7 @@ export declare const TABLES: Record<string, { runs: string[]; render: (recorded:
 export declare const READMES: string[];
 export declare function provenance(recorded: Recorded[]): string;
 export declare function trainingTable(recorded: Recorded[]): string[];
+export declare function parallelTable(recorded: Recorded[]): string[];
 export declare function generationTable(recorded: Recorded[]): string[];
 export declare function servingTable(recorded: Recorded[]): string[];
 export declare function qualityTable(recorded: Recorded[]): string[];

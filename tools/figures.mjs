@@ -39,6 +39,8 @@ export const RUNS = [
   { name: 'train-rnn', target: 'train:bench', args: ['--arch', 'rnn', '--rounds', '3', '--windows', '5'] },
   { name: 'train-lstm', target: 'train:bench', args: ['--arch', 'lstm', '--rounds', '3', '--windows', '5'] },
   { name: 'train-gru2', target: 'train:bench', args: ['--arch', 'gru', '--layers', '2', '--rounds', '3', '--windows', '5'] },
+  // Data-parallel on every core of the machine (at least 2), each round against one worker just before.
+  { name: 'train-gru-parallel', target: 'train:bench', args: ['--arch', 'gru', '--workers', String(Math.max(2, os.availableParallelism())), '--scaling', '--rounds', '3', '--windows', '5'] },
   { name: 'generation', target: 'infer-web:bench', args: ['--windows', '9'] },
   { name: 'serving', target: 'serve:bench', args: [] },
   ...['nietzsche', 'sqlite3.h'].flatMap((corpus) =>
@@ -49,6 +51,7 @@ export const RUNS = [
 /** Which tables each README holds, and the runs each table is rendered from. */
 export const TABLES = {
   'training-speed': { runs: ['train-gru', 'train-rnn', 'train-lstm', 'train-gru2'], render: trainingTable },
+  'data-parallel': { runs: ['train-gru-parallel'], render: parallelTable },
   'generation-speed': { runs: ['generation'], render: generationTable },
   'serving-load': { runs: ['serving'], render: servingTable },
   // A quality table shows the budgets measured so far (each run takes about three times its budget) and names the others.
@@ -183,6 +186,22 @@ export function trainingTable(reports) {
   const notes = reports.flatMap(({ report }) => (report.pytorch && !Array.isArray(report.pytorch) ? [`PyTorch ${report.pytorch.note}.`] : []));
   const rounds = reports[0].report.rounds.length;
   return [...rows, '', `Medians of ${rounds} round${rounds === 1 ? '' : 's'}, each ours then PyTorch back to back on the same config.${notes.length ? ' ' + [...new Set(notes)].join(' ') : ''}`];
+}
+
+/** A train:bench --scaling report → one worker beside N data-parallel workers (measured back to back each round), and PyTorch on as many threads. */
+export function parallelTable([{ report }]) {
+  const s = report.scaling;
+  const c = report.config;
+  const torch = Array.isArray(report.pytorch) ? report.pytorch : [];
+  const same = torch.find((t) => t.threads === s.workers)?.charsPerSecond ?? null;
+  const model = `${c.arch.toUpperCase()} e${c.embeddingDim} h${c.hiddenSize}${c.numLayers > 1 ? ` ×${c.numLayers}` : ''}, bs ${c.batchSize}, bptt ${c.bptt}`;
+  return [
+    `| model | one worker, chars/s | ${s.workers} workers, chars/s | ${s.workers} workers / one, per round | target | PyTorch, ${s.workers} threads | ours, ${s.workers} workers / PyTorch, ${s.workers} threads |`,
+    '|---|---:|---:|---:|---|---:|---:|',
+    `| ${model} | ${int(s.oneWorker)} | ${int(report.charsPerSecond)} | **${ratio(s.ratio)}** (${s.rounds.map(ratio).join(', ')}) | ≥ 1.7 on 2 cores | ${int(same)} | ${ratio(same && report.charsPerSecond / same)} |`,
+    '',
+    `Medians of ${s.rounds.length} round${s.rounds.length === 1 ? '' : 's'}, each one worker, then ${s.workers} workers, then PyTorch, back to back on the same batches (the engine: ${report.engine}).`,
+  ];
 }
 
 /** infer-web:bench report → the generation figures with their targets. */

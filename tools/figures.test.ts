@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LOAD_GATE, MUTATION_TABLE, READMES, RUNS, TABLES, WORKSPACE, anchorProblems, busyCores, extractReport, fenced, gateRefusal, generationTable, mutationTable, parseRunArgs, provenance, qualityTable, renderReadmes, renderTable, replaceBlock, servingTable, trainingTable, type Recorded } from './figures.mjs';
+import { LOAD_GATE, MUTATION_TABLE, READMES, RUNS, TABLES, WORKSPACE, anchorProblems, busyCores, extractReport, fenced, gateRefusal, generationTable, mutationTable, parallelTable, parseRunArgs, provenance, qualityTable, renderReadmes, renderTable, replaceBlock, servingTable, trainingTable, type Recorded } from './figures.mjs';
 
 const machine = { cpus: 2, cpuModel: 'AMD EPYC 9R14', platform: 'linux/x64', node: '20.20.2' };
 const recorded = (name: string, report: unknown, loadavg = [0.5, 0.9], date = '2026-12-01 10:00 UTC'): Recorded => ({ name, machine, loadavg, date, report });
@@ -46,6 +46,22 @@ describe('tables from benchmark JSON', () => {
       '| GRU e42 h256 ×2, bs 64, bptt 8 | onnxruntime-node (cpu), 1 thread | 20,000 | 10,000 | 2.00 | — | — | **2.00** (2.00) | 201 MB |',
       '',
       'Medians of 3 rounds, each ours then PyTorch back to back on the same config. PyTorch skipped: /usr/bin/python3 or lesson.py not found.',
+    ]);
+  });
+
+  test('data-parallel: one worker beside N, the per-round speed-ups as measured, PyTorch at N threads', () => {
+    const report = {
+      ...trainReport('gru', 90000, [{ threads: 1, charsPerSecond: 50000, charsPerCpuSecond: 50000 }, { threads: 2, charsPerSecond: 60000, charsPerCpuSecond: 31000 }], [1.5, 1.6, 1.4], 1.5),
+      engine: 'onnxruntime-node (cpu, 2 data-parallel workers)',
+      workers: 2,
+      scaling: { workers: 2, oneWorker: 50000, ratio: 1.8, rounds: [1.8, 1.75, 1.813] },
+    };
+    expect(parallelTable([recorded('train-gru-parallel', report)])).toEqual([
+      '| model | one worker, chars/s | 2 workers, chars/s | 2 workers / one, per round | target | PyTorch, 2 threads | ours, 2 workers / PyTorch, 2 threads |',
+      '|---|---:|---:|---:|---|---:|---:|',
+      '| GRU e42 h256, bs 64, bptt 8 | 50,000 | 90,000 | **1.80** (1.80, 1.75, 1.81) | ≥ 1.7 on 2 cores | 60,000 | 1.50 |',
+      '',
+      'Medians of 3 rounds, each one worker, then 2 workers, then PyTorch, back to back on the same batches (the engine: onnxruntime-node (cpu, 2 data-parallel workers)).',
     ]);
   });
 

@@ -85,13 +85,22 @@ describe('train:bench', () => {
     expect(calls[2]).toMatch(/--threads 2 --no-valid$/);
   }, 120_000);
 
-  test('--workers 3 --threads 1 measures the data-parallel ONNX Runtime engine and reports both counts', async () => {
-    const r = await runCli(cli, [...quick, '--device', 'cpu', '--workers', '3', '--threads', '1', '--no-pytorch']);
+  test('--workers 3 --threads 1 --scaling measures the data-parallel ONNX Runtime engine against one worker each round', async () => {
+    const r = await runCli(cli, [...quick, '--device', 'cpu', '--workers', '3', '--threads', '1', '--scaling', '--rounds', '2', '--no-pytorch']);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { engine: string; engineLog: string[]; workers: number; threads: number; charsPerSecond: number };
+    type Round = { ours: { charsPerSecond: number; loss: number }; oneWorker: { charsPerSecond: number; loss: number } };
+    const report = JSON.parse(r.stdout) as { engine: string; engineLog: string[]; workers: number; threads: number; charsPerSecond: number; rounds: Round[]; scaling: { workers: number; oneWorker: number; ratio: number; rounds: number[] } };
     expect(report).toMatchObject({ engine: 'onnxruntime-node (cpu, 3 data-parallel workers)', workers: 3, threads: 1 });
     expect(report.engineLog).toEqual(['using onnxruntime-node on the CPU: 3 data-parallel workers (1 intra-op thread each)']);
     expect(report.charsPerSecond).toBeGreaterThan(0);
+    // Both trained the same batches from the same weights: the same losses up to float rounding.
+    for (const round of report.rounds) expect(round.oneWorker.loss).toBeCloseTo(round.ours.loss, 4);
+    const perRound = report.rounds.map((x) => x.ours.charsPerSecond / x.oneWorker.charsPerSecond);
+    expect(report.scaling.workers).toBe(3);
+    expect(report.scaling.rounds).toEqual(perRound);
+    expect(report.scaling.ratio).toBeCloseTo((perRound[0] + perRound[1]) / 2, 12);
+    expect(report.scaling.oneWorker).toBeCloseTo((report.rounds[0].oneWorker.charsPerSecond + report.rounds[1].oneWorker.charsPerSecond) / 2, 6);
+    expect(r.stderr).toMatch(/round 1\/2: ours, one worker \d+ chars\/s/);
   }, 120_000);
 
   test('refuses a PyTorch that multiplies with the reference BLAS, naming it, before it measures anything', async () => {
@@ -132,6 +141,7 @@ describe('train:bench', () => {
     for (const [args, message] of [
       [['--engine', 'torch'], /argument 'torch' is invalid\. Allowed choices are ort, tfjs/],
       [['--windows', '0'], /option '--windows <n>' argument '0' is invalid/],
+      [['--scaling'], /--scaling compares --workers N with one worker: it needs --workers 2 or more \(got 1\)/],
     ] as const) {
       const r = await runCli(cli, [...args]);
       expect({ args, code: r.code }).toEqual({ args, code: 1 });

@@ -30,6 +30,7 @@ const program = new Command('train:bench')
   .option('--bptt <n>', 'BPTT length', int(1), 8)
   .addOption(new Option('--impl <impl>', 'tfjs engine: gradient implementation').choices(['fast', 'reference']).default('fast'))
   .option('--workers <n>', 'threads computing each batch, data-parallel over its streams (ort: worker threads on the CPU; tfjs: gradient threads)', int(1), 1)
+  .option('--scaling', 'with --workers N (N > 1): each round also measures one worker just before, and the report gives the speed-up')
   .option('--threads <n>', 'ort: intra-op threads of each session', int(1), 1)
   .addOption(new Option('--backend <name>', 'tfjs engine: backend').choices(BACKEND_CHOICES).default('wasm'))
   .option('--corpus <path>', 'text corpus (default: the embedded nietzsche.txt)')
@@ -48,7 +49,7 @@ const program = new Command('train:bench')
 
 program.parse();
 const f = program.opts<{
-  engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; threads: number; backend: BackendChoice;
+  engine: BenchEngine; device: OrtDevice; arch: Arch; embed: number; hidden: number; layers: number; bs: number; batch?: number; bptt: number; impl: GradientsImpl; workers: number; threads: number; scaling?: boolean; backend: BackendChoice;
   corpus?: string; warmup: number; windows: number; windowBatches: number; rounds: number; pytorch: boolean; pytorchScript: string;
   python: string; pytorchBatches: number; pytorchThreads: number[]; pytorchFloor?: number; seed: number;
 }>();
@@ -67,6 +68,7 @@ try {
       impl: f.impl,
       workers: f.workers,
       threads: f.threads,
+      scaling: f.scaling === true,
       backend: f.backend,
       corpus: f.corpus,
       warmupBatches: f.warmup,

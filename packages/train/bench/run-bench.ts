@@ -23,6 +23,11 @@ export interface BenchOptions {
   workers: number;
   /** ort: intra-op threads of each session. */
   threads: number;
+  /**
+   * With `workers` > 1: each round also measures one worker just before, on the same batches, so
+   * that the data-parallel speed-up is a ratio of back-to-back runs (report.scaling).
+   */
+  scaling?: boolean;
   /** ort only. */
   device: OrtDevice;
   /** tfjs only. */
@@ -60,7 +65,12 @@ export interface BenchReport {
   threads: number;
   /** Median over rounds of our median-of-windows chars/s. */
   charsPerSecond: number;
-  rounds: { ours: Throughput; pytorch: PytorchRound[]; ratio: number | null }[];
+  rounds: { ours: Throughput; oneWorker?: Throughput; pytorch: PytorchRound[]; ratio: number | null }[];
+  /**
+   * With `scaling`: one worker's median chars/s, and the median over rounds of `workers` workers'
+   * chars/s / one worker's in the same round (with each round's ratio); null otherwise.
+   */
+  scaling: { workers: number; oneWorker: number; ratio: number; rounds: number[] } | null;
   /** PyTorch's median chars/s (per wall second, and per second of its CPU time) at each thread count. */
   pytorch: { threads: number; charsPerSecond: number; charsPerCpuSecond: number | null }[] | { note: string } | null;
   /** Median over rounds of ours / the faster PyTorch of that round, each measured back to back. */
@@ -123,8 +133,15 @@ async function engineFor(o: BenchOptions, config: ModelConfig): Promise<{ name: 
   return { name: `tfjs (${backend.name})`, log: backend.log, factory: tfjsEngine({ gradients }), wasm, dispose: parallel ? () => parallel.dispose() : undefined };
 }
 
+function scalingOf(rounds: BenchReport['rounds'], workers: number): BenchReport['scaling'] {
+  const paired = rounds.flatMap((r) => (r.oneWorker ? [{ one: r.oneWorker.charsPerSecond, ratio: r.ours.charsPerSecond / r.oneWorker.charsPerSecond }] : []));
+  if (paired.length === 0) return null;
+  return { workers, oneWorker: median(paired.map((p) => p.one)), ratio: median(paired.map((p) => p.ratio)), rounds: paired.map((p) => p.ratio) };
+}
+
 /** The whole `train:bench` command: engine, corpus, then rounds of our throughput and PyTorch's. */
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchReport> {
+  if (o.scaling && o.workers < 2) throw new Error(`--scaling compares --workers N with one worker: it needs --workers 2 or more (got ${o.workers})`);
   const loadBefore = os.loadavg();
   const loaded = await loadCorpus(o.corpus, { progress: false });
   const corpus = prepareCorpus(loaded.text, { minFreq: 3, lower: true, validFraction: 0.2 });
@@ -140,18 +157,17 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const anchor = pytorch ? await checkAnchor(pytorch, log) : null;
   const engine = await engineFor(o, config);
   for (const line of engine.log) log(`engine: ${line}`);
+  const baseline = o.scaling ? await engineFor({ ...o, workers: 1 }, config) : null;
+  for (const line of baseline?.log ?? []) log(`baseline engine: ${line}`);
+  const throughputOptions = { warmupBatches: o.warmupBatches, windows: o.windows, batchesPerWindow: o.batchesPerWindow, batchSize: o.batchSize, bptt: o.bptt, seed: o.seed };
+  const describe = (t: Throughput) => `${Math.round(t.charsPerSecond)} chars/s (windows ${t.windows.map(Math.round).join(', ')}; ${Math.round(t.charsPerCpuSecond)} chars per CPU-second, ${t.cpuPerWall.toFixed(2)} cores busy)`;
   const rounds: BenchReport['rounds'] = [];
   try {
     for (let r = 0; r < o.rounds; r++) {
-      const ours = await measureThroughput(config, corpus.train, engine.factory, {
-        warmupBatches: o.warmupBatches,
-        windows: o.windows,
-        batchesPerWindow: o.batchesPerWindow,
-        batchSize: o.batchSize,
-        bptt: o.bptt,
-        seed: o.seed,
-      });
-      log(`round ${r + 1}/${o.rounds}: ours ${Math.round(ours.charsPerSecond)} chars/s (windows ${ours.windows.map(Math.round).join(', ')}; ${Math.round(ours.charsPerCpuSecond)} chars per CPU-second, ${ours.cpuPerWall.toFixed(2)} cores busy)`);
+      const oneWorker = baseline ? await measureThroughput(config, corpus.train, baseline.factory, throughputOptions) : undefined;
+      if (oneWorker) log(`round ${r + 1}/${o.rounds}: ours, one worker ${describe(oneWorker)}`);
+      const ours = await measureThroughput(config, corpus.train, engine.factory, throughputOptions);
+      log(`round ${r + 1}/${o.rounds}: ours ${describe(ours)}${oneWorker ? `: ${(ours.charsPerSecond / oneWorker.charsPerSecond).toFixed(2)}× one worker` : ''}`);
       const torch: PytorchRound[] = [];
       for (const threads of pytorch?.threads ?? []) {
         const result = await runPytorch({ ...pytorch!, threads, corpus: pytorch!.corpusFile, arch: o.arch, embed: o.embed, hidden: o.hidden, layers: o.layers, batchSize: o.batchSize, bptt: o.bptt });
@@ -161,10 +177,11 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
         torch.push({ threads, result });
       }
       const best = torch.length ? Math.max(...torch.map((t) => t.result.charsPerSecond)) : null;
-      rounds.push({ ours, pytorch: torch, ratio: best ? ours.charsPerSecond / best : null });
+      rounds.push({ ours, ...(oneWorker ? { oneWorker } : {}), pytorch: torch, ratio: best ? ours.charsPerSecond / best : null });
     }
   } finally {
     await engine.dispose?.();
+    await baseline?.dispose?.();
   }
   const ratios = rounds.flatMap((x) => (x.ratio === null ? [] : [x.ratio]));
   return {
@@ -186,6 +203,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
         ? { note: pytorchNote }
         : null,
     ratio: ratios.length ? median(ratios) : null,
+    scaling: scalingOf(rounds, o.workers),
     anchor,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: { before: loadBefore, after: os.loadavg() },
