@@ -19,8 +19,9 @@ import type { ExpectedSpeed } from './budget-clock.js';
 import { loadTrainingCheckpoint } from './training-checkpoint-directory.js';
 import { checkpointMarkIn } from '../checkpoint/checkpoint-sets.js';
 import { CheckpointError } from '../checkpoint/errors.js';
-import { measureThroughput } from './measure.js';
-import { PlanError, checkCorpusForPlan, checkMinutes, planRecipe, planTable, warmupModel } from './plan.js';
+import type { Throughput } from './measure.js';
+import { checkMinutes } from './plan.js';
+import { planBudget, type BudgetEngine } from './budget-plan.js';
 import { regularizationOf } from '../engine/regularization.js';
 
 export interface RunFitRequest {
@@ -220,21 +221,10 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
   }
 }
 
-/** Whether two runs train the same graphs (so one's warm-up built the other's). */
-function sameModel(a: FitOptions, b: FitOptions): boolean {
-  const masks = (o: FitOptions) => [o.dropout, o.outputDropout ?? 0, o.embedDropout ?? 0, o.weightDrop ?? 0].map((p) => p > 0).join();
-  return (['arch', 'hidden', 'layers', 'embed', 'bs', 'bptt', 'clip'] as const).every((key) => a[key] === b[key]) && masks(a) === masks(b);
-}
-
-/** Seconds the warm-up measures a time-budget run's speed for: 2% of the budget, 1 to 5 s. */
-function warmupSeconds(minutes: number): number {
-  return Math.min(5, Math.max(1, 0.02 * minutes * 60));
-}
-
 /**
- * A time-budget run's plan: the warm-up measures a reference model's speed on the chosen engine,
- * the planner sizes the recipe (plan.ts), and one table says what it chose and why. Refuses a
- * budget that could not train and validate once.
+ * A time-budget run's plan (budget-plan.ts) on the engine Node chooses: the ONNX Runtime engine
+ * where onnxruntime-node loads (with data-parallel workers where the warm-up finds them faster),
+ * else tfjs. One table says what it chose and why.
  */
 async function planBudgetRun(
   options: FitOptions,
@@ -244,55 +234,52 @@ async function planBudgetRun(
 ): Promise<{ options: FitOptions; engine: ChosenEngine; spent: number; expected: ExpectedSpeed }> {
   const started = performance.now();
   const minutes = options.minutes!;
-  checkCorpusForPlan(corpus.train.length, corpus.valid.length);
-  const input = { minutes, trainTokens: corpus.train.length, validTokens: corpus.valid.length, vocabSize: corpus.vocab.size, base: options, given: req.given ?? {} };
-  const warm = warmupModel(input);
-  const measure = (engine: ChosenEngine, model: FitOptions) => measureThroughput(engine.factory, model, corpus.vocab.size, corpus, warmupSeconds(minutes));
-  let engine = await chooseEngine(warm, req, corpus.vocab.size, log);
-  let speed = await measure(engine, warm);
-  // Every core, where that is faster: a budget of 2 minutes or more measures data-parallel workers too (ONNX Runtime on the CPU, --workers not given).
-  const cores = availableWorkers();
-  if (req.workers === undefined && minutes >= 2 && cores > 1 && engine.name === 'onnxruntime-node (cpu)' && warm.bs >= cores) {
-    const parallel = await chooseEngine(warm, { ...req, workers: cores }, corpus.vocab.size, () => {});
-    const parallelSpeed = await measure(parallel, warm);
-    const ratio = parallelSpeed.charsPerSecond / speed.charsPerSecond;
-    if (ratio > 1.05) {
-      await engine.dispose?.();
-      [engine, speed] = [{ ...parallel, name: `onnxruntime-node (cpu, ${cores} data-parallel workers)` }, parallelSpeed];
-    } else await parallel.dispose?.();
-    log(`engine: ${cores} data-parallel workers trained ${ratio.toFixed(2)}× as fast as one in the warm-up: ${ratio > 1.05 ? `training on ${cores}` : 'training on one'}`);
-  }
-  let measured = { options: warm, charsPerSecond: speed.charsPerSecond };
-  let plan = planRecipe({ ...input, spent: (performance.now() - started) / 1000, measured });
-  // Speed scales with size only roughly (small models are overhead-bound): measure the planned model (its graph is
-  // one the run needs anyway) and plan again, at most twice.
-  for (let round = 0; round < 2 && !sameModel(plan.options, measured.options) && !engine.parallel; round++) {
-    speed = await measure(engine, plan.options);
-    measured = { options: plan.options, charsPerSecond: speed.charsPerSecond };
-    plan = planRecipe({ ...input, spent: (performance.now() - started) / 1000, measured });
-  }
-  let spent = (performance.now() - started) / 1000;
-  for (const line of planTable(plan, measured, engine.name)) log(line);
-  const measuredIt = sameModel(plan.options, measured.options);
-  // What the run needs besides training: building its graph (unless the warm-up built it), ten steps, one validation and a save.
-  const build = measuredIt ? 0 : speed.firstStepSeconds * 2;
-  const step = (plan.options.bs * plan.options.bptt) / plan.charsPerSecond;
-  const evalSpeed = (speed.evalCharsPerSecond * plan.charsPerSecond) / speed.charsPerSecond;
-  const validation = corpus.valid.length / evalSpeed;
-  const need = build + 10 * step + 1.2 * validation + 0.5;
-  if (spent + need > minutes * 60) {
-    await engine.dispose?.();
-    const least = Math.ceil(((spent + need) / 60) * 100) / 100;
-    throw new PlanError(
-      `--minutes ${minutes} (${Math.round(minutes * 60)} s) is too short to train and validate once: planning took ${spent.toFixed(1)} s, and the run needs ~${need.toFixed(1)} s more ` +
-        `(${build > 0 ? `${build.toFixed(1)} s to build its graph, ` : ''}10 steps of ${step.toFixed(2)} s, a validation of ${corpus.valid.length} characters, a save); give at least --minutes ${least}`,
-    );
-  }
-  if (!measuredIt && engine.parallel) {
+  const budget = await planBudget({
+    options,
+    corpus,
+    given: req.given ?? {},
+    label: (m) => `--minutes ${m}`,
+    engine: async (warm, measure) => {
+      const engine = await chooseEngine(warm, req, corpus.vocab.size, log);
+      const speed = await measure(budgetEngine(engine), warm);
+      return parallelIfFaster(engine, speed, warm, minutes, corpus.vocab.size, req, measure, log);
+    },
+  });
+  for (const line of budget.table) log(line);
+  let engine = budget.engine as BudgetEngine & ChosenEngine;
+  if (!budget.measuredPlanned && engine.parallel) {
     // An engine built around one model (tfjs' worker threads): build it again for the plan's.
     await engine.dispose?.();
-    engine = await chooseEngine(plan.options, req, corpus.vocab.size, () => {});
+    engine = { ...(await chooseEngine(budget.plan.options, req, corpus.vocab.size, () => {})), fixedModel: true };
   }
-  spent = (performance.now() - started) / 1000;
-  return { options: plan.options, engine, spent, expected: { trainCharsPerSecond: plan.charsPerSecond, evalCharsPerSecond: evalSpeed } };
+  return { options: budget.plan.options, engine, spent: (performance.now() - started) / 1000, expected: budget.expected };
+}
+
+function budgetEngine(engine: ChosenEngine): BudgetEngine & ChosenEngine {
+  return { ...engine, fixedModel: engine.parallel };
+}
+
+/** Every core, where that is faster: a budget of 2 minutes or more measures data-parallel workers too (ONNX Runtime on the CPU, --workers not given). */
+async function parallelIfFaster(
+  engine: ChosenEngine,
+  speed: Throughput,
+  warm: FitOptions,
+  minutes: number,
+  vocabSize: number,
+  req: RunFitRequest,
+  measure: (engine: BudgetEngine, model: FitOptions) => Promise<Throughput>,
+  log: (line: string) => void,
+): Promise<{ engine: BudgetEngine & ChosenEngine; speed: Throughput }> {
+  const cores = availableWorkers();
+  if (!(req.workers === undefined && minutes >= 2 && cores > 1 && engine.name === 'onnxruntime-node (cpu)' && warm.bs >= cores)) return { engine: budgetEngine(engine), speed };
+  const parallel = await chooseEngine(warm, { ...req, workers: cores }, vocabSize, () => {});
+  const parallelSpeed = await measure(budgetEngine(parallel), warm);
+  const ratio = parallelSpeed.charsPerSecond / speed.charsPerSecond;
+  log(`engine: ${cores} data-parallel workers trained ${ratio.toFixed(2)}× as fast as one in the warm-up: ${ratio > 1.05 ? `training on ${cores}` : 'training on one'}`);
+  if (ratio > 1.05) {
+    await engine.dispose?.();
+    return { engine: budgetEngine({ ...parallel, name: `onnxruntime-node (cpu, ${cores} data-parallel workers)` }), speed: parallelSpeed };
+  }
+  await parallel.dispose?.();
+  return { engine: budgetEngine(engine), speed };
 }
