@@ -67,10 +67,14 @@ export class BrowserTrainer {
     });
   }
 
-  /** Starts a new run on `corpus` (its text); the worker stores both before training. */
-  start(run: RunRecord, corpus: string): void {
+  /**
+   * Starts a new run on `corpus` (its text); the worker stores both before training. A run with
+   * `options.minutes` is planned first (planBudget, as `train:fit --minutes` plans): a 'plan'
+   * message gives its table, and `given` names the settings the plan keeps (default: it chooses them all).
+   */
+  start(run: RunRecord, corpus: string, given?: Partial<FitOptions>): void {
     this.currentRun = run.id;
-    this.worker.postMessage({ type: 'start', run, corpus });
+    this.worker.postMessage({ type: 'start', run, corpus, ...(given ? { given } : {}) });
   }
 
   /** Continues a stored run from its last checkpoint (after a reload, or after stop). */

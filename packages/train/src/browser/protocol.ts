@@ -19,12 +19,18 @@ export interface RunRecord {
   provider: BrowserProvider;
   /** ISO 8601. */
   created: string;
+  /**
+   * A time-budget run (options.minutes): the plan's table, what it chose and why (planTable).
+   * Set when the worker has planned it; `options` are then the planned ones, so a reload resumes the same plan.
+   */
+  plan?: string[];
 }
 
 export type TrainerState = 'idle' | 'preparing' | 'training' | 'paused' | 'stopping' | 'stopped' | 'finished' | 'failed';
 
 export type ToWorker =
-  | { type: 'start'; run: RunRecord; corpus: string }
+  /** `given`: in a time-budget run, the settings the plan keeps as given (default none: it chooses them all). */
+  | { type: 'start'; run: RunRecord; corpus: string; given?: Partial<FitOptions> }
   | { type: 'resume'; id: string }
   | { type: 'pause' }
   | { type: 'continue' }
@@ -39,6 +45,8 @@ export interface CorpusInfo {
   epochs: number;
   /** The batches each epoch trains (the loader's random lengths can end an epoch before its nominal count). */
   epochBatches: number[];
+  /** A time-budget run: its budget in seconds (`epochs` is then Infinity and `epochBatches` empty). */
+  budgetSeconds?: number;
 }
 
 export interface ProgressInfo {
@@ -56,13 +64,18 @@ export interface ProgressInfo {
   loss: number;
   /** Training characters per second over the last few seconds (wall clock, in the worker). */
   charsPerSecond: number;
-  /** Seconds to the end of the run at that rate. */
+  /** Seconds to the end of the run at that rate (a time-budget run: to its deadline). */
   etaSeconds: number;
+  /** A time-budget run: seconds of its budget spent (planning, training, validations, saves; carried over a resume) and the budget. */
+  elapsed?: number;
+  budgetSeconds?: number;
 }
 
 export type FromWorker =
   | { type: 'state'; state: TrainerState; runId: string | null; engine?: string }
   | { type: 'corpus'; runId: string; info: CorpusInfo }
+  /** A time-budget run was planned: its table and the options it trains with (also in the stored RunRecord). */
+  | { type: 'plan'; runId: string; table: string[]; options: FitOptions }
   | { type: 'progress'; runId: string; info: ProgressInfo }
   | { type: 'epoch'; runId: string; record: EpochRecord }
   /** A validation started (no progress messages until its epoch record). */

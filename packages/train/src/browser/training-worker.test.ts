@@ -11,6 +11,7 @@ import { readEmbeddedCorpus } from '@charrnn/data/node';
 import { ortEngine, type OrtApi } from '../ort/ort-engine.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { fit } from '../trainer/fit.js';
+import { dropoutLevel, peakLearningRate } from '../trainer/plan.js';
 import { decodeTrainingCheckpoint } from '../trainer/training-checkpoint.js';
 import { prepareCorpus } from '@charrnn/data';
 import { BrowserTrainer, newRunRecord, type WorkerLike } from './browser-trainer.js';
@@ -206,5 +207,132 @@ describe('training worker', () => {
     const unknown = trainer.next('error');
     trainer.resume('nope');
     expect(await unknown).toMatchObject({ name: 'RunStoreError', message: 'no stored run "nope"' });
+  });
+
+  describe('a time budget (options.minutes)', () => {
+    // The model is given, as in train:fit's test, so that the run is small; the rest is planned.
+    const given: Partial<FitOptions> = { hidden: 16, embed: 8, layers: 1, bs: 8, bptt: 16 };
+    const budgetRun = (minutes: number) => newRunRecord({ ...DEFAULT_FIT_OPTIONS, text: 'faithful', lower: false, minutes, engine: 'ort', device: 'cpu' }, 'budget.txt', 'wasm');
+
+    /**
+     * A clock that moves with the work done, not with the machine's speed: each onnxruntime session
+     * run (a training step, a batch of a validation) takes 100 ms of it, and each speed measurement
+     * the seconds it measures for, at 23,000 chars/s whatever the model. The plan, the schedule's
+     * progress and the deadline are then the same on a busy machine and on a fast one.
+     */
+    function workClock() {
+      let ms = 0;
+      const measurements: number[] = [];
+      const timed: OrtApi = {
+        Tensor: api.Tensor,
+        InferenceSession: {
+          async create(model, sessionOptions) {
+            const session = await api.InferenceSession.create(model, sessionOptions);
+            return new Proxy(session, {
+              get: (target, key) => (key === 'run' ? (...args: Parameters<typeof target.run>) => ((ms += 100), target.run(...args)) : Reflect.get(target, key)),
+            });
+          },
+        },
+      };
+      const worker: Partial<TrainingWorkerOptions> = {
+        loadOrt: async () => ({ ort: timed, runtime: 'onnxruntime-node', provider: 'cpu' }),
+        now: () => ms,
+        measureSpeed: async (_engine, _model, seconds) => {
+          measurements.push(seconds);
+          ms += seconds * 1000;
+          return { charsPerSecond: 23_000, firstStepSeconds: 0.2, steps: 10, evalCharsPerSecond: 69_000 };
+        },
+      };
+      return { worker, measurements };
+    }
+
+    test('is planned before it trains (the plan stored with the run), counts its progress in seconds of the budget, ends within it, and resumes to the same plan after a stop', async () => {
+      const store = memoryRunStore();
+      const clock = workClock();
+      const trainer = connect(store, clock.worker);
+      const messages = record(trainer);
+      const plans: FromWorker[] = [];
+      trainer.on('plan', (m) => plans.push(m));
+      const run = budgetRun(0.5);
+      // Stopped at its first batch (an event, not a time), then resumed.
+      const first = Promise.race([trainer.next('progress'), ended(trainer)]);
+      trainer.start(run, text, given);
+      const firstMessage = await first;
+      expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+      expect(firstMessage.type).toBe('progress');
+      trainer.stop();
+      expect((await ended(trainer)).state).toBe('stopped');
+      expect(plans).toHaveLength(1);
+      const plan = plans[0] as Extract<FromWorker, { type: 'plan' }>;
+      expect(plan.table[0]).toMatch(/^plan for 0\.5 min: .* parameters, ~23k chars\/s, .*\(measured 23k chars\/s for gru 1×16 on onnxruntime-node \(cpu\)\)$/);
+      expect(plan.table).toContainEqual(expect.stringMatching(/^ {2}hidden +16 +given$/));
+      const stored = await store.get(run.id);
+      expect(stored).toEqual({ ...run, options: plan.options, plan: plan.table });
+      const stopped = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+      expect(stopped.trainer).toMatchObject({ complete: false, totalEpochs: null, options: plan.options });
+
+      // The rules, from what the plan had: the budget less the measurements' seconds at 23,000 chars/s over the training text, and the model's parameters.
+      const corpusInfo = messages.find((m) => m.type === 'corpus') as Extract<FromWorker, { type: 'corpus' }>;
+      expect(corpusInfo.info.budgetSeconds).toBe(30);
+      const planning = clock.measurements.reduce((a, b) => a + b, 0);
+      const passes = (23_000 * (30 - planning)) / corpusInfo.info.trainChars;
+      const parameters = [...stopped.weights.values()].reduce((n, t) => n + t.data.length, 0);
+      const peak = peakLearningRate(passes, parameters);
+      expect(passes).toBeGreaterThan(16); // where the rate falls with the passes: a wrong count of either shows
+      expect(plan.options).toMatchObject({ ...given, minutes: 0.5, optimizer: 'adam', clip: 2, outputDropout: dropoutLevel(passes), embedDropout: dropoutLevel(passes) });
+      const rate = /^cosine@([0-9.e-]+),warmup=0\.03,final=0\.05$/.exec(plan.options.schedule);
+      expect(rate).not.toBeNull();
+      expect(Number(rate![1])).toBeCloseTo(peak, 12);
+      const scheduleRow = plan.table.find((line) => line.startsWith('  schedule '));
+      expect(scheduleRow).toContain(plan.options.schedule);
+      expect(scheduleRow).toContain(`Adam at ${rate![1]},`);
+      // The clock starts after the planning it spent.
+      expect(stopped.trainer.elapsed).toBeGreaterThan(planning);
+
+      const beforeResume = messages.length;
+      trainer.resume(run.id);
+      const end = await ended(trainer);
+      expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+      expect(end.state).toBe('finished');
+      expect(plans).toHaveLength(1); // a resumed run is not planned again
+      const done = await decodeTrainingCheckpoint((await store.checkpoint(run.id))!);
+      expect(done.trainer).toMatchObject({ complete: true, totalEpochs: null, options: plan.options });
+      // Within the budget, and not short of it by more than the loop's margin: a step, a save's half second and a fifth of a validation.
+      const { elapsed, validationSeconds } = done.trainer;
+      expect(elapsed!).toBeLessThanOrEqual(30);
+      expect(elapsed!).toBeGreaterThanOrEqual(30 - 0.1 - 0.5 - 0.2 * validationSeconds! - 1e-9);
+      expect(done.trainer.history.length).toBeGreaterThanOrEqual(1);
+      expect(done.trainer.history.at(-1)!.validLoss).toBeLessThan(Math.log(done.meta.vocab.length)); // better than an untrained model
+      const progress = messages.flatMap((m) => (m.type === 'progress' ? [m.info] : []));
+      for (const info of progress) expect(info).toMatchObject({ budgetSeconds: 30, total: 30, epochs: Infinity, done: info.elapsed });
+      // The resumed half's clock starts where the stopped half's ended (the loop reports whole seconds).
+      const resumed = messages.slice(beforeResume).flatMap((m) => (m.type === 'progress' ? [m.info] : []));
+      expect(resumed.length).toBeGreaterThan(0);
+      expect(resumed[0].elapsed).toBe(stopped.trainer.elapsed);
+      for (const info of resumed) expect(info.elapsed!).toBeGreaterThanOrEqual(Math.floor(stopped.trainer.elapsed!));
+    }, 120_000);
+
+    test.each([
+      [0, /^a budget of 0 minutes is not a training budget: give a number of minutes above 0 and at most 10080 \(a week\)/],
+      [-1, /^a budget of -1 minutes is not a training budget/],
+      [20_000, /^a budget of 20000 minutes is not a training budget/],
+    ])('%p minutes is refused naming the limits, and nothing is stored', async (minutes, message) => {
+      const store = memoryRunStore();
+      const trainer = connect(store);
+      const error = trainer.next('error');
+      trainer.start(budgetRun(minutes), text);
+      expect(await error).toMatchObject({ name: 'PlanError', message: expect.stringMatching(message) });
+      expect((await trainer.next('state')).state).toBe('failed');
+      expect(await store.list()).toEqual([]);
+    });
+
+    test('a corpus too small for any recipe is refused naming what it needs, and nothing is stored', async () => {
+      const store = memoryRunStore();
+      const trainer = connect(store);
+      const error = trainer.next('error');
+      trainer.start(budgetRun(1), text.slice(0, 200));
+      expect(await error).toMatchObject({ name: 'PlanError', message: expect.stringMatching(/it has \d+ training and \d+ validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/) });
+      expect(await store.list()).toEqual([]);
+    });
   });
 });

@@ -11,6 +11,10 @@ import type { EngineFactory, TrainingEngine } from '../engine/engine.js';
 import type { Weights } from '../model/weights.js';
 import { ortEngine, type OrtApi } from '../ort/ort-engine.js';
 import { parseSchedule, totalEpochs } from '../schedule/schedule.js';
+import type { ExpectedSpeed } from '../trainer/budget-clock.js';
+import { planBudget, type BudgetEngine, type MeasureSpeed } from '../trainer/budget-plan.js';
+import { resolveTextOptions, type FitOptions } from '../trainer/fit-options.js';
+import { checkCorpusForPlan, checkMinutes } from '../trainer/plan.js';
 import { modelConfigFor, trainingLoop } from '../trainer/loop.js';
 import { decodeTrainingCheckpoint, encodeTrainingCheckpoint, type TrainingCheckpoint } from '../trainer/training-checkpoint.js';
 import { requireWasmSimd } from './capabilities.js';
@@ -38,6 +42,10 @@ export interface TrainingWorkerOptions {
   sampleEveryBatches?: number;
   /** Seconds of training between mid-epoch saves (default 30). */
   saveEverySeconds?: number;
+  /** The clock, in milliseconds, that plans and times a run (default performance.now; tests inject one). */
+  now?: () => number;
+  /** How a time-budget run's planning measures a model's speed (default measureThroughput on the worker's engine; tests inject figures). */
+  measureSpeed?: MeasureSpeed;
 }
 
 export interface LoadedOrt {
@@ -54,6 +62,47 @@ export const ONNX_FILE = 'model.onnx';
 /** The rate and ETA look back this far (wall clock), so a pause or a sample does not stick to them. */
 const RATE_WINDOW_MS = 5000;
 
+/** How the page's user names a budget ("Train for 3 minutes"), in the planner's messages. */
+const budgetLabel = (minutes: number) => `a budget of ${minutes} minutes`;
+
+/** What a new time-budget run trains with once planned: its record (planned options, the table) and the clock's start. */
+interface PlannedRun {
+  record: RunRecord;
+  elapsedBefore?: number;
+  expected?: ExpectedSpeed;
+}
+
+/**
+ * Plans a new time-budget run on the worker's engine (planBudget: the warm-up, planRecipe, the
+ * room check) and returns its record with the planned options and the table.
+ */
+async function planRun(
+  record: RunRecord,
+  corpus: PreparedCorpus,
+  given: Partial<FitOptions>,
+  engine: BudgetEngine,
+  timing: Pick<TrainingWorkerOptions, 'now' | 'measureSpeed'>,
+): Promise<PlannedRun> {
+  const budget = await planBudget({
+    options: record.options,
+    corpus,
+    given,
+    label: budgetLabel,
+    engine: async (warm, measure) => ({ engine, speed: await measure(engine, warm) }),
+    measure: timing.measureSpeed,
+    now: timing.now,
+  });
+  return { record: { ...record, options: budget.plan.options, plan: budget.table }, elapsedBefore: budget.spent, expected: budget.expected };
+}
+
+/** Refuses, before anything is stored or built, a run that cannot train: a bad budget, or a corpus too small for its batches (or any recipe). */
+function checkRunFits(opts: FitOptions, corpus: PreparedCorpus, planning: boolean): void {
+  const sizes = { trainTokens: corpus.train.length, validTokens: corpus.valid.length };
+  if (!planning) return void checkBatchFit(sizes, { batchSize: opts.bs, bptt: opts.bptt });
+  checkMinutes(opts.minutes!, budgetLabel);
+  checkCorpusForPlan(sizes.trainTokens, sizes.validTokens);
+}
+
 function errorFields(e: unknown): { name: string; message: string } {
   const err = e as { name?: unknown; message?: unknown };
   return { name: typeof err?.name === 'string' ? err.name : 'Error', message: typeof err?.message === 'string' ? err.message : String(e) };
@@ -61,6 +110,7 @@ function errorFields(e: unknown): { name: string; message: string } {
 
 export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerOptions): void {
   const { store } = options;
+  const clockNow = options.now ?? (() => performance.now());
   const post = (message: FromWorker) => scope.postMessage(message);
   let runId: string | null = null;
   let state: TrainerState = 'idle';
@@ -75,22 +125,34 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
     gate = null;
   };
 
-  async function run(record: RunRecord, corpusText: string, resume: TrainingCheckpoint | undefined, isNew: boolean): Promise<void> {
+  async function run(record: RunRecord, corpusText: string, resume: TrainingCheckpoint | undefined, isNew: boolean, given: Partial<FitOptions> = {}): Promise<void> {
     runId = record.id;
     controller = new AbortController();
     setState('preparing');
     const id = record.id;
     try {
       requireWasmSimd();
-      const opts = resume?.trainer.options ?? record.options;
+      // A new time-budget run is planned here; a stored one (reloaded) has its plan in its options.
+      const planning = isNew && record.options.minutes !== undefined && record.plan === undefined;
+      // A budget run reads faithful text unless told otherwise, as train:fit --minutes does.
+      let opts = resume?.trainer.options ?? (planning ? resolveTextOptions(record.options) : record.options);
       parseSchedule(opts.schedule);
       const corpus: PreparedCorpus = prepareCorpus(corpusText, { text: opts.text ?? 'lesson', minFreq: opts.minFreq, lower: opts.lower, validFraction: opts.validFraction });
       // Refused before anything is stored: a run that cannot give one batch is not a run.
-      checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: opts.bs, bptt: opts.bptt });
-      if (isNew) await store.create(record, corpusText);
+      checkRunFits(opts, corpus, planning);
+      if (isNew && !planning) await store.create(record, corpusText);
       const { ort, runtime, provider } = await options.loadOrt(record.provider);
       // On WebGPU the weights and optimizer state stay in GPU buffers between steps.
       const factory = ortEngine({ ort, runtime, provider, deviceResident: provider === 'webgpu' });
+      let planned: PlannedRun = { record };
+      if (planning) {
+        planned = await planRun({ ...record, options: opts }, corpus, given, { name: `${runtime} (${provider})`, factory }, options);
+        opts = planned.record.options;
+        await store.create(planned.record, corpusText);
+        post({ type: 'plan', runId: id, table: planned.record.plan!, options: opts });
+      }
+      const budgetSeconds = opts.minutes !== undefined ? opts.minutes * 60 : undefined;
+      let elapsed = resume?.trainer.elapsed ?? planned.elapsedBefore ?? 0;
       let engine: TrainingEngine | null = null;
       const engineFactory: EngineFactory = async (init) => (engine = await factory(init));
       const epochs = totalEpochs(parseSchedule(opts.schedule));
@@ -115,7 +177,10 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
 
       const result = await trainingLoop({
         corpus,
-        options: record.options,
+        options: planned.record.options,
+        elapsedBefore: planned.elapsedBefore,
+        expected: planned.expected,
+        now: options.now,
         resume,
         engine: engineFactory,
         location: `run ${id}`,
@@ -142,19 +207,20 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
         progress: {
           start: (total) => {
             if (batches === 0) {
-              const info = { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total ?? 0, epochs, epochBatches };
+              const info = { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total ?? 0, epochs, epochBatches, budgetSeconds };
               post({ type: 'corpus', runId: id, info });
             }
             batches = total ?? 0;
           },
-          update: () => {},
+          // A time-budget run counts seconds of its budget, not batches.
+          update: (value) => void (budgetSeconds !== undefined && (elapsed = value)),
           stop: () => {},
         },
         log: (line) => post({ type: 'log', runId: id, line }),
         onBatch: ({ epoch, batch, step, loss }) => {
           stepNow = step;
           if (state === 'preparing') setState('training', engine?.name);
-          const now = performance.now();
+          const now = clockNow();
           recent.push({ t: now, chars: opts.bs * opts.bptt });
           while (recent.length > 2 && now - recent[0].t > RATE_WINDOW_MS) recent.shift();
           const span = (now - recent[0].t) / 1000;
@@ -163,7 +229,10 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
           const done = epochBatches.slice(0, epoch).reduce((sum, n) => sum + n, 0) + batch;
           const total = epochBatches.reduce((sum, n) => sum + n, 0);
           const secondsPerBatch = span > 0 ? span / (recent.length - 1) : 0;
-          const info: ProgressInfo = { epoch, epochs, batch, batches, done, total, step, loss, charsPerSecond, etaSeconds: (total - done) * secondsPerBatch };
+          const info: ProgressInfo =
+            budgetSeconds === undefined
+              ? { epoch, epochs, batch, batches, done, total, step, loss, charsPerSecond, etaSeconds: (total - done) * secondsPerBatch }
+              : { epoch, epochs, batch, batches, done: elapsed, total: budgetSeconds, step, loss, charsPerSecond, etaSeconds: Math.max(0, budgetSeconds - elapsed), elapsed, budgetSeconds };
           post({ type: 'progress', runId: id, info });
           if (options.sample && step % (options.sampleEveryBatches ?? 200) === 0) sampleDue = true;
         },
@@ -196,15 +265,15 @@ export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerO
         }
         const started =
           message.type === 'start'
-            ? Promise.resolve({ record: message.run, corpus: message.corpus, resume: undefined, isNew: true })
+            ? Promise.resolve({ record: message.run, corpus: message.corpus, resume: undefined, isNew: true, given: message.given })
             : (async () => {
                 const record = await store.get(message.id);
                 const reader = await store.checkpoint(message.id);
-                return { record, corpus: await store.corpus(message.id), resume: reader ? await decodeTrainingCheckpoint(reader) : undefined, isNew: false };
+                return { record, corpus: await store.corpus(message.id), resume: reader ? await decodeTrainingCheckpoint(reader) : undefined, isNew: false, given: undefined };
               })();
         state = 'preparing';
         started.then(
-          ({ record, corpus, resume, isNew }) => run(record, corpus, resume, isNew),
+          ({ record, corpus, resume, isNew, given }) => run(record, corpus, resume, isNew, given),
           (e) => {
             state = 'failed';
             post({ type: 'error', runId: message.type === 'resume' ? message.id : null, ...errorFields(e) });
