@@ -2,7 +2,7 @@
 // @charrnn/export writes pass through it, and that infer-web refuses a broken one with its problems.
 import { readModelDescription, validateContract } from '@charrnn/contract';
 import onnxProto from 'onnx-proto';
-import { CharRnnError, ModelContractError, ModelFormatError } from './errors.js';
+import { CharRnnError, ModelContractError, ModelFormatError } from './core/errors.js';
 import { CharGenerator } from './node.js';
 import { testModel, TEST_VOCAB } from './test-helpers/models.js';
 

@@ -2,7 +2,7 @@
  * `@charrnn/infer-web/element`: the `<char-rnn-generator>` custom element, registered on import
  * (the one module of this package with a side effect: see package.json `sideEffects`).
  */
-import { defineCharRnnGenerator } from './element/char-rnn-generator.js';
+import { defineCharRnnGenerator } from './web/element/char-rnn-generator.js';
 
 export {
   CharRnnGeneratorElement,
@@ -17,6 +17,6 @@ export {
   type ProgressEventDetail,
   type ReadyEventDetail,
   type TokenEventDetail,
-} from './element/char-rnn-generator.js';
+} from './web/element/char-rnn-generator.js';
 
 defineCharRnnGenerator();

@@ -5,11 +5,11 @@
  *                         files beside it (import.meta.url)
  *   infer-web.bundler.js  the same entry with `onnxruntime-web/*` left as imports, for bundlers
  *                         (one copy of onnxruntime-web in the app); its size is our code's size
- *   ort.{wasm,jspi,webgpu}.bundle.min.mjs  onnxruntime-web's builds (src/ort-web-builds.ts), as published
+ *   ort.{wasm,jspi,webgpu}.bundle.min.mjs  onnxruntime-web's builds (src/web/ort-web-builds.ts), as published
  *   ort-wasm-simd-threaded{,.jspi,.asyncify}.{wasm,mjs}  their runtimes and loaders
  * Only the builds infer-web can load are there: never the default JSEP one. The package publishes
  * our two files and their maps; onnxruntime-web's stay out of it (package.json `files`), since every
- * install holds them in onnxruntime-web: a site copies them with `charrnn-web-files` (src/web-files.ts).
+ * install holds them in onnxruntime-web: a site copies them with `charrnn-web-files` (src/node/web-files.ts).
  * Apart from them (not published: outside dist/), dist-examples/: the README's import example as a
  * site's bundler would output it, for the demo server and the tests.
  */
@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ORT_SITE_FILES, ORT_WEB_BUILDS } from '../src/ort-web-builds.js';
+import { ORT_SITE_FILES, ORT_WEB_BUILDS } from '../src/web/ort-web-builds.js';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT_DIR = join(PACKAGE_ROOT, 'dist', 'browser');
@@ -146,8 +146,8 @@ export async function buildBrowserBundles(options: BundleOptions = {}): Promise<
   };
   const [standalone, bundler] = await Promise.all([
     // The script-tag entry also tells the library that onnxruntime-web's files sit beside it.
-    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'script-tag.ts')], outfile: join(outDir, STANDALONE_FILE), plugins: [ortBuildsBeside] }),
-    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'standalone.ts')], outfile: join(outDir, BUNDLER_FILE), external: ['onnxruntime-web', 'onnxruntime-web/*'] }),
+    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'web', 'script-tag.ts')], outfile: join(outDir, STANDALONE_FILE), plugins: [ortBuildsBeside] }),
+    build({ ...common, entryPoints: [join(PACKAGE_ROOT, 'src', 'web', 'standalone.ts')], outfile: join(outDir, BUNDLER_FILE), external: ['onnxruntime-web', 'onnxruntime-web/*'] }),
   ]);
   const outputs = (result: { outputFiles?: OutputFile[] }): OutputFile[] => result.outputFiles ?? [];
   for (const file of [...outputs(standalone), ...outputs(bundler)]) await writeAtomic(file.path, file.contents);

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { integerFlag } from '@charrnn/contract/node';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeCompressed } from '../src/web-files.js';
+import { writeCompressed } from '../src/node/web-files.js';
 import { DEFAULT_OUT_DIR, PACKAGE_ROOT } from './bundle.js';
 import { startDemoServer } from './demo-server.js';
 

@@ -4,7 +4,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ORT_WEB_BUILDS, type OrtWebBuild } from '../src/ort-web-builds.js';
+import { ORT_WEB_BUILDS, type OrtWebBuild } from '../src/web/ort-web-builds.js';
 import { BUNDLER_FILE, ortFile, sizeOf, STANDALONE_FILE, type BundleReport, type FileSize } from './bundle.js';
 
 export const SIZE_TABLE_BEGIN = '<!-- browser-build sizes: written by `nx run infer-web:bundle`, do not edit -->';

@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { WORKSPACE_ROOT, workspaceSources } from '../../../tools/esbuild-workspace-sources.mjs';
-import { ORT_WEB_BUILDS } from '../../infer-web/src/ort-web-builds.js';
+import { ORT_WEB_BUILDS } from '../../infer-web/src/web/ort-web-builds.js';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SITE_DIR = join(PACKAGE_ROOT, 'dist', 'site');

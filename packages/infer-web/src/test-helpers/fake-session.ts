@@ -6,7 +6,7 @@
  * outputs depend on every input.
  */
 import { hasState, type ModelInfo } from '@charrnn/contract';
-import type { RecurrentOutputs, RecurrentSession } from '../session.js';
+import type { RecurrentOutputs, RecurrentSession } from '../core/session.js';
 
 export interface FakeCall {
   seq: number;

@@ -2,7 +2,7 @@
 // infer-web:generate — parses flags, loads the model with the Node entry and streams text to stdout.
 import { readFile } from 'node:fs/promises';
 import { integerFlag, numberFlag } from '@charrnn/contract/node';
-import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../options.js';
+import { DEFAULT_GENERATION_OPTIONS as D, resolveGenerationOptions } from '../../core/options.js';
 import { readCommandLine } from './command-line.js';
 
 /**
@@ -131,7 +131,7 @@ process.on('SIGINT', () => {
 
 try {
   // onnxruntime-node is only loaded once the flags and the prompt are known to be good.
-  const { CharGenerator } = await import('../node.js');
+  const { CharGenerator } = await import('../runtime.js');
   const gen = await CharGenerator.load(flags.model, { backend: flags.backend, seed: flags.seed, logger: { warn: (m) => console.error(m) } });
   if (controller.signal.aborted) process.exit(130);
   const stream = gen.generate(prompt, { ...generation, signal: controller.signal });

@@ -7,8 +7,8 @@
  * 1.30 keeps it, `loadNativeBinding` gives undefined and the Node entry uses the public API.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import { EventLoopTurns } from './event-loop.js';
-import type { OrtRunner } from './ort-session.js';
+import { EventLoopTurns } from '../core/event-loop.js';
+import type { OrtRunner } from '../core/ort-session.js';
 
 type Feeds = Record<string, Tensor>;
 type Outputs = InferenceSession.ReturnType;

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { CharGenerator } from '@charrnn/infer-web/node';
-import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../tools/bundle.js';
-import { formatBytes, readSizeTable } from '../../tools/size-table.js';
-import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../tools/demo-server.js';
-import { startStaticServer, type StaticServer } from '../../tools/static-server.js';
+import { buildBrowserBundles, BUNDLER_FILE, ORT_FILES, PACKAGE_ROOT, STANDALONE_FILE, type BundleReport } from '../../../tools/bundle.js';
+import { formatBytes, readSizeTable } from '../../../tools/size-table.js';
+import { DEMO_DIR, DEMO_MODEL_FILE, EXAMPLES_DIR, startDemoServer } from '../../../tools/demo-server.js';
+import { startStaticServer, type StaticServer } from '../../../tools/static-server.js';
 import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
-import { writeCompressed } from '../web-files.js';
-import { launchChromium } from '../../tools/chromium.js';
-import { testModel } from '../test-helpers/models.js';
+import { writeCompressed } from '../../node/web-files.js';
+import { launchChromium } from '../../../tools/chromium.js';
+import { testModel } from '../../test-helpers/models.js';
 
 const MODEL_PATH = join(DEMO_DIR, DEMO_MODEL_FILE);
 const ARTIFACTS = join(PACKAGE_ROOT, '..', '..', 'test-artifacts');
@@ -355,7 +355,7 @@ describe('in Chromium', () => {
     await page.waitForFunction(() => (document.querySelector('#out')?.textContent ?? '').length >= 300, undefined, { timeout: WAIT_MS });
     const result = await page.evaluate(
       async ({ bytes, settings }) => {
-        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../../index.js');
         const gen = await lib.CharGenerator.load(Uint8Array.from(bytes));
         const texts: string[] = [];
         for (const options of settings) texts.push(await gen.generate('the cat sat. ', options));
@@ -378,7 +378,7 @@ describe('in Chromium', () => {
       await page.route(blank, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><meta charset="utf-8">' }));
       await page.goto(blank);
       const text = await page.evaluate(async (how) => {
-        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../../index.js');
         if (how === 'element') {
           const el = document.createElement('char-rnn-generator') as import('./char-rnn-generator.js').CharRnnGeneratorElement;
           for (const [k, v] of Object.entries({ src: '/nietzsche-gru.onnx', cache: '', backend: 'wasm', prompt: 'the ', 'max-length': '40', temperature: '0.8', seed: '1' })) el.setAttribute(k, v);

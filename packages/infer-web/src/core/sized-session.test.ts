@@ -1,7 +1,7 @@
 import type { ModelInfo } from '@charrnn/contract';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
 import { LARGE_RUN_MACS, SizedRecurrentSession, macsPerChar } from './sized-session.js';
-import { fakeInfo } from './test-helpers/fake-session.js';
+import { fakeInfo } from '../test-helpers/fake-session.js';
 
 /** Records the [seq, batch] of each run and answers with outputs that name the session. */
 class Recorder implements RecurrentSession {

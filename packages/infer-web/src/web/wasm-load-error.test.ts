@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError } from '../core/errors.js';
 import { RUNTIME_FILES_HINT, runtimeLoadError } from './wasm-load-error.js';
 
 // onnxruntime-web 1.30's words in Chromium when the page's folder has no .wasm (first load, then the next).

@@ -3,7 +3,7 @@
 import { CharGenerator } from './generator.js';
 import { Rng } from './rng.js';
 import { Sampler, argmax } from './sampler.js';
-import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
+import { FakeSession, fakeInfo, referenceGreedy } from '../test-helpers/fake-session.js';
 import { Tokenizer } from './tokenizer.js';
 
 /** `rows` rows of `vocab` distinct logits around the model's usual scale (±15). */

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
-import { CharRnnGeneratorElement, DEFAULT_MAX_LENGTH, DEFAULT_PROMPT, defineCharRnnGenerator, parseSettings } from '../element.js';
+import { CharRnnGeneratorElement, DEFAULT_MAX_LENGTH, DEFAULT_PROMPT, defineCharRnnGenerator, parseSettings } from '../../element.js';
 import { explainError } from './char-rnn-generator.js';
-import { BackendUnavailableError, ModelFormatError, ModelSourceError } from '../errors.js';
+import { BackendUnavailableError, ModelFormatError, ModelSourceError } from '../../core/errors.js';
 
 function attributes(values: Record<string, string>): (name: string) => string | null {
   return (name) => values[name] ?? null;

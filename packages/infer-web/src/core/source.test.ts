@@ -4,10 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CharGenerator as WebCharGenerator } from './browser.js';
+import { CharGenerator as WebCharGenerator } from '../web/runtime.js';
 import { InvalidOptionError, ModelFormatError, ModelSourceError } from './errors.js';
-import { CharGenerator as NodeCharGenerator, type CoreCharGenerator } from './node.js';
-import { testModel } from './test-helpers/models.js';
+import { CharGenerator as NodeCharGenerator, type CoreCharGenerator } from '../node.js';
+import { testModel } from '../test-helpers/models.js';
 
 const model = testModel('gru');
 const html = '<!doctype html>\n<html><head><title>model.onnx · a repository</title></head><body>…</body></html>\n';

@@ -1,7 +1,7 @@
 import { CharGenerator } from './generator.js';
 import { PRIME_CHUNK_CHARS, interleaveRows, scatterRow } from './priming.js';
 import type { RecurrentOutputs, RecurrentSession } from './session.js';
-import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
+import { FakeSession, fakeInfo, referenceGreedy } from '../test-helpers/fake-session.js';
 
 /** A prompt of `n` characters from the fake vocabulary, varied so that the state depends on all of it. */
 function promptOf(n: number): string {

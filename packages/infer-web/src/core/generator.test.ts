@@ -6,8 +6,8 @@ import { PRIME_CHUNK_CHARS } from './priming.js';
 import { Rng } from './rng.js';
 import type { RecurrentOutputs, RecurrentSession, Runtime } from './session.js';
 import type { GeneratorSnapshot } from './state.js';
-import { FakeSession, fakeInfo, referenceGreedy } from './test-helpers/fake-session.js';
-import { testModel, TEST_VOCAB } from './test-helpers/models.js';
+import { FakeSession, fakeInfo, referenceGreedy } from '../test-helpers/fake-session.js';
+import { testModel, TEST_VOCAB } from '../test-helpers/models.js';
 import { Tokenizer } from './tokenizer.js';
 
 function make(seed = 7, info = fakeInfo()): { gen: CharGenerator; session: FakeSession } {

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import * as ortWasm from 'onnxruntime-web/wasm';
-import { CharGenerator, clearDownloadCache, DEFAULT_CACHE_NAME, type OrtWebModule } from './index.js';
-import { testModel } from './test-helpers/models.js';
+import { CharGenerator, clearDownloadCache, DEFAULT_CACHE_NAME, type OrtWebModule } from '../index.js';
+import { testModel } from '../test-helpers/models.js';
 
 /** The Cache API as browsers have it, over Maps (Node has none). */
 class MemoryCaches {

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CharGenerator } from '@charrnn/infer-web/node';
-import { buildBrowserBundles } from '../tools/bundle.js';
-import { DEMO_DIR, DEMO_MODEL_FILE } from '../tools/demo-server.js';
-import { startStaticServer, type StaticServer } from '../tools/static-server.js';
-import type { GenerationOptions } from './options.js';
+import { buildBrowserBundles } from '../../tools/bundle.js';
+import { DEMO_DIR, DEMO_MODEL_FILE } from '../../tools/demo-server.js';
+import { startStaticServer, type StaticServer } from '../../tools/static-server.js';
+import type { GenerationOptions } from '../core/options.js';
 import { ORT_WEB_BUILDS, type OrtWebBuild } from './ort-web-builds.js';
-import { launchChromium, WEBGPU_ARGS } from '../tools/chromium.js';
-import { testModel } from './test-helpers/models.js';
+import { launchChromium, WEBGPU_ARGS } from '../../tools/chromium.js';
+import { testModel } from '../test-helpers/models.js';
 
 /** Texts compared per model: greedy, and seeded sampling with and without top-k. */
 const SETTINGS: GenerationOptions[] = [
@@ -43,7 +43,7 @@ interface PageRun {
 function runInPage(page: Page, modelUrl: string, backend: string, settings: GenerationOptions[] = SETTINGS): Promise<PageRun> {
   return page.evaluate(
     async ({ modelUrl, backend, settings, prompt }) => {
-      const lib = (await import('/lib/infer-web.js' as string)) as typeof import('./index.js');
+      const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
       const messages: string[] = [];
       const logger = { warn: (m: string) => messages.push(m), info: (m: string) => messages.push(m) };
       const gen = await lib.CharGenerator.load(modelUrl, { backend: backend as 'webgpu', logger });
@@ -71,7 +71,7 @@ async function placementInPage(opened: { page: Page; console: string[] }, modelU
   const from = opened.console.length;
   await opened.page.evaluate(
     async ({ modelUrl, backend }) => {
-      const lib = (await import('/lib/infer-web.js' as string)) as typeof import('./index.js');
+      const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
       const logger = { warn: () => undefined };
       const gen = await lib.CharGenerator.load(modelUrl, { backend: backend as 'webgpu', logger, sessionOptions: { logSeverityLevel: 0, logVerbosityLevel: 0 } });
       await gen.release();
@@ -243,7 +243,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
       page.on('request', (r) => requests.push(new URL(r.url()).pathname));
       await page.goto(server.url);
       const out = await page.evaluate(async () => {
-        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('./index.js');
+        const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
         const gen = await lib.CharGenerator.load('/gru-fused.onnx', { backend: 'webgpu', cache: true });
         const text = await gen.generate('the cat', { maxNewTokens: 20, temperature: 0 });
         await gen.release();

@@ -10,7 +10,7 @@
  * Each build is imported on first use, so a page that runs on wasm never downloads WebGPU's.
  */
 import type { Env } from 'onnxruntime-web';
-import type { OrtApi } from './ort-session.js';
+import type { OrtApi } from '../core/ort-session.js';
 
 export type OrtWebBuild = 'wasm' | 'jspi' | 'asyncify';
 

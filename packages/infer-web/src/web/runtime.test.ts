@@ -2,8 +2,8 @@ import { jest } from '@jest/globals';
 import * as esbuild from 'esbuild';
 import * as ortWasm from 'onnxruntime-web/wasm';
 import { fileURLToPath } from 'node:url';
-import { CharGenerator, webRuntime, type OrtWebBuild, type OrtWebModule } from './index.js';
-import { testModel } from './test-helpers/models.js';
+import { CharGenerator, webRuntime, type OrtWebBuild, type OrtWebModule } from '../index.js';
+import { testModel } from '../test-helpers/models.js';
 
 interface FakeOptions {
   /** What onnxruntime's WebGPU session creation does: work, refuse a CPU-placed node, or fail. */
@@ -302,7 +302,7 @@ describe('browser entry (onnxruntime-web)', () => {
 
   test("the browser entry bundles for the browser without node: modules or onnxruntime-node, and never imports onnxruntime-web's default (JSEP) build", async () => {
     const result = await esbuild.build({
-      entryPoints: [fileURLToPath(new URL('./index.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('../index.ts', import.meta.url))],
       bundle: true,
       write: false,
       format: 'esm',

@@ -11,12 +11,12 @@ import {
   type GeneratorSnapshot,
   type LogitsProcessor,
   type OrtApi,
-} from './node.js';
-import { CharGenerator as WebCharGenerator } from './browser.js';
+} from '../node.js';
+import { CharGenerator as WebCharGenerator } from '../web/runtime.js';
 import { loadNativeBinding, NativeOrtRunner } from './native-session.js';
-import { PRIME_CHUNK_CHARS } from './priming.js';
-import { testModel, TEST_VOCAB } from './test-helpers/models.js';
-import { directGreedy, directNextLogits, ids, openDirect } from './test-helpers/reference.js';
+import { PRIME_CHUNK_CHARS } from '../core/priming.js';
+import { testModel, TEST_VOCAB } from '../test-helpers/models.js';
+import { directGreedy, directNextLogits, ids, openDirect } from '../test-helpers/reference.js';
 
 const ARCHS = ['rnn', 'gru', 'lstm'] as const;
 const quiet = { warn: () => undefined };

@@ -6,7 +6,7 @@
  * sync fetching of the wasm failed", neither of which names the fix; the error below does. Kept
  * short: it is in every page's bundle.
  */
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError } from '../core/errors.js';
 
 // onnxruntime-web's words ("both async and sync fetching of the wasm failed", and a second load's
 // "previous call to 'initializeWebAssembly()' failed"), then Chromium's and Firefox's ("… dynamically

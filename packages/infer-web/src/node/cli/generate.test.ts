@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { testModel } from '../test-helpers/models.js';
+import { testModel } from '../../test-helpers/models.js';
 
-const PACKAGE = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('../../../', import.meta.url));
 let cli: string;
 let dir: string;
 let model: string;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await mkdir(out, { recursive: true });
   cli = path.join(out, 'generate.mjs');
   await build({
-    entryPoints: [path.join(PACKAGE, 'src/cli/generate.ts')],
+    entryPoints: [path.join(PACKAGE, 'src/node/cli/generate.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',

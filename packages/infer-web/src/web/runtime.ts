@@ -10,13 +10,13 @@
  */
 import type { InferenceSession } from 'onnxruntime-web';
 import { hasState, stateSize, type ModelInfo } from '@charrnn/contract';
-import { BackendUnavailableError, InvalidOptionError } from './errors.js';
-import { CharGenerator as CoreCharGenerator, type LoadOptions } from './generator.js';
+import { BackendUnavailableError, InvalidOptionError } from '../core/errors.js';
+import { CharGenerator as CoreCharGenerator, type LoadOptions } from '../core/generator.js';
 import { cachedRuntime, DEFAULT_CACHE_NAME, DownloadCache } from './download-cache.js';
 import { importOrtWeb, runtimeUrl, webGpuBuild, type OrtWebBuild, type OrtWebLoader, type OrtWebModule } from './ort-web-builds.js';
-import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from './ort-session.js';
-import type { Logger, RecurrentSession, Runtime } from './session.js';
-import { fetchModel, fetchWithProgress, type FetchModelOptions, type ModelSource, type ProgressCallback } from './source.js';
+import { OrtRecurrentSession, TINY_MODEL_SESSION_OPTIONS } from '../core/ort-session.js';
+import type { Logger, RecurrentSession, Runtime } from '../core/session.js';
+import { fetchModel, fetchWithProgress, type FetchModelOptions, type ModelSource, type ProgressCallback } from '../core/source.js';
 import { probeRuntime, runtimeLoadError } from './wasm-load-error.js';
 import { findWebGpuAdapter } from './webgpu-adapter.js';
 

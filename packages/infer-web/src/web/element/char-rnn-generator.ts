@@ -24,10 +24,10 @@
  * Styling: parts container, settings, field, input, controls, button, start, stop, reset, retry,
  * progress, status, details, output, prompt, generated; custom properties --char-rnn-* (listed in STYLE below).
  */
-import { CharGenerator, type WebBackend, type WebLoadOptions } from '../browser.js';
-import { yieldToEventLoop } from '../event-loop.js';
-import { BackendUnavailableError, ModelContractError, ModelFormatError, ModelSourceError } from '../errors.js';
-import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../core.js';
+import { CharGenerator, type WebBackend, type WebLoadOptions } from '../runtime.js';
+import { yieldToEventLoop } from '../../core/event-loop.js';
+import { BackendUnavailableError, ModelContractError, ModelFormatError, ModelSourceError } from '../../core/errors.js';
+import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../../core/index.js';
 
 export type GeneratorStatus = 'empty' | 'loading' | 'ready' | 'generating' | 'error';
 

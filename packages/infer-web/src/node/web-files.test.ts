@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from '
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
+import { ORT_SITE_FILES, ORT_WEB_BUILDS } from '../web/ort-web-builds.js';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { copyWebFiles, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, writeCompressed } from './web-files.js';
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { CharRnnError } from '@charrnn/contract';
-import { ORT_SITE_FILES, ORT_WEB_BUILDS } from './ort-web-builds.js';
+import { ORT_SITE_FILES, ORT_WEB_BUILDS } from '../web/ort-web-builds.js';
 
 /**
  * onnxruntime-web's runtimes and their loaders: what a page whose bundler holds infer-web (and so
@@ -136,7 +136,7 @@ export async function copyWebFiles(siteDir: string, options: CopyWebFilesOptions
   const ortNames = options.runtimeOnly ? WEB_RUNTIME_FILES : [...ORT_BUNDLED_FILES, ...WEB_RUNTIME_FILES];
   const sources = ortNames.map((name) => ({ name, from: join(ortDir, name) }));
   if (!options.runtimeOnly) {
-    const browserDir = options.browserDir ?? fileURLToPath(new URL('./browser/', import.meta.url));
+    const browserDir = options.browserDir ?? fileURLToPath(new URL('../browser/', import.meta.url));
     sources.unshift(...STANDALONE_FILES.map((name) => ({ name, from: join(browserDir, name) })));
   }
   for (const { from } of sources) {

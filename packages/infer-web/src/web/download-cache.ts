@@ -5,7 +5,7 @@
  * service worker), which is outside a library's reach.
  */
 import { RUNTIME_FILES_HINT } from './wasm-load-error.js';
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError } from '../core/errors.js';
 
 export const DEFAULT_CACHE_NAME = 'charrnn-infer-web';
 
