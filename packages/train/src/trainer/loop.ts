@@ -5,7 +5,7 @@
  * changes. After each epoch: exact validation loss, a table row, and a checkpoint handed to `save`.
  */
 import { yieldToEventLoop } from '@charrnn/contract';
-import { LanguageModelLoader, Rng, checkBatchFit, type PreparedCorpus } from '@charrnn/data';
+import { LanguageModelLoader, Rng, checkBatchFit, type Batch, type PreparedCorpus } from '@charrnn/data';
 import type { ProgressSink } from '@charrnn/data/node';
 import { CheckpointError } from '../checkpoint/errors.js';
 import type { CheckpointMeta } from '../checkpoint/checkpoint.js';
@@ -98,37 +98,13 @@ export function modelConfigFor(options: FitOptions, vocabSize: number): ModelCon
 
 export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
   const options = run.resume?.trainer.options ?? run.options;
-  const log = run.log ?? (() => {});
-  const { corpus, location } = run;
-  const schedule = parseSchedule(options.schedule);
-  const epochs = options.minutes !== undefined ? Infinity : totalEpochs(schedule);
+  const { corpus } = run;
   const config = modelConfigFor(options, corpus.vocab.size);
   checkBatchFit({ trainTokens: corpus.train.length, validTokens: corpus.valid.length }, { batchSize: options.bs, bptt: options.bptt });
-  const divergedAbove = DIVERGED_FACTOR * Math.log(corpus.vocab.size);
-  let aboveInARow = 0;
   const meta: CheckpointMeta = { config, vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
-
-  if (run.resume) {
-    const saved = run.resume.meta;
-    if (JSON.stringify(saved.vocab) !== JSON.stringify(meta.vocab) || saved.lower !== meta.lower) {
-      throw new CheckpointError(`cannot resume: the checkpoint's vocabulary (${saved.vocab.length} tokens) differs from the corpus prepared with its options (${meta.vocab.length} tokens)`);
-    }
-    if ((saved.text ?? 'lesson') !== meta.text) {
-      throw new CheckpointError(`cannot resume: the checkpoint was trained on ${saved.text ?? 'lesson'} text, the corpus is prepared as ${meta.text} text`);
-    }
-    if (JSON.stringify(saved.config) !== JSON.stringify(config)) {
-      throw new CheckpointError(`cannot resume: checkpoint config ${JSON.stringify(saved.config)} differs from its trainer options ${JSON.stringify(config)}`);
-    }
-  }
+  if (run.resume) refuseOtherRun(run.resume.meta, meta);
   const corpusHash = await corpusSha256(corpus);
-  const savedHash = run.resume?.trainer.corpusSha256;
-  // Runs saved before the hash was kept have none: their vocabulary was checked above.
-  if (savedHash !== undefined && savedHash !== corpusHash) {
-    throw new CheckpointError(
-      `cannot resume: the corpus (${options.corpus ?? 'the embedded corpus'}) is not the text the run was trained on: prepared with the run's options it has SHA-256 ${corpusHash.slice(0, 12)}… ` +
-        `(${corpus.train.length} training and ${corpus.valid.length} validation characters), the run's had ${savedHash.slice(0, 12)}…; restore that text, or start a new run on this one`,
-    );
-  }
+  if (run.resume) refuseOtherCorpus(run.resume.trainer.corpusSha256, corpusHash, corpus, options);
   const engine: TrainingEngine = await run.engine({
     config,
     weights: run.resume?.weights ?? (options.tie ? tiedWeights(randomWeights(config, options.seed)) : randomWeights(config, options.seed)),
@@ -138,55 +114,241 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
     optimizerState: run.resume?.optimizer,
     regularization: regularizationOf(options, config),
   });
-  const rng = new Rng(options.seed, 1);
-  const record = run.resume?.trainer;
-  if (record) rng.setState(record.rng);
-  let step = record?.step ?? 0;
-  const history: EpochRecord[] = [...(record?.history ?? [])];
-  const now = run.now ?? (() => performance.now());
-  const clock = options.minutes !== undefined ? new BudgetClock(options.minutes * 60, record?.elapsed ?? run.elapsedBefore ?? 0, history, run.expected, run.now, record?.validationSeconds) : null;
-  // A time budget trains windows of one length (one graph to build instead of one per length), each pass from a random row below bptt.
-  const loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, shiftedStart: clock !== null });
-  const perEpoch = Math.min(loader.length, options.maxBatches ?? Infinity);
-  /** The batches epoch `epoch` trains: the loader's draws can end it before its nominal length. */
-  const batchesOf = (epoch: number) => Math.min(loader.epochLength(epoch), perEpoch);
-  let best = record?.best ?? null;
+  return new LoopRun(run, options, meta, corpusHash, engine).train();
+}
+
+/** A resumed run must train the model it saved, on the text it was prepared from. */
+function refuseOtherRun(saved: CheckpointMeta, meta: CheckpointMeta): void {
+  if (JSON.stringify(saved.vocab) !== JSON.stringify(meta.vocab) || saved.lower !== meta.lower) {
+    throw new CheckpointError(`cannot resume: the checkpoint's vocabulary (${saved.vocab.length} tokens) differs from the corpus prepared with its options (${meta.vocab.length} tokens)`);
+  }
+  if ((saved.text ?? 'lesson') !== meta.text) {
+    throw new CheckpointError(`cannot resume: the checkpoint was trained on ${saved.text ?? 'lesson'} text, the corpus is prepared as ${meta.text} text`);
+  }
+  if (JSON.stringify(saved.config) !== JSON.stringify(meta.config)) {
+    throw new CheckpointError(`cannot resume: checkpoint config ${JSON.stringify(saved.config)} differs from its trainer options ${JSON.stringify(meta.config)}`);
+  }
+}
+
+/** Runs saved before the hash was kept have none (`savedHash` undefined): their vocabulary was checked by refuseOtherRun. */
+function refuseOtherCorpus(savedHash: string | undefined, corpusHash: string, corpus: PreparedCorpus, options: FitOptions): void {
+  if (savedHash !== undefined && savedHash !== corpusHash) {
+    throw new CheckpointError(
+      `cannot resume: the corpus (${options.corpus ?? 'the embedded corpus'}) is not the text the run was trained on: prepared with the run's options it has SHA-256 ${corpusHash.slice(0, 12)}… ` +
+        `(${corpus.train.length} training and ${corpus.valid.length} validation characters), the run's had ${savedHash.slice(0, 12)}…; restore that text, or start a new run on this one`,
+    );
+  }
+}
+
+/** How an epoch ended: run to its end, stopped by the signal, or the time budget spent. */
+type EpochEnd = 'done' | 'interrupted' | 'time up';
+
+/** One run of the loop once its engine is built: the state that windows, validations and checkpoints share. */
+class LoopRun {
+  private readonly log: (line: string) => void;
+  private readonly schedule: ReturnType<typeof parseSchedule>;
+  private readonly epochs: number;
+  private readonly divergedAbove: number;
+  private readonly record: TrainerRecord | undefined;
+  private readonly rng: Rng;
+  private readonly history: EpochRecord[];
+  private readonly now: () => number;
+  /** A time-budget run's clock; null in an epoch-count run. */
+  private readonly clock: BudgetClock | null;
+  private readonly loader: LanguageModelLoader;
+  private readonly perEpoch: number;
+  private step: number;
+  /** Training batches in a row whose loss was above `divergedAbove`. */
+  private aboveInARow = 0;
+  private best: NonNullable<TrainerRecord['best']> | null;
   /** The best validation's weights in this process (a time-budget run ends on them when the last validation is worse). */
-  let bestWeights: Weights | null = null;
+  private bestWeights: Weights | null = null;
+  /** What the next table row sums: the epoch, or in a time-budget run the training since the last validation. */
+  private partial: Window;
 
-  const save = async (epoch: number, batch: number, partial: TrainerRecord['partial'], midEpoch: boolean, complete = epoch >= epochs, weights?: Weights) => {
-    const trainer: TrainerRecord = {
-      format: 1,
-      epoch,
-      batch,
-      step,
-      totalEpochs: clock ? null : epochs,
-      schedule: options.schedule,
-      seed: options.seed,
-      rng: rng.getState(),
-      partial,
-      history,
-      options,
-      corpusSha256: corpusHash,
-      complete,
-      ...(clock ? { elapsed: clock.now(), validationSeconds: clock.validationSeconds, best } : {}),
-    };
-    await run.save({
-      meta,
-      weights: weights ?? (await engine.getWeights()),
-      optimizer: await engine.getOptimizerState(),
-      hidden: midEpoch ? await engine.getState() : null,
-      trainer,
-    });
-  };
+  constructor(
+    private readonly run: TrainingRun,
+    private readonly options: FitOptions,
+    private readonly meta: CheckpointMeta,
+    private readonly corpusHash: string,
+    private readonly engine: TrainingEngine,
+  ) {
+    const { corpus } = run;
+    this.log = run.log ?? (() => {});
+    this.schedule = parseSchedule(options.schedule);
+    this.epochs = options.minutes !== undefined ? Infinity : totalEpochs(this.schedule);
+    this.divergedAbove = DIVERGED_FACTOR * Math.log(corpus.vocab.size);
+    this.rng = new Rng(options.seed, 1);
+    const record = (this.record = run.resume?.trainer);
+    if (record) this.rng.setState(record.rng);
+    this.step = record?.step ?? 0;
+    this.history = [...(record?.history ?? [])];
+    this.now = run.now ?? (() => performance.now());
+    this.clock = options.minutes !== undefined ? new BudgetClock(options.minutes * 60, record?.elapsed ?? run.elapsedBefore ?? 0, this.history, run.expected, run.now, record?.validationSeconds) : null;
+    // A time budget trains windows of one length (one graph to build instead of one per length), each pass from a random row below bptt.
+    this.loader = new LanguageModelLoader(corpus.train, { batchSize: options.bs, bptt: options.bptt, seed: options.seed, shiftedStart: this.clock !== null });
+    this.perEpoch = Math.min(this.loader.length, options.maxBatches ?? Infinity);
+    this.best = record?.best ?? null;
+    this.partial = record ? { batches: 0, ...record.partial } : emptyWindow();
+  }
 
-  const lastGood = () => (history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${location}` : 'no checkpoint had been saved yet');
+  async train(): Promise<TrainingResult> {
+    const { run, clock, record } = this;
+    this.log(TABLE_HEADER);
+    for (const r of this.history) this.log(tableRow(r));
+    if (!clock) run.onPlan?.(Array.from({ length: this.epochs }, (_, e) => this.batchesOf(e)));
+    const startEpoch = record?.epoch ?? 0;
+    try {
+      if (clock) run.progress?.start(Math.round(clock.budget), `${formatMinutes(clock.budget)} budget`);
+      for (let epoch = startEpoch; epoch < this.epochs; epoch++) {
+        const end = await this.trainEpoch(epoch, epoch === startEpoch ? (record?.batch ?? 0) : 0);
+        if (end === 'interrupted') return this.result(true);
+        if (end === 'time up') break;
+      }
+    } finally {
+      run.progress?.stop();
+      await this.engine.dispose();
+    }
+    return this.result(false);
+  }
+
+  private result(interrupted: boolean): TrainingResult {
+    return { engine: this.engine.name, history: this.history, interrupted, step: this.step };
+  }
+
+  /** The batches epoch `epoch` trains: the loader's draws can end it before its nominal length. */
+  private batchesOf(epoch: number): number {
+    return Math.min(this.loader.epochLength(epoch), this.perEpoch);
+  }
+
+  /** Trains epoch `epoch` from batch `startBatch` (a resumed run's position; the batches before it are replayed, not trained). */
+  private async trainEpoch(epoch: number, startBatch: number): Promise<EpochEnd> {
+    const { run, engine, clock, options, perEpoch } = this;
+    const validChars = run.corpus.valid.length;
+    const resuming = startBatch > 0 && run.resume?.hidden;
+    if (resuming) engine.setState(run.resume!.hidden!);
+    else engine.resetState(options.bs);
+    if (!clock && !resuming) this.partial = emptyWindow();
+    let savedAt = this.partial.seconds;
+    const epochLr = clock ? 0 : learningRate(this.schedule, epoch, 0);
+    if (!clock) run.progress?.start(this.batchesOf(epoch), `epoch ${epoch + 1}/${this.epochs}`);
+    let i = 0;
+    let timeUp = false;
+    for (const batch of this.loader.epoch(epoch)) {
+      if (i >= perEpoch) break;
+      if (i < startBatch) {
+        i++; // replaying the loader to the saved position costs no compute
+        continue;
+      }
+      await run.pause?.();
+      if (run.signal?.aborted) {
+        await this.interrupt(epoch, i);
+        return 'interrupted';
+      }
+      const lr = clock ? learningRate(this.schedule, epoch, 0, clock.progress(validChars)) : learningRate(this.schedule, epoch, i / perEpoch);
+      await this.trainBatch(batch, epoch, i, lr);
+      i++;
+      if (clock) {
+        timeUp = clock.timeUp(validChars);
+        if (timeUp) break;
+        if (clock.validationDue(validChars)) {
+          await this.validate(epoch, epochPosition(epoch, i, perEpoch), this.partial, lr);
+          this.partial = emptyWindow();
+          // The resume point: the engine's own weights and state.
+          if (this.aboveInARow === 0) await this.save(epoch, i, this.partial, true, false);
+        }
+      } else if (run.saveEverySeconds !== undefined && this.aboveInARow === 0 && this.partial.seconds - savedAt >= run.saveEverySeconds && i < perEpoch) {
+        await this.save(epoch, i, this.partial, true);
+        savedAt = this.partial.seconds;
+      }
+      await yieldToEventLoop();
+      this.showProgress(i);
+    }
+    if (clock) {
+      if (timeUp) await this.endBudget(epoch, i);
+      // Otherwise the next epoch starts from zero state and a new window of the loader; the table row continues.
+      return timeUp ? 'time up' : 'done';
+    }
+    run.progress?.stop();
+    await this.validate(epoch, epoch + 1, { ...this.partial, batches: i }, epochLr);
+    this.partial = emptyWindow();
+    await this.save(epoch + 1, 0, { lossSum: 0, targets: 0, seconds: 0 }, false);
+    return 'done';
+  }
+
+  /** One optimizer step on batch `i` of epoch `epoch`, with the divergence guard, summed into the current window. */
+  private async trainBatch(batch: Batch, epoch: number, i: number, lr: number): Promise<void> {
+    const { engine, divergedAbove, partial } = this;
+    if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
+    const t0 = this.now();
+    const { loss } = await engine.trainStep(batch, lr, this.rng);
+    if (!Number.isFinite(loss)) {
+      throw new TrainingDivergedError(
+        `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+      );
+    }
+    this.aboveInARow = loss > divergedAbove ? this.aboveInARow + 1 : 0;
+    if (this.aboveInARow >= DIVERGED_BATCHES) {
+      throw new TrainingDivergedError(
+        `training diverged: the loss stayed above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${this.run.corpus.vocab.size}), worse than an untrained model) for ${DIVERGED_BATCHES} batches, ` +
+          `${loss.toPrecision(4)} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+      );
+    }
+    this.step++;
+    const targets = batch.seqLen * batch.batchSize;
+    partial.lossSum += loss * targets;
+    partial.targets += targets;
+    const seconds = (this.now() - t0) / 1000;
+    partial.seconds += seconds;
+    partial.batches++;
+    this.clock?.stepped(targets, seconds);
+    this.run.onBatch?.({ epoch, batch: i + 1, step: this.step, loss });
+  }
+
+  private showProgress(i: number): void {
+    const { partial, clock } = this;
+    const figures = { loss: (partial.lossSum / Math.max(1, partial.targets)).toFixed(4), 'chars/s': Math.round(partial.targets / Math.max(1e-9, partial.seconds)) };
+    this.run.progress?.update(clock ? Math.min(Math.round(clock.budget), Math.round(clock.now())) : i, figures);
+  }
+
+  /** The signal fired before batch `i`: save where the run stands, unless its weights are mid-way into a divergence. */
+  private async interrupt(epoch: number, i: number): Promise<void> {
+    this.run.progress?.stop();
+    if (this.aboveInARow > 0) {
+      // The weights in memory are mid-way into a divergence: keep the last good checkpoint instead.
+      this.log(`interrupted at epoch ${epoch + 1} batch ${i} while the loss was above ${this.divergedAbove.toFixed(2)}; nothing saved, ${this.lastGood()}`);
+      return;
+    }
+    await this.save(epoch, i, this.partial, true);
+    const { location } = this.run;
+    this.log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
+  }
+
+  /** A time budget spent after batch `i`: a last validation, and the final checkpoint on the best weights seen. */
+  private async endBudget(epoch: number, i: number): Promise<void> {
+    const { run, history } = this;
+    run.progress?.stop();
+    const last = this.partial.targets > 0 ? await this.validate(epoch, epochPosition(epoch, i, this.perEpoch), this.partial, learningRate(this.schedule, epoch, 0, 1)) : history[history.length - 1];
+    const { best, bestWeights } = this;
+    const keep = best !== null && last !== undefined && best.validLoss < last.validLoss && bestWeights !== null;
+    if (keep) this.log(`kept the weights of step ${best.step} (validation loss ${best.validLoss.toFixed(4)}), better than the last (${last.validLoss.toFixed(4)})`);
+    await this.save(epoch, i, emptyWindow(), i > 0, true, keep ? bestWeights : undefined);
+    run.progress?.stop();
+  }
+
+  private lastGood(): string {
+    const { history } = this;
+    return history.length ? `the last good checkpoint (epoch ${history[history.length - 1].epoch}) is kept in ${this.run.location}` : 'no checkpoint had been saved yet';
+  }
+
   /** Validates, checks the loss, and appends the table row of the training since the last one. */
-  const validate = async (epoch: number, position: number, partial: Window, lr: number): Promise<EpochRecord> => {
+  private async validate(epoch: number, position: number, partial: Window, lr: number): Promise<EpochRecord> {
+    const { run, clock, divergedAbove } = this;
+    const { corpus } = run;
     run.onValidate?.({ characters: corpus.valid.length });
-    const t0 = now();
-    const valid = await engine.evaluate(corpus.valid, options.bs, options.bptt);
-    clock?.validated((now() - t0) / 1000);
+    const t0 = this.now();
+    const valid = await this.engine.evaluate(corpus.valid, this.options.bs, this.options.bptt);
+    clock?.validated((this.now() - t0) / 1000);
     const row: EpochRecord = {
       epoch: position,
       lr,
@@ -195,132 +357,55 @@ export async function trainingLoop(run: TrainingRun): Promise<TrainingResult> {
       charsPerSecond: partial.targets / partial.seconds,
       seconds: partial.seconds,
       batches: partial.batches,
-      step,
+      step: this.step,
       ...(clock ? { elapsed: clock.now() } : {}),
     };
     if (!Number.isFinite(row.validLoss) || row.validLoss > divergedAbove) {
       throw new TrainingDivergedError(
         `validation loss became ${Number.isFinite(row.validLoss) ? row.validLoss.toFixed(2) : row.validLoss} after epoch ${epoch + 1}` +
-          `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${lastGood()}`,
+          `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${this.lastGood()}`,
       );
     }
-    history.push(row);
-    log(tableRow(row));
+    this.history.push(row);
+    this.log(tableRow(row));
     run.onEpoch?.(row);
-    if (clock && (best === null || row.validLoss < best.validLoss)) {
+    if (clock && (this.best === null || row.validLoss < this.best.validLoss)) {
       // A copy, so that the run can end on the best weights if later validations are worse.
-      best = { validLoss: row.validLoss, step };
-      bestWeights = await engine.getWeights();
+      this.best = { validLoss: row.validLoss, step: this.step };
+      this.bestWeights = await this.engine.getWeights();
     }
     return row;
-  };
-
-  log(TABLE_HEADER);
-  for (const r of history) log(tableRow(r));
-  if (!clock) run.onPlan?.(Array.from({ length: epochs }, (_, e) => batchesOf(e)));
-  const startEpoch = record?.epoch ?? 0;
-  let startBatch = record?.batch ?? 0;
-  const emptyWindow = (): Window => ({ lossSum: 0, targets: 0, seconds: 0, batches: 0 });
-  // What the next table row sums: the epoch, or in a time-budget run the training since the last validation.
-  let partial: Window = record ? { batches: 0, ...record.partial } : emptyWindow();
-  try {
-    if (clock) run.progress?.start(Math.round(clock.budget), `${formatMinutes(clock.budget)} budget`);
-    let timeUp = false;
-    for (let epoch = startEpoch; epoch < epochs && !timeUp; epoch++) {
-      const resuming = epoch === startEpoch && startBatch > 0 && run.resume?.hidden;
-      if (resuming) engine.setState(run.resume!.hidden!);
-      else engine.resetState(options.bs);
-      if (!clock && !resuming) partial = emptyWindow();
-      let savedAt = partial.seconds;
-      const epochLr = clock ? 0 : learningRate(schedule, epoch, 0);
-      if (!clock) run.progress?.start(batchesOf(epoch), `epoch ${epoch + 1}/${epochs}`);
-      let i = 0;
-      for (const batch of loader.epoch(epoch)) {
-        if (i >= perEpoch) break;
-        if (i < startBatch) {
-          i++; // replaying the loader to the saved position costs no compute
-          continue;
-        }
-        await run.pause?.();
-        if (run.signal?.aborted) {
-          run.progress?.stop();
-          if (aboveInARow > 0) {
-            // The weights in memory are mid-way into a divergence: keep the last good checkpoint instead.
-            log(`interrupted at epoch ${epoch + 1} batch ${i} while the loss was above ${divergedAbove.toFixed(2)}; nothing saved, ${lastGood()}`);
-            return { engine: engine.name, history, interrupted: true, step };
-          }
-          await save(epoch, i, partial, true);
-          log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
-          return { engine: engine.name, history, interrupted: true, step };
-        }
-        if (engine.stateBatch !== batch.batchSize) engine.resetState(batch.batchSize);
-        const lr = clock ? learningRate(schedule, epoch, 0, clock.progress(corpus.valid.length)) : learningRate(schedule, epoch, i / perEpoch);
-        const t0 = now();
-        const { loss } = await engine.trainStep(batch, lr, rng);
-        if (!Number.isFinite(loss)) {
-          throw new TrainingDivergedError(
-            `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
-          );
-        }
-        aboveInARow = loss > divergedAbove ? aboveInARow + 1 : 0;
-        if (aboveInARow >= DIVERGED_BATCHES) {
-          throw new TrainingDivergedError(
-            `training diverged: the loss stayed above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}), worse than an untrained model) for ${DIVERGED_BATCHES} batches, ` +
-              `${loss.toPrecision(4)} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
-          );
-        }
-        step++;
-        i++;
-        const targets = batch.seqLen * batch.batchSize;
-        partial.lossSum += loss * targets;
-        partial.targets += targets;
-        const seconds = (now() - t0) / 1000;
-        partial.seconds += seconds;
-        partial.batches++;
-        clock?.stepped(targets, seconds);
-        run.onBatch?.({ epoch, batch: i, step, loss });
-        if (clock) {
-          timeUp = clock.timeUp(corpus.valid.length);
-          if (timeUp) break;
-          if (clock.validationDue(corpus.valid.length)) {
-            await validate(epoch, epochPosition(epoch, i, perEpoch), partial, lr);
-            partial = emptyWindow();
-            // The resume point: the engine's own weights and state.
-            if (aboveInARow === 0) await save(epoch, i, partial, true, false);
-          }
-        } else if (run.saveEverySeconds !== undefined && aboveInARow === 0 && partial.seconds - savedAt >= run.saveEverySeconds && i < perEpoch) {
-          await save(epoch, i, partial, true);
-          savedAt = partial.seconds;
-        }
-        await yieldToEventLoop();
-        const figures = { loss: (partial.lossSum / Math.max(1, partial.targets)).toFixed(4), 'chars/s': Math.round(partial.targets / Math.max(1e-9, partial.seconds)) };
-        run.progress?.update(clock ? Math.min(Math.round(clock.budget), Math.round(clock.now())) : i, figures);
-      }
-      if (clock) {
-        if (timeUp) {
-          run.progress?.stop();
-          const last = partial.targets > 0 ? await validate(epoch, epochPosition(epoch, i, perEpoch), partial, learningRate(schedule, epoch, 0, 1)) : history[history.length - 1];
-          const keep = best !== null && last !== undefined && best.validLoss < last.validLoss && bestWeights !== null;
-          if (keep) log(`kept the weights of step ${best!.step} (validation loss ${best!.validLoss.toFixed(4)}), better than the last (${last!.validLoss.toFixed(4)})`);
-          await save(epoch, i, emptyWindow(), i > 0, true, keep ? bestWeights! : undefined);
-          run.progress?.stop();
-        }
-        // The next epoch starts from zero state and a new window of the loader; the table row continues.
-        startBatch = 0;
-        continue;
-      }
-      run.progress?.stop();
-      await validate(epoch, epoch + 1, { ...partial, batches: i }, epochLr);
-      partial = emptyWindow();
-      await save(epoch + 1, 0, { lossSum: 0, targets: 0, seconds: 0 }, false);
-      startBatch = 0;
-    }
-  } finally {
-    run.progress?.stop();
-    await engine.dispose();
   }
-  return { engine: engine.name, history, interrupted: false, step };
+
+  private async save(epoch: number, batch: number, partial: TrainerRecord['partial'], midEpoch: boolean, complete = epoch >= this.epochs, weights?: Weights): Promise<void> {
+    const { engine, clock, options } = this;
+    const trainer: TrainerRecord = {
+      format: 1,
+      epoch,
+      batch,
+      step: this.step,
+      totalEpochs: clock ? null : this.epochs,
+      schedule: options.schedule,
+      seed: options.seed,
+      rng: this.rng.getState(),
+      partial,
+      history: this.history,
+      options,
+      corpusSha256: this.corpusHash,
+      complete,
+      ...(clock ? { elapsed: clock.now(), validationSeconds: clock.validationSeconds, best: this.best } : {}),
+    };
+    await this.run.save({
+      meta: this.meta,
+      weights: weights ?? (await engine.getWeights()),
+      optimizer: await engine.getOptimizerState(),
+      hidden: midEpoch ? await engine.getState() : null,
+      trainer,
+    });
+  }
 }
+
+const emptyWindow = (): Window => ({ lossSum: 0, targets: 0, seconds: 0, batches: 0 });
 
 /** The sums behind one table row. */
 type Window = TrainerRecord['partial'] & { batches: number };
