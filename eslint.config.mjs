@@ -1,15 +1,21 @@
 // ESLint over the TypeScript that the packages' tsconfig.json files type-check, with
-// typescript-eslint's type-aware rules. Each package's `lint` target runs `tsc` and then
-// `eslint .` from its own directory, after nx has built the packages it imports: the type-aware
-// rules read their .d.ts from dist/.
+// typescript-eslint's type-aware rules, and over the .mjs scripts and configurations (tools/,
+// the packages' Stryker configs) with the rules that need no types. Each package's `lint` target
+// runs `tsc` and then `eslint .` from its own directory, after nx has built the packages it
+// imports: the type-aware rules read their .d.ts from dist/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What the .mjs scripts may use without importing it (Node's globals; no dependency for the list). */
+const NODE_GLOBALS = ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'structuredClone', 'fetch', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'performance', 'queueMicrotask'];
+
 export default tseslint.config(
   {
-    // JavaScript here is configuration, generated output or the consumer fixture app (compiled by
-    // the consumer test with its own settings); the TypeScript is what the rules check.
-    ignores: ['**/dist/**', '**/dist-*/**', '**/node_modules/**', '**/*.js', '**/*.cjs', '**/*.mjs', '**/*.d.mts', 'tools/consumer/app/**'],
+    // Left out: generated output (builds, the CLI tests' bundles in .cache, Stryker's sandboxes),
+    // CommonJS configuration (jest's), the browser example pages (.js, checked by running them)
+    // and the consumer fixture app (compiled by the consumer test with its own settings). The .mjs
+    // scripts are checked, below without type information.
+    ignores: ['**/dist/**', '**/dist-*/**', '**/node_modules/**', '**/.cache/**', '**/.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.d.mts', 'tools/consumer/app/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -56,6 +62,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    // The .mjs scripts are in no tsconfig (the .d.mts beside some of them type their exports for
+    // the TypeScript that imports them), so the type-aware rules cannot run on them; the others
+    // do. They run in Node: its globals.
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(NODE_GLOBALS.map((name) => [name, 'readonly'])),
     },
   },
 );

@@ -201,13 +201,13 @@ export function threadEnv(threads, base = process.env) {
  * here: name the CPU's class as train:bench does (SkylakeX for AVX-512, Haswell for AVX2).
  */
 function openblasCore() {
-  let flags = [];
+  let line;
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^flags\s*:/.test(l));
-    flags = line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
+    line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^flags\s*:/.test(l));
   } catch {
     return undefined;
   }
+  const flags = line ? line.slice(line.indexOf(':') + 1).trim().split(/\s+/) : [];
   if (flags.includes('avx512f')) return 'SkylakeX';
   if (flags.includes('avx2') && flags.includes('fma')) return 'Haswell';
   return undefined;
