@@ -6,5 +6,5 @@
 export * from './core/index.js';
 export { CharGenerator, webRuntime, type WebBackend, type WebLoadOptions, type WebRuntimeOptions } from './web/runtime.js';
 export type { OrtApi } from './core/ort-session.js';
-export { clearDownloadCache, DEFAULT_CACHE_NAME } from './web/download-cache.js';
+export { cachedRuntime, clearDownloadCache, DEFAULT_CACHE_NAME, DownloadCache } from './web/download-cache.js';
 export { ORT_SITE_FILES, ORT_WEB_BUILDS, type OrtWebBuild, type OrtWebBuildFiles, type OrtWebLoader, type OrtWebModule } from './web/ort-web-builds.js';

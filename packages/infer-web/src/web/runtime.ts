@@ -199,8 +199,9 @@ function modelCache(cache: DownloadCache | undefined) {
   const toStore = new WeakMap<Uint8Array, string>();
 
   const read = async (source: string | URL, onProgress?: ProgressCallback, fetchOptions?: FetchModelOptions): Promise<Uint8Array> => {
-    if (cache === undefined) return fetchModel(source, onProgress, fetchOptions);
     const key = String(source);
+    // A blob: URL lives as long as its document: nothing to find there on a later visit.
+    if (cache === undefined || key.startsWith('blob:')) return fetchModel(source, onProgress, fetchOptions);
     const hit = await cache.get(key);
     if (hit !== undefined) {
       onProgress?.(hit.byteLength, hit.byteLength);

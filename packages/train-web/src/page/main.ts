@@ -25,6 +25,7 @@ import {
   type TrainerRecord,
   type TrainerState,
 } from '@charrnn/train/browser';
+import { RUNTIME_CACHE } from '../ort-builds.js';
 import { EMBEDDED_CORPUS_NAME, EMBEDDED_CORPUS_URL, PASTED_CORPUS_NAME, corpusSizeProblem } from './corpus.js';
 
 const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T;
@@ -46,6 +47,9 @@ const corpusStatus = $('#corpus-status');
 const fileInput = $<HTMLInputElement>('#corpus-file');
 const pasteBox = $<HTMLTextAreaElement>('#corpus-paste');
 const drop = $('#drop');
+
+// The generator reads onnxruntime-web's runtime from the cache the worker fills: one download for both.
+generator.setAttribute('cache', RUNTIME_CACHE);
 
 const store = opfsRunStore();
 const pageParams = new URLSearchParams(location.search);
