@@ -16,7 +16,8 @@ import type { FromWorker } from '@charrnn/train/browser';
 import { buildSite } from '../tools/bundle.js';
 import { startSiteServer } from '../tools/site-server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './test-helpers/chromium.js';
-import type { StaticServer } from '../../infer-web/tools/static-server.js';
+import { startStaticServer, type StaticServer } from '../../infer-web/tools/static-server.js';
+import { DEMO_DIR } from '../../infer-web/tools/demo-server.js';
 
 const WAIT_MS = 120_000;
 
@@ -338,6 +339,20 @@ describe('the training page in Chromium: storage and errors', () => {
     expect(keys[0]).toMatch(new RegExp(`^${server.url}ort-wasm-simd-threaded\\.wasm\\?onnxruntime-web=\\d+\\.\\d+\\.\\d+$`));
     expect(warnings).toEqual([]);
   }, 300_000);
+
+  test('the link back to the demo is relative: it works with the site served under a prefix', async () => {
+    // The demo's layout (its page at the prefix, the training page at train/), under /charrnn/ as on a project site.
+    const prefixed = await startStaticServer({ mounts: { '/charrnn/': DEMO_DIR, '/charrnn/train/': join(tempDir, 'site') } });
+    try {
+      await page.goto(`${prefixed.url}charrnn/train/`);
+      await page.getByRole('link', { name: 'Back to the demo' }).click();
+      await page.waitForURL(`${prefixed.url}charrnn/`);
+      const demoTitle = /<title>(.*)<\/title>/.exec(await readFile(join(DEMO_DIR, 'index.html'), 'utf8'))![1];
+      expect(await page.title()).toBe(demoTitle);
+    } finally {
+      await prefixed.close();
+    }
+  }, 120_000);
 
   test('a refused file (binary, Latin-1) stays refused at Train: no run starts, the embedded corpus never stands in', async () => {
     await page.goto(server.url);
