@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { loadTrainingCheckpoint, runFit, selectBackend, type TrainerRecord } from '@charrnn/train';
 import { verifyOnnx } from '@charrnn/export';
 import { nominalBatchCount } from '@charrnn/data';
@@ -75,6 +76,11 @@ async function messages<T extends FromWorker['type']>(page: Page, type: T): Prom
 
 async function waitFor(page: Page, predicate: string, arg: unknown = null): Promise<void> {
   await page.waitForFunction(predicate, arg, { timeout: WAIT_MS });
+}
+
+/** What axe-core finds on the page as it is now, of any impact (the target is no serious or critical one): rule, impact and elements. */
+async function axeViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
+  return (await new AxeBuilder({ page }).analyze()).violations.map((v) => ({ id: v.id, impact: String(v.impact), targets: v.nodes.map((n) => n.target.join(' ')) }));
 }
 
 async function fill(page: Page, settings: Record<string, string | number>): Promise<void> {
@@ -314,7 +320,7 @@ describe('the training page in Chromium: storage and errors', () => {
     expect(fetched.filter((f) => f.includes('jsep'))).toEqual([]);
   }, 300_000);
 
-  test("onnxruntime-web's .wasm is downloaded once: the worker trains on it and the page's generator runs on the same bytes", async () => {
+  test("onnxruntime-web's .wasm is downloaded once: the worker trains on it and the page's generator runs on the same bytes; axe finds nothing before or after", async () => {
     const runtimes: string[] = [];
     // Requests of the page and of its worker alike (Chromium reports a dedicated worker's fetches to its page).
     page.on('request', (r) => r.url().endsWith('.wasm') && runtimes.push(new URL(r.url()).pathname));
@@ -322,6 +328,8 @@ describe('the training page in Chromium: storage and errors', () => {
     page.on('console', (m) => ['warning', 'error'].includes(m.type()) && warnings.push(m.text()));
     await page.goto(server.url);
     await waitFor(page, 'document.body.dataset.ready === "true"');
+    // axe on the page as a visitor first finds it, and below with a run, its chart, downloads and generator.
+    expect(await axeViolations(page)).toEqual([]);
     await fill(page, { ...SMALL, hidden: 16, embed: 8, epochs: 1, maxBatches: 5 });
     await page.click('#train');
     await waitFor(page, '["finished", "failed"].includes(document.body.dataset.state)');
@@ -338,6 +346,7 @@ describe('the training page in Chromium: storage and errors', () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(new RegExp(`^${server.url}ort-wasm-simd-threaded\\.wasm\\?onnxruntime-web=\\d+\\.\\d+\\.\\d+$`));
     expect(warnings).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   }, 300_000);
 
   test('the link back to the demo is relative: it works with the site served under a prefix', async () => {
@@ -354,12 +363,13 @@ describe('the training page in Chromium: storage and errors', () => {
     }
   }, 120_000);
 
-  test('a refused file (binary, Latin-1) stays refused at Train: no run starts, the embedded corpus never stands in', async () => {
+  test('a refused file (binary, Latin-1) stays refused at Train: no run starts, the embedded corpus never stands in; axe finds nothing in the error state', async () => {
     await page.goto(server.url);
     await waitFor(page, 'document.body.dataset.ready === "true"');
     await page.setInputFiles('#corpus-file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]) });
     await page.waitForSelector('#error:not(:empty)');
     expect(await page.textContent('#error')).toBe('Corpus photo.jpg is not valid UTF-8 (first bad byte at offset 0); save it as UTF-8 text');
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.$eval('input[name=corpus][value=file]', (r) => (r as HTMLInputElement).checked)).toBe(true);
     await page.click('#train');
     // Train answers with the same refusal; the worker is never asked to start.
