@@ -55,12 +55,16 @@ describe('data:prepare', () => {
     const out = path.join(dir, 'never');
     const tiny = path.join(dir, 'tiny.txt');
     await writeFile(tiny, 'abc\n');
+    const nul = path.join(dir, 'nul.txt');
+    await writeFile(nul, 'a line\n'.repeat(50) + 'a\u0000b\n');
     const cases: [string[], RegExp][] = [
       [[], /required option '--out <dir>' not specified/],
       [['--out', out, '--bptt', '0'], /--bptt.*0/],
       [['--out', out, '--valid-fraction', '1.5'], /--valid-fraction.*1\.5/],
       [['--out', out, '--corpus', path.join(dir, 'missing.txt')], new RegExp(`prepare: .*${path.join(dir, 'missing.txt').replace(/[.]/g, '\\.')}`)],
       [['--out', out, '--corpus', tiny], /prepare: .*too (few|small)/],
+      // The library says to remove them; the command line adds its flag that keeps them.
+      [['--out', out, '--corpus', nul], /prepare: corpus .*nul\.txt has 1 control character \(U\+0000 ×1\), the first at line 51, column 2; .* Remove them\. Or keep them with --allow-control-chars\.$/m],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(cli, args);

@@ -2,7 +2,7 @@
 // `nx run data:prepare`: parses flags, calls prepareDirectory, prints the stats.
 import { Command, Option } from 'commander';
 import { DEFAULT_IDLE_TIMEOUT_MS, TEXT_MODES, type TextMode } from '@charrnn/contract';
-import { DataError, FileWriteError } from './errors.js';
+import { ControlCharactersError, DataError, FileWriteError } from './errors.js';
 import { booleanFlag, integerFlag, numberFlag } from '@charrnn/contract/node';
 import { prepareDirectory } from './io/prepare-directory.js';
 
@@ -51,6 +51,8 @@ try {
   process.stdout.write(JSON.stringify({ out: flags.out, ...figures, vocab: itos.join('') }, null, 1) + '\n');
 } catch (error) {
   if (!(error instanceof DataError || error instanceof FileWriteError)) throw error;
-  process.stderr.write(`prepare: ${error.message}\n`);
+  // The library says to remove control characters; the command line can also keep them.
+  const keep = error instanceof ControlCharactersError && !error.looksUtf16 ? ' Or keep them with --allow-control-chars.' : '';
+  process.stderr.write(`prepare: ${error.message}${keep}\n`);
   process.exitCode = 1;
 }

@@ -1,4 +1,4 @@
-import { CorpusError, decodeCorpus, firstInvalidUtf8Offset } from '@charrnn/data';
+import { ControlCharactersError, CorpusError, decodeCorpus, firstInvalidUtf8Offset } from '@charrnn/data';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -27,15 +27,20 @@ describe('control characters', () => {
   test('NUL and other control characters are refused, counted by kind, the first one located', () => {
     const text = 'first line\nsec\u0000ond\u0000 \u0007line\n\u009b';
     expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(CorpusError);
+    // The message reads right wherever the library runs (a page has no flags): the command lines add theirs.
     expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(
-      'corpus c.txt has 4 control characters (U+0000 ×2, U+0007 ×1, U+009B ×1), the first at line 2, column 4; ' +
-        'they would enter the vocabulary as characters. Remove them, or keep them with --allow-control-chars (allowControlChars: true).',
+      new ControlCharactersError(
+        'corpus c.txt has 4 control characters (U+0000 ×2, U+0007 ×1, U+009B ×1), the first at line 2, column 4; they would enter the vocabulary as characters. Remove them.',
+        false,
+      ),
     );
+    expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(expect.objectContaining({ name: 'ControlCharactersError', looksUtf16: false }));
   });
 
   test('UTF-16 text read as UTF-8 (a NUL after every ASCII character) is named as such', () => {
     const utf16 = new Uint8Array([...'hello\n'].flatMap((ch) => [ch.charCodeAt(0), 0]));
-    expect(() => decodeCorpus(utf16, 'u16.txt')).toThrow(/U\+0000 ×6.*This looks like UTF-16 text: save it as UTF-8\.$/);
+    expect(() => decodeCorpus(utf16, 'u16.txt')).toThrow(/U\+0000 ×6.*they would enter the vocabulary as characters\. This looks like UTF-16 text: save it as UTF-8\.$/);
+    expect(() => decodeCorpus(utf16, 'u16.txt')).toThrow(expect.objectContaining({ looksUtf16: true }));
   });
 
   test('tab, newline and carriage return are text; allowControlChars keeps the rest', () => {

@@ -1,4 +1,4 @@
-import { CorpusError } from './errors.js';
+import { ControlCharactersError, CorpusError } from './errors.js';
 
 export interface DecodeCorpusOptions {
   /** Keep control characters other than tab, newline and carriage return (default false: refused). */
@@ -41,15 +41,16 @@ export function decodeCorpus(bytes: Uint8Array, source: string, opts: DecodeCorp
 export function checkCorpusText(text: string, source: string, opts: DecodeCorpusOptions = {}): void {
   if (opts.allowControlChars) return;
   const problem = controlCharacterProblem(text);
-  if (problem !== undefined) throw new CorpusError(`corpus ${source} ${problem}`);
+  if (problem !== undefined) throw new ControlCharactersError(`corpus ${source} ${problem.message}`, problem.looksUtf16);
 }
+
 
 /** Unicode's control characters (category Cc) except tab, line feed and carriage return. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** What is wrong with the control characters in `text`, or undefined if it has none. */
-function controlCharacterProblem(text: string): string | undefined {
+function controlCharacterProblem(text: string): { message: string; looksUtf16: boolean } | undefined {
   const counts = new Map<string, number>();
   let first = -1;
   for (const match of text.matchAll(CONTROL)) {
@@ -66,11 +67,11 @@ function controlCharacterProblem(text: string): string | undefined {
   const column = first - before.lastIndexOf('\n');
   // UTF-16 read as UTF-8: every ASCII character followed (or preceded) by a NUL.
   const nuls = counts.get('\u0000') ?? 0;
-  const utf16 = nuls * 2 >= text.length - 1 ? ' This looks like UTF-16 text: save it as UTF-8.' : '';
-  return (
+  const looksUtf16 = nuls * 2 >= text.length - 1;
+  const message =
     `has ${total} control character${total === 1 ? '' : 's'} (${kinds.join(', ')}), the first at line ${line}, column ${column}; ` +
-    `they would enter the vocabulary as characters. Remove them, or keep them with --allow-control-chars (allowControlChars: true).${utf16}`
-  );
+    `they would enter the vocabulary as characters. ${looksUtf16 ? 'This looks like UTF-16 text: save it as UTF-8.' : 'Remove them.'}`;
+  return { message, looksUtf16 };
 }
 
 /** Offset of the first byte that breaks UTF-8 well-formedness (RFC 3629 §4), or -1. */

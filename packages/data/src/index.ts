@@ -1,5 +1,5 @@
 // @charrnn/data — the lesson's data pipeline. Browser-safe: nothing reachable from here imports Node.
-export { DataError, CorpusError, VocabError, OptionError, FileWriteError } from './errors.js';
+export { DataError, CorpusError, ControlCharactersError, VocabError, OptionError, FileWriteError } from './errors.js';
 export { type DecodeCorpusOptions, checkCorpusText, decodeCorpus, firstInvalidUtf8Offset } from './corpus-text.js';
 export { type CorpusSplit, splitLines, splitCharacters, readLines, trainLineCount } from './split.js';
 export { EOS, type TokenizeOptions, tokenize } from './tokenizer.js';

@@ -47,7 +47,7 @@ describe('train:fit', () => {
       [['--no-such-flag'], /unknown option '--no-such-flag'/],
       [['--engine', 'tfjs', '--device', 'cuda'], /error: --device cuda is for the ONNX Runtime engine, which --engine tfjs does not use; drop --device, or train with --engine ort \(or auto\)/],
       [['--engine', 'ort', '--backend', 'wasm'], /error: --backend wasm is for the tfjs engine, which --engine ort does not use; drop --backend, or train with --engine tfjs \(or auto\)/],
-      [['--hidden', '1e8', '--engine', 'ort', '--corpus', path.join(dir, 'corpus.txt')], /error: the model is too large: gru e42 h100000000 × 1 layers \(vocab \d+\) has .* parameters, and rnn\.weight_hh_l0 \[300000000, 100000000\] alone has/],
+      [['--hidden', '1e8', '--engine', 'ort', '--corpus', path.join(dir, 'corpus.txt')], /error: the model is too large: gru e42 h100000000 × 1 layers \(vocab \d+\) has .* parameters, and rnn\.weight_hh_l0 \[300000000, 100000000\] alone has .*; lower the hidden size, the layers or the embedding size \(--hidden, --layers, --embed\)$/m],
       [['--embed-dropout', '1'], /option '--embed-dropout <p>' argument '1' is invalid\. expected a number in \[0, 1\)/],
       [['--weight-drop', '-0.1'], /option '--weight-drop <p>' argument '-0.1' is invalid/],
       [['--weight-decay', 'lots'], /option '--weight-decay <λ>' argument 'lots' is invalid\. expected a number ≥ 0/],
@@ -145,7 +145,7 @@ describe('train:fit', () => {
       [['--minutes', '20000'], /--minutes 20000 is not a training budget: give a number of minutes above 0 and at most 10080 \(a week\)/],
       [['--minutes', '3', '--epochs', '2'], /give either --minutes \(a time budget\) or --epochs, not both/],
       [['--minutes', '3', '--schedule', '6@1e-3'], /--minutes trains to a time budget with a cosine schedule over it \("cosine@<lr>"\), not "6@1e-3"/],
-      [['--minutes', '1', '--corpus', tiny], /too small for any --minutes recipe: it has 80 training and 20 validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/],
+      [['--minutes', '1', '--corpus', tiny], /too small for any time-budget recipe: it has 80 training and 20 validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/],
       // Planning alone (a second's warm-up) outlasts 0.06 s.
       [['--minutes', '0.001', '--corpus', corpus, ...model], /--minutes 0\.001 \(0 s\) is too short to train and validate once: planning took .* give at least --minutes [0-9.]+/],
     ];
@@ -183,9 +183,12 @@ describe('train:fit', () => {
     const interrupted = await runCli(cli, args, { env: { CHARRNN_FIT_SIGINT_AT_STEP: '507' } });
     expect({ code: interrupted.code, signal: interrupted.signal }).toEqual({ code: 130, signal: null });
     expect(interrupted.stderr).toContain('SIGINT: finishing this batch and saving a checkpoint');
-    const where = /interrupted at epoch (\d) batch (\d+); checkpoint saved to (.+) \(resume with --resume (.+)\)/.exec(interrupted.stdout);
-    expect(where).not.toBeNull();
-    const [, epoch, batch, savedTo, resumeWith] = where!;
+    // The loop's line names where it saved; the command line adds how to continue.
+    const where = /^interrupted at epoch (\d) batch (\d+); checkpoint saved to (.+)$/m.exec(interrupted.stdout);
+    const advice = /^resume with --resume (.+)$/m.exec(interrupted.stdout);
+    expect([where, advice]).not.toContain(null);
+    const [, epoch, batch, savedTo] = where!;
+    const resumeWith = advice![1];
     expect([savedTo, resumeWith]).toEqual([out, out]);
     expect(epoch).toBe('2');
     expect([7, 8]).toContain(Number(batch));

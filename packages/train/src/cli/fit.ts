@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../trainer/fit-options.js';
 import { runFit } from '../trainer/run.js';
 import { formatLearningRate, parseSchedule } from '../schedule/schedule.js';
+import { messageWithFlags } from './advice.js';
 import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
 
 const program = addTrainingFlags(new Command('charrnn-fit'))
@@ -81,8 +82,9 @@ try {
     onBatch,
   });
   if (!result.interrupted) console.log(`done: ${result.step} steps; checkpoint in ${result.outDir}`);
+  else if (result.resumable) console.log(`resume with --resume ${result.outDir}`);
   process.exit(result.interrupted ? 130 : 0);
 } catch (e) {
-  console.error(`error: ${(e as Error).message}`);
+  console.error(`error: ${messageWithFlags(e)}`);
   process.exit(1);
 }

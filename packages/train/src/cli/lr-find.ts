@@ -2,6 +2,7 @@
 // train:lr-find — parses flags and calls runLrFind.
 import { Command } from 'commander';
 import { runLrFind } from '../trainer/run-lr-find.js';
+import { messageWithFlags } from './advice.js';
 import { addTrainingFlags, fitOptionsFrom, integerFlag, positiveFlag, type TrainingFlags } from './flags.js';
 
 const program = addTrainingFlags(new Command('charrnn-lr-find'))
@@ -21,6 +22,6 @@ try {
     out: flags.out,
   });
 } catch (e) {
-  console.error(`error: ${(e as Error).message}`);
+  console.error(`error: ${messageWithFlags(e)}`);
   process.exit(1);
 }

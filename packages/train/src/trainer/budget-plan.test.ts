@@ -98,7 +98,7 @@ describe('planBudget: the planning Node and the browser share', () => {
     const rt = fakeRuntime(() => 30_000);
     let built = 0;
     const request = rt.request({ corpus: corpusOf(200, 100), engine: async () => ((built += 1), Promise.reject(new Error('unreachable'))) });
-    await expect(planBudget(request)).rejects.toThrow(/too small for any --minutes recipe: it has 200 training and 100 validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/);
+    await expect(planBudget(request)).rejects.toThrow(/too small for any time-budget recipe: it has 200 training and 100 validation characters; the smallest recipe \(batch 8, BPTT 16\) needs at least 256 and 16/);
     expect(built).toBe(0);
   });
 });

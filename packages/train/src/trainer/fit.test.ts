@@ -79,21 +79,25 @@ describe('fit', () => {
 
     const splitDir = path.join(dir, 'split');
     const controller = new AbortController();
+    const lines: string[] = [];
     const first = await fit({
       corpus,
       options,
       outDir: splitDir,
+      log: (line) => lines.push(line),
       signal: controller.signal,
       onBatch: ({ step }) => {
         if (step === 17) controller.abort();
       },
     });
-    expect(first.interrupted).toBe(true);
+    expect(first).toMatchObject({ interrupted: true, resumable: true });
+    // Where it saved, and no command-line advice: a front end adds how its user continues.
+    expect(lines[lines.length - 1]).toBe(`interrupted at epoch 2 batch 5; checkpoint saved to ${splitDir}`);
     const saved = await loadTrainingCheckpoint(splitDir);
     expect(saved.trainer).toMatchObject({ epoch: 1, batch: 5, step: 17, complete: false });
     expect(saved.hidden?.h.shape).toEqual([2, 8, 24]);
     const resumed = await fit({ corpus, options: DEFAULT_FIT_OPTIONS, outDir: splitDir, resume: saved });
-    expect(resumed.interrupted).toBe(false);
+    expect(resumed).toMatchObject({ interrupted: false, resumable: false });
 
     const a = await loadTrainingCheckpoint(straightDir);
     const b = await loadTrainingCheckpoint(splitDir);

@@ -37,8 +37,11 @@ describe('training loop guards', () => {
   test('a loss that stays far above chance without NaN stops the run and keeps the last good checkpoint', async () => {
     const options = { ...tiny, schedule: '1@3e-3,1@1e3' };
     const losses: number[] = [];
-    const run = fit({ corpus, options, outDir: dir, engine, onBatch: ({ loss }) => losses.push(loss) });
-    await expect(run).rejects.toThrow(TrainingDivergedError);
+    const error: unknown = await fit({ corpus, options, outDir: dir, engine, onBatch: ({ loss }) => losses.push(loss) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    // Advice in words, no command-line flags: the browser trainer shows this message too (the CLI adds its flags).
+    expect(error).toMatchObject({ during: 'training', message: expect.stringMatching(/\(epoch 1\) is kept in .*\. Try a lower learning rate or gradient clipping\.$/) });
+    expect((error as Error).message).not.toContain('--');
     await expect(fit({ corpus, options, outDir: path.join(dir, 'again'), engine })).rejects.toThrow(
       new RegExp(`^training diverged: the loss stayed above ${(3 * Math.log(corpus.vocab.size)).toFixed(2).replace('.', '\\.')} \\(3 × ln\\(vocab ${corpus.vocab.size}\\), worse than an untrained model\\) for ${DIVERGED_BATCHES} batches, .* at epoch 2, batch \\d+ \\(lr 1000\\); the last good checkpoint \\(epoch 1\\) is kept in`),
     );
@@ -66,7 +69,8 @@ describe('training loop guards', () => {
         if (epoch === 1 && loss > 3 * Math.log(corpus.vocab.size) && ++above === 3) controller.abort();
       },
     });
-    expect(result.interrupted).toBe(true);
+    // Nothing to continue from where it stopped: the command line offers no --resume.
+    expect(result).toMatchObject({ interrupted: true, resumable: false });
     expect(lines[lines.length - 1]).toMatch(new RegExp(`while the loss was above ${(3 * Math.log(corpus.vocab.size)).toFixed(2)}; nothing saved, the last good checkpoint \\(epoch 1\\) is kept in`));
     expect((await loadTrainingCheckpoint(dir)).trainer).toMatchObject({ epoch: 1, batch: 0 });
     expect(await exists(path.join(await currentCheckpointDirectory(dir), HIDDEN_FILE))).toBe(false);
@@ -94,6 +98,7 @@ describe('training loop guards', () => {
       const run = fit({ corpus, options, outDir: out, engine: validatingTo(bad) });
       await expect(run).rejects.toThrow(TrainingDivergedError);
       await expect(run).rejects.toThrow(message);
+      await expect(run).rejects.toMatchObject({ during: 'validation' });
       const kept = await loadTrainingCheckpoint(out);
       expect(kept.trainer).toMatchObject({ epoch: 1, batch: 0, step: 5 });
       expect(kept.trainer.history.map((r) => r.epoch)).toEqual([1]);

@@ -68,12 +68,24 @@ export interface TrainingResult {
   engine: string;
   history: EpochRecord[];
   interrupted: boolean;
+  /** An interrupted run saved a checkpoint as it stopped, to continue from exactly there (not while its loss was diverging). */
+  resumable: boolean;
   step: number;
 }
 
-/** The loss became NaN or infinite, or stayed far above chance; nothing was saved after the last good epoch. */
+/**
+ * The loss became NaN or infinite, or stayed far above chance; nothing was saved after the last
+ * good epoch. The message says what to try in words; a front end adds how its user sets it.
+ */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
+  constructor(
+    message: string,
+    /** Where the loss went wrong: a training batch (a lower learning rate or clipping helps) or a validation. */
+    readonly during: 'training' | 'validation',
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -84,6 +96,8 @@ export class TrainingDivergedError extends Error {
  */
 export const DIVERGED_FACTOR = 3;
 export const DIVERGED_BATCHES = 20;
+/** What a diverged training loss message ends with. */
+const DIVERGED_ADVICE = 'Try a lower learning rate or gradient clipping.';
 
 export function modelConfigFor(options: FitOptions, vocabSize: number): ModelConfig {
   return {
@@ -140,8 +154,8 @@ function refuseOtherCorpus(savedHash: string | undefined, corpusHash: string, co
   }
 }
 
-/** How an epoch ended: run to its end, stopped by the signal, or the time budget spent. */
-type EpochEnd = 'done' | 'interrupted' | 'time up';
+/** How an epoch ended: run to its end, the time budget spent, or stopped by the signal (with a checkpoint saved or not). */
+type EpochEnd = 'done' | 'time up' | { saved: boolean };
 
 /** One run of the loop once its engine is built: the state that windows, validations and checkpoints share. */
 class LoopRun {
@@ -202,18 +216,18 @@ class LoopRun {
       if (clock) run.progress?.start(Math.round(clock.budget), `${formatMinutes(clock.budget)} budget`);
       for (let epoch = startEpoch; epoch < this.epochs; epoch++) {
         const end = await this.trainEpoch(epoch, epoch === startEpoch ? (record?.batch ?? 0) : 0);
-        if (end === 'interrupted') return this.result(true);
+        if (typeof end === 'object') return this.result(true, end.saved);
         if (end === 'time up') break;
       }
     } finally {
       run.progress?.stop();
       await this.engine.dispose();
     }
-    return this.result(false);
+    return this.result(false, false);
   }
 
-  private result(interrupted: boolean): TrainingResult {
-    return { engine: this.engine.name, history: this.history, interrupted, step: this.step };
+  private result(interrupted: boolean, resumable: boolean): TrainingResult {
+    return { engine: this.engine.name, history: this.history, interrupted, resumable, step: this.step };
   }
 
   /** The batches epoch `epoch` trains: the loader's draws can end it before its nominal length. */
@@ -241,10 +255,7 @@ class LoopRun {
         continue;
       }
       await run.pause?.();
-      if (run.signal?.aborted) {
-        await this.interrupt(epoch, i);
-        return 'interrupted';
-      }
+      if (run.signal?.aborted) return { saved: await this.interrupt(epoch, i) };
       const lr = clock ? learningRate(this.schedule, epoch, 0, clock.progress(validChars)) : learningRate(this.schedule, epoch, i / perEpoch);
       await this.trainBatch(batch, epoch, i, lr);
       i++;
@@ -284,14 +295,16 @@ class LoopRun {
     const { loss } = await engine.trainStep(batch, lr, this.rng);
     if (!Number.isFinite(loss)) {
       throw new TrainingDivergedError(
-        `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+        `training loss became ${loss} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. ${DIVERGED_ADVICE}`,
+        'training',
       );
     }
     this.aboveInARow = loss > divergedAbove ? this.aboveInARow + 1 : 0;
     if (this.aboveInARow >= DIVERGED_BATCHES) {
       throw new TrainingDivergedError(
         `training diverged: the loss stayed above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${this.run.corpus.vocab.size}), worse than an untrained model) for ${DIVERGED_BATCHES} batches, ` +
-          `${loss.toPrecision(4)} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. Try a lower learning rate (--schedule) or gradient clipping (--clip 0.25).`,
+          `${loss.toPrecision(4)} at epoch ${epoch + 1}, batch ${i + 1} (lr ${formatLearningRate(lr)}); ${this.lastGood()}. ${DIVERGED_ADVICE}`,
+        'training',
       );
     }
     this.step++;
@@ -311,17 +324,17 @@ class LoopRun {
     this.run.progress?.update(clock ? Math.min(Math.round(clock.budget), Math.round(clock.now())) : i, figures);
   }
 
-  /** The signal fired before batch `i`: save where the run stands, unless its weights are mid-way into a divergence. */
-  private async interrupt(epoch: number, i: number): Promise<void> {
+  /** The signal fired before batch `i`: saves where the run stands (true), unless its weights are mid-way into a divergence (false). */
+  private async interrupt(epoch: number, i: number): Promise<boolean> {
     this.run.progress?.stop();
     if (this.aboveInARow > 0) {
       // The weights in memory are mid-way into a divergence: keep the last good checkpoint instead.
       this.log(`interrupted at epoch ${epoch + 1} batch ${i} while the loss was above ${this.divergedAbove.toFixed(2)}; nothing saved, ${this.lastGood()}`);
-      return;
+      return false;
     }
     await this.save(epoch, i, this.partial, true);
-    const { location } = this.run;
-    this.log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${location} (resume with --resume ${location})`);
+    this.log(`interrupted at epoch ${epoch + 1} batch ${i}; checkpoint saved to ${this.run.location}`);
+    return true;
   }
 
   /** A time budget spent after batch `i`: a last validation, and the final checkpoint on the best weights seen. */
@@ -364,6 +377,7 @@ class LoopRun {
       throw new TrainingDivergedError(
         `validation loss became ${Number.isFinite(row.validLoss) ? row.validLoss.toFixed(2) : row.validLoss} after epoch ${epoch + 1}` +
           `${Number.isFinite(row.validLoss) ? `, above ${divergedAbove.toFixed(2)} (${DIVERGED_FACTOR} × ln(vocab ${corpus.vocab.size}))` : ''}; ${this.lastGood()}`,
+        'validation',
       );
     }
     this.history.push(row);

@@ -15,7 +15,7 @@ describe('checkModelSize', () => {
   test('a tensor too large for a Float32Array is refused naming it, its shape and the limit, whatever the memory', () => {
     expect(() => checkModelSize({ ...lesson, hiddenSize: 1e8 }, Infinity)).toThrow(
       new ModelSizeError(
-        `the model is too large: gru e42 h100000000 × 1 layers (vocab 60) has 3.00e+16 parameters, and rnn.weight_hh_l0 [300000000, 100000000] alone has 3.00e+16, more than one tensor can hold (${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')}); lower --hidden, --layers or --embed`,
+        `the model is too large: gru e42 h100000000 × 1 layers (vocab 60) has 3.00e+16 parameters, and rnn.weight_hh_l0 [300000000, 100000000] alone has 3.00e+16, more than one tensor can hold (${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')}); lower the hidden size, the layers or the embedding size`,
       ),
     );
   });
@@ -25,7 +25,7 @@ describe('checkModelSize', () => {
     // layer 0 reads the embedding (42), the other 999 the hidden state (256)
     const parameters = 60 * 42 + 768 * (42 + 256 + 2) + 999 * 768 * (256 + 256 + 2) + 60 * 256 + 60;
     expect(() => checkModelSize(deep, 8 * GB)).toThrow(
-      `the model is too large to train here: gru e42 h256 × 1000 layers (vocab 60) has ${parameters.toLocaleString('en-US')} parameters, about ${((parameters * TRAINING_BYTES_PER_PARAMETER) / GB).toFixed(1)} GB to train (28 bytes a parameter), and this machine has 8.0 GB; lower --hidden, --layers or --embed`,
+      `the model is too large to train here: gru e42 h256 × 1000 layers (vocab 60) has ${parameters.toLocaleString('en-US')} parameters, about ${((parameters * TRAINING_BYTES_PER_PARAMETER) / GB).toFixed(1)} GB to train (28 bytes a parameter), and this machine has 8.0 GB; lower the hidden size, the layers or the embedding size`,
     );
     expect(checkModelSize(deep, 16 * GB).parameters).toBe(parameters);
   });

@@ -31,7 +31,7 @@ export function checkModelSize(config: ModelConfig, memoryBytes: number): ModelS
   const trainingBytes = parameters * TRAINING_BYTES_PER_PARAMETER;
   const model = `${config.arch} e${config.embeddingDim} h${config.hiddenSize} × ${config.numLayers} layers (vocab ${config.vocabSize})`;
   const [largest, shape] = shapes.reduce((a, b) => (shapeSize(b[1]) > shapeSize(a[1]) ? b : a));
-  const advice = 'lower --hidden, --layers or --embed';
+  const advice = 'lower the hidden size, the layers or the embedding size';
   if (shapeSize(shape) > MAX_TENSOR_ELEMENTS) {
     throw new ModelSizeError(
       `the model is too large: ${model} has ${count(parameters)} parameters, and ${largest} [${shape.join(', ')}] alone has ${count(shapeSize(shape))}, more than one tensor can hold (${count(MAX_TENSOR_ELEMENTS)}); ${advice}`,
@@ -45,6 +45,7 @@ export function checkModelSize(config: ModelConfig, memoryBytes: number): ModelS
   return { parameters, trainingBytes };
 }
 
+/** A model too large to train; the message names its sizes and what to lower, a front end adds how its user sets them. */
 export class ModelSizeError extends Error {
   override name = 'ModelSizeError';
 }

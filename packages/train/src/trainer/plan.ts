@@ -166,9 +166,9 @@ export function checkCorpusForPlan(trainTokens: number, validTokens: number): vo
   const needValid = 2 * bs;
   if (trainTokens < needTrain || validTokens < needValid) {
     throw new PlanError(
-      `the corpus is too small for any --minutes recipe: it has ${trainTokens} training and ${validTokens} validation characters; ` +
+      `the corpus is too small for any time-budget recipe: it has ${trainTokens} training and ${validTokens} validation characters; ` +
         `the smallest recipe (batch ${bs}, BPTT ${bptt}) needs at least ${needTrain} and ${needValid}` +
-        (largestTrainingBatchSize(trainTokens, bptt) > 0 || largestTrainingBptt(trainTokens, bs) > 0 ? ' (a hand-made run with smaller --bs and --bptt may still fit)' : ''),
+        (largestTrainingBatchSize(trainTokens, bptt) > 0 || largestTrainingBptt(trainTokens, bs) > 0 ? ' (a run with a smaller batch size and BPTT chosen by hand may still fit)' : ''),
     );
   }
 }

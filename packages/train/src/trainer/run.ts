@@ -192,7 +192,7 @@ export async function runFit(req: RunFitRequest): Promise<FitResult> {
     const outDir = explicitOut!;
     const length = resume.trainer.totalEpochs === null ? `${resume.trainer.options.minutes} min` : `${resume.trainer.totalEpochs} epochs`;
     log(`${req.resume} holds a complete run (${length}, step ${resume.trainer.step}); nothing to resume`);
-    return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, step: resume.trainer.step, outDir };
+    return { engine: 'none (nothing to train)', history: resume.trainer.history, interrupted: false, resumable: false, step: resume.trainer.step, outDir };
   }
   const sizeOf = (o: FitOptions) => {
     const size = checkModelSize(modelConfigFor(o, corpus.vocab.size), req.memoryBytes ?? totalmem());
