@@ -13,6 +13,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { loadTrainingCheckpoint, runFit, selectBackend, type TrainerRecord } from '@charrnn/train';
 import { verifyOnnx } from '@charrnn/export';
 import { nominalBatchCount } from '@charrnn/data';
+import { readEmbeddedCorpus } from '@charrnn/data/node';
 import type { FromWorker } from '@charrnn/train/browser';
 import { buildSite } from '../tools/bundle.js';
 import { startSiteServer } from '../tools/site-server.js';
@@ -51,7 +52,7 @@ function recordPage(): void {
   const hook = setInterval(() => {
     if (!w.charrnnTrainer) return;
     clearInterval(hook);
-    for (const type of ['state', 'corpus', 'progress', 'validating', 'epoch', 'saved', 'sample', 'error']) w.charrnnTrainer.on(type, (m) => w.__messages.push(m));
+    for (const type of ['state', 'corpus', 'plan', 'progress', 'validating', 'epoch', 'saved', 'sample', 'error']) w.charrnnTrainer.on(type, (m) => w.__messages.push(m));
     // The page's own listeners were registered first: this is what a visitor reads while the validation runs.
     w.charrnnTrainer.on('validating', () => w.__validatingText.push(document.querySelector('#progress-text')!.textContent));
     w.charrnnTrainer.on('progress', (m) => {
@@ -458,6 +459,76 @@ describe('the training page in Chromium: storage and errors', () => {
     expect(await page.textContent('#progress-text')).toBe('');
     expect(await page.$eval('#bar', (b) => (b as HTMLProgressElement).value)).toBe(0);
     expect(await page.textContent('#error')).toMatch(/^Training (diverged|loss became)/);
+  }, 300_000);
+
+  test('a time budget: bad budgets are refused naming the limit; a run is planned (its table shown, and again after a reload) and counts seconds of its budget; stopped, it leaves a checkpoint of the planned run', async () => {
+    await page.goto(server.url);
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    // A tiny corpus: the plan takes the smallest model (its parameters are bounded by the characters), whose graphs build quickly.
+    await page.fill('#corpus-paste', (await readEmbeddedCorpus()).slice(0, 6_000));
+    await page.check('input[name=length][value=minutes]');
+    for (const minutes of ['0', '-1', '20000']) {
+      await page.fill('#settings [name=minutes]', minutes);
+      await page.click('#train');
+      await waitFor(page, `document.querySelector("#error").textContent.startsWith("Train for ${minutes} minutes is not a training budget: give a number of minutes above 0 and at most 10080 (a week)")`);
+    }
+    expect(await page.$$eval('#runs li', (lis) => lis.length)).toBe(0);
+    expect(await messages(page, 'state')).toEqual([]);
+
+    // A budget with room for any machine's planning; the page stops the run a few steps in (a time
+    // budget trains to its deadline, which the worker's test in Node checks on a clock of its own).
+    await page.fill('#settings [name=minutes]', '1');
+    await clickAtStep(page, 5, '#stop');
+    await page.click('#train');
+    await waitFor(page, '["stopped", "finished", "failed"].includes(document.body.dataset.state)');
+    expect(await messages(page, 'error')).toEqual([]);
+    expect(await page.getAttribute('body', 'data-state')).toBe('stopped');
+
+    // The plan, shown as the worker made it: the same table train:fit --minutes prints.
+    const plans = await messages(page, 'plan');
+    expect(plans).toHaveLength(1);
+    const [plan] = plans;
+    expect(plan.table[0]).toMatch(/^plan for 1 min: .* parameters, .* on onnxruntime-web \(wasm\)\)$/);
+    expect(await page.isVisible('#plan')).toBe(true);
+    expect(await page.textContent('#plan-table')).toBe(plan.table.join('\n'));
+    for (const key of ['hidden', 'layers', 'bs', 'bptt', 'dropout', 'schedule']) expect(plan.table.filter((l) => l.startsWith(`  ${key} `))).toHaveLength(1);
+    // The peak rate depends on the passes this device affords (peakLearningRate): the same in the options and the table's reason.
+    const peak = /^cosine@([0-9.e-]+),warmup=0\.03,final=0\.05$/.exec(plan.options.schedule);
+    expect(peak).not.toBeNull();
+    expect(plan.table.find((l) => l.startsWith('  schedule '))).toContain(`Adam at ${peak![1]},`);
+    expect(plan.options).toMatchObject({ minutes: 1, text: 'faithful', lower: false, optimizer: 'adam' });
+
+    // Progress counts seconds of the 60-second budget; the bar and the text say where the run stopped.
+    const progress = (await messages(page, 'progress')).map((m) => m.info);
+    expect(progress.length).toBeGreaterThanOrEqual(5);
+    for (const info of progress) expect(info).toMatchObject({ budgetSeconds: 60, total: 60, done: info.elapsed, epochs: Infinity });
+    const last = progress.at(-1)!;
+    expect(last.elapsed!).toBeGreaterThan(0);
+    expect(last.elapsed!).toBeLessThan(60);
+    expect(await page.$eval('#bar', (b) => (b as HTMLProgressElement).value)).toBeCloseTo(last.elapsed! / 60, 6);
+    expect(await page.textContent('#progress-text')).toMatch(/^Stopped at 0:\d\d of the budget's 1:00\.$/);
+    expect((await messages(page, 'corpus'))[0].info).toMatchObject({ budgetSeconds: 60 });
+    expect(await page.textContent('#corpus-status')).toMatch(/; a budget of 1:00\.$/);
+
+    // The stopped run's checkpoint: the planned options, a budget run (no epoch count), its clock, and a model beside it.
+    const names = await page.$$eval('#downloads a', (as) => as.map((a) => (a as HTMLAnchorElement).dataset.file!));
+    expect(names).toEqual(expect.arrayContaining(['model.onnx', 'model.safetensors', 'trainer.json']));
+    const download = page.waitForEvent('download');
+    await page.click('#downloads a[data-file="trainer.json"]');
+    const record = JSON.parse(await readFile((await (await download).path())!, 'utf8')) as TrainerRecord;
+    expect(record).toMatchObject({ complete: false, totalEpochs: null, options: plan.options });
+    expect(record.step).toBeGreaterThanOrEqual(5);
+    expect(record.elapsed).toBeGreaterThan(0);
+    await waitFor(page, 'document.querySelector("#runs li")?.textContent.includes(" s of 1 min, step ")');
+    expect(await page.textContent('#runs li')).toContain(`${Math.round(record.elapsed!)} s of 1 min, step ${record.step}`);
+
+    // After a reload the page shows the stored run as it was left: its plan, and its budget in the form.
+    await page.reload();
+    await waitFor(page, 'document.body.dataset.ready === "true"');
+    expect(await page.isVisible('#plan')).toBe(true);
+    expect(await page.textContent('#plan-table')).toBe(plan.table.join('\n'));
+    expect(await page.$eval('input[name=length][value=minutes]', (r) => (r as HTMLInputElement).checked)).toBe(true);
+    expect(await page.inputValue('#settings [name=minutes]')).toBe('1');
   }, 300_000);
 
   test('a phone (390 × 844) sees the page without horizontal scrolling, and the chart at its own size', async () => {

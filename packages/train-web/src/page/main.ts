@@ -11,6 +11,7 @@ import {
   resolveTextOptions,
   ONNX_FILE,
   TRAINER_FILE,
+  checkMinutes,
   hasWasmSimd,
   lineChartSvg,
   newRunRecord,
@@ -47,6 +48,8 @@ const corpusStatus = $('#corpus-status');
 const fileInput = $<HTMLInputElement>('#corpus-file');
 const pasteBox = $<HTMLTextAreaElement>('#corpus-paste');
 const drop = $('#drop');
+const planBox = $('#plan');
+const planTable = $('#plan-table');
 
 // The generator reads onnxruntime-web's runtime from the cache the worker fills: one download for both.
 generator.setAttribute('cache', RUNTIME_CACHE);
@@ -68,11 +71,13 @@ interface RunView {
   validPoints: [number, number][];
   smoothed?: number;
   samples: { step: number; text: string }[];
+  /** A time-budget run's chart counts seconds of the budget, not epochs. */
+  x?: 'seconds';
 }
 let view: RunView = { trainPoints: [], validPoints: [], samples: [] };
 /** The run the chart, samples and downloads show. */
 let shownRun: string | null = null;
-let lastProgress: { epoch: number; epochs: number; batch: number; batches: number } | undefined;
+let lastProgress: { epoch: number; epochs: number; batch: number; batches: number; elapsed?: number; budgetSeconds?: number } | undefined;
 let chartDrawnAt = 0;
 let onnxUrl: string | undefined;
 let runs: RunRecord[] = [];
@@ -97,7 +102,7 @@ function drawChart(): void {
   if (view.validPoints.length > 0) series.push({ name: 'validation loss', color: '#d62728', points: view.validPoints });
   // Drawn at the box's own width, so that its 12 px labels are 12 px on a phone too.
   const width = Math.max(280, Math.round(chart.clientWidth || 560));
-  chart.innerHTML = view.trainPoints.length < 2 ? '' : lineChartSvg(series, { title: 'loss per character', xLabel: 'epoch', yLabel: 'NLL', width, height: Math.round(width * 0.55) });
+  chart.innerHTML = view.trainPoints.length < 2 ? '' : lineChartSvg(series, { title: 'loss per character', xLabel: view.x ?? 'epoch', yLabel: 'NLL', width, height: Math.round(width * 0.55) });
   chartDrawnAt = performance.now();
 }
 
@@ -129,6 +134,17 @@ function setButtons(state: TrainerState): void {
   document.body.dataset.state = state;
 }
 
+/** How the user names a budget on this page, in the planner's messages. */
+const budgetLabel = (minutes: number) => `Train for ${minutes} minutes`;
+const byMinutes = (): boolean => (form.elements.namedItem('length') as RadioNodeList).value === 'minutes';
+const showLength = (): void => void (form.dataset.length = byMinutes() ? 'minutes' : 'epochs');
+
+/** A time-budget run's plan table (what it chose and why), or none. */
+function showPlan(table: readonly string[] | undefined): void {
+  planBox.hidden = table === undefined;
+  planTable.textContent = table ? table.join('\n') : '';
+}
+
 const corpusChoice = (): string => (form.elements.namedItem('corpus') as RadioNodeList).value;
 const chooseCorpus = (value: 'embedded' | 'file' | 'paste'): void => void ((form.elements.namedItem('corpus') as RadioNodeList).value = value);
 
@@ -147,7 +163,8 @@ function checkChosenCorpus(): string | undefined {
   } else if (choice === 'file') {
     if (!fileChoice) problem = 'Choose or drop a text file, paste text, or pick the embedded corpus.';
     else if ('refused' in fileChoice) problem = fileChoice.refused;
-    else problem = corpusSizeProblem(fileChoice.name, fileChoice.text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
+    // A time budget plans its batch and BPTT to the corpus; the worker refuses a corpus no recipe fits.
+    else if (!byMinutes()) problem = corpusSizeProblem(fileChoice.name, fileChoice.text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
     if (!problem && fileChoice && 'text' in fileChoice) corpusStatus.textContent = `${fileChoice.name}: ${[...fileChoice.text].length.toLocaleString('en-US')} characters.`;
   } else {
     const text = pasteBox.value;
@@ -155,7 +172,7 @@ function checkChosenCorpus(): string | undefined {
     else {
       try {
         decodeCorpus(new TextEncoder().encode(text), 'the pasted text');
-        problem = corpusSizeProblem('The pasted text', text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
+        if (!byMinutes()) problem = corpusSizeProblem('The pasted text', text, batchSettings(), DEFAULT_FIT_OPTIONS.validFraction);
       } catch (e) {
         problem = plainMessage((e as Error).message);
       }
@@ -199,6 +216,13 @@ function optionsFromForm(corpus: string | undefined): FitOptions {
   const data = new FormData(form);
   const int = (name: string) => Number(formField(data, name));
   const maxBatches = formField(data, 'maxBatches').trim();
+  if (byMinutes()) {
+    const minutesField = formField(data, 'minutes').trim();
+    const minutes = minutesField === '' ? NaN : Number(minutesField);
+    checkMinutes(minutes, budgetLabel);
+    // The rest is planned in the worker, as `train:fit --minutes` plans it (faithful text, as there).
+    return resolveTextOptions({ ...DEFAULT_FIT_OPTIONS, corpus, seed: int('seed'), minutes });
+  }
   // A visitor's own text is read as written (line breaks kept); the embedded corpus as the lesson reads it.
   return resolveTextOptions({
     ...DEFAULT_FIT_OPTIONS,
@@ -231,6 +255,10 @@ function showSettings(run: RunRecord): void {
   set('seed', o.seed);
   set('maxBatches', o.maxBatches ?? '');
   set('provider', run.provider);
+  (form.elements.namedItem('length') as RadioNodeList).value = o.minutes !== undefined ? 'minutes' : 'epochs';
+  if (o.minutes !== undefined) set('minutes', o.minutes);
+  showLength();
+  showPlan(run.plan);
   const piecewise = /^(\d+)@([0-9.e+-]+)$/.exec(o.schedule);
   if (piecewise) {
     set('epochs', piecewise[1]);
@@ -284,7 +312,8 @@ async function showRuns(): Promise<void> {
       li.dataset.run = run.id;
       li.classList.toggle('shown', run.id === shownRun);
       const o = run.options;
-      const where = record ? (record.complete ? 'complete' : `epoch ${record.epoch + 1}/${record.totalEpochs}, batch ${record.batch}, step ${record.step}`) : 'no checkpoint yet';
+      const budget = o.minutes !== undefined ? `${Math.round(record?.elapsed ?? 0)} s of ${o.minutes} min, ` : '';
+      const where = record ? (record.complete ? 'complete' : budget ? `${budget}step ${record.step}` : `epoch ${record.epoch + 1}/${record.totalEpochs}, batch ${record.batch}, step ${record.step}`) : 'no checkpoint yet';
       const time = document.createElement('time');
       time.dateTime = run.created;
       time.textContent = dateFormat.format(new Date(run.created));
@@ -354,11 +383,13 @@ trainer.on('state', (m) => {
     progressText.textContent = '';
     bar.value = 0;
   } else if (m.state === 'stopped') {
-    progressText.textContent = lastProgress ? `Stopped at epoch ${lastProgress.epoch + 1}/${lastProgress.epochs}, batch ${lastProgress.batch}/${lastProgress.batches}.` : 'Stopped.';
+    const p = lastProgress;
+    progressText.textContent = p?.budgetSeconds !== undefined ? `Stopped at ${formatSeconds(p.elapsed ?? 0)} of the budget's ${formatSeconds(p.budgetSeconds)}.` : lastProgress ? `Stopped at epoch ${lastProgress.epoch + 1}/${lastProgress.epochs}, batch ${lastProgress.batch}/${lastProgress.batches}.` : 'Stopped.';
   } else if (m.state === 'finished') {
     bar.value = 1;
     const last = view.validPoints.at(-1);
-    progressText.textContent = `Finished${last ? `: validation loss ${last[1].toFixed(3)} after epoch ${last[0]}` : ''}.`;
+    const at = view.x === 'seconds' ? `at ${formatSeconds(last?.[0] ?? 0)}` : `after epoch ${last?.[0]}`;
+    progressText.textContent = `Finished${last ? `: validation loss ${last[1].toFixed(3)} ${at}` : ''}.`;
   }
   if (m.state === 'stopped' || m.state === 'finished') {
     drawChart();
@@ -368,12 +399,24 @@ trainer.on('state', (m) => {
 });
 trainer.on('corpus', (m) => {
   const i = m.info;
-  corpusStatus.textContent = `Vocabulary ${i.vocabSize}, ${i.trainChars.toLocaleString('en-US')} training and ${i.validChars.toLocaleString('en-US')} validation characters; ${i.epochBatches.reduce((sum, n) => sum + n, 0).toLocaleString('en-US')} batches in ${i.epochs} epochs.`;
+  const length = i.budgetSeconds !== undefined ? `a budget of ${formatSeconds(i.budgetSeconds)}` : `${i.epochBatches.reduce((sum, n) => sum + n, 0).toLocaleString('en-US')} batches in ${i.epochs} epochs`;
+  corpusStatus.textContent = `Vocabulary ${i.vocabSize}, ${i.trainChars.toLocaleString('en-US')} training and ${i.validChars.toLocaleString('en-US')} validation characters; ${length}.`;
 });
 trainer.on('progress', (m) => {
   const i = m.info;
   lastProgress = i;
   view.smoothed = view.smoothed === undefined ? i.loss : 0.95 * view.smoothed + 0.05 * i.loss;
+  if (i.budgetSeconds !== undefined) {
+    // A time budget: the bar counts seconds toward its deadline.
+    view.x = 'seconds';
+    view.trainPoints.push([i.elapsed ?? 0, view.smoothed]);
+    bar.value = Math.min(1, (i.elapsed ?? 0) / i.budgetSeconds);
+    progressText.textContent =
+      `${formatSeconds(i.elapsed ?? 0)} of ${formatSeconds(i.budgetSeconds)} · step ${i.step} · loss ${i.loss.toFixed(3)} · ` +
+      `${Math.round(i.charsPerSecond).toLocaleString('en-US')} chars/s · ends in ${formatSeconds(i.etaSeconds)}`;
+    if (performance.now() - chartDrawnAt > 1000) drawChart();
+    return;
+  }
   view.trainPoints.push([i.epoch + i.batch / Math.max(1, i.batches), view.smoothed]);
   bar.value = i.done / Math.max(1, i.total);
   progressText.textContent =
@@ -382,11 +425,15 @@ trainer.on('progress', (m) => {
   if (performance.now() - chartDrawnAt > 1000) drawChart();
 });
 trainer.on('validating', (m) => {
+  if (lastProgress?.budgetSeconds !== undefined) {
+    progressText.textContent = `Validating at ${formatSeconds(lastProgress.elapsed ?? 0)} on ${m.characters.toLocaleString('en-US')} held-out characters…`;
+    return;
+  }
   const epoch = lastProgress ? ` after epoch ${lastProgress.epoch + 1}/${lastProgress.epochs}` : '';
   progressText.textContent = `Validating${epoch} on ${m.characters.toLocaleString('en-US')} held-out characters…`;
 });
 trainer.on('epoch', (m) => {
-  view.validPoints.push([m.record.epoch, m.record.validLoss]);
+  view.validPoints.push([view.x === 'seconds' ? (m.record.elapsed ?? 0) : m.record.epoch, m.record.validLoss]);
   drawChart();
 });
 trainer.on('saved', (m) => {
@@ -399,6 +446,10 @@ trainer.on('sample', (m) => {
   showSample(m.step, m.text);
 });
 trainer.on('error', (m) => showError(plainMessage(m.message)));
+trainer.on('plan', (m) => {
+  showPlan(m.table);
+  void showRuns();
+});
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -415,7 +466,8 @@ form.addEventListener('submit', (event) => {
       progressText.textContent = '';
       downloads.replaceChildren();
       loadButton.disabled = true;
-      showView({ trainPoints: [], validPoints: [], samples: [] });
+      showView({ trainPoints: [], validPoints: [], samples: [], ...(run.options.minutes !== undefined ? { x: 'seconds' as const } : {}) });
+      showPlan(undefined);
       trainer.start(run, text);
     } catch (e) {
       showError((e as Error).message);
@@ -436,6 +488,15 @@ pasteBox.addEventListener('input', () => {
   checkChosenCorpus();
 });
 for (const radio of form.querySelectorAll('input[name=corpus]')) radio.addEventListener('change', () => checkChosenCorpus());
+for (const radio of form.querySelectorAll('input[name=length]'))
+  radio.addEventListener('change', () => {
+    showLength();
+    checkChosenCorpus();
+  });
+(form.elements.namedItem('minutes') as HTMLInputElement).addEventListener('focus', () => {
+  (form.elements.namedItem('length') as RadioNodeList).value = 'minutes';
+  showLength();
+});
 for (const name of ['bs', 'bptt']) (form.elements.namedItem(name) as HTMLInputElement).addEventListener('input', () => void (corpusChoice() !== 'embedded' && checkChosenCorpus()));
 drop.addEventListener('dragover', (event) => {
   event.preventDefault();
@@ -473,6 +534,7 @@ async function offerWebGpu(): Promise<void> {
 }
 
 setButtons('idle');
+showLength();
 checkChosenCorpus();
 if (!hasWasmSimd()) {
   try {
