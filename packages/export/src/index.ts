@@ -7,16 +7,11 @@ export {
   type VerifyReport,
   type VerifyRuntime,
   VERIFICATION_SKIPPED,
-  optionalOrtNode,
   type MaxAbsDiff,
   DEFAULT_TOLERANCE,
   VerificationError,
   VerificationSetupError,
   verifyOnnx,
-  verificationChunks,
-  randomTokens,
-  tfjsForward,
-  formatDiffs,
 } from './verify.js';
 export { type ExportOptions, type ExportResult, DEFAULT_ONNX_FILE, exportCheckpoint } from './export-checkpoint.js';
 export { DEFAULT_CHECKPOINT_ROOT, CheckpointNotFoundError, newestCheckpoint } from './checkpoint-discovery.js';

@@ -1,0 +1,2 @@
+/** { entry of package.json `exports`: the sorted names its published declarations export }. */
+export function publicApi(packageDir: string): Record<string, string[]>;
