@@ -29,6 +29,7 @@ export declare function trainingTable(recorded: Recorded[]): string[];
 export declare function parallelTable(recorded: Recorded[]): string[];
 export declare function generationTable(recorded: Recorded[]): string[];
 export declare function servingTable(recorded: Recorded[]): string[];
+export declare function lighthouseTable(recorded: Recorded[]): string[];
 export declare function qualityTable(recorded: Recorded[]): string[];
 export declare function fenced(text: string): string[];
 export declare function extractReport(stdout: string): unknown;

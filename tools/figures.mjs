@@ -43,6 +43,7 @@ export const RUNS = [
   { name: 'train-gru-parallel', target: 'train:bench', args: ['--arch', 'gru', '--workers', String(Math.max(2, os.availableParallelism())), '--scaling', '--rounds', '3', '--windows', '5'] },
   { name: 'generation', target: 'infer-web:bench', args: ['--windows', '9'] },
   { name: 'serving', target: 'serve:bench', args: [] },
+  { name: 'demo-lighthouse', target: 'infer-web:lighthouse', args: ['--runs', '5'] },
   ...['nietzsche', 'sqlite3.h'].flatMap((corpus) =>
     [3, 10].map((minutes) => ({ name: `quality-${corpus.replace(/\.h$/, '')}-${minutes}m`, target: 'train:quality', args: ['--corpus', corpus, '--minutes', String(minutes)] })),
   ),
@@ -54,6 +55,7 @@ export const TABLES = {
   'data-parallel': { runs: ['train-gru-parallel'], render: parallelTable },
   'generation-speed': { runs: ['generation'], render: generationTable },
   'serving-load': { runs: ['serving'], render: servingTable },
+  'demo-lighthouse': { runs: ['demo-lighthouse'], render: lighthouseTable },
   // A quality table shows the budgets measured so far (each run takes about three times its budget) and names the others.
   'quality-nietzsche': { runs: ['quality-nietzsche-3m', 'quality-nietzsche-10m'], render: qualityTable, partial: true },
   'quality-sqlite3': { runs: ['quality-sqlite3-3m', 'quality-sqlite3-10m'], render: qualityTable, partial: true },
@@ -235,6 +237,32 @@ export function servingTable([{ report: r }]) {
   const h = r.ratios?.http1_vs_inprocess_batch1;
   const inprocess = h ? `; one HTTP+SSE stream / in-process batch-1 (${int(r.inprocess_batch1_chars_per_s)} chars/s, median of the runs before and after): ${ratio(h)}×` : '';
   return [...rows, '', `max_tokens ${r.max_tokens}, flush interval ${r.flush_interval_ms} ms, large-run threads ${r.large_run_threads}${s ? `; 64 streams / 1 stream: ${ratio(s)}×` : ''}${inprocess}.`];
+}
+
+/** infer-web:lighthouse report → each category's median score beside its target, the metrics, and what did not pass. */
+export function lighthouseTable([{ report: r }]) {
+  const names = { performance: 'performance', accessibility: 'accessibility', 'best-practices': 'best practices' };
+  const rows = ['| category | score (median) | each run | target |', '|---|---:|---|---|'];
+  for (const [category, target] of Object.entries(r.targets)) {
+    const score = r.scores[category];
+    rows.push(`| ${names[category] ?? category} | **${score}** | ${r.runs.map((run) => run.scores[category]).join(', ')} | ≥ ${target} ${score >= target ? '✓' : '✗'} |`);
+  }
+  const m = r.metrics;
+  const s = r.settings;
+  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const failing = r.failing.map((f) => `- ${names[f.category] ?? f.category}: ${cell(f.title)}${f.displayValue ? ` (${cell(f.displayValue)})` : ''}, in ${f.runs} of ${r.runs.length} runs`);
+  return [
+    ...rows,
+    '',
+    `Medians of ${r.runs.length} runs: first contentful paint ${seconds(m['first-contentful-paint'])}, largest contentful paint ${seconds(m['largest-contentful-paint'])}, ` +
+      `total blocking time ${int(m['total-blocking-time'])} ms, cumulative layout shift ${m['cumulative-layout-shift'].toFixed(3)}, speed index ${seconds(m['speed-index'])}. ` +
+      `Lighthouse ${s.lighthouse} with its defaults: a ${s.formFactor} screen (${s.screen.width}×${s.screen.height} at ${s.screen.deviceScaleFactor}×), ${s.throttlingMethod} throttling ` +
+      `(${s.rttMs} ms round trips, ${(s.throughputKbps / 1000).toFixed(1)} Mbit/s, CPU ×${s.cpuSlowdownMultiplier}), ${r.chromium}, headless; ` +
+      `the demo page as \`nx run infer-web:demo\` serves it (brotli ${r.brotliQuality}). Lighthouse's benchmark index of the machine per run: ${r.runs.map((run) => int(run.benchmarkIndex)).join(', ')}.`,
+    '',
+    failing.length === 0 ? 'Every audit that counts in these scores passed in every run.' : 'Audits that count in a score and did not pass:',
+    ...failing,
+  ];
 }
 
 const loss = (n) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(4));

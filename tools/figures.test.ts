@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LOAD_GATE, MUTATION_TABLE, READMES, RUNS, TABLES, WORKSPACE, anchorProblems, busyCores, extractReport, fenced, gateRefusal, generationTable, mutationTable, parallelTable, parseRunArgs, provenance, qualityTable, renderReadmes, renderTable, replaceBlock, servingTable, trainingTable, type Recorded } from './figures.mjs';
+import { LOAD_GATE, MUTATION_TABLE, READMES, RUNS, TABLES, WORKSPACE, anchorProblems, busyCores, extractReport, fenced, gateRefusal, generationTable, lighthouseTable, mutationTable, parallelTable, parseRunArgs, provenance, qualityTable, renderReadmes, renderTable, replaceBlock, servingTable, trainingTable, type Recorded } from './figures.mjs';
 
 const machine = { cpus: 2, cpuModel: 'AMD EPYC 9R14', platform: 'linux/x64', node: '20.20.2' };
 const recorded = (name: string, report: unknown, loadavg = [0.5, 0.9], date = '2026-12-01 10:00 UTC'): Recorded => ({ name, machine, loadavg, date, report });
@@ -89,6 +89,35 @@ describe('tables from benchmark JSON', () => {
       '',
       'max_tokens 2000, flush interval 4 ms, large-run threads 1; 64 streams / 1 stream: 4.98×; one HTTP+SSE stream / in-process batch-1 (16,568 chars/s, median of the runs before and after): 0.53×.',
     ]);
+  });
+
+  test("lighthouse: each category's median beside its target, met or not, the metrics and settings, then what failed", () => {
+    const run = (performance: number, accessibility: number, bestPractices: number, benchmarkIndex: number) => ({ scores: { performance, accessibility, 'best-practices': bestPractices }, benchmarkIndex });
+    const report = {
+      chromium: 'Chromium 156.0.8078.114',
+      brotliQuality: 9,
+      settings: { lighthouse: '12.2.3', formFactor: 'mobile', throttlingMethod: 'simulate', rttMs: 150, throughputKbps: 1638.4, cpuSlowdownMultiplier: 4, screen: { width: 412, height: 823, deviceScaleFactor: 1.75 } },
+      targets: { performance: 90, accessibility: 95, 'best-practices': 95 },
+      scores: { performance: 91, accessibility: 100, 'best-practices': 92 },
+      metrics: { 'first-contentful-paint': 1065.8, 'largest-contentful-paint': 1234, 'total-blocking-time': 151.5, 'cumulative-layout-shift': 0.0012, 'speed-index': 1870.9 },
+      runs: [run(89, 100, 92, 1510.2), run(91, 100, 92, 1620), run(93, 100, 96, 1702.7)],
+      failing: [{ category: 'best-practices', id: 'deprecations', title: 'Uses deprecated APIs', runs: 2, displayValue: '1 warning found' }],
+    };
+    expect(lighthouseTable([recorded('demo-lighthouse', report)])).toEqual([
+      '| category | score (median) | each run | target |',
+      '|---|---:|---|---|',
+      '| performance | **91** | 89, 91, 93 | ≥ 90 ✓ |',
+      '| accessibility | **100** | 100, 100, 100 | ≥ 95 ✓ |',
+      '| best practices | **92** | 92, 92, 96 | ≥ 95 ✗ |',
+      '',
+      'Medians of 3 runs: first contentful paint 1.1 s, largest contentful paint 1.2 s, total blocking time 152 ms, cumulative layout shift 0.001, speed index 1.9 s. ' +
+        'Lighthouse 12.2.3 with its defaults: a mobile screen (412×823 at 1.75×), simulate throttling (150 ms round trips, 1.6 Mbit/s, CPU ×4), Chromium 156.0.8078.114, headless; ' +
+        "the demo page as `nx run infer-web:demo` serves it (brotli 9). Lighthouse's benchmark index of the machine per run: 1,510, 1,620, 1,703.",
+      '',
+      'Audits that count in a score and did not pass:',
+      '- best practices: Uses deprecated APIs (1 warning found), in 2 of 3 runs',
+    ]);
+    expect(lighthouseTable([recorded('demo-lighthouse', { ...report, failing: [] })]).at(-1)).toBe('Every audit that counts in these scores passed in every run.');
   });
 
   test('quality: one row per model and budget, the lowest held-out loss of each budget in bold, then every sample fenced', () => {

@@ -7,4 +7,4 @@
 export * from './core/index.js';
 export type { OrtApi } from './core/ort-session.js';
 export { CharGenerator, loadOnnxruntimeNode, nodeRuntime, type ModuleLoader, type NodeBackend, type NodeLoadOptions, type NodeRuntimeOptions } from './node/runtime.js';
-export { type CompressedFile, type CopiedFile, type CopyWebFilesOptions, type Encoding, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, copyWebFiles, writeCompressed } from './node/web-files.js';
+export { type CompressedFile, type CompressOptions, type CopiedFile, type CopyWebFilesOptions, type Encoding, ORT_BUNDLED_FILES, STANDALONE_FILES, WEB_RUNTIME_FILES, WebFilesError, copyWebFiles, writeCompressed } from './node/web-files.js';

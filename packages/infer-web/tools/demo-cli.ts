@@ -2,13 +2,8 @@
 // `nx run infer-web:demo`: serves the demo page (after the bundle target) and prints its URL.
 import { Command } from 'commander';
 import { integerFlag } from '@charrnn/contract/node';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeCompressed } from '../src/node/web-files.js';
-import { DEFAULT_OUT_DIR, PACKAGE_ROOT } from './bundle.js';
-import { startDemoServer } from './demo-server.js';
-
-const COMPRESSED_CACHE_DIR = join(PACKAGE_ROOT, '..', '..', 'node_modules', '.cache', 'infer-web-compressed');
+import { DEFAULT_OUT_DIR } from './bundle.js';
+import { COMPRESSED_CACHE_DIR, compressSite, DEMO_BROTLI_QUALITY, startDemoServer } from './demo-server.js';
 import type { StaticServer } from './static-server.js';
 
 const program = new Command('infer-web:demo')
@@ -19,20 +14,10 @@ const program = new Command('infer-web:demo')
 program.parse();
 const flags = program.opts<{ port: number; host: string }>();
 
-// What a compressing server sends: the site folder's files with .br/.gz beside them. The build
-// remakes the folder, so the compressed bytes are kept by content hash (brotli 11 over the
-// runtimes takes a minute once; later runs copy them).
-console.log(`compressing the site folder's files (brotli 11, gzip 9; kept in ${COMPRESSED_CACHE_DIR}, so minutes on the first run only)…`);
-const compressed = { raw: 0, br: 0 };
-const files = (await readdir(DEFAULT_OUT_DIR)).filter((name) => !/\.(map|br|gz|tmp)$/.test(name)).map((name) => join(DEFAULT_OUT_DIR, name));
-// zlib's async calls run on libuv's thread pool: the files compress side by side.
-await Promise.all(
-  files.map(async (file) => {
-    compressed.raw += (await stat(file)).size;
-    for (const c of await writeCompressed(file, ['br', 'gzip'], COMPRESSED_CACHE_DIR)) if (c.encoding === 'br') compressed.br += c.bytes;
-  }),
-);
-console.log(`site folder ${DEFAULT_OUT_DIR}: ${(compressed.raw / 1e6).toFixed(1)} MB, ${(compressed.br / 1e6).toFixed(1)} MB as brotli`);
+// What a compressing server sends: the site folder's files with .br/.gz beside them.
+console.log(`compressing the site folder's files (brotli ${DEMO_BROTLI_QUALITY}, gzip 9; kept in ${COMPRESSED_CACHE_DIR}, so a minute on the first run only)…`);
+const site = await compressSite();
+console.log(`site folder ${DEFAULT_OUT_DIR}: ${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB, ${(site.brotliBytes / 1e6).toFixed(1)} MB as brotli`);
 
 let server: StaticServer;
 try {

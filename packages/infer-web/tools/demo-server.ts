@@ -1,5 +1,7 @@
 /** What the demo serves: the page and its model, the browser builds, the README's examples. */
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeCompressed } from '../src/node/web-files.js';
 import { DEFAULT_EXAMPLES_OUT_DIR, DEFAULT_OUT_DIR, PACKAGE_ROOT } from './bundle.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
@@ -37,4 +39,41 @@ export function startDemoServer(options: DemoServerOptions = {}): Promise<Static
     brotli: true,
     gzip: true,
   });
+}
+
+/**
+ * Where compressSite keeps compressed bytes by content hash: beside the workspace's node_modules,
+ * not in it, since `npm ci` deletes node_modules and a fresh install would compress everything again.
+ */
+export const COMPRESSED_CACHE_DIR = join(PACKAGE_ROOT, '..', '..', '.cache', 'infer-web-compressed');
+/**
+ * The demo server's brotli quality. The site folder holds 58 MB of onnxruntime-web runtimes:
+ * quality 11 takes about 170 CPU-seconds over them (41 s for the 14.2 MB wasm runtime a visitor
+ * fetches, to 2.36 MB), which a shared machine stretches past many minutes; quality 9 with a 16 MB
+ * window takes 5 s for it, to 2.67 MB. Publishing (charrnn-web-files --compress) keeps 11.
+ */
+export const DEMO_BROTLI_QUALITY = 9;
+
+export interface CompressedSite {
+  files: number;
+  bytes: number;
+  brotliBytes: number;
+}
+
+/**
+ * Writes .br and .gz beside the site folder's files (not source maps), as the demo server sends
+ * them; compressed bytes are cached by content hash, so only a first run over new files pays.
+ */
+export async function compressSite(dir = DEFAULT_OUT_DIR, cacheDir = COMPRESSED_CACHE_DIR): Promise<CompressedSite> {
+  const files = (await readdir(dir)).filter((name) => !/\.(map|br|gz|tmp)$/.test(name)).map((name) => join(dir, name));
+  const site: CompressedSite = { files: files.length, bytes: 0, brotliBytes: 0 };
+  // zlib's async calls run on libuv's thread pool: the files compress side by side.
+  await Promise.all(
+    files.map(async (file) => {
+      site.bytes += (await stat(file)).size;
+      const written = await writeCompressed(file, ['br', 'gzip'], { cacheDir, brotliQuality: DEMO_BROTLI_QUALITY });
+      site.brotliBytes += written.find((c) => c.encoding === 'br')!.bytes;
+    }),
+  );
+  return site;
 }

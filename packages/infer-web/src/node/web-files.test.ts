@@ -96,14 +96,29 @@ describe('writeCompressed', () => {
     const cache = join(dir, 'cache');
     const first = join(dir, 'a.wasm');
     await writeFile(first, 'wasm bytes '.repeat(100));
-    await writeCompressed(first, ['br'], cache);
+    await writeCompressed(first, ['br'], { cacheDir: cache });
     const [entry] = await readdir(cache);
-    expect(entry).toMatch(/^[0-9a-f]{64}\.br$/);
+    expect(entry).toMatch(/^[0-9a-f]{64}\.q11\.br$/);
     // A marker in the cache proves the second file's .br came from it, not from brotli.
     await writeFile(join(cache, entry), 'from the cache');
     const second = join(dir, 'b.wasm');
     await writeFile(second, 'wasm bytes '.repeat(100));
-    await writeCompressed(second, ['br'], cache);
+    await writeCompressed(second, ['br'], { cacheDir: cache });
     expect(await readFile(`${second}.br`, 'utf8')).toBe('from the cache');
+    // Another brotli quality is other bytes: compressed anew and cached under its own name.
+    const third = join(dir, 'c.wasm');
+    await writeFile(third, 'wasm bytes '.repeat(100));
+    await writeCompressed(third, ['br'], { cacheDir: cache, brotliQuality: 5 });
+    expect(brotliDecompressSync(await readFile(`${third}.br`)).toString()).toBe('wasm bytes '.repeat(100));
+    expect((await readdir(cache)).sort()).toEqual([entry, entry.replace('.q11.', '.q5.')]);
+  });
+
+  test('a brotli quality outside 0-11 is refused naming it, before anything is written', async () => {
+    const file = join(dir, 'd.js');
+    await writeFile(file, 'x');
+    for (const brotliQuality of [12, -1, 9.5]) {
+      await expect(writeCompressed(file, ['br'], { brotliQuality })).rejects.toThrow(`brotliQuality ${brotliQuality} is not brotli's: use an integer from 0 to 11`);
+    }
+    await expect(stat(`${file}.br`)).rejects.toThrow(/ENOENT/);
   });
 });
