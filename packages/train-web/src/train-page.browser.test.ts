@@ -20,6 +20,7 @@ import { startSiteServer } from '../tools/site-server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './test-helpers/chromium.js';
 import { startStaticServer, type StaticServer } from '../../infer-web/tools/static-server.js';
 import { DEMO_DIR } from '../../infer-web/tools/demo-server.js';
+import { DESKTOP, PHONE, viewAs } from '../../infer-web/tools/visitor-view.js';
 
 const WAIT_MS = 120_000;
 
@@ -222,6 +223,10 @@ describe('the training page in Chromium', () => {
     await page.click('#generator [data-action=reset]');
     await page.waitForFunction(() => (document.querySelector('#generator') as HTMLElement).shadowRoot!.querySelector('[part~=generated]')!.textContent === '', null, { timeout: WAIT_MS });
     expect(await generate()).toEqual([prompt, text]);
+
+    // A laptop's screen with all of it shown (the chart, the samples, the downloads, the generator): nothing sticks out sideways.
+    const view = await viewAs(page, 'train', DESKTOP);
+    expect({ protruding: view.protruding, scrolls: view.scrollWidth > view.innerWidth }).toEqual({ protruding: [], scrolls: false });
   }, 300_000);
 });
 
@@ -548,6 +553,9 @@ describe('the training page in Chromium: storage and errors', () => {
     });
     expect(layout.viewport).toBe(390);
     expect(layout.scrollWidth).toBeLessThanOrEqual(390);
+    // No element sticks out either (the page's own clipping would hide it from scrollWidth).
+    const view = await viewAs(page, 'train', PHONE);
+    expect({ protruding: view.protruding, scrolls: view.scrollWidth > view.innerWidth }).toEqual({ protruding: [], scrolls: false });
     // Drawn at the width it is shown at, so its 12 px labels are 12 px.
     expect(Math.abs(layout.svgShown - layout.svgDrawn)).toBeLessThanOrEqual(1);
   }, 300_000);

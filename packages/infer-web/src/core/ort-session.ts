@@ -50,6 +50,8 @@ export class OrtRecurrentSession implements RecurrentSession {
     private readonly session: OrtRunner,
     private readonly info: ModelInfo,
     readonly backend: string,
+    /** copyInputs: run on copies of the caller's buffers, for a runner that takes them (onnxruntime-web's proxy worker transfers them). */
+    private readonly options: { copyInputs?: boolean } = {},
   ) {}
 
   private tensor(data: BigInt64Array | Float32Array | Uint16Array, dims: readonly number[]): Tensor {
@@ -67,7 +69,7 @@ export class OrtRecurrentSession implements RecurrentSession {
   }
 
   run(tokens: BigInt64Array, seq: number, batch: number, h0: Float32Array, c0?: Float32Array): Promise<RecurrentOutputs> {
-    const feeds = this.feedsFor(tokens, seq, batch, h0, c0);
+    const feeds = this.options.copyInputs ? this.feedsFor(tokens.slice(), seq, batch, h0.slice(), c0?.slice()) : this.feedsFor(tokens, seq, batch, h0, c0);
     if (this.halfState !== undefined) {
       float32ToFloat16Bits(h0, this.halfState.h0Bits);
       if (c0 !== undefined && this.halfState.c0Bits !== undefined) float32ToFloat16Bits(c0, this.halfState.c0Bits);

@@ -8,6 +8,8 @@ import { testModel } from '../test-helpers/models.js';
 interface FakeOptions {
   /** What onnxruntime's WebGPU session creation does: work, refuse a CPU-placed node, or fail. */
   webgpu?: 'works' | 'cpu-nodes' | 'fails';
+  /** With env.wasm.proxy set, take the buffers of the model and of every run's inputs, as onnxruntime-web's proxy worker does (it transfers them). */
+  proxyTransfers?: boolean;
   /** The first WebGPU run throws this. */
   runFails?: string;
 }
@@ -25,7 +27,7 @@ interface Created {
 function fakeBuilds(options: FakeOptions = {}) {
   const loaded: OrtWebBuild[] = [];
   const created: Created[] = [];
-  const envs = new Map<OrtWebBuild, { wasm: { numThreads?: number; wasmPaths?: unknown } }>();
+  const envs = new Map<OrtWebBuild, { wasm: { numThreads?: number; wasmPaths?: unknown; proxy?: boolean } }>();
   const loader = async (build: OrtWebBuild): Promise<OrtWebModule> => {
     loaded.push(build);
     const env = envs.get(build) ?? { wasm: {} };
@@ -46,7 +48,14 @@ function fakeBuilds(options: FakeOptions = {}) {
               );
             }
           }
-          const session = await ortWasm.InferenceSession.create(model, { ...sessionOptions, extra: undefined, executionProviders: ['wasm'] });
+          const proxied = options.proxyTransfers === true && env.wasm.proxy === true;
+          const take = <T extends Uint8Array | ortWasm.Tensor.DataType>(data: T): T => structuredClone(data, { transfer: [(data as Uint8Array).buffer] });
+          const session = await ortWasm.InferenceSession.create(proxied ? take(model) : model, { ...sessionOptions, extra: undefined, executionProviders: ['wasm'] });
+          if (proxied) {
+            const run = session.run.bind(session);
+            session.run = (feeds: ortWasm.InferenceSession.FeedsType) =>
+              run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ortWasm.Tensor(t.type, take(t.data) as Float32Array, t.dims)])));
+          }
           if (providers.includes('webgpu') && options.runFails !== undefined) {
             const message = options.runFails;
             session.run = async () => {
@@ -93,6 +102,21 @@ describe('browser entry (onnxruntime-web)', () => {
     expect(fake.loaded).toEqual(['wasm']);
     expect(fake.created).toEqual([{ build: 'wasm', providers: ['wasm'], refuseCpuNodes: false }]);
     expect(fake.envs.get('wasm')).toEqual({ wasm: { numThreads: 1, wasmPaths: '/static/ort/' } });
+  });
+
+  test("worker: the wasm build runs in onnxruntime-web's proxy worker, which takes the buffers it is given; the text is the same and the caller's bytes stay whole", async () => {
+    const texts: string[] = [];
+    for (const worker of [false, true]) {
+      const fake = fakeBuilds({ proxyTransfers: true });
+      const model = fused.slice();
+      const gen = await CharGenerator.load(model, { backend: 'wasm', ort: fake.loader, worker, seed: 1 });
+      expect({ worker, proxy: fake.envs.get('wasm')!.wasm.proxy, modelBytes: model.byteLength }).toEqual({ worker, proxy: worker ? true : undefined, modelBytes: fused.byteLength });
+      // Priming a prompt and 60 steps reuse the state buffers between runs.
+      texts.push(await gen.generate('the cat ', { maxNewTokens: 60, temperature: 0.8 }));
+      await gen.release();
+    }
+    expect(texts[0].length).toBe(60);
+    expect(texts[1]).toBe(texts[0]);
   });
 
   test("'auto' without an adapter uses wasm, never loads a WebGPU build, and says why once", async () => {

@@ -17,9 +17,9 @@ import { ORT_WEB_BUILDS } from '../ort-web-builds.js';
 import { writeCompressed } from '../../node/web-files.js';
 import { launchChromium } from '../../../tools/chromium.js';
 import { testModel } from '../../test-helpers/models.js';
+import { DESKTOP, PHONE, SCREENSHOT_DIR, sidewaysView, viewAs } from '../../../tools/visitor-view.js';
 
 const MODEL_PATH = join(DEMO_DIR, DEMO_MODEL_FILE);
-const ARTIFACTS = join(PACKAGE_ROOT, '..', '..', 'test-artifacts');
 const WAIT_MS = 30_000;
 
 interface RecordedEvent {
@@ -256,12 +256,15 @@ describe('in Chromium', () => {
     expect(settings).toMatchObject({ prompt: 'the will to ', seed: 3, options: { maxNewTokens: 120, temperature: 0.7, topK: 20 } });
     expect((done.detail as DoneDetail).text).toBe(await nodeText(3, settings.prompt, settings.options));
     expect(modelRequests).toEqual(['/nietzsche-gru.onnx']);
+    // Its `worker` attribute: onnxruntime-web ran in its proxy worker (started from its build's own URL), the same text as Node's.
+    expect(page.workers().map((w) => new URL(w.url()).pathname)).toEqual([`/lib/${ORT_WEB_BUILDS.wasm.bundled}`]);
     // A file with a .br beside it went as brotli; one without, as it is.
     expect([encodings.get('/lib/infer-web.js'), encodings.get('/lib/ort-wasm-simd-threaded.wasm')]).toEqual(['br', undefined]);
-    // Nothing wider than a phone's screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'demo-390.png'), fullPage: true });
+    // Nothing wider than a phone's screen or a laptop's, with the text written; both kept as screenshots.
+    for (const viewport of [PHONE, DESKTOP]) {
+      const view = await viewAs(page, 'demo', viewport);
+      expect({ ...viewport, protruding: view.protruding, scrolls: view.scrollWidth > view.innerWidth }).toEqual({ ...viewport, protruding: [], scrolls: false });
+    }
     // To the training page and back; to the developers' page and back.
     await page.getByRole('link', { name: /train your own model/i }).click();
     await page.waitForURL(new URL('train/', server.url).href);
@@ -273,6 +276,26 @@ describe('in Chromium', () => {
     await page.getByRole('link', { name: /back to the demo/i }).click();
     await page.waitForURL(server.url);
     expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  test('the sideways check finds an element wider than a phone, in the page or a shadow root, and not one scrolled inside its box', async () => {
+    const page = await browser.newPage({ viewport: PHONE });
+    await page.setContent(`<!doctype html><body style="margin: 8px">
+      <div id="wide" style="width: 500px">a table too wide</div>
+      <div style="overflow-x: auto; width: 300px"><pre id="scrolled" style="width: 900px">a code block that scrolls in its box</pre></div>
+      <p id="hidden" style="visibility: hidden; width: 800px">hidden</p>
+      <div id="host"></div>
+      <script>document.querySelector('#host').attachShadow({ mode: 'open' }).innerHTML = '<p part="tip" style="margin: 0 0 0 350px; width: 100px">past the edge</p>';</script>`);
+    // The hidden paragraph is not listed (nobody sees it) but still widens the page: scrollWidth tells.
+    expect(await sidewaysView(page)).toEqual({
+      innerWidth: 390,
+      scrollWidth: 808,
+      protruding: [
+        { element: 'div#wide', left: 8, right: 508 },
+        { element: 'div#host >> p[part=tip]', left: 358, right: 458 },
+      ],
+    });
     await page.close();
   });
 
@@ -301,8 +324,8 @@ describe('in Chromium', () => {
     await page.waitForSelector('#api-output[data-done]', { timeout: WAIT_MS });
     const apiExpected = await nodeText(undefined, 'the meaning of life is ', { maxNewTokens: 400, temperature: 0.7, topK: 20, seed: 42 });
     expect(await page.textContent('#api-output')).toBe('the meaning of life is ' + apiExpected);
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'api-1280x900.png'), fullPage: true });
 
     // Stop: a long run ends early with finishReason 'abort'.
     await page.click('#element [data-action=reset]');
@@ -408,7 +431,7 @@ describe('in Chromium', () => {
 
   test('a model that cannot be loaded shows the error state, not a blank element', async () => {
     const page = await open('examples/element.html');
-    await mkdir(ARTIFACTS, { recursive: true });
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
     await page.evaluate(() => {
       for (const [id, src] of [['missing', '/missing-model.onnx'], ['not-onnx', '/examples/element.html']]) {
         const el = document.createElement('char-rnn-generator');
@@ -480,7 +503,7 @@ describe('in Chromium', () => {
     await page.keyboard.press('Enter');
     await waitForEvents(page, 'ready', 'flaky', 1);
     expect({ requests: flakyRequests, ...(await shown('flaky')) }).toMatchObject({ requests: 2, details: null, retry: null });
-    await page.locator('#missing').screenshot({ path: join(ARTIFACTS, 'element-error.png') });
+    await page.locator('#missing').screenshot({ path: join(SCREENSHOT_DIR, 'element-error.png') });
     // Pointing src at a good model leaves the error state.
     await page.$eval('#missing', (el) => el.setAttribute('src', '/nietzsche-gru.onnx'));
     await waitForEvents(page, 'ready', 'missing', 1);

@@ -14,6 +14,7 @@
  *   backend      'auto' | 'webgpu' | 'wasm' (default 'auto')
  *   wasm-paths   URL prefix where onnxruntime-web's .wasm files are hosted
  *   cache        keep the model and the runtime in the Cache API for later visits (a value names the cache)
+ *   worker       run the wasm backend in a Web Worker: the page stays responsive while it starts and runs
  *   autostart    start generating as soon as the model is loaded
  *   controls     show labelled prompt, length and temperature inputs; they write the attributes above
  * Reflected: `status` = empty | loading | ready | generating | error. The status line is a polite
@@ -159,7 +160,7 @@ const TEMPLATE = `
 /** The attributes the `controls` inputs edit. */
 const SETTING_ATTRIBUTES = ['prompt', 'max-length', 'temperature'] as const;
 /** Attributes that change how the model is loaded: editing one reloads it. */
-const RUNTIME_ATTRIBUTES = new Set(['src', 'backend', 'wasm-paths', 'cache']);
+const RUNTIME_ATTRIBUTES = new Set(['src', 'backend', 'wasm-paths', 'cache', 'worker']);
 
 /** An error as a visitor reads it (`plain`) and as a developer does (`detail`). */
 export interface ExplainedError {
@@ -200,7 +201,7 @@ const ElementBase: typeof HTMLElement =
   (globalThis as { HTMLElement?: typeof HTMLElement }).HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
 export class CharRnnGeneratorElement extends ElementBase {
-  static readonly observedAttributes = ['src', 'backend', 'wasm-paths', 'cache', 'controls', ...SETTING_ATTRIBUTES];
+  static readonly observedAttributes = ['src', 'backend', 'wasm-paths', 'cache', 'worker', 'controls', ...SETTING_ATTRIBUTES];
 
   /** Extra options for CharGenerator.load (e.g. a logger, sessionOptions); attributes win. */
   loadOptions: WebLoadOptions = {};
@@ -467,8 +468,9 @@ export class CharRnnGeneratorElement extends ElementBase {
     }
   }
 
-  private runtimeAttributes(): Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache'> {
-    const out: Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache'> = {};
+  private runtimeAttributes(): Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache' | 'worker'> {
+    const out: Pick<WebLoadOptions, 'backend' | 'wasmPaths' | 'cache' | 'worker'> = {};
+    if (this.hasAttribute('worker')) out.worker = true;
     const backend = this.getAttribute('backend');
     if (backend !== null) out.backend = backend as WebBackend;
     const wasmPaths = this.getAttribute('wasm-paths');

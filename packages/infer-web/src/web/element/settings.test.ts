@@ -80,7 +80,7 @@ describe('parseSettings (the element attributes)', () => {
 
 test('the element module imports in Node (no DOM) and defining it there is a no-op', () => {
   expect(typeof CharRnnGeneratorElement).toBe('function');
-  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths', 'cache', 'controls', 'prompt', 'max-length', 'temperature']);
+  expect(CharRnnGeneratorElement.observedAttributes).toEqual(['src', 'backend', 'wasm-paths', 'cache', 'worker', 'controls', 'prompt', 'max-length', 'temperature']);
   expect(() => defineCharRnnGenerator()).not.toThrow();
 });
 
