@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCompressed } from '../src/node/web-files.js';
 import { DEFAULT_EXAMPLES_OUT_DIR, DEFAULT_OUT_DIR, PACKAGE_ROOT } from './bundle.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { CROSS_ORIGIN_ISOLATION, startStaticServer, type StaticServer } from './static-server.js';
 
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples');
@@ -38,6 +38,10 @@ export function startDemoServer(options: DemoServerOptions = {}): Promise<Static
     host: options.host,
     brotli: true,
     gzip: true,
+    // onnxruntime-web probes SharedArrayBuffer as it starts, which Chromium reports as a deprecated
+    // use on a page that is not cross-origin isolated (Lighthouse's best practices count it). Every
+    // file here is same-origin, so isolating costs nothing.
+    headers: CROSS_ORIGIN_ISOLATION,
   });
 }
 

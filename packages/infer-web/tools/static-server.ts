@@ -8,6 +8,12 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
 
+/** The headers that make a page cross-origin isolated, so SharedArrayBuffer (wasm threads) is available. */
+export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export interface StaticServerOptions {
   /** URL prefix ('/', '/lib/') → directory; the longest matching prefix wins. */
   mounts: Readonly<Record<string, string>>;

@@ -40,10 +40,10 @@ export function sidewaysView(page: Page): Promise<SidewaysView> {
     // Half a pixel: sub-pixel layout rounds boxes that exactly fill the viewport.
     const slack = 0.5;
     const width = window.innerWidth;
-    const name = (el: Element): string => el.localName + (el.id ? `#${el.id}` : '') + [...el.classList].map((c) => `.${c}`).join('') + (el.getAttribute('part') ? `[part=${el.getAttribute('part')}]` : '');
+    const name = (el: Element): string => el.localName + (el.id ? `#${el.id}` : '') + Array.from(el.classList).map((c) => `.${c}`).join('') + (el.getAttribute('part') ? `[part=${el.getAttribute('part')}]` : '');
     const protruding: { element: string; left: number; right: number }[] = [];
     const visit = (root: Document | ShadowRoot, path: string, clipLeft: number, clipRight: number, clipsOf: Map<Element, [number, number]>): void => {
-      for (const el of root.querySelectorAll('*')) {
+      for (const el of Array.from(root.querySelectorAll('*'))) {
         // The tightest clip of the element's ancestors within this tree (the host's clip at the root of a shadow tree).
         let left = clipLeft;
         let right = clipRight;

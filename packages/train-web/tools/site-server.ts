@@ -1,12 +1,6 @@
 /** Serves the training site on 127.0.0.1 (a secure context: OPFS, WebGPU), optionally cross-origin isolated (wasm threads). */
-import { startStaticServer, type StaticServer } from '../../infer-web/tools/static-server.js';
+import { CROSS_ORIGIN_ISOLATION, startStaticServer, type StaticServer } from '../../infer-web/tools/static-server.js';
 import { DEFAULT_SITE_DIR } from './bundle.js';
-
-/** The headers that make a page cross-origin isolated, so SharedArrayBuffer (wasm threads) is available. */
-export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 export interface SiteServerOptions {
   siteDir?: string;

@@ -258,6 +258,8 @@ describe('in Chromium', () => {
     expect(modelRequests).toEqual(['/nietzsche-gru.onnx']);
     // Its `worker` attribute: onnxruntime-web ran in its proxy worker (started from its build's own URL), the same text as Node's.
     expect(page.workers().map((w) => new URL(w.url()).pathname)).toEqual([`/lib/${ORT_WEB_BUILDS.wasm.bundled}`]);
+    // Served cross-origin isolated: onnxruntime-web's probe of SharedArrayBuffer is no deprecated use.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     // A file with a .br beside it went as brotli; one without, as it is.
     expect([encodings.get('/lib/infer-web.js'), encodings.get('/lib/ort-wasm-simd-threaded.wasm')]).toEqual(['br', undefined]);
     // Nothing wider than a phone's screen or a laptop's, with the text written; both kept as screenshots.
