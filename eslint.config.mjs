@@ -75,4 +75,18 @@ export default tseslint.config(
       globals: Object.fromEntries(NODE_GLOBALS.map((name) => [name, 'readonly'])),
     },
   },
+  {
+    // A function longer than 100 lines, comments and blank lines counted, mixes concerns: split it
+    // along them. Tests and their helpers are left out (a describe body is long by nature);
+    // generated code (builds, bundles) is ignored above.
+    files: ['**/*.ts', '**/*.mjs'],
+    ignores: ['**/*.test.ts', '**/test-helpers/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 100, skipBlankLines: false, skipComments: false, IIFEs: true }] },
+  },
+  {
+    // Not yet split: serveTrainingWorker (196 lines) with its run (125), and opfsRunStore (107).
+    // Their split is under way in the same files; drop this block when it lands.
+    files: ['packages/train/src/browser/training-worker.ts', 'packages/train/src/browser/run-store.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
 );
