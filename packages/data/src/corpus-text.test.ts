@@ -1,3 +1,4 @@
+import { CharRnnError } from '@charrnn/contract';
 import { ControlCharactersError, CorpusError, decodeCorpus, firstInvalidUtf8Offset } from '@charrnn/data';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -35,6 +36,8 @@ describe('control characters', () => {
       ),
     );
     expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(expect.objectContaining({ name: 'ControlCharactersError', looksUtf16: false }));
+    // Every package's errors share the contract's base, so a caller tells ours from a runtime's.
+    expect(() => decodeCorpus(utf8(text), 'c.txt')).toThrow(CharRnnError);
   });
 
   test('UTF-16 text read as UTF-8 (a NUL after every ASCII character) is named as such', () => {

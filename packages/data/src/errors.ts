@@ -1,10 +1,7 @@
-/** Base class of every error this package throws: the message names the bad input and what is valid. */
-export class DataError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { CharRnnError } from '@charrnn/contract';
+
+/** Base class of every error this package throws (a CharRnnError, named by its class): the message names the bad input and what is valid. */
+export class DataError extends CharRnnError {}
 
 /** A corpus that cannot be read, downloaded, decoded or trusted (wrong checksum, empty, not UTF-8). */
 export class CorpusError extends DataError {}
