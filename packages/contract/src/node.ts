@@ -11,5 +11,5 @@ export {
 } from './node/onnxruntime-node.js';
 export { cudaProviderFileName, cudaProviderMissing, onnxruntimeNodeDir } from './node/cuda-provider.js';
 export { FlagValueError, booleanFlag, integerFlag, numberFlag, positiveFlag } from './node/cli-flags.js';
-export { checkFileTarget, writeFileAtomic } from './node/atomic-write.js';
+export { checkFileTarget, writeFileAtomic, writeFileDurably } from './node/atomic-write.js';
 export { FileWriteError } from './errors.js';

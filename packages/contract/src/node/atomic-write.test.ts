@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { FileWriteError } from '../errors.js';
-import { checkFileTarget, writeFileAtomic } from './atomic-write.js';
+import { checkFileTarget, writeFileAtomic, writeFileDurably } from './atomic-write.js';
 
 /**
  * A runner of `call` (an expression of `target` and `size`) in a child process under `ulimit -f 8`
@@ -151,5 +151,22 @@ describe('writeFileAtomic', () => {
       message: expect.stringMatching(new RegExp(`^cannot write ${join(folder, 'x.onnx')}: ENAMETOOLONG: `)),
     });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('writeFileDurably', () => {
+  test('creates a file, and truncates a longer one it replaces (no old bytes left at its end)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'charrnn-durable-'));
+    try {
+      const file = join(dir, 'f.bin');
+      await writeFileDurably(file, new Uint8Array([1, 2, 3, 4, 5]));
+      expect([...(await readFile(file))]).toEqual([1, 2, 3, 4, 5]);
+      await writeFileDurably(file, 'ab');
+      expect(await readFile(file, 'utf8')).toBe('ab');
+      // The checkpoint sets write through it with Node's errors (a missing folder is not created).
+      await expect(writeFileDurably(join(dir, 'missing', 'f.bin'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

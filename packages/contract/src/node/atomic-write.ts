@@ -20,18 +20,27 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFileDurably(temp, data);
     await rename(temp, path);
   } catch (cause) {
     await removeTemp(temp);
     const previous = (await kindOf(path)) === 'file' ? `the previous ${path} is intact` : `nothing was written at ${path}`;
     throw new FileWriteError(`could not write ${path} (${errnoText(cause)}); ${previous}`, { cause, code: errnoCode(cause) });
+  }
+}
+
+/**
+ * Creates or truncates `path`, writes `data` and flushes it to disk before resolving: not atomic
+ * by itself (a crash can leave part of it), for files that a rename publishes afterwards, as
+ * writeFileAtomic's temp file and a checkpoint set's files are. Errors are Node's own.
+ */
+export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

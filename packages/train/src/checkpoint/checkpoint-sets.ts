@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileWriteError, checkFileTarget } from '@charrnn/contract/node';
+import { FileWriteError, checkFileTarget, writeFileDurably } from '@charrnn/contract/node';
 import { CheckpointError } from './errors.js';
 
 /** The pointer: `{"format": 1, "dir": "checkpoint-<n>", "step": <step>}`. */
@@ -47,15 +47,7 @@ export interface CheckpointFileOps {
 
 export const nodeFileOps: CheckpointFileOps = {
   mkdir: async (dir) => void (await mkdir(dir, { recursive: true })),
-  async writeFile(file, bytes) {
-    const handle = await open(file, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  writeFile: writeFileDurably,
   rename,
   async link(from, to) {
     try {
