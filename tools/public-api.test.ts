@@ -95,6 +95,7 @@ const PINNED: Record<string, Record<string, string[]>> = {
       'onnxruntimeNodeDir',
       'positiveFlag',
       'writeFileAtomic',
+      'writeFileDurably',
     ],
   },
   '@charrnn/data': {
