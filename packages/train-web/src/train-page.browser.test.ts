@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { unzipSync } from 'fflate';
 import { loadTrainingCheckpoint, runFit, selectBackend, type TrainerRecord } from '@charrnn/train';
 import { verifyOnnx } from '@charrnn/export';
 import { nominalBatchCount } from '@charrnn/data';
@@ -132,7 +133,7 @@ describe('the training page in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  test('trains a small GRU: loss falls, samples appear, the page stays responsive; pause, stop, download; Node resumes the checkpoint and verifies the ONNX model', async () => {
+  test('trains a small GRU: loss falls, samples appear, the page stays responsive; pause, stop, download (each file, and all as one zip); Node resumes the checkpoint and verifies the ONNX model', async () => {
     await page.goto(`${server.url}?sampleEvery=100`);
     await fill(page, { ...SMALL, epochs: 3, maxBatches: 120 });
     // Two whole epochs (240 batches), then into the third: Pause at 260, Stop at 280 (the page clicks them).
@@ -184,6 +185,15 @@ describe('the training page in Chromium', () => {
       await page.click(`#downloads a[data-file="${name}"]`);
       await (await download).saveAs(join(downloadDir, name));
     }
+    // "Download all": one zip whose files, in a folder named for the run, are byte for byte the ones above.
+    const zipDownload = page.waitForEvent('download');
+    await page.click('#download-all');
+    const zip = await zipDownload;
+    const runId = await page.$eval('#runs li.shown', (li) => (li as HTMLElement).dataset.run!);
+    expect(zip.suggestedFilename()).toBe(`charrnn-${runId}.zip`);
+    const unzipped = unzipSync(new Uint8Array(await readFile((await zip.path())!)));
+    expect(Object.keys(unzipped).sort()).toEqual(names.map((n) => `charrnn-${runId}/${n}`).sort());
+    for (const name of names) expect(Buffer.from(unzipped[`charrnn-${runId}/${name}`]).equals(await readFile(join(downloadDir, name)))).toBe(true);
     const saved = await loadTrainingCheckpoint(downloadDir);
     expect(saved.trainer).toMatchObject({ epoch: 2, complete: false });
     expect(saved.trainer.batch).toBeGreaterThanOrEqual(40);

@@ -27,6 +27,7 @@ import {
   type TrainerState,
 } from '@charrnn/train/browser';
 import { RUNTIME_CACHE } from '../ort-builds.js';
+import { zipRun } from './run-zip.js';
 import { EMBEDDED_CORPUS_NAME, EMBEDDED_CORPUS_URL, PASTED_CORPUS_NAME, corpusSizeProblem } from './corpus.js';
 
 const $ = <T extends HTMLElement>(selector: string): T => document.querySelector(selector) as T;
@@ -39,6 +40,7 @@ const chart = $('#chart');
 const samples = $('#samples');
 const runsList = $('#runs');
 const downloads = $('#downloads');
+const downloadAll = $<HTMLButtonElement>('#download-all');
 const trainButton = $<HTMLButtonElement>('#train');
 const pauseButton = $<HTMLButtonElement>('#pause');
 const stopButton = $<HTMLButtonElement>('#stop');
@@ -280,6 +282,16 @@ async function showRun(run: RunRecord): Promise<void> {
   for (const li of runsList.querySelectorAll<HTMLElement>('li')) li.classList.toggle('shown', li.dataset.run === run.id);
 }
 
+function clearDownloads(): void {
+  downloads.replaceChildren();
+  shownFiles = undefined;
+  downloadAll.disabled = true;
+  loadButton.disabled = true;
+}
+
+/** The files the download links show, and the folder their zip puts them in. */
+let shownFiles: { folder: string; files: readonly CheckpointFile[] } | undefined;
+
 async function showDownloads(id: string): Promise<void> {
   const files: CheckpointFile[] = (await store.checkpointFiles(id)) ?? [];
   for (const a of downloads.querySelectorAll('a')) URL.revokeObjectURL(a.href);
@@ -293,6 +305,8 @@ async function showDownloads(id: string): Promise<void> {
       return a;
     }),
   );
+  shownFiles = { folder: `charrnn-${id}`, files };
+  downloadAll.disabled = files.length === 0;
   const onnx = files.find((f) => f.name === ONNX_FILE);
   if (onnxUrl) URL.revokeObjectURL(onnxUrl);
   onnxUrl = onnx ? URL.createObjectURL(new Blob([onnx.bytes as Uint8Array<ArrayBuffer>])) : undefined;
@@ -356,8 +370,7 @@ async function deleteRun(id: string): Promise<void> {
   if (shownRun === id) {
     shownRun = null;
     showView({ trainPoints: [], validPoints: [], samples: [] });
-    downloads.replaceChildren();
-    loadButton.disabled = true;
+    clearDownloads();
     bar.value = 0;
     progressText.textContent = '';
   }
@@ -464,8 +477,7 @@ form.addEventListener('submit', (event) => {
       lastProgress = undefined;
       bar.value = 0;
       progressText.textContent = '';
-      downloads.replaceChildren();
-      loadButton.disabled = true;
+      clearDownloads();
       showView({ trainPoints: [], validPoints: [], samples: [], ...(run.options.minutes !== undefined ? { x: 'seconds' as const } : {}) });
       showPlan(undefined);
       trainer.start(run, text);
@@ -476,6 +488,16 @@ form.addEventListener('submit', (event) => {
 });
 pauseButton.addEventListener('click', () => (trainer.state === 'paused' ? trainer.continue() : trainer.pause()));
 stopButton.addEventListener('click', () => trainer.stop());
+// Zipped when asked, not at each save: the same files as the links beside it.
+downloadAll.addEventListener('click', () => {
+  if (shownFiles === undefined) return;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([zipRun(shownFiles.folder, shownFiles.files) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+  a.download = `${shownFiles.folder}.zip`;
+  a.click();
+  // The download has its own reference to the blob once it has started.
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+});
 loadButton.addEventListener('click', () => {
   if (onnxUrl) generator.setAttribute('src', onnxUrl);
 });
