@@ -10,8 +10,16 @@ interface FakeOptions {
   webgpu?: 'works' | 'cpu-nodes' | 'fails';
   /** With env.wasm.proxy set, take the buffers of the model and of every run's inputs, as onnxruntime-web's proxy worker does (it transfers them). */
   proxyTransfers?: boolean;
+  /** The first this many WebGPU session creations are refused as onnxruntime-web refuses a second one while one is being created. */
+  busy?: number;
   /** The first WebGPU run throws this. */
   runFails?: string;
+}
+
+/** WebGPU work (session creations and runs) under way now, and the most ever at once. */
+interface Overlap {
+  active: number;
+  most: number;
 }
 
 interface Created {
@@ -28,6 +36,17 @@ function fakeBuilds(options: FakeOptions = {}) {
   const loaded: OrtWebBuild[] = [];
   const created: Created[] = [];
   const envs = new Map<OrtWebBuild, { wasm: { numThreads?: number; wasmPaths?: unknown; proxy?: boolean } }>();
+  const webgpu: Overlap = { active: 0, most: 0 };
+  /** `work` counted as WebGPU work, begun a macrotask late so that work started in the same task overlaps it. */
+  const gpuWork = async <T>(work: () => Promise<T>): Promise<T> => {
+    webgpu.most = Math.max(webgpu.most, ++webgpu.active);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return await work();
+    } finally {
+      webgpu.active--;
+    }
+  };
   const loader = async (build: OrtWebBuild): Promise<OrtWebModule> => {
     loaded.push(build);
     const env = envs.get(build) ?? { wasm: {} };
@@ -41,6 +60,9 @@ function fakeBuilds(options: FakeOptions = {}) {
           const refuseCpuNodes = (sessionOptions?.extra as { session?: Record<string, string> } | undefined)?.session?.disable_cpu_ep_fallback === '1';
           created.push({ build, providers, refuseCpuNodes });
           if (providers.includes('webgpu')) {
+            if (created.filter((c) => c.providers.includes('webgpu')).length <= (options.busy ?? 0)) {
+              throw new Error('another WebGPU EP inference session is being created.');
+            }
             if (options.webgpu === 'fails') throw new Error('no available backend found. ERR: [webgpu] WebGPU is not supported');
             if (options.webgpu === 'cpu-nodes' && refuseCpuNodes) {
               throw new Error(
@@ -50,11 +72,16 @@ function fakeBuilds(options: FakeOptions = {}) {
           }
           const proxied = options.proxyTransfers === true && env.wasm.proxy === true;
           const take = <T extends Uint8Array | ortWasm.Tensor.DataType>(data: T): T => structuredClone(data, { transfer: [(data as Uint8Array).buffer] });
-          const session = await ortWasm.InferenceSession.create(proxied ? take(model) : model, { ...sessionOptions, extra: undefined, executionProviders: ['wasm'] });
+          const createOnWasm = () => ortWasm.InferenceSession.create(proxied ? take(model) : model, { ...sessionOptions, extra: undefined, executionProviders: ['wasm'] });
+          const session = providers.includes('webgpu') ? await gpuWork(createOnWasm) : await createOnWasm();
           if (proxied) {
             const run = session.run.bind(session);
             session.run = (feeds: ortWasm.InferenceSession.FeedsType) =>
               run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ortWasm.Tensor(t.type, take(t.data) as Float32Array, t.dims)])));
+          }
+          if (providers.includes('webgpu')) {
+            const run = session.run.bind(session);
+            session.run = ((...args: Parameters<typeof run>) => gpuWork(() => run(...args))) as typeof session.run;
           }
           if (providers.includes('webgpu') && options.runFails !== undefined) {
             const message = options.runFails;
@@ -67,7 +94,7 @@ function fakeBuilds(options: FakeOptions = {}) {
       },
     } as unknown as OrtWebModule;
   };
-  return { loader, loaded, created, envs };
+  return { loader, loaded, created, envs, webgpu };
 }
 
 describe('browser entry (onnxruntime-web)', () => {
@@ -198,6 +225,53 @@ describe('browser entry (onnxruntime-web)', () => {
     expect(log.info.mock.calls.at(-1)).toEqual([
       '@charrnn/infer-web: backend auto chose wasm: a first step on WebGPU failed: Program Gather requires f16 but the device does not support it.',
     ]);
+  });
+
+  test('a WebGPU session refused because another is being created is retried, and only after 7 refusals does the load take wasm, saying why', async () => {
+    withAdapter();
+    const messages: string[] = [];
+    const logger = { warn: (m: string) => messages.push(`warn: ${m}`), info: (m: string) => messages.push(`info: ${m}`) };
+    const once = fakeBuilds({ busy: 1 });
+    const retried = await CharGenerator.load(fused, { ort: once.loader, logger });
+    expect(retried.backend).toBe('webgpu');
+    expect(once.created.map((c) => c.providers[0])).toEqual(['webgpu', 'webgpu']);
+    await retried.release();
+    const always = fakeBuilds({ busy: 99 });
+    // The pauses between tries (3.15 s in all) on jest's clock.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    let gaveUp: Awaited<ReturnType<typeof CharGenerator.load>>;
+    try {
+      const loading = CharGenerator.load(fused, { ort: always.loader, logger });
+      await jest.advanceTimersByTimeAsync(10_000);
+      gaveUp = await loading;
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(gaveUp.backend).toBe('wasm');
+    expect(always.created.map((c) => c.providers[0])).toEqual([...Array<string>(7).fill('webgpu'), 'wasm']);
+    // A busy device is reported as a warning even under 'auto': it says nothing about this browser.
+    expect(messages).toEqual([
+      "info: @charrnn/infer-web: backend auto chose WebGPU (google swiftshader; onnxruntime-web's asyncify build)",
+      'warn: @charrnn/infer-web: WebGPU unavailable (onnxruntime-web was still creating another WebGPU session after 7 tries (another WebGPU EP inference session is being created.)); using wasm',
+    ]);
+    await gaveUp.release();
+  }, 30_000);
+
+  test("two generators on WebGPU take turns: their sessions' creations and runs never overlap, and both write the text they write alone", async () => {
+    withAdapter();
+    const alone = await CharGenerator.load(fused, { backend: 'wasm', ort: fakeBuilds().loader });
+    const expected = await alone.generate('the cat', { maxNewTokens: 12, temperature: 0 });
+    await alone.release();
+    const fake = fakeBuilds();
+    const logger = { warn: jest.fn<(m: string) => void>(), info: jest.fn<(m: string) => void>() };
+    const gens = await Promise.all([CharGenerator.load(fused, { ort: fake.loader, logger }), CharGenerator.load(step, { ort: fake.loader, logger })]);
+    expect(gens.map((g) => g.backend)).toEqual(['webgpu', 'webgpu']);
+    const texts = await Promise.all(gens.map((g) => g.generate('the cat', { maxNewTokens: 12, temperature: 0 })));
+    await Promise.all(gens.map((g) => g.release()));
+    expect(texts).toEqual([expected, expected]);
+    // Both generators ran (each first step, a prompt and 12 tokens), never two at once.
+    expect(fake.webgpu.most).toBe(1);
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
   test('a float16 model needs shader-f16: without it WebGPU is not even downloaded', async () => {

@@ -81,7 +81,48 @@ function sayOnce(logger: Logger, level: 'info' | 'warn', message: string): void 
   else logger.info?.(message);
 }
 
-type WebGpuAttempt = { session: RecurrentSession; detail: string } | { reason: string };
+/**
+ * onnxruntime's WebGPU provider keeps one device context for all the sessions of a page:
+ * onnxruntime-web refuses a second `InferenceSession.create` on WebGPU while one is being created
+ * ("another WebGPU EP inference session is being created", below), and two generators whose runs
+ * overlapped hung in Chromium (both sessions of one module, no error, no progress). So the WebGPU
+ * work of this page's loads takes turns: each session's creation with its first step, then each
+ * run and release. A refusal that still comes (onnxruntime-web used beside infer-web on the same
+ * page) is retried after a pause; only after BUSY_RETRY_DELAYS_MS does the load give up on WebGPU,
+ * and it says so as a warning.
+ */
+const WEBGPU_BUSY = /another WebGPU EP inference session is being created/;
+const BUSY_RETRY_DELAYS_MS: readonly number[] = [50, 100, 200, 400, 800, 1600];
+let webGpuTurn: Promise<unknown> = Promise.resolve();
+
+function inWebGpuTurn<T>(work: () => Promise<T>): Promise<T> {
+  const result = webGpuTurn.then(work);
+  webGpuTurn = result.catch(() => undefined);
+  return result;
+}
+
+/** A WebGPU session whose runs and release wait for the page's WebGPU turn. */
+function takingTurns(session: RecurrentSession): RecurrentSession {
+  return {
+    backend: session.backend,
+    run: (tokens, seq, batch, h0, c0) => inWebGpuTurn(() => session.run(tokens, seq, batch, h0, c0)),
+    release: () => inWebGpuTurn(() => session.release()),
+  };
+}
+
+async function createWhenFree(create: () => Promise<InferenceSession>): Promise<InferenceSession> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!WEBGPU_BUSY.test((error as Error).message) || attempt >= BUSY_RETRY_DELAYS_MS.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}
+
+/** A session on WebGPU, or why there is none; `busy`: onnxruntime-web still refused it after every retry. */
+type WebGpuAttempt = { session: RecurrentSession; detail: string } | { reason: string; busy?: true };
 
 /** onnxruntime-web modules whose WebAssembly has started: their env.wasm settings no longer count. */
 const started = new WeakSet<OrtWebModule>();
@@ -176,12 +217,13 @@ export function webRuntime(options: WebRuntimeOptions = {}): Runtime {
     readModel,
     async createSession(model: Uint8Array, info: ModelInfo): Promise<RecurrentSession> {
       if (backend !== 'wasm') {
-        const gpu = await webGpuSession({ load, open, backend, warn }, model, info);
+        const gpu = await inWebGpuTurn(() => webGpuSession({ load, open, backend, warn }, model, info));
         if ('session' in gpu) {
           if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose WebGPU (${gpu.detail})`);
-          return models.accepted(model, gpu.session);
+          return models.accepted(model, takingTurns(gpu.session));
         }
-        if (backend === 'auto') sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
+        // A busy device is no property of this browser: auto says so as loudly as an explicit backend.
+        if (backend === 'auto' && !gpu.busy) sayOnce(logger, 'info', `@charrnn/infer-web: backend auto chose wasm: ${gpu.reason}`);
         else warn(`@charrnn/infer-web: WebGPU unavailable (${gpu.reason}); using wasm`);
       }
       // The last resort: a file missing here is the site's to fix, so say how (wasm-load-error.ts).
@@ -311,15 +353,18 @@ async function webGpuSession({ load, open, backend, warn }: WebGpuContext, model
   }
   let session: InferenceSession;
   try {
-    session = await open(ort, build, model, 'webgpu', true);
+    session = await createWhenFree(() => open(ort, build, model, 'webgpu', true));
   } catch (error) {
     const message = (error as Error).message;
+    if (WEBGPU_BUSY.test(message)) {
+      return { reason: `onnxruntime-web was still creating another WebGPU session after ${BUSY_RETRY_DELAYS_MS.length + 1} tries (${message})`, busy: true };
+    }
     if (!CPU_NODES_REFUSED.test(message)) return { reason: message };
     const partly = "onnxruntime-web's WebGPU provider would run part of this model on the CPU";
     if (backend === 'auto') return { reason: partly };
     warn(`@charrnn/infer-web: ${partly} (backend 'wasm' runs all of it in WebAssembly); running it so, as backend 'webgpu' asks`);
     try {
-      session = await open(ort, build, model, 'webgpu');
+      session = await createWhenFree(() => open(ort, build, model, 'webgpu'));
     } catch (retryError) {
       return { reason: (retryError as Error).message };
     }

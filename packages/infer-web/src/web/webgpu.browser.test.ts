@@ -235,6 +235,32 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
     expect(opened.errors.slice(errors)).toEqual([]);
   });
 
+  test('two generators loading and generating at once on a fresh page both end on WebGPU and write the same text: their sessions are created and run one at a time', async () => {
+    // onnxruntime-web refuses a second WebGPU session while one is being created ("another WebGPU
+    // EP inference session is being created"), and two sessions whose runs overlap hang. A fresh
+    // page, so that neither load finds the runtime started; both loads, then both generations,
+    // begun in the same task.
+    const opened = await open();
+    const out = await opened.page.evaluate(async () => {
+      const lib = (await import('/lib/infer-web.js' as string)) as typeof import('../index.js');
+      const messages: string[] = [];
+      const logger = { warn: (m: string) => messages.push(m), info: (m: string) => messages.push(m) };
+      const load = (url: string) => lib.CharGenerator.load(url, { backend: 'auto', logger });
+      const gens = await Promise.all([load('/gru-fused.onnx'), load('/gru-step.onnx')]);
+      const texts = await Promise.all(gens.map((g) => g.generate('the cat', { maxNewTokens: 20, temperature: 0 })));
+      const backends = gens.map((g) => g.backend);
+      await Promise.all(gens.map((g) => g.release()));
+      return { backends, texts, messages };
+    });
+    expect(out.backends).toEqual(['webgpu', 'webgpu']);
+    expect(out.messages).toEqual([`@charrnn/infer-web: backend auto chose WebGPU (google swiftshader; onnxruntime-web's jspi build)`]);
+    // The fused and the step graph of one model write one text (the Node entry's, checked above).
+    expect(out.texts[0]).toBe(out.texts[1]);
+    expect(out.texts[0]).toHaveLength(20);
+    expect(opened.errors).toEqual([]);
+    await opened.page.close();
+  }, 120_000);
+
   test('with cache, a second visit on WebGPU requests neither the model nor the jspi runtime', async () => {
     const context = await browser.newContext();
     const visit = async (): Promise<{ backend: string; text: string; requests: string[] }> => {
