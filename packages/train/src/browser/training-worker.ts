@@ -15,10 +15,10 @@ import type { ExpectedSpeed } from '../trainer/budget-clock.js';
 import { planBudget, type BudgetEngine, type MeasureSpeed } from '../trainer/budget-plan.js';
 import { resolveTextOptions, type FitOptions } from '../trainer/fit-options.js';
 import { checkCorpusForPlan, checkMinutes } from '../trainer/plan.js';
-import { modelConfigFor, trainingLoop } from '../trainer/loop.js';
+import { modelConfigFor, trainingLoop, type TrainingResult } from '../trainer/loop.js';
 import { decodeTrainingCheckpoint, encodeTrainingCheckpoint, type TrainingCheckpoint } from '../trainer/training-checkpoint.js';
 import { requireWasmSimd } from './capabilities.js';
-import type { BrowserProvider, FromWorker, ProgressInfo, RunRecord, ToWorker, TrainerState } from './protocol.js';
+import type { BrowserProvider, CorpusInfo, FromWorker, ProgressInfo, RunRecord, ToWorker, TrainerState } from './protocol.js';
 import type { RunStore } from './run-store.js';
 
 /** The part of a worker's global scope (or a MessagePort) the service uses. */
@@ -108,199 +108,283 @@ function errorFields(e: unknown): { name: string; message: string } {
   return { name: typeof err?.name === 'string' ? err.name : 'Error', message: typeof err?.message === 'string' ? err.message : String(e) };
 }
 
-export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerOptions): void {
-  const { store } = options;
-  const clockNow = options.now ?? (() => performance.now());
-  const post = (message: FromWorker) => scope.postMessage(message);
-  let runId: string | null = null;
-  let state: TrainerState = 'idle';
-  let controller: AbortController | null = null;
-  let gate: { promise: Promise<void>; open: () => void } | null = null;
-  const setState = (next: TrainerState, engine?: string) => {
-    state = next;
-    post({ type: 'state', state, runId, ...(engine ? { engine } : {}) });
-  };
-  const openGate = () => {
-    gate?.open();
-    gate = null;
-  };
+/** What a run starts from: a new run's record and text, or a stored run with its last checkpoint. */
+interface RunInputs {
+  record: RunRecord;
+  corpusText: string;
+  resume: TrainingCheckpoint | undefined;
+  isNew: boolean;
+  /** A new time-budget run: the settings its plan keeps. */
+  given?: Partial<FitOptions>;
+}
 
-  async function run(record: RunRecord, corpusText: string, resume: TrainingCheckpoint | undefined, isNew: boolean, given: Partial<FitOptions> = {}): Promise<void> {
-    runId = record.id;
-    controller = new AbortController();
-    setState('preparing');
-    const id = record.id;
-    try {
-      requireWasmSimd();
-      // A new time-budget run is planned here; a stored one (reloaded) has its plan in its options.
-      const planning = isNew && record.options.minutes !== undefined && record.plan === undefined;
-      // A budget run reads faithful text unless told otherwise, as train:fit --minutes does.
-      let opts = resume?.trainer.options ?? (planning ? resolveTextOptions(record.options) : record.options);
-      parseSchedule(opts.schedule);
-      const corpus: PreparedCorpus = prepareCorpus(corpusText, { text: opts.text ?? 'lesson', minFreq: opts.minFreq, lower: opts.lower, validFraction: opts.validFraction });
-      // Refused before anything is stored: a run that cannot give one batch is not a run.
-      checkRunFits(opts, corpus, planning);
-      if (isNew && !planning) await store.create(record, corpusText);
-      const { ort, runtime, provider } = await options.loadOrt(record.provider);
-      // On WebGPU the weights and optimizer state stay in GPU buffers between steps.
-      const factory = ortEngine({ ort, runtime, provider, deviceResident: provider === 'webgpu' });
-      let planned: PlannedRun = { record };
-      if (planning) {
-        planned = await planRun({ ...record, options: opts }, corpus, given, { name: `${runtime} (${provider})`, factory }, options);
-        opts = planned.record.options;
-        await store.create(planned.record, corpusText);
-        post({ type: 'plan', runId: id, table: planned.record.plan!, options: opts });
-      }
-      const budgetSeconds = opts.minutes !== undefined ? opts.minutes * 60 : undefined;
-      let elapsed = resume?.trainer.elapsed ?? planned.elapsedBefore ?? 0;
-      let engine: TrainingEngine | null = null;
-      const engineFactory: EngineFactory = async (init) => (engine = await factory(init));
-      const epochs = totalEpochs(parseSchedule(opts.schedule));
-      const meta: CheckpointMeta = { config: modelConfigFor(opts, corpus.vocab.size), vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
-      let batches = 0;
-      let epochBatches: number[] = [];
-      let sampleDue = false;
-      const recent: { t: number; chars: number }[] = [];
+/** A stored run, read back to resume it. */
+async function storedRun(store: RunStore, id: string): Promise<RunInputs> {
+  const record = await store.get(id);
+  const reader = await store.checkpoint(id);
+  return { record, corpusText: await store.corpus(id), resume: reader ? await decodeTrainingCheckpoint(reader) : undefined, isNew: false };
+}
 
-      // The weights of the last checkpoint: the loop disposes its engine when it returns, so the
-      // closing sample is taken from them.
-      let saved: Weights | null = null;
-      const sampleNow = async (step: number, weights?: Weights) => {
-        if (!options.sample || !options.exportOnnx || !engine) return;
-        try {
-          const text = await options.sample(options.exportOnnx(meta, weights ?? (await engine.getWeights())), step);
-          post({ type: 'sample', runId: id, step, text });
-        } catch (e) {
-          post({ type: 'log', runId: id, line: `sample failed: ${errorFields(e).message}` });
-        }
-      };
+/** A run ready to train: its options (planned, for a new time budget), corpus and engine. */
+interface PreparedRun {
+  opts: FitOptions;
+  corpus: PreparedCorpus;
+  factory: EngineFactory;
+  planned: PlannedRun;
+}
 
-      const result = await trainingLoop({
-        corpus,
-        options: planned.record.options,
-        elapsedBefore: planned.elapsedBefore,
-        expected: planned.expected,
-        now: options.now,
-        resume,
-        engine: engineFactory,
-        location: `run ${id}`,
-        signal: controller.signal,
-        saveEverySeconds: options.saveEverySeconds ?? 30,
-        async save(ckpt) {
-          saved = ckpt.weights;
-          const files = encodeTrainingCheckpoint(ckpt);
-          if (options.exportOnnx) files.push({ name: ONNX_FILE, bytes: options.exportOnnx(ckpt.meta, ckpt.weights) });
-          await store.saveCheckpoint(id, files);
-          post({ type: 'saved', runId: id, step: ckpt.trainer.step, epoch: ckpt.trainer.epoch, batch: ckpt.trainer.batch });
-        },
-        pause: async () => {
-          if (sampleDue) {
-            sampleDue = false;
-            await sampleNow(stepNow);
-          }
-          if (gate) {
-            // 'paused' is said here, where the loop holds: every progress message before it is of a batch already done.
-            setState('paused');
-            await gate.promise;
-          }
-        },
-        progress: {
-          start: (total) => {
-            if (batches === 0) {
-              const info = { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total ?? 0, epochs, epochBatches, budgetSeconds };
-              post({ type: 'corpus', runId: id, info });
-            }
-            batches = total ?? 0;
-          },
-          // A time-budget run counts seconds of its budget, not batches.
-          update: (value) => void (budgetSeconds !== undefined && (elapsed = value)),
-          stop: () => {},
-        },
-        log: (line) => post({ type: 'log', runId: id, line }),
-        onBatch: ({ epoch, batch, step, loss }) => {
-          stepNow = step;
-          if (state === 'preparing') setState('training', engine?.name);
-          const now = clockNow();
-          recent.push({ t: now, chars: opts.bs * opts.bptt });
-          while (recent.length > 2 && now - recent[0].t > RATE_WINDOW_MS) recent.shift();
-          const span = (now - recent[0].t) / 1000;
-          const chars = recent.slice(1).reduce((sum, r) => sum + r.chars, 0);
-          const charsPerSecond = span > 0 ? chars / span : 0;
-          const done = epochBatches.slice(0, epoch).reduce((sum, n) => sum + n, 0) + batch;
-          const total = epochBatches.reduce((sum, n) => sum + n, 0);
-          const secondsPerBatch = span > 0 ? span / (recent.length - 1) : 0;
-          const info: ProgressInfo =
-            budgetSeconds === undefined
-              ? { epoch, epochs, batch, batches, done, total, step, loss, charsPerSecond, etaSeconds: (total - done) * secondsPerBatch }
-              : { epoch, epochs, batch, batches, done: elapsed, total: budgetSeconds, step, loss, charsPerSecond, etaSeconds: Math.max(0, budgetSeconds - elapsed), elapsed, budgetSeconds };
-          post({ type: 'progress', runId: id, info });
-          if (options.sample && step % (options.sampleEveryBatches ?? 200) === 0) sampleDue = true;
-        },
-        onEpoch: (record) => post({ type: 'epoch', runId: id, record }),
-        onPlan: (counts) => (epochBatches = [...counts]),
-        onValidate: ({ characters }) => post({ type: 'validating', runId: id, characters }),
-      });
-      if (!result.interrupted && saved) await sampleNow(result.step, saved);
-      setState(result.interrupted ? 'stopped' : 'finished');
-    } catch (e) {
-      post({ type: 'error', runId: id, ...errorFields(e) });
-      setState('failed');
-    } finally {
-      controller = null;
-      openGate();
-    }
+/**
+ * Reads the corpus, refuses a run that cannot train before anything is stored, stores a new run,
+ * loads onnxruntime, and plans a new time-budget run (its 'plan' message posted once it is stored).
+ */
+async function prepareRun(inputs: RunInputs, options: TrainingWorkerOptions, post: (message: FromWorker) => void): Promise<PreparedRun> {
+  const { record, resume, isNew, corpusText } = inputs;
+  requireWasmSimd();
+  // A new time-budget run is planned here; a stored one (reloaded) has its plan in its options.
+  const planning = isNew && record.options.minutes !== undefined && record.plan === undefined;
+  // A budget run reads faithful text unless told otherwise, as train:fit --minutes does.
+  let opts = resume?.trainer.options ?? (planning ? resolveTextOptions(record.options) : record.options);
+  parseSchedule(opts.schedule);
+  const corpus: PreparedCorpus = prepareCorpus(corpusText, { text: opts.text ?? 'lesson', minFreq: opts.minFreq, lower: opts.lower, validFraction: opts.validFraction });
+  // Refused before anything is stored: a run that cannot give one batch is not a run.
+  checkRunFits(opts, corpus, planning);
+  if (isNew && !planning) await options.store.create(record, corpusText);
+  const { ort, runtime, provider } = await options.loadOrt(record.provider);
+  // On WebGPU the weights and optimizer state stay in GPU buffers between steps.
+  const factory = ortEngine({ ort, runtime, provider, deviceResident: provider === 'webgpu' });
+  let planned: PlannedRun = { record };
+  if (planning) {
+    planned = await planRun({ ...record, options: opts }, corpus, inputs.given ?? {}, { name: `${runtime} (${provider})`, factory }, options);
+    opts = planned.record.options;
+    await options.store.create(planned.record, corpusText);
+    post({ type: 'plan', runId: record.id, table: planned.record.plan!, options: opts });
   }
-  let stepNow = 0;
+  return { opts, corpus, factory, planned };
+}
 
-  const busy = () => state === 'preparing' || state === 'training' || state === 'paused' || state === 'stopping';
+/**
+ * The page's progress figures from the loop's batches: the rate over the last few seconds of the
+ * clock, and how far the run is, in batches of its epochs or in seconds of its budget.
+ */
+class ProgressReport {
+  /** The batches of the current epoch, as the loop last started one. */
+  batches = 0;
+  /** The batches each epoch trains (the loop's plan; empty for a time budget). */
+  epochBatches: number[] = [];
+  private readonly recent: { t: number; chars: number }[] = [];
 
-  scope.addEventListener('message', (event) => {
-    const message = event.data;
+  constructor(
+    private readonly charsPerBatch: number,
+    private readonly epochs: number,
+    /** A time-budget run's budget, in seconds. */
+    readonly budgetSeconds: number | undefined,
+    /** A time-budget run: seconds of it spent, as the loop last said. */
+    public elapsed: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** The corpus message's figures, when the loop starts its first epoch (or its budget). */
+  corpusInfo(corpus: PreparedCorpus, total: number): CorpusInfo {
+    const { epochs, epochBatches, budgetSeconds } = this;
+    return { vocabSize: corpus.vocab.size, trainChars: corpus.train.length, validChars: corpus.valid.length, batchesPerEpoch: total, epochs, epochBatches, budgetSeconds };
+  }
+
+  /** A batch done: where the run is, the rate over the last RATE_WINDOW_MS and the time left. */
+  batchDone(epoch: number, batch: number, step: number, loss: number): ProgressInfo {
+    const { epochs, batches, epochBatches, budgetSeconds, elapsed, recent } = this;
+    const now = this.now();
+    recent.push({ t: now, chars: this.charsPerBatch });
+    while (recent.length > 2 && now - recent[0].t > RATE_WINDOW_MS) recent.shift();
+    const span = (now - recent[0].t) / 1000;
+    const chars = recent.slice(1).reduce((sum, r) => sum + r.chars, 0);
+    const charsPerSecond = span > 0 ? chars / span : 0;
+    if (budgetSeconds !== undefined) {
+      return { epoch, epochs, batch, batches, done: elapsed, total: budgetSeconds, step, loss, charsPerSecond, etaSeconds: Math.max(0, budgetSeconds - elapsed), elapsed, budgetSeconds };
+    }
+    const done = epochBatches.slice(0, epoch).reduce((sum, n) => sum + n, 0) + batch;
+    const total = epochBatches.reduce((sum, n) => sum + n, 0);
+    const secondsPerBatch = span > 0 ? span / (recent.length - 1) : 0;
+    return { epoch, epochs, batch, batches, done, total, step, loss, charsPerSecond, etaSeconds: (total - done) * secondsPerBatch };
+  }
+}
+
+/**
+ * One worker's training service: at most one run at a time, driven by the page's messages, its
+ * state, pause gate and stop signal kept here between them.
+ */
+class TrainingService {
+  private runId: string | null = null;
+  private state: TrainerState = 'idle';
+  private controller: AbortController | null = null;
+  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private stepNow = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly post: (message: FromWorker) => void,
+    private readonly options: TrainingWorkerOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  receive(message: ToWorker): void {
     switch (message.type) {
       case 'start':
-      case 'resume': {
-        if (busy()) {
-          post({ type: 'error', runId, name: 'TrainerBusyError', message: `run ${runId} is ${state}: stop it before starting another` });
-          return;
-        }
-        const started =
-          message.type === 'start'
-            ? Promise.resolve({ record: message.run, corpus: message.corpus, resume: undefined, isNew: true, given: message.given })
-            : (async () => {
-                const record = await store.get(message.id);
-                const reader = await store.checkpoint(message.id);
-                return { record, corpus: await store.corpus(message.id), resume: reader ? await decodeTrainingCheckpoint(reader) : undefined, isNew: false, given: undefined };
-              })();
-        state = 'preparing';
-        started.then(
-          ({ record, corpus, resume, isNew, given }) => run(record, corpus, resume, isNew, given),
-          (e) => {
-            state = 'failed';
-            post({ type: 'error', runId: message.type === 'resume' ? message.id : null, ...errorFields(e) });
-            post({ type: 'state', state, runId });
-          },
-        );
-        return;
-      }
+      case 'resume':
+        return this.startOrResume(message);
       case 'pause':
-        if (state !== 'training' || gate) return;
+        if (this.state !== 'training' || this.gate) return;
         {
           let open = () => {};
           const promise = new Promise<void>((resolve) => (open = resolve));
-          gate = { promise, open };
+          this.gate = { promise, open };
         }
         return;
       case 'continue':
-        if (!gate) return;
-        openGate();
-        if (state === 'paused') setState('training');
+        if (!this.gate) return;
+        this.openGate();
+        if (this.state === 'paused') this.setState('training');
         return;
       case 'stop':
-        if (!controller) return;
-        controller.abort();
-        openGate();
-        setState('stopping');
+        if (!this.controller) return;
+        this.controller.abort();
+        this.openGate();
+        this.setState('stopping');
         return;
     }
-  });
+  }
+
+  private setState(next: TrainerState, engine?: string): void {
+    this.state = next;
+    this.post({ type: 'state', state: next, runId: this.runId, ...(engine ? { engine } : {}) });
+  }
+
+  private openGate(): void {
+    this.gate?.open();
+    this.gate = null;
+  }
+
+  private busy(): boolean {
+    return this.state === 'preparing' || this.state === 'training' || this.state === 'paused' || this.state === 'stopping';
+  }
+
+  private startOrResume(message: Extract<ToWorker, { type: 'start' | 'resume' }>): void {
+    if (this.busy()) {
+      this.post({ type: 'error', runId: this.runId, name: 'TrainerBusyError', message: `run ${this.runId} is ${this.state}: stop it before starting another` });
+      return;
+    }
+    const inputs: Promise<RunInputs> =
+      message.type === 'start'
+        ? Promise.resolve({ record: message.run, corpusText: message.corpus, resume: undefined, isNew: true, given: message.given })
+        : storedRun(this.options.store, message.id);
+    this.state = 'preparing';
+    inputs.then(
+      (started) => this.run(started),
+      (e) => {
+        this.state = 'failed';
+        this.post({ type: 'error', runId: message.type === 'resume' ? message.id : null, ...errorFields(e) });
+        this.post({ type: 'state', state: this.state, runId: this.runId });
+      },
+    );
+  }
+
+  private async run(inputs: RunInputs): Promise<void> {
+    const id = inputs.record.id;
+    this.runId = id;
+    const controller = (this.controller = new AbortController());
+    this.setState('preparing');
+    try {
+      const prepared = await prepareRun(inputs, this.options, this.post);
+      const result = await this.train(id, inputs.resume, prepared, controller.signal);
+      this.setState(result.interrupted ? 'stopped' : 'finished');
+    } catch (e) {
+      this.post({ type: 'error', runId: id, ...errorFields(e) });
+      this.setState('failed');
+    } finally {
+      this.controller = null;
+      this.openGate();
+    }
+  }
+
+  /** Runs the training loop on a prepared run, saving each checkpoint to the store and reporting to the page. */
+  private async train(id: string, resume: TrainingCheckpoint | undefined, prepared: PreparedRun, signal: AbortSignal): Promise<TrainingResult> {
+    const { options, post } = this;
+    const { opts, corpus, factory, planned } = prepared;
+    const budgetSeconds = opts.minutes !== undefined ? opts.minutes * 60 : undefined;
+    const report = new ProgressReport(opts.bs * opts.bptt, totalEpochs(parseSchedule(opts.schedule)), budgetSeconds, resume?.trainer.elapsed ?? planned.elapsedBefore ?? 0, this.now);
+    let engine: TrainingEngine | null = null;
+    const engineFactory: EngineFactory = async (init) => (engine = await factory(init));
+    const meta: CheckpointMeta = { config: modelConfigFor(opts, corpus.vocab.size), vocab: [...corpus.vocab.itos], lower: corpus.lower, text: corpus.text };
+    let sampleDue = false;
+    // The weights of the last checkpoint: the loop disposes its engine when it returns, so the
+    // closing sample is taken from them.
+    let saved: Weights | null = null;
+    const sampleNow = async (step: number, weights?: Weights) => {
+      if (!options.sample || !options.exportOnnx || !engine) return;
+      try {
+        const text = await options.sample(options.exportOnnx(meta, weights ?? (await engine.getWeights())), step);
+        post({ type: 'sample', runId: id, step, text });
+      } catch (e) {
+        post({ type: 'log', runId: id, line: `sample failed: ${errorFields(e).message}` });
+      }
+    };
+
+    const result = await trainingLoop({
+      corpus,
+      options: planned.record.options,
+      elapsedBefore: planned.elapsedBefore,
+      expected: planned.expected,
+      now: options.now,
+      resume,
+      engine: engineFactory,
+      location: `run ${id}`,
+      signal,
+      saveEverySeconds: options.saveEverySeconds ?? 30,
+      async save(ckpt) {
+        saved = ckpt.weights;
+        const files = encodeTrainingCheckpoint(ckpt);
+        if (options.exportOnnx) files.push({ name: ONNX_FILE, bytes: options.exportOnnx(ckpt.meta, ckpt.weights) });
+        await options.store.saveCheckpoint(id, files);
+        post({ type: 'saved', runId: id, step: ckpt.trainer.step, epoch: ckpt.trainer.epoch, batch: ckpt.trainer.batch });
+      },
+      pause: async () => {
+        if (sampleDue) {
+          sampleDue = false;
+          await sampleNow(this.stepNow);
+        }
+        if (this.gate) {
+          // 'paused' is said here, where the loop holds: every progress message before it is of a batch already done.
+          this.setState('paused');
+          await this.gate.promise;
+        }
+      },
+      progress: {
+        start: (total) => {
+          if (report.batches === 0) post({ type: 'corpus', runId: id, info: report.corpusInfo(corpus, total ?? 0) });
+          report.batches = total ?? 0;
+        },
+        // A time-budget run counts seconds of its budget, not batches.
+        update: (value) => void (budgetSeconds !== undefined && (report.elapsed = value)),
+        stop: () => {},
+      },
+      log: (line) => post({ type: 'log', runId: id, line }),
+      onBatch: ({ epoch, batch, step, loss }) => {
+        this.stepNow = step;
+        if (this.state === 'preparing') this.setState('training', engine?.name);
+        post({ type: 'progress', runId: id, info: report.batchDone(epoch, batch, step, loss) });
+        if (options.sample && step % (options.sampleEveryBatches ?? 200) === 0) sampleDue = true;
+      },
+      onEpoch: (record) => post({ type: 'epoch', runId: id, record }),
+      onPlan: (counts) => (report.epochBatches = [...counts]),
+      onValidate: ({ characters }) => post({ type: 'validating', runId: id, characters }),
+    });
+    if (!result.interrupted && saved) await sampleNow(result.step, saved);
+    return result;
+  }
+}
+
+/** Serves the page's training messages on `scope` (a worker's global scope, or a MessagePort in tests). */
+export function serveTrainingWorker(scope: WorkerScope, options: TrainingWorkerOptions): void {
+  const service = new TrainingService((message) => scope.postMessage(message), options);
+  scope.addEventListener('message', (event) => service.receive(event.data));
 }
