@@ -590,6 +590,7 @@ const PINNED: Record<string, Record<string, string[]>> = {
       'BackendUnavailableError',
       'CharGenerator',
       'CharRnnError',
+      'CompressOptions',
       'CompressedFile',
       'CopiedFile',
       'CopyWebFilesOptions',
