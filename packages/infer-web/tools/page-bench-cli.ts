@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from './bundle.js';
-import { DEMO_MODEL_FILE } from './demo-server.js';
+import { compressSite, DEMO_BROTLI_QUALITY, DEMO_MODEL_FILE, startDemoServer } from './demo-server.js';
 import { CHROMIUM, launchChromium, WEBGPU_ARGS } from './chromium.js';
-import { buildBenchSite, firstVisit, loadAverage, median, startBenchServer, wasmSpeed, type FirstVisit, type SpeedRound, type Throttle, type Variant } from './page-bench.js';
+import { buildBenchSite, demoFirstVisit, firstVisit, loadAverage, median, startBenchServer, wasmSpeed, type DemoVisit, type FirstVisit, type SpeedRound, type Throttle, type Variant } from './page-bench.js';
 import { formatBytes } from './size-table.js';
 
 const program = new Command('infer-web:page-bench')
@@ -22,10 +22,11 @@ const program = new Command('infer-web:page-bench')
   .option('--mbps <n>', 'throttled network: download megabits per second', numberFlag(0.1, Infinity), 20)
   .option('--latency <ms>', 'throttled network: round-trip latency added, ms', numberFlag(0, Infinity), 40)
   .option('--no-webgpu', 'skip the WebGPU path (SwiftShader)')
+  .option('--demo-only', 'measure the demo page alone (its first visits), without the before/now comparison and the chars/s rounds')
   .option('--readme', "write the table into the package README (between its page-figures markers)")
   .showHelpAfterError();
 program.parse();
-const flags = program.opts<{ runs: number; rounds: number; chars: number; mbps: number; latency: number; webgpu: boolean; readme?: boolean }>();
+const flags = program.opts<{ runs: number; rounds: number; chars: number; mbps: number; latency: number; webgpu: boolean; demoOnly?: boolean; readme?: boolean }>();
 
 const FIGURES_BEGIN = '<!-- page figures: written by `nx run infer-web:page-bench -- --readme`, do not edit -->';
 const FIGURES_END = '<!-- end of page figures -->';
@@ -38,12 +39,18 @@ const started = new Date();
 try {
   await buildBenchSite(siteDir);
   const server = await startBenchServer(siteDir);
+  // The demo server itself over the build just made: its mounts, its compression, its headers.
+  await compressSite(join(siteDir, 'new'));
+  const demoServer = await startDemoServer({ browserDir: join(siteDir, 'new'), examplesOutDir: join(siteDir, 'examples') });
   const browser = await launchChromium();
-  const gpuBrowser = flags.webgpu ? await launchChromium(WEBGPU_ARGS) : undefined;
+  const gpuBrowser = flags.webgpu && !flags.demoOnly ? await launchChromium(WEBGPU_ARGS) : undefined;
   const visits: FirstVisit[] = [];
+  const demoVisits: DemoVisit[] = [];
   try {
     for (let run = 0; run < flags.runs; run++) {
       for (const net of [undefined, throttle]) {
+        demoVisits.push(await demoFirstVisit(browser, demoServer, net));
+        if (flags.demoOnly) continue;
         for (const variant of (run % 2 === 0 ? ['before', 'new'] : ['new', 'before']) as Variant[]) {
           visits.push(await firstVisit(browser, server, variant, 'wasm', net));
         }
@@ -51,20 +58,28 @@ try {
       }
       loads.push(loadAverage());
     }
-    const speed = await wasmSpeed(browser, server, flags.rounds, flags.chars);
-    loads.push(loadAverage());
-    const report = summarise(visits, speed);
-    console.log(JSON.stringify(report, null, 2));
-    const table = renderTable(report);
-    console.log(`\n${table}`);
-    if (flags.readme) {
-      await writeFigures(join(PACKAGE_ROOT, 'README.md'), table);
-      console.log('figures written to README.md');
+    const demo = summariseDemo(demoVisits);
+    if (flags.demoOnly) {
+      const report = { date: started.toISOString(), chromium: chromiumVersion(), loadAverage1m: loads, settings: { ...flags, throttle }, demo };
+      console.log(JSON.stringify(report, null, 2));
+      console.log(`\n${renderDemo(demo, throttle)}`);
+    } else {
+      const speed = await wasmSpeed(browser, server, flags.rounds, flags.chars);
+      loads.push(loadAverage());
+      const report = { ...summarise(visits, speed), demo };
+      console.log(JSON.stringify(report, null, 2));
+      const table = `${renderTable(report)}\n\n${renderDemo(demo, throttle)}`;
+      console.log(`\n${table}`);
+      if (flags.readme) {
+        await writeFigures(join(PACKAGE_ROOT, 'README.md'), table);
+        console.log('figures written to README.md');
+      }
     }
   } finally {
     await browser.close();
     await gpuBrowser?.close();
     await server.close();
+    await demoServer.close();
   }
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
@@ -110,7 +125,7 @@ function summarise(visits: FirstVisit[], speed: SpeedRound[]) {
   const ratios = (key: 'charsPerSecond' | 'charsPerCpuSecond') => of('new', key).map((v, i) => v / of('before', key)[i]);
   return {
     date: started.toISOString(),
-    chromium: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(),
+    chromium: chromiumVersion(),
     loadAverage1m: loads,
     settings: { ...flags, throttle },
     paths,
@@ -125,6 +140,58 @@ function summarise(visits: FirstVisit[], speed: SpeedRound[]) {
 }
 
 type Report = ReturnType<typeof summarise>;
+
+function chromiumVersion(): string {
+  return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+interface DemoFigures {
+  runs: number;
+  /** Medians over the runs. */
+  bytes: number;
+  readyMs: number;
+  firstCharMs: number;
+  throttledReadyMs: number;
+  throttledFirstCharMs: number;
+  /** The first run's per-file bytes. */
+  files: Record<string, number>;
+}
+
+function summariseDemo(visits: DemoVisit[]): DemoFigures {
+  const open = visits.filter((v) => v.throttle === undefined);
+  const throttled = visits.filter((v) => v.throttle !== undefined);
+  return {
+    runs: open.length,
+    bytes: median(open.map((v) => v.bytes)),
+    readyMs: median(open.map((v) => v.readyMs)),
+    firstCharMs: median(open.map((v) => v.firstCharMs)),
+    throttledReadyMs: median(throttled.map((v) => v.readyMs)),
+    throttledFirstCharMs: median(throttled.map((v) => v.firstCharMs)),
+    files: open[0].files,
+  };
+}
+
+/** The demo page's figures against the targets: ≤ 4.5 MB on the wire, first character ≤ 1.5 s on localhost and ≤ 4 s throttled. */
+function renderDemo(demo: DemoFigures, t: Throttle): string {
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  const check = (ok: boolean) => (ok ? '✓' : '✗');
+  return [
+    `The demo page itself (\`nx run infer-web:demo\`'s server over this build: brotli ${DEMO_BROTLI_QUALITY}, cross-origin isolated; the generator's runtime in its worker), Start pressed the moment the generator is ready; medians of ${demo.runs} first visits:`,
+    '',
+    '| | figure | target |',
+    '|---|---:|---|',
+    `| bytes received before the first character (page, workers, model, runtime) | ${(demo.bytes / 1e6).toFixed(2)} MB | ≤ 4.5 MB ${check(demo.bytes <= 4.5e6)} |`,
+    `| ready, localhost | ${ms(demo.readyMs)} | |`,
+    `| first character, localhost | ${ms(demo.firstCharMs)} | ≤ 1.5 s ${check(demo.firstCharMs <= 1500)} |`,
+    `| ready, ${t.mbps} Mbit/s + ${t.latencyMs} ms | ${ms(demo.throttledReadyMs)} | |`,
+    `| first character, ${t.mbps} Mbit/s + ${t.latencyMs} ms | ${ms(demo.throttledFirstCharMs)} | ≤ 4 s ${check(demo.throttledFirstCharMs <= 4000)} |`,
+    '',
+    `What the demo page downloads (first visit): ${Object.entries(demo.files)
+      .sort((a, b) => b[1] - a[1])
+      .map(([file, bytes]) => `\`${file}\` ${formatBytes(bytes)}`)
+      .join(', ')}.`,
+  ].join('\n');
+}
 
 function renderTable(report: Report): string {
   const find = (variant: Variant, backend: string) => report.paths.find((p) => p.variant === variant && p.backend === backend);

@@ -71,7 +71,7 @@ export async function buildBenchSite(siteDir: string): Promise<void> {
   const before = join(siteDir, 'before');
   await mkdir(before, { recursive: true });
   await build({
-    entryPoints: [join(PACKAGE_ROOT, 'src', 'script-tag.ts')],
+    entryPoints: [join(PACKAGE_ROOT, 'src', 'web', 'script-tag.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -160,6 +160,72 @@ async function emulate(cdp: CDPSession, throttle: Throttle): Promise<void> {
     downloadThroughput: bytesPerSecond,
     uploadThroughput: bytesPerSecond,
   });
+}
+
+/**
+ * Runs in the demo page before its scripts: presses Start the moment the generator is ready (the
+ * earliest a visitor could) and records when it is ready and when its first character comes.
+ */
+function startWhenReady(): void {
+  const w = window as unknown as { __readyAt?: number; __firstChar?: number };
+  document.addEventListener(
+    'ready',
+    (event) => {
+      const el = event.target as Element & { start(): Promise<unknown> };
+      if (el.localName !== 'char-rnn-generator') return;
+      w.__readyAt ??= performance.now();
+      void el.start();
+    },
+    true,
+  );
+  document.addEventListener('token', () => (w.__firstChar ??= performance.now()), true);
+}
+
+export interface DemoVisit {
+  throttle: Throttle | undefined;
+  /** Bytes received before the first character (Resource Timing's transferSize: encoded bodies and headers; the proxy worker's own script included). */
+  bytes: number;
+  files: Record<string, number>;
+  /** From navigation start: the generator ready (Start enabled), and its first character with Start pressed then. */
+  readyMs: number;
+  firstCharMs: number;
+}
+
+/**
+ * One first visit to the demo page itself (`/` of the demo server): a fresh context, Start pressed
+ * as soon as the generator is ready. Bytes from the page's Resource Timing, as firstVisit's (which
+ * lists the proxy worker's script too; Playwright's request events missed the model's response).
+ */
+export async function demoFirstVisit(browser: Browser, server: StaticServer, throttle?: Throttle): Promise<DemoVisit> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  if (throttle !== undefined) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await emulate(cdp, throttle);
+  }
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.addInitScript(startWhenReady);
+    await page.goto(server.url);
+    await page.waitForFunction(() => (window as unknown as { __firstChar?: number }).__firstChar !== undefined, undefined, { timeout: 300_000 });
+    const { readyMs, firstCharMs, entries } = await page.evaluate(() => {
+      const w = window as unknown as { __readyAt: number; __firstChar: number };
+      const timings = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')] as PerformanceResourceTiming[];
+      const entries = timings.filter((e) => e.responseEnd <= w.__firstChar).map((e) => [e.name, e.transferSize] as const);
+      return { readyMs: w.__readyAt, firstCharMs: w.__firstChar, entries };
+    });
+    if (errors.length > 0) throw new Error(`the demo page failed: ${errors.join('; ')}`);
+    const files: Record<string, number> = {};
+    for (const [url, bytes] of entries) {
+      const name = new URL(url).pathname.replace(/^\//, '') || 'index.html';
+      files[name] = (files[name] ?? 0) + bytes;
+    }
+    return { throttle, bytes: Object.values(files).reduce((a, b) => a + b, 0), files, readyMs, firstCharMs };
+  } finally {
+    await context.close();
+  }
 }
 
 export interface SpeedRound {
