@@ -1,4 +1,4 @@
 // nx run data:mutate: mutation testing of the modules where a silent bug costs most.
 import { strykerConfig } from '../../tools/stryker-config.mjs';
 
-export default strykerConfig('data', ['vocab.ts', 'loader.ts', 'io/atomic-write.ts']);
+export default strykerConfig('data', ['vocab.ts', 'loader.ts']);

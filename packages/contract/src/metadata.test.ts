@@ -1,4 +1,5 @@
-import { METADATA_FORMAT, METADATA_KEYS, modelMetadataEntries, onnxMetadataEntries, readModelMetadata, readVocab, type ModelMetadata } from './metadata.js';
+import { readFileSync } from 'node:fs';
+import { METADATA_FORMAT, METADATA_KEYS, UNK, modelMetadataEntries, onnxMetadataEntries, readModelMetadata, readVocab, type ModelMetadata } from './metadata.js';
 
 const meta: ModelMetadata = {
   config: { arch: 'lstm', vocabSize: 4, embeddingDim: 3, hiddenSize: 8, numLayers: 2, dropout: 0.25 },
@@ -116,4 +117,9 @@ describe('readModelMetadata', () => {
     expect(readVocab(['<unk>', 'a'], 2, 'vocab', problems)).toEqual(['<unk>', 'a']);
     expect(problems).toHaveLength(3);
   });
+});
+
+test("UNK is the token the PyTorch reference puts first in its vocabulary (their checkpoints and ours read each other's)", () => {
+  const reference = readFileSync(new URL('../../../tools/pytorch-reference/charrnn.py', import.meta.url), 'utf8');
+  expect(reference).toContain(`vocab = ['${UNK}'] + sorted(set(text))`);
 });

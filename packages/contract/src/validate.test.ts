@@ -128,6 +128,22 @@ describe('validateContract', () => {
     ]);
   });
 
+  test("the fused graph's seq check reads the tokens input wherever the graph lists it, and takes a tokens input of unknown shape", () => {
+    // Listed last, after h0 whose first dim is a number (the layers): still a valid fused graph.
+    const reordered = edited((m) => {
+      const inputs = m.graph!.input!;
+      inputs.push(...inputs.splice(0, 1));
+    });
+    expect(readModelDescription(reordered).inputs.map((v) => v.name)[0]).toBe('h0');
+    expect(problemsOf(reordered)).toEqual([]);
+    // No shape recorded at all (unknown rank, left to the runtime as elsewhere): no problem, and no TypeError.
+    const shapeless = edited((m) => {
+      delete m.graph!.input![0].type!.tensorType!.shape;
+    });
+    expect(readModelDescription(shapeless).inputs[0]).toMatchObject({ name: 'tokens', shape: null });
+    expect(problemsOf(shapeless)).toEqual([]);
+  });
+
   test('a mix of float16 and float32 state and outputs is one problem naming each type', () => {
     const bytes = edited(
       (m) => {
