@@ -235,8 +235,12 @@ describe('generation control on a real model', () => {
     // without the periodic event-loop turns this timer would only fire after all 10^7 characters.
     const gen = await load(bytes);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const result = await gen.generate('a', { maxNewTokens: 10_000_000, signal: controller.signal }).result();
+    const stream = gen.generate('a', { maxNewTokens: 10_000_000, signal: controller.signal });
+    // The timer is set at the first character (not at the call, where a busy machine could fire it
+    // before any): it fires only if generation gives the event loop a turn.
+    let timer: NodeJS.Timeout | undefined;
+    for await (const _ of stream) timer ??= setTimeout(() => controller.abort(), 0);
+    const result = await stream.result();
     // Ended by the timer's abort long before the 10^7 characters, however fast or busy the machine.
     expect(result.finishReason).toBe('abort');
     expect(result.newTokens).toBeGreaterThan(0);

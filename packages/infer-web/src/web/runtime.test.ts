@@ -321,11 +321,17 @@ describe('browser entry (onnxruntime-web)', () => {
     const gen = await CharGenerator.load(fused, { backend: 'wasm', ort: module, numThreads: 1, seed: 1, logger: logger() });
     const controller = new AbortController();
     let fired = false;
-    setTimeout(() => {
-      fired = true;
-      controller.abort();
-    }, 0);
-    const result = await gen.generate('the ', { maxNewTokens: 100_000_000, signal: controller.signal }).result();
+    const stream = gen.generate('the ', { maxNewTokens: 100_000_000, signal: controller.signal });
+    // The timer is set at the first character (not at the call, where a busy machine could fire it
+    // before any): it fires only if generation gives the event loop a turn.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    for await (const _ of stream) {
+      timer ??= setTimeout(() => {
+        fired = true;
+        controller.abort();
+      }, 0);
+    }
+    const result = await stream.result();
     expect(fired).toBe(true);
     expect(result.finishReason).toBe('abort');
     expect(result.newTokens).toBeGreaterThan(0);

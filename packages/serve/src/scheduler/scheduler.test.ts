@@ -1,7 +1,7 @@
 import { emptyStreamState, Rng, type StreamState } from '@charrnn/infer-web/node';
 import { TooManyRequestsError } from '../errors.js';
 import { demoModel, openModel, referenceTexts, smallModel, type OpenModel, type ReferenceCase } from '../test-helpers/models.js';
-import { NO_OBSERVER, Scheduler, type SchedulerOptions } from './scheduler.js';
+import { NO_OBSERVER, Scheduler, type SchedulerObserver, type SchedulerOptions } from './scheduler.js';
 import type { StreamResult, StreamSink, StreamSpec } from './stream.js';
 
 const OPTIONS: SchedulerOptions = { maxStreams: 64, maxQueue: 256, primeChars: 256, flushIntervalMs: 1 };
@@ -27,6 +27,25 @@ function collect(block?: (chunks: string[]) => boolean): Collected {
       end: resolve,
     },
   };
+}
+
+/**
+ * An observer of decode steps: the batch of each, and `afterStep(n)`, which resolves once n steps
+ * are done, so that a test submits later requests at a known step instead of after a few ms (which
+ * a fast machine spends finishing the first requests and a busy one spends before the first step).
+ */
+function stepWatcher(): { observer: SchedulerObserver; batches: number[]; afterStep: (n: number) => Promise<void> } {
+  const batches: number[] = [];
+  const waiting: { step: number; resolve: () => void }[] = [];
+  const observer: SchedulerObserver = {
+    ...NO_OBSERVER,
+    step(batch) {
+      batches.push(batch);
+      for (const w of waiting) if (w.step <= batches.length) w.resolve();
+    },
+  };
+  const afterStep = (n: number) => new Promise<void>((resolve) => (batches.length >= n ? resolve() : waiting.push({ step: n, resolve })));
+  return { observer, batches, afterStep };
 }
 
 function spec(model: OpenModel, c: ReferenceCase, sink: StreamSink, state: StreamState = emptyStreamState(model.info)): StreamSpec {
@@ -78,12 +97,12 @@ describe('Scheduler (continuous batching) on the demo model', () => {
     // Three waves: later requests join while earlier ones are mid-generation, so the batch changes
     // size every few steps, and prompts are primed between steps.
     const collected = all.map(() => collect());
-    let steps = 0;
-    const observed = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS, { ...NO_OBSERVER, step: () => steps++ });
+    const { observer, batches, afterStep } = stepWatcher();
+    const observed = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS, observer);
     observed.submit(all.slice(0, 20).map((c, i) => spec(model, c, collected[i].sink)));
-    await new Promise((r) => setTimeout(r, 5));
+    await afterStep(3);
     observed.submit(all.slice(20, 45).map((c, i) => spec(model, c, collected[20 + i].sink)));
-    await new Promise((r) => setTimeout(r, 5));
+    await afterStep(10);
     observed.submit(all.slice(45).map((c, i) => spec(model, c, collected[45 + i].sink)));
     const results = await Promise.all(collected.map((c) => c.result));
     results.forEach((r, i) => {
@@ -95,9 +114,11 @@ describe('Scheduler (continuous batching) on the demo model', () => {
       expect(r.tokens).toBe(expected[i].length);
       expect(r.reason).toBe(stopped ? 'stop' : 'length');
     });
-    // Batched: far fewer steps than characters.
+    // Batched: far fewer steps than characters; each wave joined while the earlier ones generated
+    // (every request asks for 20 characters or more), so a step ran more streams than any wave has.
     const chars = results.reduce((n, r) => n + r.tokens, 0);
-    expect(steps).toBeLessThan(chars / 4);
+    expect(batches.length).toBeLessThan(chars / 4);
+    expect(Math.max(...batches)).toBeGreaterThan(45);
   });
 
   it('primes a 2,000-character prompt in bounded chunks while another stream keeps generating', async () => {
@@ -107,11 +128,13 @@ describe('Scheduler (continuous batching) on the demo model', () => {
     const runs: { seq: number; batch: number }[] = [];
     const session = model.session;
     const spy = { backend: session.backend, release: () => session.release(), run: (t: BigInt64Array, seq: number, batch: number, h: Float32Array, c?: Float32Array) => (runs.push({ seq, batch }), session.run(t, seq, batch, h, c)) };
-    const scheduler = new Scheduler(spy, model.info, model.tokenizer, { ...OPTIONS, primeChars: 128 });
+    const { observer, afterStep } = stepWatcher();
+    const scheduler = new Scheduler(spy, model.info, model.tokenizer, { ...OPTIONS, primeChars: 128 }, observer);
     const a = collect();
     const b = collect();
     scheduler.submit([spec(model, short, a.sink)]);
-    await new Promise((r) => setTimeout(r, 2));
+    // The long prompt arrives while the short one generates (its 400 characters take 400 steps).
+    await afterStep(1);
     scheduler.submit([spec(model, long, b.sink)]);
     const [ra, rb] = await Promise.all([a.result, b.result]);
     expect(ra.text).toBe(expectShort);
@@ -208,13 +231,16 @@ describe.each([
       temperature: i % 3 === 0 ? 0 : 1,
     }));
     const expected = await referenceTexts(bytes, all);
-    const scheduler = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS);
+    const { observer, batches, afterStep } = stepWatcher();
+    const scheduler = new Scheduler(model.session, model.info, model.tokenizer, OPTIONS, observer);
     const collected = all.map(() => collect());
     scheduler.submit(all.slice(0, 12).map((c, i) => spec(model, c, collected[i].sink)));
-    await new Promise((r) => setTimeout(r, 1));
+    // The second half joins at the third step, while all of the first half generates (10 or more characters each).
+    await afterStep(3);
     scheduler.submit(all.slice(12).map((c, i) => spec(model, c, collected[12 + i].sink)));
     const texts = (await Promise.all(collected.map((c) => c.result))).map((r) => r.text);
     expect(texts).toEqual(expected);
+    expect(Math.max(...batches)).toBeGreaterThan(12);
     await model.session.release();
   });
 });
