@@ -5,8 +5,8 @@
  * the READMEs say; no npm configuration in the app), then from there: train a few batches with the
  * train README's library example as written, export with the `charrnn-export` bin, generate with a
  * seed through the `charrnn-generate` bin, `import` and `require()`, and type-check a strict file
- * importing every public entry point without skipLibCheck (TypeScript 5.9 and the current one,
- * node16 and bundler resolution), the README examples among them, and the Node entries without the
+ * importing every public entry point without skipLibCheck (TypeScript 5.9, 6 and the current
+ * one, node16 and bundler resolution), the README examples among them, and the Node entries without the
  * DOM library; then build a page from infer-web's README import example with Vite (dev server and
  * build) and with the README's esbuild commands, and generate in Chromium the text Node generates.
  * Loads are quiet (no tfjs banner, no CUDA note unless asked), npm reports no engine mismatch, and
@@ -27,6 +27,8 @@ const APP_FILES = join(HERE, 'app');
 const PACKAGES = ['contract', 'data', 'graph', 'train', 'export', 'infer-web', 'serve'];
 /** The current TypeScript on the npm registry when this test was written (TypeScript 7, the native compiler). */
 const CURRENT_TYPESCRIPT = '7.0.2';
+/** TypeScript 6, the last JavaScript compiler: its DOM library declares WebGPU too, as 7's does. */
+const TYPESCRIPT_6 = '6.0.3';
 /** The Vite the infer-web README's bundler section was tested with. */
 const VITE = '8.4.1';
 const MINUTE = 60_000;
@@ -163,7 +165,7 @@ describe('a consumer outside the monorepo', () => {
     // A caret range, as the packages declare it: one onnxruntime-common with the onnxruntime-web it brings.
     const ort = `onnxruntime-node@^${await installedVersion('onnxruntime-node')}`;
     // A TypeScript consumer's toolchain beside them, for the type checks below.
-    const tooling = [`typescript@${CURRENT_TYPESCRIPT}`, `@types/node@${await installedVersion('@types/node')}`, `esbuild@${await installedVersion('esbuild')}`, `vite@${VITE}`];
+    const tooling = [`typescript@${CURRENT_TYPESCRIPT}`, `typescript6@npm:typescript@${TYPESCRIPT_6}`, `@types/node@${await installedVersion('@types/node')}`, `esbuild@${await installedVersion('esbuild')}`, `vite@${VITE}`];
     const specs = [...[...tarballs.values()].map((t) => t.file), ort, ...tooling];
     const { stdout, stderr } = await run('npm', ['install', ...specs], app, env, 15 * MINUTE);
     // Every installed package's Node declaration holds for this Node.
@@ -233,22 +235,53 @@ describe('a consumer outside the monorepo', () => {
 
   const compilers: Record<string, () => string> = {
     '5.9': () => join(WORKSPACE, 'node_modules', 'typescript', 'bin', 'tsc'),
+    [TYPESCRIPT_6]: () => join(app, 'node_modules', 'typescript6', 'bin', 'tsc'),
     [CURRENT_TYPESCRIPT]: () => join(app, 'node_modules', 'typescript', 'bin', 'tsc'),
   };
   const resolutions = { node16: ['--module', 'node16', '--moduleResolution', 'node16'], bundler: ['--module', 'esnext', '--moduleResolution', 'bundler'] };
-  /** tsc's own flags, no tsconfig: strict, the stricter checks `tsc --init` turns on, library checking on. */
-  const typeCheck = async (version: string, resolution: keyof typeof resolutions, file: string, extra: string[] = []): Promise<string[]> => {
+  /**
+   * tsc's own flags, no tsconfig: strict, the stricter checks `tsc --init` turns on, library checking
+   * on. The errors, and the files the check loaded (--listFiles), relative to the app.
+   */
+  const compile = async (version: string, resolution: keyof typeof resolutions, files: string[], extra: string[] = []): Promise<{ errors: string[]; loaded: string[] }> => {
     const tsc = compilers[version]();
     expect((await run(node, [tsc, '--version'], app, env)).stdout).toContain(`Version ${version}`);
-    const flags = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes', ...resolutions[resolution], ...extra];
-    return run(node, [tsc, ...flags, file], app, env).then(
-      () => [],
-      (error: Error) => error.message.split('\n').filter((line) => /error TS\d+/.test(line)),
+    const flags = ['--noEmit', '--listFiles', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--noUncheckedIndexedAccess', '--exactOptionalPropertyTypes', ...resolutions[resolution], ...extra];
+    const out = await run(node, [tsc, ...flags, ...files], app, env).then(
+      ({ stdout }) => stdout,
+      (error: Error) => error.message,
     );
+    const lines = out.split('\n');
+    return { errors: lines.filter((line) => /error TS\d+/.test(line)), loaded: lines.filter((line) => line.startsWith(`${app}/`)).map((line) => line.slice(app.length + 1)) };
   };
+  const typeCheck = async (version: string, resolution: keyof typeof resolutions, file: string, extra: string[] = []): Promise<string[]> => (await compile(version, resolution, [file], extra)).errors;
+  /** Declarations of tfjs-core, and of the @webgpu/types they reference (which collide with the DOM library of TypeScript 6 and 7). */
+  const tfjsTypes = /^node_modules\/(@tensorflow\/tfjs-core|@webgpu\/types)\//;
+  const TS6_DECLARATIONS = 'node_modules/@charrnn/train/dist/ts6/';
 
-  test.each(['node16', 'bundler'] as const)('TypeScript 5.9: every public entry point type-checks strictly without skipLibCheck (%s resolution)', async (resolution) => {
-    expect(await typeCheck('5.9', resolution, 'types.ts')).toEqual([]);
+  test.each(['node16', 'bundler'] as const)("TypeScript 5.9: every public entry point type-checks strictly without skipLibCheck, @charrnn/train/tfjs with tfjs-core's own tensor types, which fit those of the declarations for TypeScript 6 and later (%s resolution)", async (resolution) => {
+    // tensor-types.ts: a tfjs-core tensor of each kind goes where the declarations for TypeScript 6 and later ask for ours.
+    const { errors, loaded } = await compile('5.9', resolution, ['types.ts', 'tensor-types.ts']);
+    expect(errors).toEqual([]);
+    expect(loaded).toContain('node_modules/@charrnn/train/dist/tfjs.d.ts');
+    expect(loaded.filter((f) => tfjsTypes.test(f)).length).toBeGreaterThan(0);
+    // The "types@>=6" condition does not apply: of dist/ts6/ only the stand-in tensor-types.ts imports by path.
+    expect(loaded.filter((f) => f.startsWith(TS6_DECLARATIONS))).toEqual([`${TS6_DECLARATIONS}tfjs-tensor.d.ts`]);
+  }, 5 * MINUTE);
+
+  test.each([
+    [CURRENT_TYPESCRIPT, 'node16'],
+    [CURRENT_TYPESCRIPT, 'bundler'],
+    [TYPESCRIPT_6, 'node16'],
+  ] as const)("TypeScript %s: every public entry point type-checks strictly without skipLibCheck; @charrnn/train/tfjs loads none of tfjs-core's declarations (%s resolution)", async (version, resolution) => {
+    const { errors, loaded } = await compile(version, resolution, ['types.ts']);
+    expect(errors).toEqual([]);
+    // Its declarations for TypeScript 6 and later (the "types@>=6" condition) name our tensor types
+    // instead: were a tfjs-core type to leak back into them, @webgpu/types would come along and
+    // collide with the DOM library (duplicate identifiers in both).
+    expect(loaded).toContain(`${TS6_DECLARATIONS}tfjs.d.ts`);
+    expect(loaded).not.toContain('node_modules/@charrnn/train/dist/tfjs.d.ts');
+    expect(loaded.filter((f) => tfjsTypes.test(f))).toEqual([]);
   }, 5 * MINUTE);
 
   test.each([
@@ -267,12 +300,9 @@ describe('a consumer outside the monorepo', () => {
     expect(errors.filter((line) => !line.startsWith('node_modules/onnxruntime-common/'))).toEqual([]);
   }, 5 * MINUTE);
 
-  test.each(['node16', 'bundler'] as const)(`TypeScript ${CURRENT_TYPESCRIPT}: every entry but @charrnn/train/tfjs type-checks; that one fails only where tfjs-core's @webgpu/types meets TypeScript's DOM library (%s resolution)`, async (resolution) => {
-    expect(await typeCheck(CURRENT_TYPESCRIPT, resolution, 'no-tfjs.ts')).toEqual([]);
-    const errors = await typeCheck(CURRENT_TYPESCRIPT, resolution, 'types.ts');
-    // Not one in our declarations or in the consumer's file: only the two declarations of WebGPU.
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors.filter((line) => !/^node_modules\/(@typescript\/typescript-[\w-]+\/lib\/lib\.dom\.d\.ts|@webgpu\/types\/dist\/index\.d\.ts)\(/.test(line))).toEqual([]);
+  test(`TypeScript ${CURRENT_TYPESCRIPT}: @charrnn/train/tfjs type-checks without the DOM library too (on 5.9, tfjs-core's own declarations need it)`, async () => {
+    const errors = await typeCheck(CURRENT_TYPESCRIPT, 'node16', 'node-tfjs.ts', ['--lib', 'es2023']);
+    expect(errors.filter((line) => !line.startsWith('node_modules/onnxruntime-common/'))).toEqual([]);
   }, 5 * MINUTE);
 
   describe("infer-web's README import example, bundled, generates in Chromium the text Node generates", () => {

@@ -3,10 +3,10 @@
 // as onnx-proto's do: see @charrnn/graph's proto.ts.)
 // @charrnn/train/tfjs — the TensorFlow.js level of the trainer: the lesson's model as tfjs ops
 // (CharModel, the cells, the loss), its optimizers, gradients (tfjs' tape and the hand-written fast
-// path), and the tfjs training engine. Apart from the main entry because these types are
-// tfjs-core's: its declarations reference @webgpu/types 0.1.38, which TypeScript 7's DOM library
-// duplicates, so a consumer checking libraries (no skipLibCheck) on TypeScript 7 fails on them;
-// `@charrnn/train` itself loads none of them.
+// path), and the tfjs training engine. Apart from the main entry, which loads none of tfjs-core's
+// declarations: they reference @webgpu/types 0.1.38, which the DOM library of TypeScript 6 and 7
+// declares again, so on TypeScript 6 and later this entry's declarations are dist/ts6/
+// (tools/ts6-types.mjs), in which our own tensor types (tools/tfjs-tensor.d.ts) stand in for tfjs-core's.
 export { type RecurrentState } from './model/recurrent.js';
 export { CharModel, type ForwardOptions, type ForwardResult, disposeState } from './model/char-model.js';
 export { sequenceLoss, type SequenceLoss } from './model/loss.js';

@@ -24,6 +24,7 @@ const server: ServerOptions = { models: [{ source: 'model.onnx', name: 'mine' }]
 export async function everything(corpus: PreparedCorpus, info: ModelInfo): Promise<[FitResult, ExportResult, string, CharServer, IModelProto]> {
   const { factory } = await ortNodeEngine({ device: 'cpu', threads: 1 });
   const trained = await fit({ corpus, options, outDir: 'checkpoints/types', engine: factory });
+  await fit({ corpus, options, outDir: 'checkpoints/types-tfjs', engine: tfjsEngine() });
   const exported = await exportCheckpoint(trained.outDir, build);
   const generator = await CharGenerator.load(exported.out, load);
   const text = (await generator.generate('the ', generation).result()).text;
