@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../model/weights.js';
-import { ADAM_DEFAULTS, OptimizerError, type OptimizerState } from './optimizer.js';
+import { ADAM_DEFAULTS, OptimizerError, type OptimizerState, weightDecayOf } from './optimizer.js';
 import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
 import { isDecayed } from '../engine/regularization.js';
@@ -31,7 +31,7 @@ export class Adam implements Optimizer {
     this.beta1 = opts.beta1 ?? ADAM_DEFAULTS.beta1;
     this.beta2 = opts.beta2 ?? ADAM_DEFAULTS.beta2;
     this.eps = opts.eps ?? ADAM_DEFAULTS.eps;
-    this.weightDecay = opts.weightDecay ?? 0;
+    this.weightDecay = weightDecayOf(opts.weightDecay);
   }
 
   step(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {

@@ -21,3 +21,10 @@ export interface OptimizerState {
 export class OptimizerError extends Error {
   override name = 'OptimizerError';
 }
+
+/** The decoupled weight decay λ both optimizers take: absent is 0; anything but a finite λ ≥ 0 is refused. */
+export function weightDecayOf(weightDecay: number | undefined): number {
+  const wd = weightDecay ?? 0;
+  if (!(wd >= 0 && Number.isFinite(wd))) throw new OptimizerError(`weightDecay is ${typeof wd === 'number' ? String(wd) : JSON.stringify(wd)}, expected a finite number ≥ 0`);
+  return wd;
+}

@@ -3,6 +3,7 @@ import { useBackend } from '../model/test-helpers/backends.js';
 import { clipGradNorm } from '../trainer/gradients.js';
 import { Adam } from './adam.js';
 import { createOptimizer } from './create.js';
+import { OptimizerError } from './optimizer.js';
 import { Sgd } from './sgd.js';
 
 beforeAll(() => useBackend('cpu'));
@@ -89,6 +90,31 @@ describe('optimizers', () => {
       for (let i = 0; i < 3; i++) p[i] = p[i] * (1 - lr * wd) - lr * buf[i];
     }
     run(new Sgd({ momentum: 0.9, weightDecay: wd }), GRADS, lr).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+  });
+
+  test('SGD with weightDecay leaves a bias undecayed: its steps are plain SGD momentum', () => {
+    const [lr, wd] = [0.1, 0.2];
+    const p = [1, 2, 3];
+    let buf: number[] | null = null;
+    for (const g of GRADS) {
+      buf = buf ? buf.map((b, i) => 0.9 * b + g[i]) : [...g];
+      for (let i = 0; i < 3; i++) p[i] -= lr * buf[i];
+    }
+    const bias = tf.variable(tf.tensor1d([1, 2, 3]));
+    const sgd = new Sgd({ momentum: 0.9, weightDecay: wd });
+    for (const g of GRADS) tf.tidy(() => sgd.step(new Map([['decoder.bias', bias]]), new Map([['decoder.bias', tf.tensor1d(g)]]), lr));
+    Array.from(bias.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(p[i], 6));
+    bias.dispose();
+    sgd.dispose();
+  });
+
+  test.each([-0.1, NaN, Infinity])('weightDecay %p is refused by both optimizers, naming it', (wd) => {
+    for (const make of [() => new Adam({ weightDecay: wd }), () => new Sgd({ weightDecay: wd }), () => createOptimizer('adam', { weightDecay: wd })]) {
+      expect(make).toThrow(OptimizerError);
+      expect(make).toThrow(`weightDecay is ${wd}, expected a finite number ≥ 0`);
+    }
+    // 0, the default, is accepted: the steps are plain Adam's.
+    expect(run(new Adam({ weightDecay: 0 }), GRADS, 0.01)).toEqual(run(new Adam(), GRADS, 0.01));
   });
 
   test.each(['adam', 'sgd'] as const)('%s state saved after 2 steps and restored continues exactly', (name) => {

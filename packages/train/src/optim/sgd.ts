@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../model/weights.js';
-import { OptimizerError, type OptimizerState } from './optimizer.js';
+import { OptimizerError, type OptimizerState, weightDecayOf } from './optimizer.js';
 import type { Optimizer } from './tfjs-optimizer.js';
 import { Slots } from './slots.js';
 import { isDecayed } from '../engine/regularization.js';
@@ -18,7 +18,7 @@ export class Sgd implements Optimizer {
   /** `weightDecay`: decoupled decay λ as AdamW's (p ← p·(1 − lr·λ) before the step; SGDW), on weights and not biases. */
   constructor(opts: { momentum?: number; weightDecay?: number } = {}) {
     this.momentum = opts.momentum ?? 0.9;
-    this.weightDecay = opts.weightDecay ?? 0;
+    this.weightDecay = weightDecayOf(opts.weightDecay);
   }
 
   step(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
