@@ -81,6 +81,24 @@ describe('cosine schedule', () => {
     expect(formatSchedule(parseSchedule('cosine@2e-3,final=0.1'))).toBe('cosine@2e-3,warmup=0.02,final=0.1');
     expect(totalEpochs(parseSchedule('cosine:7@1e-3'))).toBe(7);
     expect(totalEpochs(parseSchedule('cosine@1e-3'))).toBe(Infinity);
+    expect(formatSchedule(parseSchedule('cosine:10@3e-3'))).toBe('cosine:10@3e-3,warmup=0.02,final=0.05');
+  });
+
+  test('upper case is accepted, in the name and in the settings', () => {
+    expect(parseSchedule('COSINE:10@3E-3,WARMUP=0.1,Final=0.2')).toEqual({ kind: 'cosine', lr: 3e-3, epochs: 10, warmup: 0.1, final: 0.2 });
+    expect(parseSchedule('Cosine@1e-3')).toEqual({ kind: 'cosine', lr: 1e-3, epochs: null, warmup: 0.02, final: 0.05 });
+  });
+
+  test('final is inclusive at 1 (a warm-up, then lr to the end); warmup 0 starts at lr', () => {
+    const flat = parseSchedule('cosine@1e-3,warmup=0,final=1');
+    expect(flat).toEqual({ kind: 'cosine', lr: 1e-3, epochs: null, warmup: 0, final: 1 });
+    expect([0, 0.5, 1].map((p) => learningRate(flat, 0, 0, p))).toEqual([1e-3, 1e-3, 1e-3]);
+  });
+
+  test('a schedule built by hand whose warm-up is the whole run ends at final·lr, never NaN', () => {
+    const s = { kind: 'cosine', lr: 2, epochs: null, warmup: 1, final: 0.25 } as const;
+    expect(learningRate(s, 0, 0, 0.5)).toBeCloseTo(1, 12);
+    expect(learningRate(s, 0, 0, 1)).toBeCloseTo(0.5, 12);
   });
 
   test('bad settings are named', () => {
