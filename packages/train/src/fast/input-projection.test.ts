@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../model/test-helpers/backends.js';
-import { transposedTimes } from './input-projection.js';
+import { inputBias, transposedTimes } from './input-projection.js';
 import { relativeErrorOf } from './test-helpers/relative-error.js';
 
 beforeAll(() => useBackend('cpu'));
@@ -33,4 +33,27 @@ test.each([
   expect(kernels.filter((k) => k.name === 'Transpose').map((k) => k.inputShapes[0])).toEqual(transposed);
   expect(kernels.filter((k) => k.name === 'BatchMatMul')).toHaveLength(1);
   tf.dispose([a.t, b.t, product!]);
+});
+
+// inputBias folds b_hh into b_ih where the cell only adds it: every gate of rnn (1 gate) and lstm
+// (4), the r and z gates of gru (b_hn is multiplied by r, so its third of b_hh stays out). Where
+// all of b_hh folds, it is one Add kernel, with no slices or concat of the gru case.
+test.each([
+  ['rnn', 1, 1, ['Add']],
+  ['lstm', 4, 4, ['Add']],
+  ['gru', 3, 2, ['Slice', 'Slice', 'Add', 'Slice', 'Concat']],
+] as const)('inputBias for %s, %i gates of which %i fold: b_ih + b_hh there, b_ih alone on the rest; kernels %j', async (arch, gates, folded, kernelNames) => {
+  const hidden = 3;
+  const ih = Array.from({ length: gates * hidden }, (_, i) => 0.5 * (i + 1));
+  const hh = Array.from({ length: gates * hidden }, (_, i) => -0.25 * (i + 3));
+  const want = ih.map((x, i) => (i < folded * hidden ? x + hh[i] : x));
+  const [biasIh, biasHh] = [tf.tensor1d(ih), tf.tensor1d(hh)];
+  let bias: tf.Tensor1D | undefined;
+  const { kernels } = await tf.profile(() => {
+    bias = tf.tidy(() => inputBias(arch, biasIh, biasHh, hidden));
+    return bias;
+  });
+  expect(Array.from(bias!.dataSync())).toEqual(want);
+  expect(kernels.map((k) => k.name)).toEqual(kernelNames);
+  tf.dispose([biasIh, biasHh, bias!]);
 });
