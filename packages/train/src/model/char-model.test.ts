@@ -4,6 +4,7 @@ import { CharModel } from './char-model.js';
 import { ARCHS, expectedShapes, type Arch, type ModelConfig } from './config.js';
 import { ModelInputError } from './errors.js';
 import { sequenceLoss } from './loss.js';
+import type { RecurrentState } from './recurrent.js';
 import { useBackend } from './test-helpers/backends.js';
 import { REFERENCE_STATES, referenceForward, referenceLoss, type ReferenceState } from './test-helpers/reference.js';
 import { randomWeights, tiedWeights, WeightsError } from './weights.js';
@@ -188,6 +189,8 @@ describe('CharModel.fromWeights validation', () => {
       expect(() => model.forward(tokens, model.zeroState(2))).toThrow(ModelInputError);
       expect(() => model.forward(tokens, model.zeroState(2))).toThrow('recurrent state h has shape [2,2,6], expected [2,3,6] for tokens [1,3] (use zeroState(3))');
       expect(() => model.forward(tokens, { h: model.zeroState(3).h })).toThrow('lstm state needs c [2,3,6] besides h');
+      // Without h the message is just that (no "besides"), the whole of it.
+      expect(() => model.forward(tokens, { c: model.zeroState(3).c } as unknown as RecurrentState)).toThrow(/^lstm state needs h \[2,3,6\]$/);
     });
     model.dispose();
   });
