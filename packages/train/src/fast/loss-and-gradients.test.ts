@@ -4,7 +4,8 @@ import { CharModel, disposeState } from '../model/char-model.js';
 import { ModelInputError } from '../model/errors.js';
 import { ARCHS, type Arch, type ModelConfig } from '../model/config.js';
 import { useBackend } from '../model/test-helpers/backends.js';
-import { randomWeights } from '../model/weights.js';
+import { randomWeights, tiedWeights } from '../model/weights.js';
+import { NO_REGULARIZATION, regularizationOf } from '../engine/regularization.js';
 import { lossAndGradients, type TokenBatch } from '../trainer/gradients.js';
 import { fastLossAndGradients } from './loss-and-gradients.js';
 import { relativeError } from './test-helpers/relative-error.js';
@@ -137,3 +138,48 @@ describe('fastLossAndGradients draws dropout masks only where there is dropout',
     model.dispose();
   });
 });
+
+// The fast path computes no tied decoder and no regularisation but the optimizer's weight decay:
+// it refuses the rest by name rather than train a different model than the tape would.
+describe('fastLossAndGradients refuses what it does not implement', () => {
+  beforeAll(() => useBackend('cpu'));
+  const config: ModelConfig = { arch: 'gru', vocabSize: 11, embeddingDim: 8, hiddenSize: 8, numLayers: 2, dropout: 0 };
+  const batch = randomBatch(new Rng(4), config.vocabSize);
+
+  test('a tied model, and embed/output dropout and weight drop, named in one message', () => {
+    const tied = CharModel.fromWeights(config, tiedWeights(randomWeights(config, 2)), { tie: true });
+    const state = tied.zeroState(BATCH);
+    const plain = thrown(() => fastLossAndGradients(tied, batch, state, { training: false }));
+    expect(plain).toBeInstanceOf(ModelInputError);
+    expect(plain.message).toBe("the fast path does not implement tie; use lossAndGradients (tfjs' tape)");
+    const all = regularizationOf({ tie: true, embedDropout: 0.1, outputDropout: 0.2, weightDrop: 0.3, weightDecay: 0.1 }, config);
+    expect(thrown(() => fastLossAndGradients(tied, batch, state, { training: true, rng: new Rng(1), regularization: all })).message).toBe(
+      "the fast path does not implement tie, embedDropout, outputDropout, weightDrop; use lossAndGradients (tfjs' tape)",
+    );
+    disposeState(state);
+    tied.dispose();
+  });
+
+  test('weight decay alone is accepted (the optimizer applies it): loss and gradients as without it', () => {
+    const model = CharModel.fromWeights(config, randomWeights(config, 2));
+    const state = model.zeroState(BATCH);
+    const runs = [NO_REGULARIZATION, regularizationOf({ weightDecay: 0.1 }, config)].map((regularization) => fastLossAndGradients(model, batch, state, { training: true, regularization }));
+    expect(runs[1].loss).toBe(runs[0].loss);
+    for (const [name, g] of runs[0].grads) expect([name, Array.from(runs[1].grads.get(name)!.dataSync())]).toEqual([name, Array.from(g.dataSync())]);
+    for (const r of runs) {
+      tf.dispose([...r.grads.values()]);
+      disposeState(r.state);
+    }
+    disposeState(state);
+    model.dispose();
+  });
+});
+
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
