@@ -5,7 +5,7 @@
 // nothing that decides those results (the package's sources and tests, the jest preset) changed
 // since that file was committed, the package is skipped, otherwise Stryker runs with
 // --incremental, which re-tests only the mutants whose code or covering tests changed. The
-// runs share one time budget (CHARRNN_MUTATE_BUDGET_S, default 300 s, so that CI stays within its 20 minutes); a run cut by it is reported,
+// runs share one time budget (CHARRNN_MUTATE_BUDGET_S, default 180 s, so that CI stays within its 20 minutes); a run cut by it is reported,
 // not failed: mutation scores are read, not gated. A Stryker run that fails (its tests fail in the
 // sandbox) fails this script.
 import { execFileSync, spawn } from 'node:child_process';
@@ -43,7 +43,7 @@ function runStryker(pkg, seconds) {
 }
 
 async function main() {
-  let budget = Number(process.env.CHARRNN_MUTATE_BUDGET_S ?? 300);
+  let budget = Number(process.env.CHARRNN_MUTATE_BUDGET_S ?? 180);
   let failed = 0;
   const pkgs = readdirSync(path.join(WORKSPACE, 'packages')).filter((p) => existsSync(path.join(WORKSPACE, 'packages', p, 'stryker.config.mjs')));
   for (const pkg of pkgs) {
