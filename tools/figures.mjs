@@ -170,6 +170,9 @@ function perRound(report) {
   return report.ratio === null || report.ratio === undefined ? '—' : `**${ratio(report.ratio)}** (${rounds.map(ratio).join(', ')})`;
 }
 
+/** A train:bench report's config as a table's model column. */
+const benchModel = (c) => `${c.arch.toUpperCase()} e${c.embeddingDim} h${c.hiddenSize}${c.numLayers > 1 ? ` ×${c.numLayers}` : ''}, bs ${c.batchSize}, bptt ${c.bptt}`;
+
 /** train:bench reports (one per arch) → ours beside PyTorch at each thread count. */
 export function trainingTable(reports) {
   const rows = [
@@ -179,8 +182,7 @@ export function trainingTable(reports) {
   for (const { report } of reports) {
     const torch = Array.isArray(report.pytorch) ? report.pytorch : [];
     const at = (threads) => torch.find((t) => t.threads === threads)?.charsPerSecond ?? null;
-    const c = report.config;
-    const model = `${c.arch.toUpperCase()} e${c.embeddingDim} h${c.hiddenSize}${c.numLayers > 1 ? ` ×${c.numLayers}` : ''}, bs ${c.batchSize}, bptt ${c.bptt}`;
+    const model = benchModel(report.config);
     rows.push(
       `| ${model} | ${report.engine}, ${report.workers} thread${report.workers === 1 ? '' : 's'} | ${int(report.charsPerSecond)} | ${int(at(1))} | ${ratio(at(1) && report.charsPerSecond / at(1))} | ${int(at(2))} | ${ratio(at(2) && report.charsPerSecond / at(2))} | ${perRound(report)} | ${int(report.peakRssMB)} MB |`,
     );
@@ -193,10 +195,9 @@ export function trainingTable(reports) {
 /** A train:bench --scaling report → one worker beside N data-parallel workers (measured back to back each round), and PyTorch on as many threads. */
 export function parallelTable([{ report }]) {
   const s = report.scaling;
-  const c = report.config;
   const torch = Array.isArray(report.pytorch) ? report.pytorch : [];
   const same = torch.find((t) => t.threads === s.workers)?.charsPerSecond ?? null;
-  const model = `${c.arch.toUpperCase()} e${c.embeddingDim} h${c.hiddenSize}${c.numLayers > 1 ? ` ×${c.numLayers}` : ''}, bs ${c.batchSize}, bptt ${c.bptt}`;
+  const model = benchModel(report.config);
   return [
     `| model | one worker, chars/s | ${s.workers} workers, chars/s | ${s.workers} workers / one, per round | target | PyTorch, ${s.workers} threads | ours, ${s.workers} workers / PyTorch, ${s.workers} threads |`,
     '|---|---:|---:|---:|---|---:|---:|',
