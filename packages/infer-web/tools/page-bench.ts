@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { buildBrowserBundles, PACKAGE_ROOT } from './bundle.js';
 import { DEMO_DIR, DEMO_MODEL_FILE } from './demo-server.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
@@ -118,8 +118,8 @@ export interface FirstVisit {
   firstCharMs: number;
 }
 
-/** One first visit: a fresh context (empty caches), the page until its first character. */
-export async function firstVisit(browser: Browser, server: StaticServer, variant: Variant, backend: string, throttle?: Throttle): Promise<FirstVisit> {
+/** A fresh context (empty caches) and its page, the network throttled if asked, collecting the page's errors. */
+async function openVisit(browser: Browser, throttle?: Throttle): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   if (throttle !== undefined) {
@@ -129,6 +129,24 @@ export async function firstVisit(browser: Browser, server: StaticServer, variant
   }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+/** Resource Timing's [url, transferSize] entries summed per file path ('' is index.html). */
+function bytesByFile(entries: readonly (readonly [string, number])[]): Record<string, number> {
+  const files: Record<string, number> = {};
+  for (const [url, bytes] of entries) {
+    const name = new URL(url).pathname.replace(/^\//, '') || 'index.html';
+    files[name] = (files[name] ?? 0) + bytes;
+  }
+  return files;
+}
+
+const totalBytes = (files: Record<string, number>): number => Object.values(files).reduce((a, b) => a + b, 0);
+
+/** One first visit: a fresh context (empty caches), the page until its first character. */
+export async function firstVisit(browser: Browser, server: StaticServer, variant: Variant, backend: string, throttle?: Throttle): Promise<FirstVisit> {
+  const { context, page, errors } = await openVisit(browser, throttle);
   try {
     await page.goto(new URL(`?lib=${variant}&backend=${backend}`, server.url).href);
     await page.waitForFunction(() => (window as unknown as { __bench?: unknown }).__bench !== undefined, undefined, { timeout: 300_000 });
@@ -140,13 +158,8 @@ export async function firstVisit(browser: Browser, server: StaticServer, variant
       return { firstCharMs: w.__firstChar, ranOn: w.__bench.backend, entries };
     });
     if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
-    const files: Record<string, number> = {};
-    for (const [url, bytes] of entries) {
-      const name = new URL(url).pathname.replace(/^\//, '') || 'index.html';
-      files[name] = (files[name] ?? 0) + bytes;
-    }
-    const bytes = Object.values(files).reduce((a, b) => a + b, 0);
-    return { variant, backend, ranOn, throttle, bytes, files, firstCharMs };
+    const files = bytesByFile(entries);
+    return { variant, backend, ranOn, throttle, bytes: totalBytes(files), files, firstCharMs };
   } finally {
     await context.close();
   }
@@ -197,15 +210,7 @@ export interface DemoVisit {
  * lists the proxy worker's script too; Playwright's request events missed the model's response).
  */
 export async function demoFirstVisit(browser: Browser, server: StaticServer, throttle?: Throttle): Promise<DemoVisit> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  if (throttle !== undefined) {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await emulate(cdp, throttle);
-  }
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await openVisit(browser, throttle);
   try {
     await page.addInitScript(startWhenReady);
     await page.goto(server.url);
@@ -217,12 +222,8 @@ export async function demoFirstVisit(browser: Browser, server: StaticServer, thr
       return { readyMs: w.__readyAt, firstCharMs: w.__firstChar, entries };
     });
     if (errors.length > 0) throw new Error(`the demo page failed: ${errors.join('; ')}`);
-    const files: Record<string, number> = {};
-    for (const [url, bytes] of entries) {
-      const name = new URL(url).pathname.replace(/^\//, '') || 'index.html';
-      files[name] = (files[name] ?? 0) + bytes;
-    }
-    return { throttle, bytes: Object.values(files).reduce((a, b) => a + b, 0), files, readyMs, firstCharMs };
+    const files = bytesByFile(entries);
+    return { throttle, bytes: totalBytes(files), files, readyMs, firstCharMs };
   } finally {
     await context.close();
   }
