@@ -27,6 +27,7 @@
  */
 import { CharGenerator, type WebBackend, type WebLoadOptions } from '../runtime.js';
 import { yieldToEventLoop } from '../../core/event-loop.js';
+import type { ResolvedGenerationOptions } from '../../core/options.js';
 import { BackendUnavailableError, ModelContractError, ModelFormatError, ModelSourceError } from '../../core/errors.js';
 import { Rng, type CoreCharGenerator, type GenerationResult, type GeneratorSnapshot, type ModelInfo } from '../../core/index.js';
 
@@ -48,18 +49,9 @@ export interface ErrorEventDetail {
   error: unknown;
 }
 
-/** The attribute-driven settings of one run, parsed and defaulted. */
-export interface ElementSettings {
+/** The attribute-driven settings of one run, parsed and defaulted: the prompt, and the generation options an attribute sets. */
+export interface ElementSettings extends Pick<ResolvedGenerationOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'presencePenalty' | 'frequencyPenalty' | 'repetitionPenalty' | 'seed'> {
   prompt: string;
-  maxNewTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  minP: number;
-  presencePenalty: number;
-  frequencyPenalty: number;
-  repetitionPenalty: number;
-  seed: number | undefined;
 }
 
 export const DEFAULT_PROMPT = '\n';
